@@ -1,0 +1,216 @@
+"""Reading IAM policy documents: statements, principals, conditions, wildcards.
+
+Every legal form is accepted (a single statement or a list, strings or lists of strings, the
+``Principal: "*"`` shorthand). Parts of a document that are not known statically stay
+:class:`~wasec.model.values.Unknown`; callers decide what an unknown part means for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from wasec.model.values import Unknown
+
+# Condition keys that narrow who can use a grant (S3 Block Public Access treats these as restricting).
+RESTRICTING_KEYS = {
+    "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+    "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourcevpc", "aws:sourcevpce",
+    "aws:sourceip", "aws:userid", "aws:username", "aws:sourceorgid", "aws:sourceorgpaths",
+    "aws:resourceorgid", "sts:externalid", "kms:calleraccount", "kms:viaservice", "lambda:eventsourcetoken",
+    "aws:calledvia", "s3:dataaccesspointaccount", "s3:dataaccesspointarn", "aws:principalservicename",
+}
+_ANY_IP = {"0.0.0.0/0", "::/0"}
+
+
+def as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    if isinstance(v, list):
+        return v
+    return [v]
+
+
+@dataclass(frozen=True)
+class Statement:
+    index: int
+    data: dict[str, Any]
+
+    @property
+    def effect(self) -> Any:
+        e = self.data.get("Effect")
+        return e if isinstance(e, Unknown) else str(e or "")
+
+    @property
+    def allows(self) -> bool:
+        e = self.effect
+        if isinstance(e, Unknown):
+            raise_unknown(e, "Effect")
+        return str(e).lower() == "allow"
+
+    def field(self, name: str) -> list[Any]:
+        return as_list(self.data.get(name))
+
+    @property
+    def actions(self) -> list[Any]:
+        return self.field("Action")
+
+    @property
+    def not_actions(self) -> list[Any]:
+        return self.field("NotAction")
+
+    @property
+    def resources(self) -> list[Any]:
+        return self.field("Resource")
+
+    @property
+    def conditions(self) -> dict[str, Any]:
+        c = self.data.get("Condition")
+        return c if isinstance(c, dict) else {}
+
+    def condition_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for op, block in self.conditions.items():
+            if isinstance(block, dict):
+                keys.update(str(k).lower() for k in block)
+            else:
+                keys.add(str(op).lower())
+        return keys
+
+
+def raise_unknown(u: Unknown, what: str) -> None:
+    from wasec.model.values import UnknownValue
+
+    raise UnknownValue(f"policy {what} is unknown: {u.reason}")
+
+
+def statements(doc: Any) -> list[Statement]:
+    """The statements of a policy document (raises UnknownValue if the document is unknown)."""
+    if isinstance(doc, Unknown):
+        raise_unknown(doc, "document")
+    if isinstance(doc, str):
+        import json
+
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            return []
+    if not isinstance(doc, dict):
+        return []
+    st = doc.get("Statement")
+    if isinstance(st, Unknown):
+        raise_unknown(st, "statement")
+    return [Statement(i, s) for i, s in enumerate(as_list(st)) if isinstance(s, dict)]
+
+
+@lru_cache(maxsize=8192)
+def _pattern(glob: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(glob).replace(r"\*", ".*").replace(r"\?", ".") + "$", re.I)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether an IAM action pattern (``s3:Get*``) matches an action (case-insensitive)."""
+    return _pattern(pattern).match(action) is not None
+
+
+def is_full_wildcard(v: Any) -> bool:
+    return isinstance(v, str) and v.strip() in ("*", "*:*")
+
+
+def service_wildcard(action: Any) -> str | None:
+    """The service when ``action`` grants all of it (``s3:*``), else None."""
+    if isinstance(action, str) and action.endswith(":*") and action.count(":") == 1 and "*" not in action[:-2]:
+        return action[:-2].lower()
+    return None
+
+
+def principal_values(stmt: Statement, key: str = "Principal") -> list[tuple[str, Any]]:
+    """(type, value) pairs of a statement's principals; ``("*", "*")`` for everyone."""
+    p = stmt.data.get(key)
+    if p is None:
+        return []
+    if isinstance(p, Unknown):
+        return [("?", p)]
+    if isinstance(p, str):
+        return [("*", p)] if p.strip() == "*" else [("AWS", p)]
+    out: list[tuple[str, Any]] = []
+    if isinstance(p, dict):
+        for t, vals in p.items():
+            for v in as_list(vals):
+                out.append((str(t), v))
+    return out
+
+
+def is_everyone(t: str, v: Any) -> bool:
+    return isinstance(v, str) and v.strip() == "*" and t in ("*", "AWS", "CanonicalUser")
+
+
+def has_restricting_condition(stmt: Statement) -> bool:
+    """A condition that narrows a public grant to known principals or networks."""
+    for op, block in stmt.conditions.items():
+        if not isinstance(block, dict):
+            continue
+        op_l = str(op).lower()
+        for key, values in block.items():
+            k = str(key).lower()
+            if k not in RESTRICTING_KEYS:
+                continue
+            vals = as_list(values)
+            if "ifexists" in op_l and k != "aws:sourceip":
+                continue  # an IfExists condition does not bind callers that omit the key
+            if k == "aws:sourceip" and any(isinstance(x, str) and x in _ANY_IP for x in vals):
+                continue
+            if any(isinstance(x, str) and x.strip() == "*" for x in vals) and "like" in op_l:
+                continue
+            if op_l.startswith("null") or op_l.startswith("forallvalues") and not vals:
+                continue
+            return True
+    return False
+
+
+def public_statements(doc: Any) -> list[Statement]:
+    """Allow statements open to everyone without a restricting condition."""
+    out = []
+    for s in statements(doc):
+        if not s.allows:
+            continue
+        principals = principal_values(s)
+        if any(t == "?" for t, _ in principals):
+            raise_unknown(principals[0][1], "principal")
+        if any(is_everyone(t, v) for t, v in principals) and not has_restricting_condition(s):
+            out.append(s)
+    return out
+
+
+def denies_insecure_transport(doc: Any) -> bool:
+    """A Deny for requests made without TLS (``aws:SecureTransport`` false)."""
+    for s in statements(doc):
+        if isinstance(s.effect, Unknown) or s.effect.lower() != "deny":
+            continue
+        for op, block in s.conditions.items():
+            if not isinstance(block, dict) or not str(op).lower().startswith("bool"):
+                continue
+            for k, v in block.items():
+                if str(k).lower() == "aws:securetransport" and any(str(x).lower() == "false" for x in as_list(v)):
+                    return True
+        for op, block in s.conditions.items():
+            if isinstance(block, dict) and str(op).lower().startswith("numericlessthan"):
+                if any(str(k).lower() == "s3:tlsversion" for k in block):
+                    return True
+    return False
+
+
+def allows_everything(s: Statement) -> bool:
+    """Allow of every action on every resource (``*`` or NotAction with almost nothing excluded)."""
+    if not s.allows or s.conditions:
+        return False
+    res = s.resources
+    if not any(is_full_wildcard(r) for r in res):
+        return False
+    if any(is_full_wildcard(a) for a in s.actions):
+        return True
+    na = s.not_actions
+    # NotAction + Allow on * grants everything except a few actions: admin-equivalent
+    return bool(na) and not s.actions and all(isinstance(a, str) for a in na) and len(na) <= 3

@@ -1,0 +1,86 @@
+"""Project configuration: ``.wasec/config.yml`` and the files next to it.
+
+::
+
+    fail_on: high                 # default --fail-on
+    inline_ignores: true          # false: only reviewed exceptions in exceptions.yml count
+    exclude: [vendor/, "**/fixtures/**"]
+    skip_rules: [elb-internet-facing]
+    rules:                        # per-rule options
+      sg-unrestricted-ingress: {authorized_ports: [80, 443, 8443]}
+      iam-trust-cross-account-condition: {trusted_accounts: ["111122223333"]}
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from wasec.errors import ConfigError
+
+CONFIG_DIR = ".wasec"
+
+
+@dataclass
+class Config:
+    directory: str | None = None  # the .wasec directory, when there is one
+    fail_on: str | None = None
+    inline_ignores: bool = True
+    exclude: list[str] = field(default_factory=list)
+    skip_rules: list[str] = field(default_factory=list)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, name: str) -> str | None:
+        return os.path.join(self.directory, name) if self.directory else None
+
+
+def find_config_dir(start: str) -> str | None:
+    """The nearest ``.wasec`` directory at or above ``start``."""
+    cur = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    while True:
+        candidate = os.path.join(cur, CONFIG_DIR)
+        if os.path.isdir(candidate):
+            return candidate
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
+def read_yaml(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from None
+
+
+def load_config(start: str = ".") -> Config:
+    directory = find_config_dir(start)
+    cfg = Config(directory=directory)
+    if directory is None:
+        return cfg
+    path = os.path.join(directory, "config.yml")
+    if not os.path.exists(path):
+        return cfg
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    cfg.raw = data
+    cfg.fail_on = data.get("fail_on")
+    cfg.inline_ignores = bool(data.get("inline_ignores", True))
+    cfg.exclude = [str(x) for x in data.get("exclude") or []]
+    cfg.skip_rules = [str(x) for x in data.get("skip_rules") or []]
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{path}: 'rules' must map rule ids to options")
+    cfg.rule_options = {str(k): dict(v or {}) for k, v in rules.items()}
+    return cfg

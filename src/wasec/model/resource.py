@@ -1,0 +1,158 @@
+"""The canonical resource: one real-world AWS object, whatever source described it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from wasec.model.values import RefStr, Unknown, refs_of
+
+PathKey = tuple[str | int, ...]
+
+
+class Loc(NamedTuple):
+    """A place in a source file (1-based line)."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a resource came from.
+
+    ``source`` is ``terraform``, ``terraform-plan``, ``cloudformation`` or ``aws``. ``scope`` groups
+    resources that may refer to each other by ``id`` (a template file, a Terraform root module
+    directory, an account/region); ``file``/``line`` point at the declaration for code, ``arn`` at
+    the live object.
+    """
+
+    source: str
+    scope: str
+    file: str | None = None
+    line: int | None = None
+    arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A resource in AWS's own vocabulary: CloudFormation type name and property shape.
+
+    ``locs`` maps property paths to source locations, so a finding can point at the line of the
+    attribute at fault. ``known`` is ``None`` when the source described the whole resource; for a
+    fragment (a Terraform ``aws_s3_bucket_policy`` whose bucket lives elsewhere) it lists the
+    top-level properties that *are* described, and every other property reads as unknown.
+    """
+
+    type: str
+    id: str
+    properties: dict[str, Any]
+    origin: Origin
+    account: str | None = None
+    region: str | None = None
+    locs: dict[PathKey, Loc] = field(default_factory=dict, compare=False, repr=False)
+    names: tuple[str, ...] = ()
+    known: frozenset[str] | None = None
+    tags: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin.scope}::{self.id}"
+
+    def loc(self, path: PathKey = ()) -> Loc | None:
+        """The location of the longest known prefix of ``path`` (the resource itself at worst)."""
+        locs = self.locs
+        for n in range(len(path), -1, -1):
+            hit = locs.get(path[:n])
+            if hit is not None:
+                return hit
+        if self.origin.file and self.origin.line:
+            return Loc(self.origin.file, self.origin.line)
+        return None
+
+
+class Inventory:
+    """All resources of one scan, indexed for the relationships rules follow.
+
+    It is append-only while sources run and read-only while rules run.
+    """
+
+    def __init__(self, resources: Iterable[Resource] = ()) -> None:
+        self._resources: list[Resource] = []
+        self._by_key: dict[str, Resource] = {}
+        self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_name: dict[str, list[Resource]] = defaultdict(list)
+        self.complete: bool = False  # True when the inventory is a whole account (live scans)
+        for r in resources:
+            self.add(r)
+
+    def add(self, r: Resource) -> None:
+        self._resources.append(r)
+        self._by_key[r.key] = r
+        self._by_type[r.type].append(r)
+        for n in {r.id, *r.names}:
+            if n:
+                self._by_name[str(n)].append(r)
+
+    def extend(self, rs: Iterable[Resource]) -> None:
+        for r in rs:
+            self.add(r)
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self._resources)
+
+    def __len__(self) -> int:
+        return len(self._resources)
+
+    def of_type(self, *types: str) -> list[Resource]:
+        out: list[Resource] = []
+        for t in types:
+            out.extend(self._by_type.get(t, ()))
+        return out
+
+    def peers(self, near: Resource, *types: str) -> list[Resource]:
+        """Resources of ``types`` in the same scope as ``near`` (one template, one Terraform root, one account)."""
+        scope = near.origin.scope
+        return [r for r in self.of_type(*types) if r.origin.scope == scope]
+
+    def get(self, key: str) -> Resource | None:
+        return self._by_key.get(key)
+
+    def resolve(self, value: object, near: Resource, *types: str) -> Resource | None:
+        """The resource ``value`` designates, seen from ``near`` (same scope), if it is in the inventory.
+
+        ``value`` may be a reference (an :class:`Unknown` with refs, a :class:`RefStr`) or a literal
+        name or ARN; ``types`` narrows the search when given.
+        """
+        scope = near.origin.scope
+        for target in refs_of(value):
+            hit = self._by_key.get(f"{scope}::{target}")
+            if hit is None and "[" not in target:
+                hit = self._by_key.get(f"{scope}::{target}[0]")
+            if hit is not None and (not types or hit.type in types):
+                return hit
+        if isinstance(value, Unknown) or not isinstance(value, str) or not value:
+            return None
+        hits = [h for h in self._by_name.get(str(value), ()) if not types or h.type in types]
+        if not hits:
+            return None
+        same = [h for h in hits if h.origin.scope == scope]
+        return (same or hits)[0]
+
+    def refers_to(self, value: object, target: Resource, near: Resource) -> bool:
+        """Whether ``value`` (a reference, name or ARN) designates ``target``."""
+        if isinstance(value, list):
+            return any(self.refers_to(v, target, near) for v in value)
+        hit = self.resolve(value, near, target.type)
+        return hit is target
+
+
+def ref_key(value: object) -> str | None:
+    """The resource id a value points at, if it is a reference."""
+    if isinstance(value, RefStr):
+        return value.ref
+    if isinstance(value, Unknown):
+        return value.target
+    return None

@@ -1,0 +1,126 @@
+"""Run rules over an inventory and turn their answers into findings."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from wasec.model.finding import Evidence, Finding, Status
+from wasec.model.resource import Inventory, Resource
+from wasec.model.values import UnknownValue
+from wasec.rules.registry import Rule
+from wasec.rules.view import MISSING, Fail, Pass, Skip, Unsure, View, parse_path
+
+
+def display_path(path: str | None, root: str) -> str | None:
+    """Paths in findings are relative to the scan root when inside it (stable across checkouts)."""
+    if not path:
+        return path
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def fingerprint(rule_id: str, r: Resource, root: str) -> str:
+    """Rule + resource identity: survives line moves, reformatting and file edits around it."""
+    scope = r.origin.scope if r.origin.source == "aws" else display_path(r.origin.scope, root)
+    data = f"{rule_id}|{r.type}|{scope}|{r.id}"
+    return hashlib.sha256(data.encode()).hexdigest()[:24]
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 200:
+        return value[:200] + "…"
+    return value
+
+
+class Engine:
+    def __init__(self, rules: Iterable[Rule], root: str = ".", options: dict[str, dict[str, Any]] | None = None) -> None:
+        self.rules = list(rules)
+        self.root = root
+        self.options = options or {}
+        self._by_type: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            for t in rule.types:
+                self._by_type.setdefault(t, []).append(rule)
+
+    def evaluate(self, inv: Inventory) -> list[Finding]:
+        findings: list[Finding] = []
+        for r in inv:
+            for rule in self._by_type.get(r.type, ()):
+                if rule.scope == "live" and r.origin.source != "aws":
+                    continue
+                f = self.run(rule, r, inv)
+                if f is not None:
+                    findings.append(f)
+        return findings
+
+    def run(self, rule: Rule, r: Resource, inv: Inventory) -> Finding | None:
+        view = View(r, inv, {**rule.options, **self.options.get(rule.id, {})})
+        try:
+            out = rule.check(view)
+            if inspect.isgenerator(out):
+                out = list(out)
+        except UnknownValue as u:
+            return self._finding(rule, r, Status.UNKNOWN, u.reason, (), path=u.path)
+        except Exception as e:  # a rule bug must never turn into a silent PASS
+            return self._finding(rule, r, Status.UNKNOWN, f"rule error: {type(e).__name__}: {e}", ())
+        if isinstance(out, Skip):
+            return None
+        if isinstance(out, Unsure):
+            return self._finding(rule, r, Status.UNKNOWN, out.reason, (), path=out.path)
+        fails = [out] if isinstance(out, Fail) else [x for x in out if isinstance(x, Fail)] if isinstance(out, list) else []
+        if not fails:
+            note = out.note if isinstance(out, Pass) else ""
+            return self._finding(rule, r, Status.PASS, note or rule.title, (), path=out.path if isinstance(out, Pass) else "")
+        evidence = []
+        for f in fails:
+            loc = r.loc(parse_path(f.path))
+            evidence.append(Evidence(
+                path=f.path,
+                value=None if f.value is MISSING else _short(f.value),
+                message=f.message,
+                file=display_path(loc.file, self.root) if loc else None,
+                line=loc.line if loc else None,
+            ))
+        message = fails[0].message + (f" (and {len(fails) - 1} more)" if len(fails) > 1 else "")
+        return self._finding(rule, r, Status.FAIL, message, tuple(evidence))
+
+    def _finding(self, rule: Rule, r: Resource, status: Status, message: str, evidence: tuple[Evidence, ...],
+                 path: str = "") -> Finding:
+        if evidence:
+            file, line = evidence[0].file, evidence[0].line
+        else:
+            loc = r.loc(parse_path(path)) if path else r.loc()
+            file = display_path(loc.file, self.root) if loc else None
+            line = loc.line if loc else None
+        from wasec.findings.risk import score
+
+        impact, likelihood = score(rule, r, status)
+        decl = r.loc()
+        resource_line = decl.line if decl is not None and display_path(decl.file, self.root) == file else None
+        return Finding(
+            rule_id=rule.id,
+            status=status,
+            severity=rule.severity,
+            title=rule.title,
+            resource_type=r.type,
+            resource_id=r.id,
+            message=message,
+            source=r.origin.source,
+            file=file,
+            line=line,
+            resource_line=resource_line,
+            arn=r.origin.arn,
+            account=r.account,
+            region=r.region,
+            evidence=evidence,
+            fingerprint=fingerprint(rule.id, r, self.root),
+            impact=impact,
+            likelihood=likelihood,
+        )

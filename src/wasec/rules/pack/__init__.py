@@ -1,0 +1,15 @@
+"""The built-in rule pack, one module per area of the Security Pillar.
+
+Importing this package registers every rule; a new rule goes in the module of its area.
+"""
+
+from wasec.rules.pack import (  # noqa: F401  (registrations)
+    compute,
+    data_access,
+    data_at_rest,
+    data_in_transit,
+    detection,
+    identity,
+    network,
+    resilience,
+)

@@ -1,0 +1,136 @@
+"""Shapes shared by the rule pack: declarative attribute rules, KMS key checks, policy documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from wasec.model.values import RefStr, Unknown, UnknownValue
+from wasec.rules.registry import rule
+from wasec.rules.view import MISSING, Fail, Skip, View, truthy
+
+
+def expect(
+    id: str,
+    *,
+    types: Iterable[str],
+    path: str | dict[str, str],
+    ok: Callable[[Any], bool],
+    message: str,
+    default: Any = MISSING,
+    applies: Callable[[View], bool] | None = None,
+    **meta: Any,
+) -> None:
+    """Register a rule that reads one property: ``ok(value)`` must hold.
+
+    ``default`` is the value AWS applies when the property is absent (MISSING: absence fails).
+    ``path`` may differ per resource type.
+    """
+
+    def check(r: View) -> Any:
+        if applies is not None and not applies(r):
+            return Skip()
+        p = path[r.type] if isinstance(path, dict) else path
+        v = r.get(p, MISSING)
+        if v is MISSING:
+            if default is MISSING:
+                return Fail(p, message)
+            v = default
+        if not ok(v):
+            return Fail(p, message, v)
+        return None
+
+    rule(id, types=types, **meta)(check)
+
+
+def is_true(v: Any) -> bool:
+    return truthy(v)
+
+
+def aws_managed_key(value: Any) -> bool:
+    """An AWS-managed key alias (``alias/aws/s3``) rather than a customer managed key."""
+    text = value.text if isinstance(value, Unknown) else value
+    if not isinstance(text, str):
+        return False
+    t = text.strip()
+    return t.startswith("alias/aws/") or ":alias/aws/" in t
+
+
+def customer_key(r: View, path: str) -> Fail | None:
+    """Fail unless ``path`` names a customer managed KMS key."""
+    v = r.raw(path)
+    if isinstance(v, Unknown):
+        if aws_managed_key(v):
+            return Fail(path, "uses an AWS managed key, not a customer managed key", v.text)
+        target = r.resolve(v)
+        if target is not None:
+            return _key_resource(r, path, target)
+        for ref in v.refs:
+            kind = ref.rsplit(".", 2)[-2] if "." in ref else ""
+            if kind in ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key"):
+                return None
+        if v.nonnull and v.refs:
+            return None  # a reference to a key resource declared elsewhere in the stack
+        raise UnknownValue(f"{path} is unknown: {v.reason}", path)
+    if v is None or v == "":
+        return Fail(path, "no customer managed KMS key is set")
+    if isinstance(v, RefStr):
+        target = r.resolve(v)
+        if target is not None:
+            return _key_resource(r, path, target)
+    if aws_managed_key(v):
+        return Fail(path, "uses an AWS managed key, not a customer managed key", v)
+    return None
+
+
+def _key_resource(r: View, path: str, target: Any) -> Fail | None:
+    if target.type == "AWS::KMS::Alias":
+        name = target.properties.get("AliasName")
+        if isinstance(name, str) and name.startswith("alias/aws/"):
+            return Fail(path, "uses an AWS managed key, not a customer managed key", name)
+    return None
+
+
+def policy_documents(r: View) -> list[tuple[str, Any]]:
+    """Every IAM policy document a principal or policy resource carries, with its path."""
+    docs: list[tuple[str, Any]] = []
+    if r.type in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+        docs.append(("PolicyDocument", r.raw("PolicyDocument")))
+    for path, p in r.items("Policies") if r.type in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group") else []:
+        if isinstance(p, dict):
+            docs.append((f"{path}.PolicyDocument", p.get("PolicyDocument")))
+        elif isinstance(p, Unknown):
+            docs.append((path, p))
+    return docs
+
+
+PRINCIPAL_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
+POLICY_TYPES = ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", *PRINCIPAL_TYPES)
+
+
+def is_log_bucket(r: View) -> bool:
+    """A bucket that receives S3 server access logs (it cannot use SSE-KMS and should not log itself)."""
+    if r.raw("AccessControl") == "LogDeliveryWrite":
+        return True
+    grants = r.raw("AccessControlPolicy.Grants")
+    if isinstance(grants, list):
+        for g in grants:
+            if isinstance(g, dict) and "LogDelivery" in str((g.get("Grantee") or {}).get("URI", "")):
+                return True
+    from wasec.analyzers.policy import principal_values, statements
+
+    doc = r.raw("PolicyDocument")
+    if isinstance(doc, dict):
+        try:
+            for s in statements(doc):
+                for t, v in principal_values(s):
+                    if t == "Service" and v == "logging.s3.amazonaws.com":
+                        return True
+        except UnknownValue:
+            pass
+    for other in r.peers("AWS::S3::Bucket"):
+        target = (other.properties.get("LoggingConfiguration") or {}).get("DestinationBucketName") \
+            if isinstance(other.properties.get("LoggingConfiguration"), dict) else None
+        if target is not None and other is not r.resource and r.inventory.refers_to(target, r.resource, other):
+            return True
+    return False

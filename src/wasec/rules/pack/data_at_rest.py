@@ -1,0 +1,443 @@
+"""Data protection at rest (SEC08): encryption and key management."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wasec.model.values import Unknown
+from wasec.rules.pack._common import customer_key, expect, is_log_bucket, is_true
+from wasec.rules.registry import rule
+from wasec.rules.view import Fail, Pass, Skip, Unsure, View
+
+AT_REST = ("SEC08-BP02",)
+KEYS = ("SEC08-BP01", "SEC08-BP02")
+
+
+def _enc(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str, severity: str, fsbp: tuple[str, ...],
+         tf: str, cfn: str, cis: tuple[str, ...] = (), why: str = "", default: Any = False) -> None:
+    expect(id, types=types, path=path, ok=is_true, default=default, message="encryption at rest is not enabled",
+           title=title, severity=severity, area="data", category="encryption", wa=AT_REST, fsbp=fsbp, cis=cis,
+           why=why or "Data written unencrypted can be read by anyone who obtains the storage, a snapshot or a backup.",
+           fix="Enable encryption at rest when creating the resource (it cannot be turned on later for most services).",
+           tf=tf, cfn=cfn)
+
+
+def _cmk(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str, tf: str, cfn: str,
+         severity: str = "low", fsbp: tuple[str, ...] = (), applies: Any = None) -> None:
+    def check(r: View) -> Any:
+        if applies is not None and not applies(r):
+            return Skip()
+        p = path[r.type] if isinstance(path, dict) else path
+        return customer_key(r, p)
+
+    rule(id, title=title, severity=severity, types=types, area="data", category="encryption", wa=KEYS, fsbp=fsbp,
+         why="A customer managed KMS key puts key policy, rotation, audit and revocation under your control; "
+             "AWS managed keys cannot be restricted or disabled.",
+         fix="Create a KMS key (with rotation enabled) and reference it from the resource.", tf=tf, cfn=cfn)(check)
+
+
+# -- S3 ----------------------------------------------------------------------------------------
+def _sse_rules(r: View) -> list[tuple[str, Any]]:
+    return [(p, x) for p, x in r.items("BucketEncryption.ServerSideEncryptionConfiguration") if isinstance(x, dict)]
+
+
+@rule("s3-bucket-default-encryption", title="S3 bucket declares default encryption", severity="low",
+      types=["AWS::S3::Bucket"], area="data", category="encryption", wa=("SEC08-BP02", "SEC08-BP03"),
+      why="S3 applies SSE-S3 to new objects when a bucket declares nothing, but declaring the encryption in code "
+          "makes it reviewable and keeps it from drifting to a weaker setting.",
+      fix="Declare server-side encryption on the bucket (SSE-KMS with a customer managed key for sensitive data).",
+      tf='resource "aws_s3_bucket_server_side_encryption_configuration" "b" {\n  bucket = aws_s3_bucket.b.id\n  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm     = "aws:kms"\n      kms_master_key_id = aws_kms_key.s3.arn\n    }\n  }\n}',
+      cfn="BucketEncryption:\n  ServerSideEncryptionConfiguration:\n    - ServerSideEncryptionByDefault:\n        SSEAlgorithm: aws:kms\n        KMSMasterKeyID: !Ref S3Key")
+def s3_default_encryption(r: View) -> Any:
+    rules = _sse_rules(r)
+    if not rules:
+        return Fail("BucketEncryption", "the bucket declares no default encryption")
+    for p, sse in rules:
+        algo = (sse.get("ServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") if isinstance(sse.get("ServerSideEncryptionByDefault"), dict) else None
+        if isinstance(algo, Unknown):
+            return Unsure(f"{p}.ServerSideEncryptionByDefault.SSEAlgorithm is unknown: {algo.reason}", p)
+        if algo:
+            return None
+    return Fail(rules[0][0], "the encryption rule sets no algorithm")
+
+
+@rule("s3-bucket-sse-kms", title="S3 bucket encrypts with a customer managed KMS key", severity="medium",
+      types=["AWS::S3::Bucket"], area="data", category="encryption", wa=KEYS,
+      why="SSE-KMS with your own key adds a second, audited permission check on every read and lets you revoke "
+          "access to the data by disabling the key. (Buckets that receive S3 server access logs must use SSE-S3 "
+          "and are exempt.)",
+      fix="Use SSEAlgorithm aws:kms with a customer managed key.",
+      tf='apply_server_side_encryption_by_default {\n  sse_algorithm     = "aws:kms"\n  kms_master_key_id = aws_kms_key.s3.arn\n}',
+      cfn="ServerSideEncryptionByDefault:\n  SSEAlgorithm: aws:kms\n  KMSMasterKeyID: !GetAtt S3Key.Arn")
+def s3_sse_kms(r: View) -> Any:
+    if is_log_bucket(r):
+        return Skip("log delivery buckets must use SSE-S3")
+    rules = _sse_rules(r)
+    if not rules:
+        return Fail("BucketEncryption", "the bucket is not encrypted with a KMS key")
+    for p, _ in rules:
+        algo = r.get(f"{p}.ServerSideEncryptionByDefault.SSEAlgorithm")
+        if isinstance(algo, str) and algo.startswith("aws:kms"):
+            return customer_key(r, f"{p}.ServerSideEncryptionByDefault.KMSMasterKeyID")
+    return Fail(f"{rules[0][0]}.ServerSideEncryptionByDefault.SSEAlgorithm", "uses S3-managed keys (SSE-S3), not KMS",
+                r.get(f"{rules[0][0]}.ServerSideEncryptionByDefault.SSEAlgorithm"))
+
+
+# -- block storage and file systems ----------------------------------------------------------------
+_enc("ebs-volume-encrypted", ("AWS::EC2::Volume",), "Encrypted", "EBS volume is encrypted", "high", ("EC2.3",),
+     tf='resource "aws_ebs_volume" "v" {\n  encrypted  = true\n  kms_key_id = aws_kms_key.ebs.arn\n}',
+     cfn="Encrypted: true\nKmsKeyId: !Ref EbsKey",
+     why="An unencrypted volume exposes its data to anyone who can snapshot or attach it. Declare encryption on the "
+         "volume instead of relying on an account default that another team can turn off.")
+_cmk("ebs-volume-kms-cmk", ("AWS::EC2::Volume",), "KmsKeyId", "EBS volume encrypts with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.ebs.arn", cfn="KmsKeyId: !Ref EbsKey")
+
+
+def _mappings(r: View) -> tuple[str, list[tuple[str, Any]]]:
+    base = "LaunchTemplateData.BlockDeviceMappings" if r.type == "AWS::EC2::LaunchTemplate" else "BlockDeviceMappings"
+    return base, r.items(base)
+
+
+@rule("ec2-block-device-encrypted", title="EC2 instance and launch configuration volumes are encrypted", severity="high",
+      types=["AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration", "AWS::EC2::LaunchTemplate"],
+      area="data", category="encryption", wa=AT_REST, fsbp=("EC2.3", "EC2.181"),
+      why="Root and data volumes declared without encryption are written in clear; snapshots and copies inherit that.",
+      fix="Set encrypted = true on every block device (or enable EBS encryption by default and declare it).",
+      tf="root_block_device {\n  encrypted = true\n}\nebs_block_device {\n  device_name = \"/dev/sdg\"\n  encrypted   = true\n}",
+      cfn="BlockDeviceMappings:\n  - DeviceName: /dev/xvda\n    Ebs:\n      Encrypted: true")
+def block_devices(r: View) -> Any:
+    base, mappings = _mappings(r)
+    if not mappings:
+        if r.type == "AWS::EC2::LaunchTemplate":
+            return Skip()
+        return Unsure("no block device is declared: the root volume's encryption comes from the AMI and the account's "
+                      "EBS default", base)
+    fails = []
+    for p, m in mappings:
+        if not isinstance(m, dict) or ("Ebs" not in m and "NoDevice" in m) or "VirtualName" in m:
+            continue
+        enc = r.get(f"{p}.Ebs.Encrypted")
+        if enc is None:
+            snap = r.get(f"{p}.Ebs.SnapshotId")
+            if snap:
+                continue  # a volume from a snapshot keeps the snapshot's encryption
+        if not is_true(enc):
+            fails.append(Fail(f"{p}.Ebs.Encrypted" if enc is not None else p,
+                              f"block device {m.get('DeviceName', p)} is not encrypted", enc))
+    return fails
+
+
+_enc("efs-encrypted", ("AWS::EFS::FileSystem",), "Encrypted", "EFS file system is encrypted at rest", "high",
+     ("EFS.1", "EFS.8"), cis=("3.3.1",),
+     tf='resource "aws_efs_file_system" "fs" {\n  encrypted  = true\n  kms_key_id = aws_kms_key.efs.arn\n}',
+     cfn="Encrypted: true\nKmsKeyId: !Ref EfsKey")
+
+# -- databases ---------------------------------------------------------------------------------------
+
+
+def _standalone_instance(r: View) -> bool:
+    """RDS instances in an Aurora cluster take storage settings from the cluster."""
+    return not r.present("DBClusterIdentifier") and not r.present("SourceDBInstanceIdentifier")
+
+
+def _aurora(r: View) -> bool:
+    engine = r.get("Engine")
+    return isinstance(engine, str) and engine.startswith("aurora")
+
+
+expect("rds-instance-encrypted", types=["AWS::RDS::DBInstance"], path="StorageEncrypted", ok=is_true, default=False,
+       message="storage is not encrypted", applies=lambda r: _standalone_instance(r) and not _aurora(r),
+       title="RDS DB instance storage is encrypted", severity="high", area="data", category="encryption", wa=AT_REST,
+       cis=("3.2.1",), fsbp=("RDS.3",),
+       why="Unencrypted database storage, its automated backups, read replicas and snapshots are readable by anyone "
+           "who obtains them.",
+       fix="Create the instance with storage encryption (restore an encrypted snapshot copy to encrypt an existing one).",
+       tf='resource "aws_db_instance" "db" {\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}',
+       cfn="StorageEncrypted: true\nKmsKeyId: !Ref RdsKey")
+_cmk("rds-instance-kms-cmk", ("AWS::RDS::DBInstance",), "KmsKeyId", "RDS DB instance encrypts with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.rds.arn", cfn="KmsKeyId: !Ref RdsKey",
+     applies=lambda r: _standalone_instance(r) and not _aurora(r))
+
+
+def _cluster_encrypted(r: View) -> Any:
+    if r.get("EngineMode") == "serverless":
+        return Pass("Aurora Serverless v1 clusters are always encrypted")
+    if is_true(r.get("StorageEncrypted", False)) or (r.present("KmsKeyId") and r.get("StorageEncrypted") is None
+                                                       and r.source == "aws"):
+        return None
+    return Fail("StorageEncrypted", "cluster storage is not encrypted", r.get("StorageEncrypted"))
+
+
+rule("rds-cluster-encrypted", title="RDS DB cluster storage is encrypted", severity="high", types=["AWS::RDS::DBCluster"],
+     area="data", category="encryption", wa=AT_REST, fsbp=("RDS.27",),
+     why="Cluster volumes, backups and snapshots of an unencrypted cluster are readable by whoever obtains them.",
+     fix="Create the cluster with storage_encrypted = true and a KMS key.",
+     tf='resource "aws_rds_cluster" "c" {\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}',
+     cfn="StorageEncrypted: true\nKmsKeyId: !Ref RdsKey")(_cluster_encrypted)
+_cmk("rds-cluster-kms-cmk", ("AWS::RDS::DBCluster",), "KmsKeyId", "RDS DB cluster encrypts with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.rds.arn", cfn="KmsKeyId: !Ref RdsKey")
+
+
+@rule("rds-performance-insights-kms-cmk", title="RDS Performance Insights data is encrypted with a customer managed key",
+      severity="low", types=["AWS::RDS::DBInstance"], area="data", category="encryption", wa=KEYS,
+      why="Performance Insights stores query text, which can contain sensitive values.",
+      fix="Set a customer managed key for Performance Insights.",
+      tf="performance_insights_kms_key_id = aws_kms_key.rds.arn", cfn="PerformanceInsightsKMSKeyId: !Ref RdsKey")
+def pi_kms(r: View) -> Any:
+    if not is_true(r.get("EnablePerformanceInsights", False)):
+        return Skip()
+    return customer_key(r, "PerformanceInsightsKMSKeyId")
+
+
+_enc("docdb-cluster-encrypted", ("AWS::DocDB::DBCluster",), "StorageEncrypted", "DocumentDB cluster is encrypted at rest",
+     "high", ("DocumentDB.1",), tf="storage_encrypted = true\nkms_key_id        = aws_kms_key.docdb.arn",
+     cfn="StorageEncrypted: true\nKmsKeyId: !Ref DocDbKey")
+_cmk("docdb-cluster-kms-cmk", ("AWS::DocDB::DBCluster",), "KmsKeyId", "DocumentDB cluster encrypts with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.docdb.arn", cfn="KmsKeyId: !Ref DocDbKey")
+_enc("neptune-cluster-encrypted", ("AWS::Neptune::DBCluster",), "StorageEncrypted", "Neptune cluster is encrypted at rest",
+     "high", ("Neptune.1",), tf="storage_encrypted = true\nkms_key_arn       = aws_kms_key.neptune.arn",
+     cfn="StorageEncrypted: true\nKmsKeyId: !Ref NeptuneKey")
+_cmk("neptune-cluster-kms-cmk", ("AWS::Neptune::DBCluster",), "KmsKeyId", "Neptune cluster encrypts with a customer managed KMS key",
+     tf="kms_key_arn = aws_kms_key.neptune.arn", cfn="KmsKeyId: !Ref NeptuneKey", severity="medium")
+_enc("redshift-cluster-encrypted", ("AWS::Redshift::Cluster",), "Encrypted", "Redshift cluster is encrypted at rest", "high",
+     ("Redshift.10",), tf="encrypted  = true\nkms_key_id = aws_kms_key.redshift.arn",
+     cfn="Encrypted: true\nKmsKeyId: !Ref RedshiftKey")
+_cmk("redshift-cluster-kms-cmk", ("AWS::Redshift::Cluster",), "KmsKeyId", "Redshift cluster encrypts with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.redshift.arn", cfn="KmsKeyId: !Ref RedshiftKey", severity="medium")
+
+
+@rule("dynamodb-table-sse-kms", title="DynamoDB table encrypts with a KMS key", severity="low",
+      types=["AWS::DynamoDB::Table"], area="data", category="encryption", wa=AT_REST,
+      why="Tables without SSESpecification are encrypted with an AWS owned key that you cannot see, audit or control.",
+      fix="Enable SSE with KMS (preferably a customer managed key).",
+      tf="server_side_encryption {\n  enabled     = true\n  kms_key_arn = aws_kms_key.dynamodb.arn\n}",
+      cfn="SSESpecification:\n  SSEEnabled: true\n  SSEType: KMS\n  KMSMasterKeyId: !Ref TableKey")
+def dynamodb_sse(r: View) -> Any:
+    if not is_true(r.get("SSESpecification.SSEEnabled", False)):
+        return Fail("SSESpecification.SSEEnabled" if r.present("SSESpecification") else "SSESpecification",
+                    "the table uses an AWS owned key", r.get("SSESpecification.SSEEnabled"))
+    return None
+
+
+@rule("dynamodb-table-kms-cmk", title="DynamoDB table encrypts with a customer managed KMS key", severity="low",
+      types=["AWS::DynamoDB::Table"], area="data", category="encryption", wa=KEYS,
+      why="A customer managed key lets you restrict, audit and revoke access to the table's data.",
+      fix="Enable SSE with a customer managed key.",
+      tf="server_side_encryption {\n  enabled     = true\n  kms_key_arn = aws_kms_key.dynamodb.arn\n}",
+      cfn="SSESpecification:\n  SSEEnabled: true\n  SSEType: KMS\n  KMSMasterKeyId: !Ref TableKey")
+def dynamodb_cmk(r: View) -> Any:
+    if not is_true(r.get("SSESpecification.SSEEnabled", False)):
+        return Fail("SSESpecification", "the table does not use a customer managed key")
+    if not r.present("SSESpecification.KMSMasterKeyId"):
+        return Fail("SSESpecification.KMSMasterKeyId", "the table uses the AWS managed key (aws/dynamodb)")
+    return customer_key(r, "SSESpecification.KMSMasterKeyId")
+
+
+_enc("dax-cluster-encrypted", ("AWS::DAX::Cluster",), "SSESpecification.SSEEnabled", "DAX cluster is encrypted at rest",
+     "medium", ("DynamoDB.3",), tf="server_side_encryption {\n  enabled = true\n}", cfn="SSESpecification:\n  SSEEnabled: true")
+_enc("elasticache-redis-at-rest", ("AWS::ElastiCache::ReplicationGroup",), "AtRestEncryptionEnabled",
+     "ElastiCache replication group is encrypted at rest", "medium", ("ElastiCache.4",),
+     tf="at_rest_encryption_enabled = true\nkms_key_id                 = aws_kms_key.cache.arn",
+     cfn="AtRestEncryptionEnabled: true\nKmsKeyId: !Ref CacheKey")
+_enc("opensearch-encrypted-at-rest", ("AWS::Elasticsearch::Domain", "AWS::OpenSearchService::Domain"),
+     "EncryptionAtRestOptions.Enabled", "OpenSearch domain is encrypted at rest", "high", ("ES.1", "Opensearch.1"),
+     tf="encrypt_at_rest {\n  enabled    = true\n  kms_key_id = aws_kms_key.search.arn\n}",
+     cfn="EncryptionAtRestOptions:\n  Enabled: true\n  KmsKeyId: !Ref SearchKey")
+
+# -- messaging and streams -------------------------------------------------------------------------
+expect("sns-topic-encrypted", types=["AWS::SNS::Topic"], path="KmsMasterKeyId", ok=lambda v: bool(v),
+       message="the topic is not encrypted at rest", title="SNS topic is encrypted at rest", severity="medium",
+       area="data", category="encryption", wa=AT_REST, fsbp=("SNS.1",),
+       why="Messages stored in an unencrypted topic can be read from the service's storage.",
+       fix="Set a KMS key on the topic.", tf="kms_master_key_id = aws_kms_key.sns.arn", cfn="KmsMasterKeyId: !Ref TopicKey")
+_cmk("sns-topic-kms-cmk", ("AWS::SNS::Topic",), "KmsMasterKeyId", "SNS topic encrypts with a customer managed KMS key",
+     tf="kms_master_key_id = aws_kms_key.sns.arn", cfn="KmsMasterKeyId: !Ref TopicKey", severity="medium")
+
+
+@rule("sqs-queue-encrypted", title="SQS queue is encrypted at rest", severity="medium", types=["AWS::SQS::Queue"],
+      area="data", category="encryption", wa=AT_REST, fsbp=("SQS.1",),
+      why="Queued messages often carry sensitive payloads; SQS encrypts new queues with SQS-owned keys unless told "
+          "otherwise.",
+      fix="Keep SSE-SQS on, or better set a customer managed KMS key.",
+      tf="kms_master_key_id = aws_kms_key.sqs.arn", cfn="KmsMasterKeyId: !Ref QueueKey")
+def sqs_encrypted(r: View) -> Any:
+    if r.present("KmsMasterKeyId"):
+        return None
+    sse = r.get("SqsManagedSseEnabled")
+    if sse is not None and not is_true(sse):
+        return Fail("SqsManagedSseEnabled", "server-side encryption is turned off", sse)
+    return Pass("encrypted with SQS-owned keys (SSE-SQS)")
+
+
+_cmk("sqs-queue-kms-cmk", ("AWS::SQS::Queue",), "KmsMasterKeyId", "SQS queue encrypts with a customer managed KMS key",
+     tf="kms_master_key_id = aws_kms_key.sqs.arn", cfn="KmsMasterKeyId: !Ref QueueKey", severity="medium")
+expect("kinesis-stream-encrypted", types=["AWS::Kinesis::Stream"], path="StreamEncryption.EncryptionType",
+       ok=lambda v: str(v).upper() == "KMS", default="NONE", message="the stream is not encrypted",
+       title="Kinesis data stream is encrypted at rest", severity="medium", area="data", category="encryption",
+       wa=AT_REST, fsbp=("Kinesis.1",), why="Records in an unencrypted stream are stored in clear for the retention period.",
+       fix="Enable KMS encryption on the stream.", tf='encryption_type = "KMS"\nkms_key_id      = aws_kms_key.kinesis.arn',
+       cfn="StreamEncryption:\n  EncryptionType: KMS\n  KeyId: !Ref StreamKey")
+_cmk("msk-cluster-kms-cmk", ("AWS::MSK::Cluster",), "EncryptionInfo.EncryptionAtRest.DataVolumeKMSKeyId",
+     "MSK cluster encrypts data volumes with a customer managed KMS key",
+     tf="encryption_info {\n  encryption_at_rest_kms_key_arn = aws_kms_key.msk.arn\n}",
+     cfn="EncryptionInfo:\n  EncryptionAtRest:\n    DataVolumeKMSKeyId: !Ref MskKey")
+
+# -- secrets, logs, keys ----------------------------------------------------------------------------
+_cmk("secretsmanager-secret-kms-cmk", ("AWS::SecretsManager::Secret",), "KmsKeyId",
+     "Secrets Manager secret encrypts with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.secrets.arn", cfn="KmsKeyId: !Ref SecretsKey")
+_cmk("cloudwatch-log-group-kms", ("AWS::Logs::LogGroup",), "KmsKeyId", "CloudWatch log group encrypts with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.logs.arn", cfn="KmsKeyId: !GetAtt LogsKey.Arn")
+_cmk("cloudtrail-kms-encryption", ("AWS::CloudTrail::Trail",), "KMSKeyId", "CloudTrail logs are encrypted with a KMS key",
+     tf="kms_key_id = aws_kms_key.cloudtrail.arn", cfn="KMSKeyId: !Ref TrailKey", severity="medium",
+     fsbp=("CloudTrail.2",))
+
+
+@rule("kms-key-rotation", title="KMS key rotation is enabled", severity="medium", types=["AWS::KMS::Key"],
+      area="data", category="encryption", wa=("SEC08-BP01", "SEC02-BP05"), cis=("4.6",), fsbp=("KMS.4",),
+      why="Automatic rotation limits how much data one key version protects, without any change for callers.",
+      fix="Enable automatic rotation on symmetric encryption keys.", tf="enable_key_rotation = true",
+      cfn="EnableKeyRotation: true")
+def kms_rotation(r: View) -> Any:
+    spec = r.get("KeySpec", "SYMMETRIC_DEFAULT")
+    usage = r.get("KeyUsage", "ENCRYPT_DECRYPT")
+    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT" or r.get("Origin") == "EXTERNAL":
+        return Skip("rotation applies to symmetric encryption keys with AWS key material")
+    v = r.get("EnableKeyRotation", False)
+    if not is_true(v):
+        return Fail("EnableKeyRotation", "automatic key rotation is disabled", v)
+    return None
+
+
+# -- analytics, build and desktops --------------------------------------------------------------
+@rule("athena-workgroup-encryption", title="Athena query results are encrypted", severity="medium",
+      types=["AWS::Athena::WorkGroup", "Wasec::Athena::Database"], area="data", category="encryption", wa=AT_REST,
+      fsbp=("Athena.1",), why="Query results written to S3 unencrypted can contain whatever the queries read.",
+      fix="Set an encryption configuration (SSE_KMS or CSE_KMS) for query results.",
+      tf='result_configuration {\n  encryption_configuration {\n    encryption_option = "SSE_KMS"\n    kms_key_arn       = aws_kms_key.athena.arn\n  }\n}',
+      cfn="WorkGroupConfiguration:\n  ResultConfiguration:\n    EncryptionConfiguration:\n      EncryptionOption: SSE_KMS")
+def athena_encryption(r: View) -> Any:
+    path = ("WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration.EncryptionOption"
+            if r.type == "AWS::Athena::WorkGroup" else "EncryptionConfiguration.EncryptionOption")
+    if not r.present(path):
+        return Fail(path.rsplit(".", 1)[0] if r.present(path.rsplit(".", 1)[0]) else path.split(".")[0],
+                    "query results are not encrypted")
+    return None
+
+
+@rule("athena-workgroup-enforce-configuration", title="Athena workgroup settings override client settings",
+      severity="medium", types=["AWS::Athena::WorkGroup"], area="data", category="encryption", wa=AT_REST,
+      why="Unless the workgroup enforces its configuration, each client can send query results elsewhere without "
+          "encryption.",
+      fix="Set enforce_workgroup_configuration = true.",
+      tf="configuration {\n  enforce_workgroup_configuration = true\n}",
+      cfn="WorkGroupConfiguration:\n  EnforceWorkGroupConfiguration: true")
+def athena_enforce(r: View) -> Any:
+    v = r.get("WorkGroupConfiguration.EnforceWorkGroupConfiguration", False)
+    if not is_true(v):
+        return Fail("WorkGroupConfiguration.EnforceWorkGroupConfiguration" if r.present("WorkGroupConfiguration")
+                    else "WorkGroupConfiguration", "clients can override the workgroup's result encryption", v)
+    return None
+
+
+@rule("codebuild-artifacts-encrypted", title="CodeBuild artifacts are encrypted", severity="medium",
+      types=["AWS::CodeBuild::Project"], area="data", category="encryption", wa=AT_REST,
+      why="Build artifacts carry the code and often configuration you ship; disabling their encryption leaves them "
+          "readable in S3.",
+      fix="Remove encryption_disabled (encryption is on by default).",
+      tf="artifacts {\n  type                = \"S3\"\n  encryption_disabled = false\n}",
+      cfn="Artifacts:\n  Type: S3\n  EncryptionDisabled: false")
+def codebuild_artifacts(r: View) -> Any:
+    fails = []
+    if is_true(r.get("Artifacts.EncryptionDisabled", False)):
+        fails.append(Fail("Artifacts.EncryptionDisabled", "artifact encryption is disabled", True))
+    for p, a in r.items("SecondaryArtifacts"):
+        if isinstance(a, dict) and is_true(r.get(f"{p}.EncryptionDisabled", False)):
+            fails.append(Fail(f"{p}.EncryptionDisabled", "secondary artifact encryption is disabled", True))
+    if is_true(r.get("LogsConfig.S3Logs.EncryptionDisabled", False)):
+        fails.append(Fail("LogsConfig.S3Logs.EncryptionDisabled", "S3 build logs are not encrypted", True))
+    return fails
+
+
+@rule("workspaces-volumes-encrypted", title="WorkSpaces root and user volumes are encrypted", severity="high",
+      types=["AWS::WorkSpaces::Workspace"], area="data", category="encryption", wa=AT_REST,
+      fsbp=("WorkSpaces.1", "WorkSpaces.2"), why="Desktop volumes hold users' files, credentials and browser data.",
+      fix="Enable root and user volume encryption with a KMS key.",
+      tf="root_volume_encryption_enabled = true\nuser_volume_encryption_enabled = true\nvolume_encryption_key          = aws_kms_key.ws.arn",
+      cfn="RootVolumeEncryptionEnabled: true\nUserVolumeEncryptionEnabled: true\nVolumeEncryptionKey: !Ref WsKey")
+def workspaces(r: View) -> Any:
+    return [Fail(p, f"{label} volume is not encrypted", r.get(p)) for p, label in
+            (("RootVolumeEncryptionEnabled", "root"), ("UserVolumeEncryptionEnabled", "user"))
+            if not is_true(r.get(p, False))]
+
+
+def _emr_config(r: View) -> dict[str, Any]:
+    v = r.get("SecurityConfiguration")
+    return v.get("EncryptionConfiguration", {}) if isinstance(v, dict) else {}
+
+
+@rule("emr-encryption-at-rest", title="EMR security configuration encrypts data at rest", severity="high",
+      types=["AWS::EMR::SecurityConfiguration"], area="data", category="encryption", wa=AT_REST, fsbp=("EMR.3",),
+      why="EMR writes working data to S3 and local disks; without at-rest encryption it is stored in clear.",
+      fix="Set EnableAtRestEncryption with S3 and local disk encryption.",
+      tf='configuration = jsonencode({\n  EncryptionConfiguration = {\n    EnableAtRestEncryption = true\n    AtRestEncryptionConfiguration = { ... }\n  }\n})',
+      cfn="SecurityConfiguration:\n  EncryptionConfiguration:\n    EnableAtRestEncryption: true")
+def emr_at_rest(r: View) -> Any:
+    if not is_true(_emr_config(r).get("EnableAtRestEncryption", False)):
+        return Fail("SecurityConfiguration.EncryptionConfiguration.EnableAtRestEncryption", "at-rest encryption is disabled")
+    return None
+
+
+@rule("emr-local-disk-encryption", title="EMR security configuration encrypts local disks", severity="high",
+      types=["AWS::EMR::SecurityConfiguration"], area="data", category="encryption", wa=AT_REST,
+      why="Spilled intermediate data on instance disks is as sensitive as the input.",
+      fix="Configure LocalDiskEncryptionConfiguration with a key provider.",
+      tf='LocalDiskEncryptionConfiguration = {\n  EncryptionKeyProviderType = "AwsKms"\n  AwsKmsKey                 = aws_kms_key.emr.arn\n}',
+      cfn="LocalDiskEncryptionConfiguration:\n  EncryptionKeyProviderType: AwsKms\n  AwsKmsKey: !GetAtt EmrKey.Arn")
+def emr_local_disk(r: View) -> Any:
+    cfg = _emr_config(r)
+    local = (cfg.get("AtRestEncryptionConfiguration") or {}).get("LocalDiskEncryptionConfiguration") if isinstance(cfg.get("AtRestEncryptionConfiguration"), dict) else None
+    if not isinstance(local, dict) or not local.get("EncryptionKeyProviderType"):
+        return Fail("SecurityConfiguration.EncryptionConfiguration.AtRestEncryptionConfiguration.LocalDiskEncryptionConfiguration",
+                    "local disks are not encrypted")
+    return None
+
+
+@rule("sagemaker-notebook-kms", title="SageMaker notebook instance volume uses a KMS key", severity="medium",
+      types=["AWS::SageMaker::NotebookInstance"], area="data", category="encryption", wa=KEYS,
+      why="Notebook volumes hold data scientists' working data and credentials.",
+      fix="Set kms_key_id on the notebook instance.", tf="kms_key_id = aws_kms_key.sagemaker.arn", cfn="KmsKeyId: !Ref NbKey")
+def sagemaker_kms(r: View) -> Any:
+    return customer_key(r, "KmsKeyId")
+
+
+@rule("ecr-repository-kms", title="ECR repository encrypts images with a customer managed KMS key", severity="low",
+      types=["AWS::ECR::Repository"], area="data", category="encryption", wa=KEYS,
+      why="Images can embed code and secrets; a customer managed key lets you control and audit who can pull layers.",
+      fix="Use KMS encryption with a customer managed key.",
+      tf='encryption_configuration {\n  encryption_type = "KMS"\n  kms_key         = aws_kms_key.ecr.arn\n}',
+      cfn="EncryptionConfiguration:\n  EncryptionType: KMS\n  KmsKey: !Ref EcrKey")
+def ecr_kms(r: View) -> Any:
+    if str(r.get("EncryptionConfiguration.EncryptionType", "AES256")).upper() != "KMS":
+        return Fail("EncryptionConfiguration", "images are encrypted with AES256 (S3 managed keys), not KMS")
+    if not r.present("EncryptionConfiguration.KmsKey"):
+        return Fail("EncryptionConfiguration.KmsKey", "uses the AWS managed key (aws/ecr)")
+    return customer_key(r, "EncryptionConfiguration.KmsKey")
+
+
+@rule("eks-secrets-encryption", title="EKS encrypts Kubernetes secrets with a KMS key", severity="high",
+      types=["AWS::EKS::Cluster"], area="data", category="encryption", wa=KEYS,
+      why="Without envelope encryption, Kubernetes secrets are only base64-encoded in etcd.",
+      fix="Configure encryption_config for the secrets resource with a KMS key.",
+      tf='encryption_config {\n  resources = ["secrets"]\n  provider {\n    key_arn = aws_kms_key.eks.arn\n  }\n}',
+      cfn="EncryptionConfig:\n  - Resources: [secrets]\n    Provider:\n      KeyArn: !GetAtt EksKey.Arn")
+def eks_secrets(r: View) -> Any:
+    for p, cfg in r.items("EncryptionConfig"):
+        if not isinstance(cfg, dict):
+            continue
+        resources = r.get(f"{p}.Resources") or []
+        if "secrets" in (resources if isinstance(resources, list) else [resources]):
+            if not r.present(f"{p}.Provider.KeyArn"):
+                return Fail(f"{p}.Provider", "secrets encryption names no KMS key")
+            return None
+    return Fail("EncryptionConfig", "Kubernetes secrets are not encrypted with a KMS key")

@@ -1,0 +1,246 @@
+"""Data protection in transit (SEC09): HTTPS, TLS versions, service-to-service encryption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wasec.analyzers.policy import denies_insecure_transport
+from wasec.rules.pack._common import expect, is_true
+from wasec.rules.registry import rule
+from wasec.rules.view import Fail, Skip, View
+
+IN_TRANSIT = ("SEC09-BP02",)
+
+# Load balancer policies that still accept TLS 1.0 or 1.1 (or SSLv3).
+_ELB_MODERN = ("TLS13-1-2", "TLS-1-2", "FS-1-2", "TLS13-1-3", "TLS-1-3")
+
+
+def elb_policy_ok(policy: str) -> bool:
+    return any(m in policy for m in _ELB_MODERN)
+
+
+@rule("cloudfront-https-only", title="CloudFront requires HTTPS between viewers and the edge", severity="high",
+      types=["AWS::CloudFront::Distribution"], area="data", category="network", wa=IN_TRANSIT, fsbp=("CloudFront.3",),
+      why="A behavior that allows HTTP sends cookies, tokens and content in clear to anyone on the path.",
+      fix="Set viewer_protocol_policy to redirect-to-https or https-only on every cache behavior.",
+      tf='default_cache_behavior {\n  viewer_protocol_policy = "redirect-to-https"\n}',
+      cfn="DefaultCacheBehavior:\n  ViewerProtocolPolicy: redirect-to-https")
+def cloudfront_https(r: View) -> Any:
+    fails = []
+    behaviors = [("DistributionConfig.DefaultCacheBehavior", r.get("DistributionConfig.DefaultCacheBehavior"))]
+    behaviors += r.items("DistributionConfig.CacheBehaviors")
+    for p, b in behaviors:
+        if isinstance(b, dict) and r.get(f"{p}.ViewerProtocolPolicy") == "allow-all":
+            fails.append(Fail(f"{p}.ViewerProtocolPolicy", "the behavior allows plain HTTP", "allow-all"))
+    return fails
+
+
+_CF_OK = ("TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
+
+
+@rule("cloudfront-tls-version", title="CloudFront uses a TLS 1.2+ security policy", severity="high",
+      types=["AWS::CloudFront::Distribution"], area="data", category="network", wa=IN_TRANSIT,
+      fsbp=("CloudFront.15",), why="Viewer policies older than TLSv1.2 accept protocols with known weaknesses.",
+      fix="Use a custom certificate with minimum_protocol_version TLSv1.2_2021 or newer.",
+      tf='viewer_certificate {\n  acm_certificate_arn      = aws_acm_certificate.cdn.arn\n  ssl_support_method       = "sni-only"\n  minimum_protocol_version = "TLSv1.2_2021"\n}',
+      cfn="ViewerCertificate:\n  AcmCertificateArn: !Ref Cert\n  SslSupportMethod: sni-only\n  MinimumProtocolVersion: TLSv1.2_2021")
+def cloudfront_tls(r: View) -> Any:
+    vc = "DistributionConfig.ViewerCertificate"
+    if not r.present(vc) or is_true(r.get(f"{vc}.CloudFrontDefaultCertificate", False)):
+        return Skip("the default CloudFront certificate's protocols cannot be changed")
+    v = r.get(f"{vc}.MinimumProtocolVersion", "TLSv1")
+    if v not in _CF_OK:
+        return Fail(f"{vc}.MinimumProtocolVersion", f"{v} accepts TLS versions older than 1.2", v)
+    return None
+
+
+@rule("cloudfront-origin-https", title="CloudFront connects to custom origins over modern TLS", severity="medium",
+      types=["AWS::CloudFront::Distribution"], area="data", category="network", wa=IN_TRANSIT,
+      fsbp=("CloudFront.9", "CloudFront.10"), why="Traffic from the edge to the origin crosses the internet.",
+      fix="Use origin_protocol_policy https-only and origin_ssl_protocols [\"TLSv1.2\"].",
+      tf='custom_origin_config {\n  origin_protocol_policy = "https-only"\n  origin_ssl_protocols   = ["TLSv1.2"]\n}',
+      cfn="CustomOriginConfig:\n  OriginProtocolPolicy: https-only\n  OriginSSLProtocols: [TLSv1.2]")
+def cloudfront_origin(r: View) -> Any:
+    fails = []
+    for p, o in r.items("DistributionConfig.Origins"):
+        if not isinstance(o, dict) or not isinstance(o.get("CustomOriginConfig"), dict):
+            continue
+        pol = r.get(f"{p}.CustomOriginConfig.OriginProtocolPolicy")
+        if pol in ("http-only", "match-viewer"):
+            fails.append(Fail(f"{p}.CustomOriginConfig.OriginProtocolPolicy", f"origin traffic may use HTTP ({pol})", pol))
+        protos = r.get(f"{p}.CustomOriginConfig.OriginSSLProtocols") or []
+        old = [x for x in (protos if isinstance(protos, list) else [protos]) if x in ("SSLv3", "TLSv1", "TLSv1.1")]
+        if old:
+            fails.append(Fail(f"{p}.CustomOriginConfig.OriginSSLProtocols", f"origin accepts {', '.join(old)}", old))
+    return fails
+
+
+@rule("elb-listener-https", title="Load balancer listeners use HTTPS or TLS", severity="high",
+      types=["AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancing::LoadBalancer"], area="data",
+      category="network", wa=IN_TRANSIT, fsbp=("ELB.1", "ELB.3", "ELB.18"),
+      why="An HTTP listener that serves content (rather than redirecting) carries sessions and credentials in clear.",
+      fix="Serve HTTPS with a certificate, and make HTTP listeners redirect to HTTPS.",
+      tf='resource "aws_lb_listener" "https" {\n  protocol        = "HTTPS"\n  ssl_policy      = "ELBSecurityPolicy-TLS13-1-2-2021-06"\n  certificate_arn = aws_acm_certificate.web.arn\n}',
+      cfn="Protocol: HTTPS\nSslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06\nCertificates:\n  - CertificateArn: !Ref Cert")
+def listener_https(r: View) -> Any:
+    if r.type == "AWS::ElasticLoadBalancing::LoadBalancer":
+        return [Fail(f"{p}.Protocol", f"listener on port {listener.get('LoadBalancerPort')} uses {listener.get('Protocol')}",
+                     listener.get("Protocol"))
+                for p, listener in r.items("Listeners")
+                if isinstance(listener, dict) and str(r.get(f"{p}.Protocol", "")).upper() in ("HTTP", "TCP")]
+    proto = str(r.get("Protocol", "HTTP")).upper()
+    if proto not in ("HTTP", "TCP", "UDP", "TCP_UDP"):
+        return None
+    if proto != "HTTP":
+        return Skip("layer-4 listeners carry whatever the application speaks")
+    for p, a in r.items("DefaultActions"):
+        if isinstance(a, dict) and str(r.get(f"{p}.Type", "")).lower() == "redirect" \
+                and str(r.get(f"{p}.RedirectConfig.Protocol", "")).upper() == "HTTPS":
+            return None
+    return Fail("Protocol", "the listener serves plain HTTP without redirecting to HTTPS", r.get("Protocol", "HTTP"))
+
+
+@rule("elb-listener-tls-policy", title="Load balancer TLS listeners use a TLS 1.2+ policy", severity="high",
+      types=["AWS::ElasticLoadBalancingV2::Listener"], area="data", category="network", wa=IN_TRANSIT,
+      fsbp=("ELB.17",), why="Older predefined policies still negotiate TLS 1.0/1.1 and weak ciphers.",
+      fix="Use ELBSecurityPolicy-TLS13-1-2-2021-06 (or another TLS 1.2+ policy).",
+      tf='ssl_policy = "ELBSecurityPolicy-TLS13-1-2-2021-06"', cfn="SslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06")
+def listener_policy(r: View) -> Any:
+    if str(r.get("Protocol", "HTTP")).upper() not in ("HTTPS", "TLS"):
+        return Skip()
+    policy = r.get("SslPolicy")
+    if policy is None:
+        return None  # the default for new listeners is ELBSecurityPolicy-TLS13-1-2-2021-06
+    if not elb_policy_ok(str(policy)):
+        return Fail("SslPolicy", f"{policy} accepts TLS versions older than 1.2", policy)
+    return None
+
+
+@rule("apigateway-domain-tls", title="API Gateway custom domain requires TLS 1.2+", severity="high",
+      types=["AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName"], area="data", category="network",
+      wa=IN_TRANSIT, why="TLS_1_0 domains accept clients on deprecated protocol versions.",
+      fix="Set security_policy TLS_1_2 (or a SecurityPolicy_TLS13_* policy).", tf='security_policy = "TLS_1_2"',
+      cfn="SecurityPolicy: TLS_1_2")
+def apigw_tls(r: View) -> Any:
+    if r.type == "AWS::ApiGatewayV2::DomainName":
+        return [Fail(f"{p}.SecurityPolicy", "the domain accepts TLS 1.0", c.get("SecurityPolicy"))
+                for p, c in r.items("DomainNameConfigurations")
+                if isinstance(c, dict) and r.get(f"{p}.SecurityPolicy", "TLS_1_2") == "TLS_1_0"]
+    policy = r.get("SecurityPolicy", "TLS_1_0")
+    if policy == "TLS_1_0":
+        return Fail("SecurityPolicy", "the domain accepts TLS 1.0", policy)
+    return None
+
+
+@rule("apigateway-cache-encrypted", title="API Gateway stage cache is encrypted", severity="medium",
+      types=["AWS::ApiGateway::Stage"], area="data", category="encryption", wa=("SEC08-BP02",), fsbp=("APIGateway.5",),
+      why="Cached responses can hold personal data and tokens.",
+      fix="Set cache_data_encrypted = true wherever caching is enabled.",
+      tf='resource "aws_api_gateway_method_settings" "all" {\n  method_path = "*/*"\n  settings {\n    caching_enabled      = true\n    cache_data_encrypted = true\n  }\n}',
+      cfn="MethodSettings:\n  - ResourcePath: /*\n    HttpMethod: '*'\n    CachingEnabled: true\n    CacheDataEncrypted: true")
+def apigw_cache(r: View) -> Any:
+    fails = []
+    for p, s in r.items("MethodSettings"):
+        if not isinstance(s, dict):
+            continue
+        caching = r.get(f"{p}.CachingEnabled")
+        if (is_true(caching) or (caching is None and is_true(r.get("CacheClusterEnabled", False)))) \
+                and not is_true(r.get(f"{p}.CacheDataEncrypted", False)):
+            fails.append(Fail(f"{p}.CacheDataEncrypted", "cached data is not encrypted", r.get(f"{p}.CacheDataEncrypted")))
+    return fails
+
+
+expect("opensearch-node-to-node-encryption", types=["AWS::Elasticsearch::Domain", "AWS::OpenSearchService::Domain"],
+       path="NodeToNodeEncryptionOptions.Enabled", ok=is_true, default=False,
+       message="traffic between nodes is not encrypted", title="OpenSearch encrypts traffic between nodes",
+       severity="medium", area="data", category="network", wa=IN_TRANSIT, fsbp=("ES.3", "Opensearch.3"),
+       why="Without node-to-node encryption, index data crosses the VPC in clear.",
+       fix="Enable node-to-node encryption.", tf="node_to_node_encryption {\n  enabled = true\n}",
+       cfn="NodeToNodeEncryptionOptions:\n  Enabled: true")
+expect("opensearch-enforce-https", types=["AWS::Elasticsearch::Domain", "AWS::OpenSearchService::Domain"],
+       path="DomainEndpointOptions.EnforceHTTPS", ok=is_true, default=False,
+       message="the domain endpoint accepts plain HTTP", title="OpenSearch domain endpoint requires HTTPS",
+       severity="high", area="data", category="network", wa=IN_TRANSIT,
+       why="Queries and credentials sent over HTTP can be read and modified in transit.",
+       fix="Enforce HTTPS on the domain endpoint.", tf="domain_endpoint_options {\n  enforce_https = true\n}",
+       cfn="DomainEndpointOptions:\n  EnforceHTTPS: true")
+expect("opensearch-tls-policy", types=["AWS::Elasticsearch::Domain", "AWS::OpenSearchService::Domain"],
+       path="DomainEndpointOptions.TLSSecurityPolicy", ok=lambda v: "TLS-1-2" in str(v) or "TLS-1-3" in str(v),
+       default="Policy-Min-TLS-1-0-2019-07", message="the endpoint accepts TLS older than 1.2",
+       title="OpenSearch endpoint requires TLS 1.2+", severity="medium", area="data", category="network",
+       wa=IN_TRANSIT, fsbp=("ES.8", "Opensearch.8"), why="The default policy still accepts TLS 1.0.",
+       fix="Set tls_security_policy to Policy-Min-TLS-1-2-2019-07 or newer.",
+       tf='domain_endpoint_options {\n  enforce_https       = true\n  tls_security_policy = "Policy-Min-TLS-1-2-PFS-2023-10"\n}',
+       cfn="DomainEndpointOptions:\n  EnforceHTTPS: true\n  TLSSecurityPolicy: Policy-Min-TLS-1-2-PFS-2023-10")
+expect("elasticache-redis-in-transit", types=["AWS::ElastiCache::ReplicationGroup"], path="TransitEncryptionEnabled",
+       ok=is_true, default=False, message="clients connect without TLS",
+       title="ElastiCache replication group encrypts traffic in transit", severity="medium", area="data",
+       category="network", wa=IN_TRANSIT, fsbp=("ElastiCache.5",),
+       why="Cached data and AUTH tokens cross the network in clear without TLS.",
+       fix="Enable transit encryption.", tf="transit_encryption_enabled = true", cfn="TransitEncryptionEnabled: true")
+expect("dax-cluster-tls", types=["AWS::DAX::Cluster"], path="ClusterEndpointEncryptionType",
+       ok=lambda v: str(v).upper() == "TLS", default="NONE", message="the cluster endpoint does not use TLS",
+       title="DAX cluster endpoint uses TLS", severity="medium", area="data", category="network", wa=IN_TRANSIT,
+       fsbp=("DynamoDB.7",), why="Items read through DAX cross the network in clear without TLS.",
+       fix="Set the cluster endpoint encryption type to TLS (at creation).", tf='cluster_endpoint_encryption_type = "TLS"',
+       cfn="ClusterEndpointEncryptionType: TLS")
+
+
+@rule("msk-in-transit-encryption", title="MSK cluster encrypts traffic in transit", severity="high",
+      types=["AWS::MSK::Cluster"], area="data", category="network", wa=IN_TRANSIT, fsbp=("MSK.1",),
+      why="PLAINTEXT listeners let anyone on the network read and inject messages.",
+      fix="Use TLS between clients and brokers and inside the cluster.",
+      tf='encryption_info {\n  encryption_in_transit {\n    client_broker = "TLS"\n    in_cluster    = true\n  }\n}',
+      cfn="EncryptionInfo:\n  EncryptionInTransit:\n    ClientBroker: TLS\n    InCluster: true")
+def msk_transit(r: View) -> Any:
+    fails = []
+    cb = r.get("EncryptionInfo.EncryptionInTransit.ClientBroker", "TLS")
+    if cb != "TLS":
+        fails.append(Fail("EncryptionInfo.EncryptionInTransit.ClientBroker", f"clients may connect with {cb}", cb))
+    ic = r.get("EncryptionInfo.EncryptionInTransit.InCluster", True)
+    if not is_true(ic):
+        fails.append(Fail("EncryptionInfo.EncryptionInTransit.InCluster", "traffic between brokers is not encrypted", ic))
+    return fails
+
+
+@rule("ecs-efs-transit-encryption", title="ECS task definitions mount EFS with encryption in transit", severity="high",
+      types=["AWS::ECS::TaskDefinition"], area="data", category="network", wa=IN_TRANSIT,
+      why="NFS traffic to EFS is unencrypted unless the mount uses TLS.",
+      fix="Set transit_encryption = \"ENABLED\" on every EFS volume.",
+      tf='efs_volume_configuration {\n  file_system_id     = aws_efs_file_system.fs.id\n  transit_encryption = "ENABLED"\n}',
+      cfn="EFSVolumeConfiguration:\n  FilesystemId: !Ref FileSystem\n  TransitEncryption: ENABLED")
+def ecs_efs(r: View) -> Any:
+    fails = []
+    for p, vol in r.items("Volumes"):
+        if isinstance(vol, dict) and isinstance(vol.get("EFSVolumeConfiguration"), dict):
+            v = r.get(f"{p}.EFSVolumeConfiguration.TransitEncryption", "DISABLED")
+            if str(v).upper() != "ENABLED":
+                fails.append(Fail(f"{p}.EFSVolumeConfiguration.TransitEncryption",
+                                  f"volume {vol.get('Name', p)} mounts EFS without TLS", v))
+    return fails
+
+
+@rule("s3-bucket-secure-transport", title="S3 bucket policy denies requests without TLS", severity="medium",
+      types=["AWS::S3::Bucket"], area="data", category="network", wa=IN_TRANSIT, cis=("3.1.1",), fsbp=("S3.5",),
+      why="S3 accepts plain HTTP unless the bucket policy denies aws:SecureTransport = false.",
+      fix="Add a Deny statement for all principals when aws:SecureTransport is false.",
+      tf='statement {\n  effect    = "Deny"\n  actions   = ["s3:*"]\n  resources = [aws_s3_bucket.b.arn, "${aws_s3_bucket.b.arn}/*"]\n  principals {\n    type        = "*"\n    identifiers = ["*"]\n  }\n  condition {\n    test     = "Bool"\n    variable = "aws:SecureTransport"\n    values   = ["false"]\n  }\n}',
+      cfn="- Effect: Deny\n  Principal: '*'\n  Action: 's3:*'\n  Resource: [!GetAtt Bucket.Arn, !Sub '${Bucket.Arn}/*']\n  Condition:\n    Bool:\n      aws:SecureTransport: false")
+def s3_tls(r: View) -> Any:
+    doc = r.raw("PolicyDocument")
+    if doc is None:
+        return Fail("PolicyDocument", "the bucket has no policy denying requests without TLS")
+    if not denies_insecure_transport(r.get("PolicyDocument")):
+        return Fail("PolicyDocument", "the bucket policy does not deny requests without TLS")
+    return None
+
+
+@rule("transfer-server-no-ftp", title="Transfer Family server does not offer plain FTP", severity="medium",
+      types=["AWS::Transfer::Server"], area="data", category="network", wa=IN_TRANSIT, fsbp=("Transfer.2",),
+      why="FTP sends credentials and files in clear.", fix="Offer SFTP or FTPS only.",
+      tf='protocols = ["SFTP"]', cfn="Protocols: [SFTP]")
+def transfer_ftp(r: View) -> Any:
+    protos = r.get("Protocols", ["SFTP"])
+    if "FTP" in (protos if isinstance(protos, list) else [protos]):
+        return Fail("Protocols", "the server accepts plain FTP", protos)
+    return None

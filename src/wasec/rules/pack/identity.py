@@ -1,0 +1,314 @@
+"""Identity and access management (SEC02, SEC03): least privilege, trust, credentials."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wasec.analyzers.policy import (
+    action_matches,
+    allows_everything,
+    has_restricting_condition,
+    is_everyone,
+    is_full_wildcard,
+    principal_values,
+    service_wildcard,
+    statements,
+)
+from wasec.model.values import Unknown
+from wasec.rules.pack._common import POLICY_TYPES, PRINCIPAL_TYPES, is_true, policy_documents
+from wasec.rules.registry import rule
+from wasec.rules.view import Fail, Skip, View
+
+LEAST = ("SEC03-BP02",)
+
+
+def _statements(r: View) -> list[tuple[str, Any]]:
+    """(path, Statement) for every statement of every policy the resource carries."""
+    out = []
+    for path, doc in policy_documents(r):
+        if doc is None:
+            continue
+        if isinstance(doc, Unknown):
+            r.get(path)  # raises UnknownValue with the reason
+        listed = isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
+        for s in statements(doc):
+            out.append((f"{path}.Statement.{s.index}" if listed else f"{path}.Statement", s))
+    return out
+
+
+@rule("iam-policy-admin-access", title="IAM policy does not grant full administrative access", severity="critical",
+      types=POLICY_TYPES, area="identity", category="access", wa=LEAST, cis=("2.14",), fsbp=("IAM.1",),
+      why="A policy that allows * on * (or NotAction on *) makes its holder an administrator: one leaked credential "
+          "or compromised workload owns the account.",
+      fix="Grant the specific actions and resources the principal needs; keep administrator access to break-glass roles.",
+      tf='statement {\n  actions   = ["s3:GetObject"]\n  resources = ["${aws_s3_bucket.data.arn}/*"]\n}',
+      cfn="- Effect: Allow\n  Action: s3:GetObject\n  Resource: !Sub ${DataBucket.Arn}/*")
+def admin_access(r: View) -> Any:
+    return [Fail(p, "the statement allows every action on every resource", s.data.get("Action") or s.data.get("NotAction"))
+            for p, s in _statements(r) if allows_everything(s)]
+
+
+@rule("iam-policy-service-wildcard", title="IAM policy does not grant every action of a service", severity="high",
+      types=POLICY_TYPES, area="identity", category="access", wa=LEAST, fsbp=("IAM.21",),
+      why="Service-wide wildcards such as s3:* or iam:* include destructive and permission-management actions "
+          "nobody intended to grant.",
+      fix="List the actions the workload uses (the IAM Access Analyzer policy generator finds them from CloudTrail).",
+      tf='actions = ["s3:GetObject", "s3:PutObject"]', cfn="Action: [s3:GetObject, s3:PutObject]")
+def service_wildcards(r: View) -> Any:
+    fails = []
+    for p, s in _statements(r):
+        if not s.allows or allows_everything(s):
+            continue
+        for a in s.actions:
+            if isinstance(a, Unknown):
+                continue
+            svc = service_wildcard(a)
+            if svc or (isinstance(a, str) and re.fullmatch(r"[a-z0-9-]*\*[a-z0-9-]*:\*", a.strip().lower() or "")):
+                fails.append(Fail(f"{p}.Action", f"the statement grants {a}", a))
+            elif is_full_wildcard(a) and not any(is_full_wildcard(x) for x in s.resources):
+                fails.append(Fail(f"{p}.Action", "the statement grants every action (on specific resources)", a))
+    return fails
+
+
+_READ_PREFIXES = ("get", "list", "describe", "head", "batchget", "lookup", "search", "view", "query", "scan", "select",
+                  "filter", "read")
+
+
+def _write_action(a: str) -> bool:
+    if ":" not in a:
+        return True
+    name = a.split(":", 1)[1].lower()
+    return not name.startswith(_READ_PREFIXES)
+
+
+@rule("iam-policy-wildcard-resource", title="IAM policy does not allow write actions on every resource",
+      severity="medium", types=POLICY_TYPES, area="identity", category="access", wa=LEAST,
+      why="Write and permission actions granted on Resource \"*\" reach every bucket, queue and key in the account, "
+          "including ones created later.",
+      fix="Scope the statement's resources to the ARNs the workload owns.",
+      tf='resources = [aws_sqs_queue.jobs.arn]', cfn="Resource: !GetAtt JobsQueue.Arn")
+def wildcard_resource(r: View) -> Any:
+    fails = []
+    for p, s in _statements(r):
+        if not s.allows or allows_everything(s) or s.conditions:
+            continue
+        if not any(is_full_wildcard(x) for x in s.resources):
+            continue
+        writes = [a for a in s.actions if isinstance(a, str) and not is_full_wildcard(a) and not service_wildcard(a)
+                  and _write_action(a)]
+        if writes:
+            fails.append(Fail(f"{p}.Resource", f"write actions ({', '.join(writes[:3])}) on every resource", "*"))
+    return fails
+
+
+@rule("iam-passrole-unrestricted", title="IAM policy does not allow iam:PassRole on every role", severity="high",
+      types=POLICY_TYPES, area="identity", category="access", wa=LEAST,
+      why="iam:PassRole on * lets the holder hand any role, administrator included, to a service it controls: a "
+          "classic privilege escalation.",
+      fix="Scope iam:PassRole to the role ARNs the workload launches, with an iam:PassedToService condition.",
+      tf='statement {\n  actions   = ["iam:PassRole"]\n  resources = [aws_iam_role.task.arn]\n}',
+      cfn="- Effect: Allow\n  Action: iam:PassRole\n  Resource: !GetAtt TaskRole.Arn")
+def passrole(r: View) -> Any:
+    fails = []
+    for p, s in _statements(r):
+        if not s.allows or allows_everything(s) or s.conditions:
+            continue
+        if any(is_full_wildcard(x) for x in s.resources) and any(
+                isinstance(a, str) and action_matches(a, "iam:PassRole") and not is_full_wildcard(a) for a in s.actions):
+            fails.append(Fail(f"{p}.Action", "iam:PassRole is allowed on every role", s.data.get("Action")))
+    return fails
+
+
+@rule("iam-kms-decrypt-all-keys", title="IAM policy does not allow decryption with every KMS key", severity="medium",
+      types=POLICY_TYPES, area="identity", category="access", wa=LEAST, fsbp=("KMS.1", "KMS.2"),
+      why="kms:Decrypt on * lets the principal read any data encrypted under any key it can reach.",
+      fix="Scope kms:Decrypt to the key ARNs the workload uses.",
+      tf='statement {\n  actions   = ["kms:Decrypt"]\n  resources = [aws_kms_key.app.arn]\n}',
+      cfn="- Effect: Allow\n  Action: kms:Decrypt\n  Resource: !GetAtt AppKey.Arn")
+def kms_decrypt_all(r: View) -> Any:
+    fails = []
+    for p, s in _statements(r):
+        if not s.allows or allows_everything(s) or s.conditions:
+            continue
+        if any(is_full_wildcard(x) for x in s.resources) and any(
+                isinstance(a, str) and not is_full_wildcard(a) and (action_matches(a, "kms:Decrypt")
+                                                                     or action_matches(a, "kms:ReEncryptFrom"))
+                for a in s.actions):
+            fails.append(Fail(f"{p}.Action", "decryption is allowed with every KMS key", s.data.get("Action")))
+    return fails
+
+
+_ADMIN_POLICY = re.compile(r"arn:aws[\w-]*:iam::aws:policy/AdministratorAccess$")
+_FULL_ACCESS = re.compile(r"arn:aws[\w-]*:iam::aws:policy/(?:[\w-]+/)*(\w+FullAccess)$")
+
+
+def _managed_arns(r: View) -> list[tuple[str, Any]]:
+    return [(p, v) for p, v in r.items("ManagedPolicyArns")]
+
+
+@rule("iam-admin-policy-attached", title="AdministratorAccess is not attached to a user, group or role",
+      severity="high", types=PRINCIPAL_TYPES, area="identity", category="access", wa=LEAST, cis=("2.14",),
+      why="AdministratorAccess grants every action on every resource; attach it only to audited break-glass roles.",
+      fix="Replace AdministratorAccess with a policy scoped to the job.",
+      tf='policy_arn = aws_iam_policy.deployer.arn', cfn="ManagedPolicyArns:\n  - !Ref DeployerPolicy")
+def admin_attached(r: View) -> Any:
+    fails = []
+    for p, arn in _managed_arns(r):
+        if isinstance(arn, str) and _ADMIN_POLICY.match(arn):
+            fails.append(Fail(p, "AdministratorAccess is attached", arn))
+        elif isinstance(arn, Unknown) or isinstance(arn, str):
+            target = r.resolve(arn, "AWS::IAM::ManagedPolicy")
+            if target is not None:
+                doc = target.properties.get("PolicyDocument")
+                if not isinstance(doc, Unknown) and any(allows_everything(s) for s in statements(doc)):
+                    fails.append(Fail(p, f"{target.id} grants full administrative access", target.id))
+    return fails
+
+
+@rule("iam-full-access-policy-attached", title="AWS *FullAccess managed policies are not attached", severity="medium",
+      types=PRINCIPAL_TYPES, area="identity", category="access", wa=LEAST,
+      why="FullAccess managed policies grant every action of a service (for example AmazonS3FullAccess reaches every "
+          "bucket in the account).",
+      fix="Attach a customer managed policy scoped to the resources the principal uses.",
+      tf='policy_arn = aws_iam_policy.read_reports.arn', cfn="ManagedPolicyArns:\n  - !Ref ReadReportsPolicy")
+def full_access(r: View) -> Any:
+    return [Fail(p, f"{m.group(1)} is attached", arn) for p, arn in _managed_arns(r)
+            if isinstance(arn, str) and (m := _FULL_ACCESS.match(arn))]
+
+
+@rule("iam-user-direct-policies", title="IAM users receive permissions only through groups", severity="low",
+      types=["AWS::IAM::User"], area="identity", category="access", wa=("SEC02-BP06", "SEC03-BP02"), cis=("2.13",),
+      fsbp=("IAM.2",),
+      why="Policies attached to individual users are hard to review and outlive the job they were granted for.",
+      fix="Attach policies to groups (or better, use roles with federation) and add users to groups.",
+      tf='resource "aws_iam_group_policy_attachment" "dev" {\n  group      = aws_iam_group.developers.name\n  policy_arn = aws_iam_policy.dev.arn\n}',
+      cfn="Groups:\n  - !Ref Developers")
+def user_policies(r: View) -> Any:
+    fails = []
+    if r.items("Policies"):
+        fails.append(Fail("Policies", "the user has inline policies"))
+    if r.items("ManagedPolicyArns"):
+        fails.append(Fail("ManagedPolicyArns", "managed policies are attached to the user"))
+    return fails
+
+
+@rule("iam-access-key-in-code", title="IAM access keys are not created as code", severity="medium",
+      types=["AWS::IAM::AccessKey"], area="identity", category="secret", wa=("SEC02-BP02", "SEC02-BP05"),
+      why="A long-lived access key created by a template lands in its state or outputs, never expires and is the "
+          "most common credential leaked. Workloads should use roles; people should use federation.",
+      fix="Use an IAM role (instance profile, task role, IRSA, OIDC for CI) instead of an access key.",
+      tf='resource "aws_iam_role" "ci" {\n  assume_role_policy = data.aws_iam_policy_document.github_oidc.json\n}',
+      cfn="# use a role with a web identity trust instead of AWS::IAM::AccessKey")
+def access_key(r: View) -> Any:
+    status = r.get("Status", "Active")
+    if str(status) == "Inactive":
+        return Skip("the key is inactive")
+    return Fail("UserName", "a long-lived access key is created for the user", r.get("UserName"))
+
+
+_OWN_ACCOUNT = re.compile(r"\$\{(AWS::AccountId|data\.aws_caller_identity\.[\w-]+\.account_id)\}")
+_ACCOUNT_IN = re.compile(r"(?:^|:)(\d{12})(?::|$)")
+
+
+def _principal_account(v: Any) -> str | None:
+    """"self" for the deploying account, an account id, or None when not an account principal."""
+    text = v.text if isinstance(v, Unknown) else v
+    if not isinstance(text, str):
+        return None
+    if _OWN_ACCOUNT.search(text):
+        return "self"
+    if re.fullmatch(r"\d{12}", text.strip()):
+        return text.strip()
+    m = _ACCOUNT_IN.search(text.replace("arn:aws:iam::", ":").replace("arn:aws-us-gov:iam::", ":"))
+    return m.group(1) if m else None
+
+
+@rule("iam-trust-policy-public", title="IAM role cannot be assumed by anyone", severity="critical",
+      types=["AWS::IAM::Role"], area="identity", category="exposure", wa=("SEC03-BP07", "SEC03-BP02"), cis=("2.21",),
+      why="A trust policy with Principal \"*\" and no restricting condition lets any AWS account assume the role.",
+      fix="Name the accounts, roles or services that may assume the role, and add sts:ExternalId or "
+          "aws:PrincipalOrgID for third parties.",
+      tf='principals {\n  type        = "AWS"\n  identifiers = ["arn:aws:iam::111122223333:role/deployer"]\n}',
+      cfn="Principal:\n  AWS: arn:aws:iam::111122223333:role/deployer")
+def trust_public(r: View) -> Any:
+    doc = r.get("AssumeRolePolicyDocument")
+    if doc is None:
+        return None
+    fails = []
+    for s in statements(doc):
+        if not s.allows:
+            continue
+        if any(is_everyone(t, v) for t, v in principal_values(s)) and not has_restricting_condition(s):
+            fails.append(Fail(f"AssumeRolePolicyDocument.Statement.{s.index}.Principal", "anyone may assume the role", "*"))
+    return fails
+
+
+@rule("iam-trust-cross-account-condition", title="Cross-account role trust requires an external id or organization",
+      severity="medium", types=["AWS::IAM::Role"], area="identity", category="access", wa=("SEC03-BP09", "SEC03-BP07"),
+      options={"trusted_accounts": []},
+      why="A role that trusts another account without sts:ExternalId (or aws:PrincipalOrgID) is open to the "
+          "confused-deputy problem: anyone the other account acts for can make it assume your role.",
+      fix="Require sts:ExternalId for third parties, aws:PrincipalOrgID for your organization, or list the account "
+          "under trusted_accounts in .wasec/config.yml.",
+      tf='condition {\n  test     = "StringEquals"\n  variable = "sts:ExternalId"\n  values   = [var.external_id]\n}',
+      cfn="Condition:\n  StringEquals:\n    sts:ExternalId: !Ref ExternalId")
+def trust_cross_account(r: View) -> Any:
+    doc = r.get("AssumeRolePolicyDocument")
+    if doc is None:
+        return None
+    trusted = {str(a) for a in r.options.get("trusted_accounts", [])}
+    fails = []
+    for s in statements(doc):
+        if not s.allows or has_restricting_condition(s):
+            continue
+        if any(str(k).startswith("aws:multifactorauth") for k in s.condition_keys()):
+            continue
+        for t, v in principal_values(s):
+            if t != "AWS" or is_everyone(t, v):
+                continue
+            acct = _principal_account(v)
+            if acct is None or acct == "self" or acct in trusted:
+                continue
+            fails.append(Fail(f"AssumeRolePolicyDocument.Statement.{s.index}.Principal",
+                              f"account {acct} may assume the role without sts:ExternalId or aws:PrincipalOrgID", acct))
+    return fails
+
+
+# -- account password policy ------------------------------------------------------------------------------
+_PW = "Wasec::IAM::AccountPasswordPolicy"
+
+
+def _pw_rule(id: str, title: str, prop: str, ok: Any, message: str, cis: tuple[str, ...], tf: str,
+             options: dict[str, Any] | None = None) -> None:
+    @rule(id, title=title, severity="medium", types=[_PW], area="identity", category="hardening",
+          wa=("SEC02-BP01",), cis=cis, fsbp=("IAM.7",), options=options,
+          why="Console passwords are the one credential people choose themselves; the account policy is what "
+              "stops weak and reused ones.",
+          fix="Strengthen the account password policy (and prefer federation with MFA over IAM users).",
+          tf=f'resource "aws_iam_account_password_policy" "strict" {{\n  {tf}\n}}',
+          cfn="# the account password policy is set with the IAM API (aws_iam_account_password_policy in Terraform)")
+    def check(r: View) -> Any:
+        v = r.get(prop)
+        if not ok(v, r.options):
+            return Fail(prop, message.format(v=v, **r.options), v)
+        return None
+
+
+_pw_rule("iam-password-min-length", "Password policy requires at least 14 characters", "MinimumPasswordLength",
+         lambda v, o: isinstance(v, int) and v >= o["min"], "minimum length is {v}, below {min}", ("2.8",),
+         "minimum_password_length = 14", {"min": 14})
+_pw_rule("iam-password-reuse-prevention", "Password policy prevents reuse of the last 24 passwords",
+         "PasswordReusePrevention", lambda v, o: isinstance(v, int) and v >= o["min"],
+         "remembers {v} previous passwords, fewer than {min}", ("2.9",), "password_reuse_prevention = 24", {"min": 24})
+_pw_rule("iam-password-require-symbols", "Password policy requires a symbol", "RequireSymbols",
+         lambda v, o: is_true(v), "symbols are not required", (), "require_symbols = true")
+_pw_rule("iam-password-require-numbers", "Password policy requires a number", "RequireNumbers",
+         lambda v, o: is_true(v), "numbers are not required", (), "require_numbers = true")
+_pw_rule("iam-password-require-uppercase", "Password policy requires an uppercase letter", "RequireUppercaseCharacters",
+         lambda v, o: is_true(v), "uppercase letters are not required", (), "require_uppercase_characters = true")
+_pw_rule("iam-password-require-lowercase", "Password policy requires a lowercase letter", "RequireLowercaseCharacters",
+         lambda v, o: is_true(v), "lowercase letters are not required", (), "require_lowercase_characters = true")
+_pw_rule("iam-password-max-age", "Passwords expire within 90 days", "MaxPasswordAge",
+         lambda v, o: isinstance(v, int) and 0 < v <= o["max"], "passwords never expire or live longer than {max} days",
+         (), "max_password_age = 90", {"max": 90})

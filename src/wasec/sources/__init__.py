@@ -1,0 +1,87 @@
+"""Sources turn inputs into the canonical inventory; they know nothing of rules.
+
+``collect`` walks paths once and dispatches each kind of file to its source through one table, so a
+new source is one module and one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wasec.model.finding import Problem
+from wasec.model.resource import Inventory, Resource
+from wasec.sources.files import DEFAULT_MAX_BYTES, Discovery, discover
+
+
+@dataclass
+class SourceOptions:
+    exclude: list[str] = field(default_factory=list)
+    tf_vars: dict[str, str] = field(default_factory=dict)
+    tf_var_files: list[str] = field(default_factory=list)
+    cfn_params: dict[str, Any] = field(default_factory=dict)
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class Collected:
+    inventory: Inventory
+    problems: list[Problem]
+    discovery: Discovery
+
+
+def _terraform(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
+    if not d.terraform:
+        return [], []
+    from wasec.sources.terraform import TerraformOptions, load_directories
+
+    return load_directories(d.terraform, TerraformOptions(o.tf_vars, o.tf_var_files, o.max_bytes))
+
+
+def _plans(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
+    if not d.plans:
+        return [], []
+    from wasec.sources.terraform.plan import load_plan
+
+    resources: list[Resource] = []
+    problems: list[Problem] = []
+    for path in d.plans:
+        rs, ps = load_plan(path, o.max_bytes * 10)  # plans are machine-written and larger
+        resources += rs
+        problems += ps
+    return resources, problems
+
+
+def _cloudformation(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
+    if not d.cloudformation:
+        return [], []
+    from wasec.sources.cloudformation import load_template
+
+    resources: list[Resource] = []
+    problems: list[Problem] = []
+    for path in d.cloudformation:
+        rs, ps = load_template(path, o.cfn_params, o.max_bytes)
+        resources += rs
+        problems += ps
+    return resources, problems
+
+
+SOURCES: dict[str, Callable[[Discovery, SourceOptions], tuple[list[Resource], list[Problem]]]] = {
+    "terraform": _terraform,
+    "terraform-plan": _plans,
+    "cloudformation": _cloudformation,
+}
+
+
+def collect(paths: list[str], options: SourceOptions | None = None, want_other: bool = False) -> Collected:
+    """Discover and load every infrastructure file under ``paths``."""
+    o = options or SourceOptions()
+    d = discover(paths, o.exclude, want_other=want_other)
+    inv = Inventory()
+    problems = list(d.problems)
+    for load in SOURCES.values():
+        resources, ps = load(d, o)
+        inv.extend(resources)
+        problems += ps
+    return Collected(inv, problems, d)

@@ -1,0 +1,132 @@
+"""CloudFormation and SAM templates (YAML or JSON) → canonical resources.
+
+Templates already speak the canonical vocabulary; this source resolves intrinsics, expands SAM
+resources, and merges the resources CloudFormation splits off (bucket, queue and topic policies,
+security group rules, IAM policies attached to principals) into the resource they configure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wasec.errors import ParseError
+from wasec.model.finding import Problem
+from wasec.model.resource import Loc, PathKey, Resource
+from wasec.model.values import Unknown
+from wasec.sources.builder import Assembly, Builder
+from wasec.sources.cloudformation import sam
+from wasec.sources.cloudformation.intrinsics import NO_VALUE, CfnError, Resolver
+from wasec.sources.documents import Lines, load_json, load_yaml
+from wasec.sources.files import InputError, read_text
+
+
+def parse_document(path: str, max_bytes: int) -> tuple[Any, Lines]:
+    text = read_text(path, max_bytes)
+    if text.lstrip()[:1] in ("{", "["):
+        return load_json(text)
+    return load_yaml(text)
+
+
+def _tags(props: dict[str, Any]) -> dict[str, str]:
+    tags = props.get("Tags")
+    if isinstance(tags, list):
+        return {str(t["Key"]): t["Value"] for t in tags if isinstance(t, dict) and "Key" in t and isinstance(t.get("Value"), str)}
+    if isinstance(tags, dict):
+        return {str(k): v for k, v in tags.items() if isinstance(v, str)}
+    return {}
+
+
+def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: int = 20 * 1024 * 1024) -> tuple[list[Resource], list[Problem]]:
+    """Read one template; problems name the file and line, the rest of the template still loads."""
+    problems: list[Problem] = []
+    try:
+        doc, lines = parse_document(path, max_bytes)
+    except ParseError as e:
+        return [], [Problem(path, e.message, e.line)]
+    except InputError as e:
+        return [], [Problem(path, str(e))]
+    if not isinstance(doc, dict):
+        return [], [Problem(path, "not a CloudFormation template: the document is not a mapping")]
+    res_section = doc.get("Resources")
+    if not isinstance(res_section, dict):
+        return [], [Problem(path, "not a CloudFormation template: no Resources mapping", lines.get(("Resources",)))]
+    resolver = Resolver(doc, params)
+    globals_ = doc.get("Globals") if isinstance(doc.get("Globals"), dict) else {}
+    run = Assembly(path, "cloudformation")
+    for lid, res in res_section.items():
+        base: PathKey = ("Resources", lid)
+        line = lines.get(base, 1)
+        if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
+            problems.append(Problem(path, f"resource {lid} has no Type", line))
+            continue
+        type_ = res["Type"]
+        cond = res.get("Condition")
+        if isinstance(cond, str):
+            try:
+                c = resolver.condition(cond)
+            except CfnError as e:
+                problems.append(Problem(path, f"resource {lid}: {e}", line))
+                c = True
+            if c is False:
+                continue
+        raw = res.get("Properties")
+        if raw is not None and not isinstance(raw, dict):
+            problems.append(Problem(path, f"resource {lid}: Properties must be a mapping", lines.get((*base, "Properties"), line)))
+            raw = {}
+        props: dict[str, Any] = {}
+        for key, value in (raw or {}).items():
+            try:
+                v = resolver.resolve(value)
+            except CfnError as e:
+                problems.append(Problem(path, f"resource {lid}, property {key}: {e}", lines.get((*base, "Properties", key), line), "warning"))
+                v = Unknown(f"{key} could not be resolved: {e}")
+            except RecursionError:
+                problems.append(Problem(path, f"resource {lid}, property {key}: nested too deeply", line))
+                v = Unknown(f"{key} is nested too deeply")
+            if v is not NO_VALUE:
+                props[key] = v
+        prop_lines = {p[3:]: ln for p, ln in lines.items() if len(p) > 3 and p[:3] == (*base, "Properties")}
+        if type_.startswith("AWS::Serverless::"):
+            for g in sam.transform(lid, type_, props, globals_):
+                b = Builder(g.type, g.id, path, line)
+                b.props = g.props
+                for gen_path, sam_path in g.paths.items():
+                    ln = _line_for(prop_lines, sam_path) or line
+                    b.locs[gen_path] = Loc(path, ln)
+                b.names.extend(_names(g.type, g.id, g.props))
+                b.tags = _tags(props)
+                run.add(b)
+            continue
+        b = Builder(type_, lid, path, line)
+        b.props = props
+        b.locs = {p: Loc(path, ln) for p, ln in prop_lines.items()}
+        b.names.extend(_names(type_, lid, props))
+        b.tags = _tags(props)
+        run.add(b)
+    run.index_names()
+    from wasec.sources.cloudformation.merge import merge_split_resources
+
+    merge_split_resources(run)
+    return run.resources(), problems
+
+
+def _line_for(lines: dict[PathKey, int], path: PathKey) -> int | None:
+    for n in range(len(path), 0, -1):
+        hit = lines.get(path[:n])
+        if hit is not None:
+            return hit
+    return None
+
+
+_NAME_PROPS = ("BucketName", "RoleName", "UserName", "GroupName", "QueueName", "TopicName", "LogGroupName",
+               "RepositoryName", "FunctionName", "TableName", "TrailName", "ManagedPolicyName", "DomainName",
+               "ClusterName", "Name", "GroupName", "AliasName", "DBInstanceIdentifier", "DBClusterIdentifier")
+
+
+def _names(type_: str, lid: str, props: dict[str, Any]) -> list[str]:
+    out = [lid]
+    for p in _NAME_PROPS:
+        v = props.get(p)
+        if isinstance(v, str) and not isinstance(v, Unknown):
+            out.append(v)
+    return out

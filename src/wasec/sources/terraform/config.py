@@ -1,0 +1,399 @@
+"""Terraform configuration: modules read from disk and their evaluation scopes.
+
+A :class:`Module` is a directory's parsed blocks. A :class:`Scope` is one instance of a module
+being evaluated (the root, or a ``module`` call with its inputs): it answers ``var.``, ``local.``,
+resource, data-source and ``module.`` references, lazily and with cycle detection.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from wasec.model.finding import Problem
+from wasec.model.values import Unknown, ref
+from wasec.sources.terraform import functions as F
+from wasec.sources.terraform.eval import ID_ALIASES, Ctx, Cycle, EvalError, resource_attr_ref, safe_ev, step
+from wasec.sources.terraform.hcl import ast as A
+
+MAX_MODULE_DEPTH = 16
+
+
+@dataclass(eq=False)
+class Decl:
+    """A ``resource`` or ``data`` block."""
+
+    mode: str  # "resource" | "data"
+    type: str
+    name: str
+    block: A.Block
+    file: str
+
+    @property
+    def body(self) -> A.Body:
+        return self.block.body
+
+
+@dataclass(eq=False)
+class Module:
+    """The parsed contents of one module directory."""
+
+    dir: str
+    files: list[str] = field(default_factory=list)
+    variables: dict[str, tuple[A.Block, str]] = field(default_factory=dict)
+    locals: dict[str, tuple[A.Attribute, str]] = field(default_factory=dict)
+    resources: dict[tuple[str, str], Decl] = field(default_factory=dict)
+    data: dict[tuple[str, str], Decl] = field(default_factory=dict)
+    calls: dict[str, tuple[A.Block, str]] = field(default_factory=dict)
+    outputs: dict[str, tuple[A.Block, str]] = field(default_factory=dict)
+    conflicts: list[Problem] = field(default_factory=list)  # names declared in two files
+    bodies: list[tuple[str, A.Body]] = field(default_factory=list)
+
+    def add(self, path: str, body: A.Body, problems: list[Problem]) -> None:
+        self.files.append(path)
+        self.bodies.append((path, body))
+        for b in body.blocks:
+            kind, labels = b.type, b.labels
+            if kind == "resource" or kind == "data":
+                if len(labels) != 2:
+                    problems.append(Problem(path, f"{kind} block needs a type and a name", b.line))
+                    continue
+                key = (labels[0], labels[1])
+                table = self.resources if kind == "resource" else self.data
+                if key in table:
+                    first = table[key].file
+                    msg = f"{kind} {labels[0]}.{labels[1]} is also declared in {first}"
+                    (self.conflicts if first != path else problems).append(Problem(path, msg, b.line, "warning"))
+                    continue
+                table[key] = Decl(kind, labels[0], labels[1], b, path)
+            elif kind == "variable" and labels:
+                self.variables[labels[0]] = (b, path)
+            elif kind == "locals":
+                for name, attr in b.body.attributes.items():
+                    self.locals[name] = (attr, path)
+            elif kind == "module" and labels:
+                self.calls[labels[0]] = (b, path)
+            elif kind == "output" and labels:
+                self.outputs[labels[0]] = (b, path)
+
+    def local_sources(self) -> list[str]:
+        """Directories of the local modules this module calls."""
+        out = []
+        for b, _ in self.calls.values():
+            src = b.body.attributes.get("source")
+            if src is not None and isinstance(src.expr, A.Literal) and isinstance(src.expr.value, str):
+                s = src.expr.value
+                if s.startswith(("./", "../")):
+                    out.append(os.path.normpath(os.path.join(self.dir, s)))
+        return out
+
+
+@dataclass(eq=False)
+class Instance:
+    """One instance of a resource or data block (``count``/``for_each`` expanded)."""
+
+    decl: Decl
+    address: str
+    ctx: Ctx
+    key: Any = None
+
+
+class Scope:
+    """A module instance under evaluation."""
+
+    def __init__(
+        self,
+        module: Module,
+        prefix: str,
+        inputs: dict[str, Any],
+        *,
+        loader: Any = None,
+        depth: int = 0,
+        problems: list[Problem] | None = None,
+        display_dir: str | None = None,
+    ) -> None:
+        self.module = module
+        self.prefix = prefix
+        self.inputs = inputs
+        self.loader = loader  # callable(dir) -> Module | None, for child modules
+        self.depth = depth
+        self.problems: list[Problem] = problems if problems is not None else []
+        self.display_dir = display_dir or module.dir
+        self._locals: dict[str, Any] = {}
+        self._stack: list[str] = []
+        self._attr_cache: dict[tuple[str, str], Any] = {}
+        self._children: dict[str, list[tuple[Any, Scope]]] | None = None
+        self._reported: set[str] = set()
+        self.root_ctx = Ctx(self)
+
+    # -- variables and locals --------------------------------------------------------------
+    def var(self, name: str) -> Any:
+        if name in self.inputs:
+            return _convert(self.inputs[name], self.module.variables.get(name))
+        decl = self.module.variables.get(name)
+        if decl is None:
+            return Unknown(f"var.{name} is not declared")
+        block, _ = decl
+        default = block.body.attributes.get("default")
+        if default is not None:
+            return safe_ev(default.expr, self.root_ctx)
+        return Unknown(f"var.{name} has no value (set it with --var or a .tfvars file)", text="${var." + name + "}")
+
+    def local(self, name: str) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        decl = self.module.locals.get(name)
+        if decl is None:
+            return Unknown(f"local.{name} is not declared")
+        key = f"local.{name}"
+        if key in self._stack:
+            chain = [*self._stack[self._stack.index(key) :], key]
+            raise Cycle(chain)
+        self._stack.append(key)
+        try:
+            value = safe_ev(decl[0].expr, self.root_ctx)
+        except Cycle as c:
+            attr, path = decl
+            if key not in self._reported:
+                self._reported.add(key)
+                self.problems.append(Problem(path, f"reference cycle: {' → '.join(c.chain)}", attr.line))
+            value = Unknown(f"local.{name} is part of a reference cycle ({' → '.join(c.chain)})")
+        finally:
+            self._stack.pop()
+        self._locals[name] = value
+        return value
+
+    # -- references ------------------------------------------------------------------------
+    def resolve(self, root: str, steps: list[Any], ctx: Ctx, line: int) -> Any:
+        if root == "var":
+            return _walk(self.var(steps[0]), steps[1:]) if steps else Unknown("var needs a name")
+        if root == "local":
+            return _walk(self.local(steps[0]), steps[1:]) if steps else Unknown("local needs a name")
+        if root == "data":
+            return self._data_ref(steps)
+        if root == "module":
+            return self._module_ref(steps)
+        if root == "path":
+            return {"module": self.module.dir, "root": self.module.dir, "cwd": "."}.get(str(steps[0]) if steps else "", ".")
+        if root == "terraform":
+            return "default" if steps and steps[0] == "workspace" else Unknown("terraform.* is unknown")
+        if root in ("count", "each", "self"):
+            return Unknown(f"{root} is not available here")
+        if "_" in root and steps:
+            return self._resource_ref(root, steps)
+        return Unknown(f"{root} is not a known reference")
+
+    def _resource_ref(self, type_: str, steps: list[Any]) -> Any:
+        name = str(steps[0])
+        rest = steps[1:]
+        address = f"{self.prefix}{type_}.{name}"
+        decl = self.module.resources.get((type_, name))
+        if decl is None:
+            attr = str(rest[0]) if rest and isinstance(rest[0], str) else "id"
+            return ref(address, attr, f"{address} is not declared in the scanned configuration")
+        counted = "count" in decl.body.attributes or "for_each" in decl.body.attributes
+        key: Any = None
+        if counted:
+            if rest and not (isinstance(rest[0], str) and self._is_attr(decl, rest[0])):
+                key = rest[0]
+                rest = rest[1:]
+                if isinstance(key, Unknown):
+                    return ref(address, str(rest[0]) if rest else "id")
+                address = f"{address}[{key!r}]" if isinstance(key, str) else f"{address}[{key}]"
+            else:
+                return Unknown(f"{address} has several instances", nonnull=True, refs=(address,))
+        if not rest:
+            return Unknown(f"{address} as a whole object", nonnull=True, refs=(address,))
+        value = self.resource_attribute(decl, address, key, str(rest[0]))
+        return _walk(value, rest[1:])
+
+    @staticmethod
+    def _is_attr(decl: Decl, name: str) -> bool:
+        return name in decl.body.attributes or name in ("id", "arn", "name") or name in ID_ALIASES.get(decl.type, {})
+
+    def resource_attribute(self, decl: Decl, address: str, key: Any, attr: str) -> Any:
+        ck = (address, attr)
+        if ck in self._attr_cache:
+            return self._attr_cache[ck]
+        real = ID_ALIASES.get(decl.type, {}).get(attr, attr)
+        a = decl.body.attributes.get(real)
+        if a is None:
+            value: Any = ref(address, attr)
+        else:
+            guard = f"{address}.{attr}"
+            if guard in self._stack:
+                raise Cycle([*self._stack[self._stack.index(guard) :], guard])
+            self._stack.append(guard)
+            try:
+                value = resource_attr_ref(address, attr, safe_ev(a.expr, self.instance_ctx(decl, key)))
+            finally:
+                self._stack.pop()
+        self._attr_cache[ck] = value
+        return value
+
+    def instance_ctx(self, decl: Decl, key: Any) -> Ctx:
+        if key is None:
+            return self.root_ctx
+        if isinstance(key, int) and "count" in decl.body.attributes:
+            return self.root_ctx.bind(count={"index": key})
+        fe = decl.body.attributes.get("for_each")
+        coll = safe_ev(fe.expr, self.root_ctx) if fe else None
+        value = coll.get(key, key) if isinstance(coll, dict) else key
+        return self.root_ctx.bind(each={"key": key, "value": value})
+
+    def _data_ref(self, steps: list[Any]) -> Any:
+        if len(steps) < 3:
+            return Unknown("incomplete data source reference")
+        type_, name, rest = str(steps[0]), str(steps[1]), steps[2:]
+        address = f"{self.prefix}data.{type_}.{name}"
+        decl = self.module.data.get((type_, name))
+        if decl is not None and rest and not isinstance(rest[0], str):
+            rest = rest[1:]  # data.x.y[0].attr
+        attr = str(rest[0]) if rest else "id"
+        text = "${" + f"data.{type_}.{name}.{attr}" + "}"
+        if decl is None:
+            return Unknown(f"{address} is not declared", nonnull=True, refs=(address,), text=text)
+        if type_ == "aws_iam_policy_document" and attr in ("json", "minified_json"):
+            ck = (address, "json")
+            if ck not in self._attr_cache:
+                from wasec.sources.terraform.policydoc import policy_document
+
+                self._attr_cache[ck] = F.EncodedJson(policy_document(decl, self))
+            return _walk(self._attr_cache[ck], rest[1:])
+        a = decl.body.attributes.get(attr)
+        if a is not None:
+            return _walk(safe_ev(a.expr, self.root_ctx), rest[1:])
+        return Unknown(f"{address}.{attr} is read from AWS at plan time", nonnull=True, refs=(address,), text=text)
+
+    def _module_ref(self, steps: list[Any]) -> Any:
+        if not steps:
+            return Unknown("incomplete module reference")
+        name, rest = str(steps[0]), steps[1:]
+        children = self.children().get(name)
+        if not children:
+            return Unknown(f"module.{name} is not loaded", nonnull=True, refs=(f"{self.prefix}module.{name}",))
+        scope = children[0][1]
+        if rest and not isinstance(rest[0], str):
+            match = [s for k, s in children if k == rest[0]]
+            scope = match[0] if match else scope
+            rest = rest[1:]
+        elif rest and len(children) > 1 and children[0][0] is not None and rest[0] not in scope.module.outputs:
+            match = [s for k, s in children if k == rest[0]]
+            if match:
+                scope, rest = match[0], rest[1:]
+        if not rest:
+            return {k: scope.output(k) for k in scope.module.outputs}
+        return _walk(scope.output(str(rest[0])), rest[1:])
+
+    def output(self, name: str) -> Any:
+        decl = self.module.outputs.get(name)
+        if decl is None:
+            return Unknown(f"module output {name} is not declared")
+        v = decl[0].body.attributes.get("value")
+        return safe_ev(v.expr, self.root_ctx) if v else None
+
+    # -- instances -------------------------------------------------------------------------
+    def instances(self, mode: str = "resource") -> list[Instance]:
+        table = self.module.resources if mode == "resource" else self.module.data
+        out: list[Instance] = []
+        for decl in table.values():
+            base = f"{self.prefix}{'data.' if mode == 'data' else ''}{decl.type}.{decl.name}"
+            for key, ctx in self._expand(decl.body, self.root_ctx, decl.file):
+                addr = base if key is None else (f"{base}[{key!r}]" if isinstance(key, str) else f"{base}[{key}]")
+                out.append(Instance(decl, addr.replace("'", '"'), ctx, key))
+        return out
+
+    def _expand(self, body: A.Body, ctx: Ctx, file: str) -> list[tuple[Any, Ctx]]:
+        count = body.attributes.get("count")
+        fe = body.attributes.get("for_each")
+        if count is not None:
+            n = safe_ev(count.expr, ctx)
+            if isinstance(n, Unknown) or not isinstance(n, (int, float)) or isinstance(n, bool):
+                return [(None, ctx.bind(count={"index": Unknown(f"count is unknown ({_reason(n)})")}))]
+            return [(i, ctx.bind(count={"index": i})) for i in range(int(n))]
+        if fe is not None:
+            coll = safe_ev(fe.expr, ctx)
+            if isinstance(coll, Unknown):
+                u = Unknown(f"for_each is unknown ({coll.reason})", refs=coll.refs)
+                return [(None, ctx.bind(each={"key": u, "value": u}))]
+            if isinstance(coll, list):
+                coll = {F._s(x): x for x in coll if not isinstance(x, Unknown)}
+            if not isinstance(coll, dict):
+                return []
+            return [(k, ctx.bind(each={"key": k, "value": v})) for k, v in coll.items()]
+        return [(None, ctx)]
+
+    def children(self) -> dict[str, list[tuple[Any, Scope]]]:
+        """Child module scopes, by call name (several when the call has count/for_each)."""
+        if self._children is not None:
+            return self._children
+        self._children = {}
+        if self.loader is None or self.depth >= MAX_MODULE_DEPTH:
+            return self._children
+        for name, (block, path) in self.module.calls.items():
+            src = block.body.attributes.get("source")
+            source = src.expr.value if src is not None and isinstance(src.expr, A.Literal) else None
+            if not isinstance(source, str) or not source.startswith(("./", "../")):
+                continue
+            child_dir = os.path.normpath(os.path.join(self.module.dir, source))
+            module = self.loader(child_dir)
+            if module is None:
+                self.problems.append(Problem(path, f"module {name}: no Terraform files in {source}", block.line, "warning"))
+                continue
+            scopes = []
+            for key, ctx in self._expand(block.body, self.root_ctx, path):
+                inputs = {
+                    k: safe_ev(a.expr, ctx)
+                    for k, a in block.body.attributes.items()
+                    if k not in ("source", "version", "count", "for_each", "providers", "depends_on")
+                }
+                suffix = "" if key is None else (f'["{key}"]' if isinstance(key, str) else f"[{key}]")
+                child = Scope(
+                    module,
+                    f"{self.prefix}module.{name}{suffix}.",
+                    inputs,
+                    loader=self.loader,
+                    depth=self.depth + 1,
+                    problems=self.problems,
+                )
+                scopes.append((key, child))
+            self._children[name] = scopes
+        return self._children
+
+    def all_scopes(self) -> list[Scope]:
+        out = [self]
+        for scopes in self.children().values():
+            for _, s in scopes:
+                out.extend(s.all_scopes())
+        return out
+
+
+def _reason(v: Any) -> str:
+    return v.reason if isinstance(v, Unknown) else f"not a number: {v!r}"
+
+
+def _walk(value: Any, steps: list[Any]) -> Any:
+    for s in steps:
+        try:
+            value = step(value, s)
+        except EvalError as e:
+            return Unknown(str(e))
+    return value
+
+
+def _convert(value: Any, decl: tuple[A.Block, str] | None) -> Any:
+    """Apply a variable's declared primitive type to a value given as text (``-var x=true``)."""
+    if decl is None or not isinstance(value, str):
+        return value
+    t = decl[0].body.attributes.get("type")
+    if t is None or not isinstance(t.expr, A.Var):
+        return value
+    try:
+        if t.expr.name == "bool":
+            return F._tobool(value)
+        if t.expr.name == "number":
+            return F._num(value)
+    except F.FunctionError:
+        return value
+    return value

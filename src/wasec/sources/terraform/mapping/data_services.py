@@ -1,0 +1,330 @@
+"""Databases, caches, search, streams, queues and analytics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wasec.sources.terraform.body import Body
+from wasec.sources.terraform.mapping import Blk, Builder, as_list, attaches, json_doc, maps, simple
+
+_DB_COMMON = {
+    "engine": "Engine",
+    "engine_version": "EngineVersion",
+    "storage_encrypted": "StorageEncrypted",
+    "kms_key_id": "KmsKeyId",
+    "backup_retention_period": "BackupRetentionPeriod",
+    "deletion_protection": "DeletionProtection",
+    "iam_database_authentication_enabled": "EnableIAMDatabaseAuthentication",
+    "enabled_cloudwatch_logs_exports": ("EnableCloudwatchLogsExports", as_list),
+    "copy_tags_to_snapshot": "CopyTagsToSnapshot",
+    "port": "Port",
+}
+
+
+@maps("aws_db_instance", "AWS::RDS::DBInstance")
+def _db_instance(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {
+        **_DB_COMMON,
+        "identifier": "DBInstanceIdentifier",
+        "instance_class": "DBInstanceClass",
+        "publicly_accessible": "PubliclyAccessible",
+        "multi_az": "MultiAZ",
+        "auto_minor_version_upgrade": "AutoMinorVersionUpgrade",
+        "username": "MasterUsername",
+        "password": "MasterUserPassword",
+        "manage_master_user_password": "ManageMasterUserPassword",
+        "db_name": "DBName",
+        "name": "DBName",
+        "performance_insights_enabled": "EnablePerformanceInsights",
+        "performance_insights_kms_key_id": "PerformanceInsightsKMSKeyId",
+        "monitoring_interval": "MonitoringInterval",
+        "db_subnet_group_name": "DBSubnetGroupName",
+        "ca_cert_identifier": "CACertificateIdentifier",
+        "replicate_source_db": "SourceDBInstanceIdentifier",
+    })
+    o.name(b.attr("identifier"))
+
+
+@maps("aws_rds_cluster", "AWS::RDS::DBCluster")
+def _rds_cluster(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {
+        **_DB_COMMON,
+        "cluster_identifier": "DBClusterIdentifier",
+        "master_username": "MasterUsername",
+        "master_password": "MasterUserPassword",
+        "manage_master_user_password": "ManageMasterUserPassword",
+        "database_name": "DatabaseName",
+        "backtrack_window": "BacktrackWindow",
+        "engine_mode": "EngineMode",
+        "db_subnet_group_name": "DBSubnetGroupName",
+    })
+    o.name(b.attr("cluster_identifier"))
+
+
+simple("aws_rds_cluster_instance", "AWS::RDS::DBInstance", {
+    "identifier": "DBInstanceIdentifier",
+    "cluster_identifier": "DBClusterIdentifier",
+    "engine": "Engine",
+    "instance_class": "DBInstanceClass",
+    "publicly_accessible": "PubliclyAccessible",
+    "auto_minor_version_upgrade": "AutoMinorVersionUpgrade",
+    "performance_insights_enabled": "EnablePerformanceInsights",
+    "performance_insights_kms_key_id": "PerformanceInsightsKMSKeyId",
+    "monitoring_interval": "MonitoringInterval",
+})
+simple("aws_db_snapshot", "Wasec::RDS::DBSnapshot", {"db_instance_identifier": "DBInstanceIdentifier",
+                                                    "shared_accounts": "SharedAccounts"})
+simple("aws_db_proxy", "AWS::RDS::DBProxy", {"name": "DBProxyName", "require_tls": "RequireTLS", "engine_family": "EngineFamily"})
+simple("aws_db_event_subscription", "AWS::RDS::EventSubscription", {
+    "source_type": "SourceType", "event_categories": "EventCategories", "enabled": "Enabled",
+})
+
+simple("aws_docdb_cluster", "AWS::DocDB::DBCluster", {
+    "cluster_identifier": "DBClusterIdentifier",
+    "storage_encrypted": "StorageEncrypted",
+    "kms_key_id": "KmsKeyId",
+    "enabled_cloudwatch_logs_exports": ("EnableCloudwatchLogsExports", as_list),
+    "backup_retention_period": "BackupRetentionPeriod",
+    "deletion_protection": "DeletionProtection",
+    "master_username": "MasterUsername",
+    "master_password": "MasterUserPassword",
+    "db_cluster_parameter_group_name": "DBClusterParameterGroupName",
+}, name="cluster_identifier")
+simple("aws_docdb_cluster_instance", "AWS::DocDB::DBInstance", {
+    "identifier": "DBInstanceIdentifier", "cluster_identifier": "DBClusterIdentifier", "instance_class": "DBInstanceClass",
+})
+simple("aws_neptune_cluster", "AWS::Neptune::DBCluster", {
+    "cluster_identifier": "DBClusterIdentifier",
+    "storage_encrypted": "StorageEncrypted",
+    "kms_key_arn": "KmsKeyId",
+    "enable_cloudwatch_logs_exports": ("EnableCloudwatchLogsExports", as_list),
+    "backup_retention_period": "BackupRetentionPeriod",
+    "deletion_protection": "DeletionProtection",
+    "iam_database_authentication_enabled": "IamAuthEnabled",
+    "copy_tags_to_snapshot": "CopyTagsToSnapshot",
+})
+
+
+@maps("aws_redshift_cluster", "AWS::Redshift::Cluster")
+def _redshift(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {
+        "cluster_identifier": "ClusterIdentifier",
+        "database_name": "DBName",
+        "encrypted": "Encrypted",
+        "kms_key_id": "KmsKeyId",
+        "publicly_accessible": "PubliclyAccessible",
+        "cluster_subnet_group_name": "ClusterSubnetGroupName",
+        "enhanced_vpc_routing": "EnhancedVpcRouting",
+        "automated_snapshot_retention_period": "AutomatedSnapshotRetentionPeriod",
+        "master_username": "MasterUsername",
+        "master_password": "MasterUserPassword",
+        "cluster_security_groups": "ClusterSecurityGroups",
+        "vpc_security_group_ids": "VpcSecurityGroupIds",
+        "allow_version_upgrade": "AllowVersionUpgrade",
+        "logging": Blk("LoggingProperties", {"enable": "Enabled", "bucket_name": "BucketName"}),
+    })
+
+
+@attaches("aws_redshift_logging", "AWS::Redshift::Cluster", via="cluster_identifier")
+def _redshift_logging(b: Body, o: Builder, m: Any) -> None:
+    o.put("LoggingProperties", {"Enabled": True}, b.line, b.file)
+    o.copy(b, {"bucket_name": "BucketName", "log_destination_type": "LogDestinationType"}, "LoggingProperties")
+
+
+simple("aws_redshift_security_group", "AWS::Redshift::ClusterSecurityGroup", {"name": "Name", "description": "Description"})
+simple("aws_redshift_parameter_group", "AWS::Redshift::ClusterParameterGroup", {
+    "name": "ParameterGroupName",
+    "parameter": Blk("Parameters", {"name": "ParameterName", "value": "ParameterValue"}, many=True),
+})
+
+
+@maps("aws_dynamodb_table", "AWS::DynamoDB::Table")
+def _dynamodb(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {
+        "name": "TableName",
+        "billing_mode": "BillingMode",
+        "deletion_protection_enabled": "DeletionProtectionEnabled",
+        "server_side_encryption": Blk("SSESpecification", {"enabled": "SSEEnabled", "kms_key_arn": "KMSMasterKeyId"}),
+        "point_in_time_recovery": Blk("PointInTimeRecoverySpecification", {"enabled": "PointInTimeRecoveryEnabled"}),
+    })
+    o.name(b.attr("name"))
+
+
+simple("aws_dax_cluster", "AWS::DAX::Cluster", {
+    "cluster_name": "ClusterName",
+    "server_side_encryption": Blk("SSESpecification", {"enabled": "SSEEnabled"}),
+    "cluster_endpoint_encryption_type": "ClusterEndpointEncryptionType",
+})
+simple("aws_elasticache_replication_group", "AWS::ElastiCache::ReplicationGroup", {
+    "replication_group_id": "ReplicationGroupId",
+    "description": "ReplicationGroupDescription",
+    "replication_group_description": "ReplicationGroupDescription",
+    "engine": "Engine",
+    "engine_version": "EngineVersion",
+    "at_rest_encryption_enabled": "AtRestEncryptionEnabled",
+    "transit_encryption_enabled": "TransitEncryptionEnabled",
+    "kms_key_id": "KmsKeyId",
+    "auth_token": "AuthToken",
+    "snapshot_retention_limit": "SnapshotRetentionLimit",
+    "automatic_failover_enabled": "AutomaticFailoverEnabled",
+    "subnet_group_name": "CacheSubnetGroupName",
+    "auto_minor_version_upgrade": "AutoMinorVersionUpgrade",
+})
+simple("aws_elasticache_cluster", "AWS::ElastiCache::CacheCluster", {
+    "cluster_id": "ClusterName",
+    "engine": "Engine",
+    "engine_version": "EngineVersion",
+    "node_type": "CacheNodeType",
+    "snapshot_retention_limit": "SnapshotRetentionLimit",
+    "subnet_group_name": "CacheSubnetGroupName",
+    "transit_encryption_enabled": "TransitEncryptionEnabled",
+    "auto_minor_version_upgrade": "AutoMinorVersionUpgrade",
+    "replication_group_id": "ReplicationGroupId",
+})
+simple("aws_elasticache_security_group", "AWS::ElastiCache::SecurityGroup", {"name": "Name", "description": "Description"})
+
+
+def _search_domain(b: Body, o: Builder, m: Any) -> None:
+    version_attr = "ElasticsearchVersion" if o.type == "AWS::Elasticsearch::Domain" else "EngineVersion"
+    cluster = "ElasticsearchClusterConfig" if o.type == "AWS::Elasticsearch::Domain" else "ClusterConfig"
+    o.copy(b, {
+        "domain_name": "DomainName",
+        "elasticsearch_version": version_attr,
+        "engine_version": version_attr,
+        "access_policies": ("AccessPolicies", json_doc),
+        "encrypt_at_rest": Blk("EncryptionAtRestOptions", {"enabled": "Enabled", "kms_key_id": "KmsKeyId"}),
+        "node_to_node_encryption": Blk("NodeToNodeEncryptionOptions", {"enabled": "Enabled"}),
+        "domain_endpoint_options": Blk("DomainEndpointOptions", {
+            "enforce_https": "EnforceHTTPS", "tls_security_policy": "TLSSecurityPolicy",
+        }),
+        "vpc_options": Blk("VPCOptions", {"subnet_ids": "SubnetIds", "security_group_ids": "SecurityGroupIds"}),
+        "advanced_security_options": Blk("AdvancedSecurityOptions", {
+            "enabled": "Enabled", "internal_user_database_enabled": "InternalUserDatabaseEnabled",
+        }),
+        "cluster_config": Blk(cluster, {
+            "instance_count": "InstanceCount", "dedicated_master_enabled": "DedicatedMasterEnabled",
+            "dedicated_master_count": "DedicatedMasterCount", "zone_awareness_enabled": "ZoneAwarenessEnabled",
+        }),
+    })
+    for lp in b.blocks("log_publishing_options"):
+        t = lp.attr("log_type")
+        if t is None or not isinstance(t.value, str):
+            continue
+        base = f"LogPublishingOptions.{t.value}"
+        o.put(base, {"Enabled": True}, lp.line, lp.file)  # enabled defaults to true
+        o.copy(lp, {"cloudwatch_log_group_arn": "CloudWatchLogsLogGroupArn", "enabled": "Enabled"}, base)
+    o.name(b.attr("domain_name"))
+
+
+maps("aws_elasticsearch_domain", "AWS::Elasticsearch::Domain")(_search_domain)
+maps("aws_opensearch_domain", "AWS::OpenSearchService::Domain")(_search_domain)
+
+
+@attaches("aws_elasticsearch_domain_policy", "AWS::Elasticsearch::Domain", via="domain_name")
+def _es_policy(b: Body, o: Builder, m: Any) -> None:
+    o.policy("AccessPolicies", b.attr("access_policies"))
+
+
+@attaches("aws_opensearch_domain_policy", "AWS::OpenSearchService::Domain", via="domain_name")
+def _os_policy(b: Body, o: Builder, m: Any) -> None:
+    o.policy("AccessPolicies", b.attr("access_policies"))
+
+
+simple("aws_mq_broker", "AWS::AmazonMQ::Broker", {
+    "broker_name": "BrokerName",
+    "engine_type": "EngineType",
+    "publicly_accessible": "PubliclyAccessible",
+    "auto_minor_version_upgrade": "AutoMinorVersionUpgrade",
+    "logs": Blk("Logs", {"audit": "Audit", "general": "General"}),
+    "encryption_options": Blk("EncryptionOptions", {"use_aws_owned_key": "UseAwsOwnedKey", "kms_key_id": "KmsKeyId"}),
+})
+
+
+@maps("aws_msk_cluster", "AWS::MSK::Cluster")
+def _msk(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {
+        "cluster_name": "ClusterName",
+        "encryption_info": Blk("EncryptionInfo", {
+            "encryption_at_rest_kms_key_arn": "EncryptionAtRest.DataVolumeKMSKeyId",
+            "encryption_in_transit": Blk("EncryptionInTransit", {"client_broker": "ClientBroker", "in_cluster": "InCluster"}),
+        }),
+        "logging_info": Blk("LoggingInfo", {"broker_logs": Blk("BrokerLogs", {
+            "cloudwatch_logs": Blk("CloudWatchLogs", {"enabled": "Enabled", "log_group": "LogGroup"}),
+            "firehose": Blk("Firehose", {"enabled": "Enabled", "delivery_stream": "DeliveryStream"}),
+            "s3": Blk("S3", {"enabled": "Enabled", "bucket": "Bucket"}),
+        })}),
+        "client_authentication": Blk("ClientAuthentication", {"unauthenticated": "Unauthenticated.Enabled"}),
+        "broker_node_group_info": Blk("BrokerNodeGroupInfo", {"connectivity_info": Blk("ConnectivityInfo", {
+            "public_access": Blk("PublicAccess", {"type": "Type"}),
+        })}),
+    })
+
+
+simple("aws_kinesis_stream", "AWS::Kinesis::Stream", {
+    "name": "Name",
+    "encryption_type": "StreamEncryption.EncryptionType",
+    "kms_key_id": "StreamEncryption.KeyId",
+    "retention_period": "RetentionPeriodHours",
+})
+simple("aws_kinesis_firehose_delivery_stream", "AWS::KinesisFirehose::DeliveryStream", {
+    "name": "DeliveryStreamName",
+    "server_side_encryption": Blk("DeliveryStreamEncryptionConfigurationInput", {
+        "enabled": "Enabled", "key_type": "KeyType", "key_arn": "KeyARN",
+    }),
+})
+
+
+@maps("aws_sqs_queue", "AWS::SQS::Queue")
+def _sqs(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "QueueName", "kms_master_key_id": "KmsMasterKeyId", "sqs_managed_sse_enabled": "SqsManagedSseEnabled",
+               "policy": ("PolicyDocument", json_doc), "message_retention_seconds": "MessageRetentionPeriod"})
+    o.name(b.attr("name"))
+
+
+@attaches("aws_sqs_queue_policy", "AWS::SQS::Queue", via="queue_url")
+def _sqs_policy(b: Body, o: Builder, m: Any) -> None:
+    o.policy("PolicyDocument", b.attr("policy"))
+
+
+@maps("aws_sns_topic", "AWS::SNS::Topic")
+def _sns(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "TopicName", "kms_master_key_id": "KmsMasterKeyId", "policy": ("PolicyDocument", json_doc)})
+    o.name(b.attr("name"))
+
+
+@attaches("aws_sns_topic_policy", "AWS::SNS::Topic", via="arn")
+def _sns_policy(b: Body, o: Builder, m: Any) -> None:
+    o.policy("PolicyDocument", b.attr("policy"))
+
+
+@maps("aws_athena_workgroup", "AWS::Athena::WorkGroup")
+def _athena(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name", "state": "State"})
+    for c in b.blocks("configuration"):
+        o.put("WorkGroupConfiguration", {"EnforceWorkGroupConfiguration": True}, c.line, c.file)  # provider default
+        o.copy(c, {
+            "enforce_workgroup_configuration": "EnforceWorkGroupConfiguration",
+            "publish_cloudwatch_metrics_enabled": "PublishCloudWatchMetricsEnabled",
+            "result_configuration": Blk("ResultConfiguration", {
+                "output_location": "OutputLocation",
+                "encryption_configuration": Blk("EncryptionConfiguration", {
+                    "encryption_option": "EncryptionOption", "kms_key_arn": "KmsKey",
+                }),
+            }),
+        }, "WorkGroupConfiguration")
+
+
+simple("aws_athena_database", "Wasec::Athena::Database", {
+    "name": "Name", "bucket": "Bucket",
+    "encryption_configuration": Blk("EncryptionConfiguration", {"encryption_option": "EncryptionOption", "kms_key": "KmsKey",
+                                                                "kms_key_arn": "KmsKey"}),
+})
+simple("aws_glue_data_catalog_encryption_settings", "AWS::Glue::DataCatalogEncryptionSettings", {
+    "data_catalog_encryption_settings": Blk("DataCatalogEncryptionSettings", {
+        "encryption_at_rest": Blk("EncryptionAtRest", {"catalog_encryption_mode": "CatalogEncryptionMode",
+                                                       "sse_aws_kms_key_id": "SseAwsKmsKeyId"}),
+        "connection_password_encryption": Blk("ConnectionPasswordEncryption", {
+            "return_connection_password_encrypted": "ReturnConnectionPasswordEncrypted",
+        }),
+    }),
+})
