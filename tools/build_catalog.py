@@ -18,11 +18,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "src", "wasec", "data", "catalog.json")
 
 
+def _read(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 def main() -> None:
     src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "catalog")
-    wa = json.load(open(os.path.join(src, "wa_security_pillar.json")))
-    cis = json.load(open(os.path.join(src, "cis_aws_foundations.json")))
-    fsbp = json.load(open(os.path.join(src, "aws_fsbp.json")))
+    wa, cis, fsbp = (_read(os.path.join(src, n)) for n in ("wa_security_pillar.json", "cis_aws_foundations.json", "aws_fsbp.json"))
     out = {
         "sources": {
             "wa": wa["revision_captured"],

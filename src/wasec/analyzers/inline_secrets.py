@@ -68,9 +68,7 @@ def literal_secret_value(value: Any) -> bool:
     v = value.strip().strip("\"'")
     if len(v) < 4 or PLACEHOLDER.match(v):
         return False
-    if v.startswith("{{resolve:") or "${" in v:
-        return False
-    return True
+    return not (v.startswith("{{resolve:") or "${" in v)
 
 
 def find_in_script(text: Any) -> list[tuple[str, str]]:

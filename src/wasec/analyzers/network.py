@@ -54,7 +54,7 @@ def port_range(rule: dict[str, Any], from_key: str = "FromPort", to_key: str = "
     if lo is None and hi is None:
         return (0, 65535)
     try:
-        lo_i = int(lo) if lo is not None else int(hi)
+        lo_i = int(lo if lo is not None else hi)  # type: ignore[arg-type]
         hi_i = int(hi) if hi is not None else lo_i
     except (TypeError, ValueError):
         return None

@@ -164,7 +164,7 @@ def has_restricting_condition(stmt: Statement) -> bool:
                 continue
             if any(isinstance(x, str) and x.strip() == "*" for x in vals) and "like" in op_l:
                 continue
-            if op_l.startswith("null") or op_l.startswith("forallvalues") and not vals:
+            if op_l.startswith("null") or (op_l.startswith("forallvalues") and not vals):
                 continue
             return True
     return False
@@ -196,9 +196,9 @@ def denies_insecure_transport(doc: Any) -> bool:
                 if str(k).lower() == "aws:securetransport" and any(str(x).lower() == "false" for x in as_list(v)):
                     return True
         for op, block in s.conditions.items():
-            if isinstance(block, dict) and str(op).lower().startswith("numericlessthan"):
-                if any(str(k).lower() == "s3:tlsversion" for k in block):
-                    return True
+            if (isinstance(block, dict) and str(op).lower().startswith("numericlessthan")
+                    and any(str(k).lower() == "s3:tlsversion" for k in block)):
+                return True
     return False
 
 

@@ -180,7 +180,7 @@ class View:
 def _dig(d: Any, key: PathKey) -> Any:
     for part in key:
         if isinstance(d, dict):
-            d = d.get(part)  # type: ignore[call-overload]
+            d = d.get(part)
         elif isinstance(d, list) and isinstance(part, int) and part < len(d):
             d = d[part]
         else:

@@ -65,7 +65,7 @@ class Builder:
         cur: Any = self.props
         for part in split_path(path):
             if isinstance(cur, dict):
-                cur = cur.get(part)  # type: ignore[call-overload]
+                cur = cur.get(part)
             elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
                 cur = cur[part]
             else:

@@ -98,7 +98,7 @@ def _key_text(k: Any) -> str:
 
 def _scalar(node: yaml.Node) -> Any:
     tag, value = node.tag, node.value
-    if tag == "tag:yaml.org,2002:str" or node.style in ("'", '"', "|", ">"):
+    if tag == "tag:yaml.org,2002:str" or getattr(node, "style", None) in ("'", '"', "|", ">"):
         return value
     if tag == "tag:yaml.org,2002:bool":
         return value.lower() in ("true", "yes", "on", "y")

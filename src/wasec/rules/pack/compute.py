@@ -20,7 +20,7 @@ def _meta_path(r: View) -> str:
 
 
 @rule("ec2-imdsv2-required", title="EC2 instances require IMDSv2 session tokens", severity="high", types=_INSTANCES,
-      area="infrastructure", category="hardening", wa=COMPUTE + ("SEC03-BP01",), cis=("6.7",),
+      area="infrastructure", category="hardening", wa=(*COMPUTE, "SEC03-BP01"), cis=("6.7",),
       fsbp=("EC2.8", "AutoScaling.3", "EC2.170"),
       why="IMDSv1 answers any request from the instance, so one server-side request forgery bug hands out the "
           "instance role's credentials. IMDSv2 requires a session token the attacker cannot forge.",
@@ -72,7 +72,7 @@ def _env_fails(items: list[tuple[str, Any]], name_key: str, value_key: str, wher
     fails = []
     for p, e in items:
         if isinstance(e, dict) and secret_env(e.get(name_key), e.get(value_key)):
-            fails.append(Fail(f"{p}.{value_key}", f"{where} {e.get(name_key)} holds a literal secret", redact(e.get(value_key))))
+            fails.append(Fail(f"{p}.{value_key}", f"{where} {e.get(name_key)} holds a literal secret", redact(str(e.get(value_key)))))
     return fails
 
 

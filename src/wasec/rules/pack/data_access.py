@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasec.analyzers.policy import public_statements, service_wildcard, statements, is_full_wildcard
+from wasec.analyzers.policy import is_full_wildcard, public_statements, service_wildcard, statements
 from wasec.model.values import Unknown
 from wasec.rules.pack._common import is_true
 from wasec.rules.registry import rule
@@ -29,13 +29,11 @@ def _bpa_rule(setting: str, rule_id: str, title: str, consequence: str) -> None:
               f"buckets, but a template that does not say so neither guarantees it for existing buckets nor stops "
               f"it from being switched off unreviewed.",
           fix=f"Set {setting} to true in the bucket's public access block.",
-          tf=f'resource "aws_s3_bucket_public_access_block" "b" {{\n  bucket                  = aws_s3_bucket.b.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}}',
+          tf='resource "aws_s3_bucket_public_access_block" "b" {\n  bucket                  = aws_s3_bucket.b.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}',
           cfn="PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n  BlockPublicPolicy: true\n  IgnorePublicAcls: true\n  RestrictPublicBuckets: true")
     def check(r: View) -> Any:
         if r.raw("PublicAccessBlockConfiguration") is None:
-            return Fail("PublicAccessBlockConfiguration",
-                        f"{setting} is not declared: the bucket relies on S3's default for new buckets or the "
-                        f"account-level block")
+            return Fail("PublicAccessBlockConfiguration", f"{setting} is not declared (left to S3 defaults)")
         v = r.get(f"PublicAccessBlockConfiguration.{setting}", False)
         if not is_true(v):
             return Fail(f"PublicAccessBlockConfiguration.{setting}", f"{setting} is off: {consequence}", v)

@@ -358,7 +358,7 @@ def msk_logging(r: View) -> Any:
     for dest in ("CloudWatchLogs", "Firehose", "S3"):
         if is_true(r.get(f"LoggingInfo.BrokerLogs.{dest}.Enabled", False)):
             return None
-    return Fail("LoggingInfo" if r.present("LoggingInfo") else "LoggingInfo", "no broker log destination is enabled")
+    return Fail("LoggingInfo", "no broker log destination is enabled")
 
 
 @rule("redshift-audit-logging", title="Redshift cluster has audit logging", severity="medium",

@@ -157,7 +157,7 @@ def admin_attached(r: View) -> Any:
     for p, arn in _managed_arns(r):
         if isinstance(arn, str) and _ADMIN_POLICY.match(arn):
             fails.append(Fail(p, "AdministratorAccess is attached", arn))
-        elif isinstance(arn, Unknown) or isinstance(arn, str):
+        elif isinstance(arn, (Unknown, str)):
             target = r.resolve(arn, "AWS::IAM::ManagedPolicy")
             if target is not None:
                 doc = target.properties.get("PolicyDocument")

@@ -272,7 +272,7 @@ def eks_open(r: View) -> Any:
 def _public_flag(id: str, types: tuple[str, ...], path: str, title: str, severity: str, fsbp: tuple[str, ...], what: str,
                  tf: str, cfn: str, default: Any = False, cis: tuple[str, ...] = ()) -> None:
     expect(id, types=types, path=path, ok=lambda v: not is_true(v), default=default, message=f"the {what} is publicly accessible",
-           title=title, severity=severity, area="infrastructure", category="exposure", wa=LAYERS + ("SEC03-BP07",),
+           title=title, severity=severity, area="infrastructure", category="exposure", wa=(*LAYERS, "SEC03-BP07"),
            fsbp=fsbp, cis=cis,
            why=f"A publicly accessible {what} gets a public DNS name and address; only its credentials stand between it "
                "and the internet.",

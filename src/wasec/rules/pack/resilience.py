@@ -13,7 +13,7 @@ LIFECYCLE = ("SEC07-BP04", "SEC10-BP03")
 
 
 @rule("cloudwatch-log-retention", title="CloudWatch log groups keep logs for at least a year", severity="medium",
-      types=["AWS::Logs::LogGroup"], area="incident", category="logging", wa=FORENSICS + ("SEC04-BP02",),
+      types=["AWS::Logs::LogGroup"], area="incident", category="logging", wa=(*FORENSICS, "SEC04-BP02"),
       options={"min_days": 365},
       why="Intrusions are found months after they start; logs deleted before then cannot show how they began.",
       fix="Set retention to 365 days or more (or archive to S3).", tf="retention_in_days = 365", cfn="RetentionInDays: 365")
@@ -26,7 +26,7 @@ def log_retention(r: View) -> Any:
 
 
 @rule("s3-bucket-versioning", title="S3 bucket versioning is enabled", severity="medium", types=["AWS::S3::Bucket"],
-      area="incident", category="resilience", wa=LIFECYCLE + ("SEC08-BP04",),
+      area="incident", category="resilience", wa=(*LIFECYCLE, "SEC08-BP04"),
       why="Versioning keeps overwritten and deleted objects recoverable after a mistake or a ransomware-style attack.",
       fix="Enable versioning (with a lifecycle rule to expire old versions).",
       tf='resource "aws_s3_bucket_versioning" "b" {\n  bucket = aws_s3_bucket.b.id\n  versioning_configuration {\n    status = "Enabled"\n  }\n}',

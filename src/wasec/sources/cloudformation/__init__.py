@@ -51,7 +51,8 @@ def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: in
     if not isinstance(res_section, dict):
         return [], [Problem(path, "not a CloudFormation template: no Resources mapping", lines.get(("Resources",)))]
     resolver = Resolver(doc, params)
-    globals_ = doc.get("Globals") if isinstance(doc.get("Globals"), dict) else {}
+    g = doc.get("Globals")
+    globals_: dict[str, Any] = g if isinstance(g, dict) else {}
     run = Assembly(path, "cloudformation")
     for lid, res in res_section.items():
         base: PathKey = ("Resources", lid)

@@ -48,11 +48,11 @@ class CfnError(Exception):
 class Resolver:
     def __init__(self, template: dict[str, Any], params: dict[str, Any] | None = None) -> None:
         self.t = template
-        self.resources = template.get("Resources") if isinstance(template.get("Resources"), dict) else {}
-        self.mappings = template.get("Mappings") if isinstance(template.get("Mappings"), dict) else {}
-        self.conditions_src = template.get("Conditions") if isinstance(template.get("Conditions"), dict) else {}
+        self.resources: dict[str, Any] = _section(template, "Resources")
+        self.mappings: dict[str, Any] = _section(template, "Mappings")
+        self.conditions_src: dict[str, Any] = _section(template, "Conditions")
         self.params: dict[str, Any] = {}
-        declared = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+        declared = _section(template, "Parameters")
         given = params or {}
         for name, spec in declared.items():
             spec = spec if isinstance(spec, dict) else {}
@@ -148,13 +148,18 @@ class Resolver:
         res = self.resources.get(name)
         if isinstance(res, dict):
             prop = REF_NAME_PROPERTY.get(str(res.get("Type")))
-            props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
+            props = _section(res, "Properties")
             if prop and prop in props:
                 value = self.resolve(props[prop])
                 if isinstance(value, str):
                     return RefStr(value, name)
             return ref(name, "Ref")
         raise CfnError(f"!Ref {name}: no such parameter or resource")
+
+
+def _section(template: dict[str, Any], name: str) -> dict[str, Any]:
+    v = template.get(name)
+    return v if isinstance(v, dict) else {}
 
 
 def _param_value(v: Any, spec: dict[str, Any]) -> Any:

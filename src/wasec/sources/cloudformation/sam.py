@@ -86,7 +86,7 @@ def _policies_to_role(role: Generated, policies: Any, trust: dict[str, Any]) -> 
             inline.append({"PolicyName": f"{role.source_id}Policy{i}", "PolicyDocument": p})
             role.map(("Policies", len(inline) - 1), ("Policies", i))
         elif isinstance(p, dict) and len(p) == 1:
-            (name, args), = p.items()
+            (name, _args), = p.items()
             actions = POLICY_TEMPLATES.get(str(name))
             doc: Any
             if actions is None:

@@ -136,9 +136,9 @@ def load_directories(dirs: dict[str, list[str]], options: TerraformOptions) -> t
         module = cache.load(d, files)
         if module is not None and module.conflicts:
             # Not a valid module (Terraform would refuse it): evaluate each file on its own.
-            problems.append(Problem(d, f"{module.conflicts[0].file}: {module.conflicts[0].message}; "
-                                       "the directory is not one valid module, so each file is evaluated on its own",
-                                    module.conflicts[0].line, "warning"))
+            first = module.conflicts[0]
+            problems.append(Problem(first.file, f"{first.message}; the directory is not one valid module, "
+                                                "so each file is evaluated on its own", first.line, "warning"))
             for path, body in module.bodies:
                 single = Module(os.path.normpath(d))
                 single.add(path, body, problems)

@@ -7,6 +7,8 @@ into a fragment standing for it when it is not in the scanned code (see :mod:`wa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from wasec.model.resource import Resource
 from wasec.model.values import Unknown
 from wasec.sources.builder import Assembly
@@ -37,7 +39,7 @@ class MapCtx:
         self.dropped = True
 
 
-def assemble(instances: list[tuple[str, str, Body, bool]], scope_name: str, source: str = "terraform") -> list[Resource]:
+def assemble(instances: Sequence[tuple[str, str, Body, bool]], scope_name: str, source: str = "terraform") -> list[Resource]:
     """Map (tf_type, address, body, is_data) instances into canonical resources."""
     run = Assembly(scope_name, source, Builder)
     later: list[tuple[Mapper, str, Body]] = []

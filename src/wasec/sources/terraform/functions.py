@@ -248,6 +248,9 @@ def _substr(s: Any, off: Any, length: Any) -> str:
 
 def _range(*a: Any) -> list[int | float]:
     nums = [_num(x) for x in a]
+    start: int | float
+    stop: int | float
+    step: int | float
     if len(nums) == 1:
         start, stop, step = 0, nums[0], 1
     elif len(nums) == 2:
@@ -492,9 +495,8 @@ def call(name: str, args: list[Any], base_dir: str) -> Any:
     elif name in ("concat", "merge", "flatten", "compact", "tolist", "toset", "distinct", "element", "lookup", "one", "tomap"):
         if any(isinstance(a, Unknown) for a in args):
             return unknown_from(args, name)
-    elif name == "length":
-        if isinstance(args[0], Unknown):
-            return unknown_from(args, name)
+    elif name == "length" and isinstance(args[0], Unknown):
+        return unknown_from(args, name)
     result = fn(*args)
     if isinstance(result, str) and not isinstance(result, (RefStr, EncodedJson)) and len(args) == 1 and isinstance(args[0], RefStr):
         return RefStr(result, args[0].ref)

@@ -56,14 +56,14 @@ def convert(doc: Any, lines: Lines) -> A.Body:
                 if not isinstance(named, dict):
                     continue
                 for name, cfg in named.items():
-                    p = (kind, type_, name)
-                    ln = lines.get(p, line)
-                    out.blocks.append(A.Block(kind, [type_, name], _body(cfg, p, lines), ln, ln))
+                    rp: PathKey = (kind, type_, name)
+                    ln = lines.get(rp, line)
+                    out.blocks.append(A.Block(kind, [type_, name], _body(cfg, rp, lines), ln, ln))
         elif kind in ("variable", "module", "output"):
             for name, cfg in v.items():
-                p = (kind, name)
-                ln = lines.get(p, line)
-                out.blocks.append(A.Block(kind, [name], _body(cfg, p, lines), ln, ln))
+                bp: PathKey = (kind, name)
+                ln = lines.get(bp, line)
+                out.blocks.append(A.Block(kind, [name], _body(cfg, bp, lines), ln, ln))
         elif kind == "locals":
             out.blocks.append(A.Block("locals", [], _body(v, (kind,), lines), line, line))
     return out

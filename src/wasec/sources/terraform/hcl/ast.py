@@ -156,6 +156,7 @@ def references(expr: Expr) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
 
     def walk(e: Any) -> None:
+        name: str
         if isinstance(e, (Var, GetAttr, Index)):
             chain: list[str] = []
             cur: Any = e

@@ -360,8 +360,9 @@ class Parser:
         if kind == STR:
             return parse_template(str(value), line, quoted=True)
         if kind == HEREDOC:
-            text, strip = value  # type: ignore[misc]
-            return parse_template(text, line + 1, quoted=False, strip_indent=strip)
+            assert isinstance(value, tuple)
+            body: str = value[0]
+            return parse_template(body, line + 1, quoted=False, strip_indent=bool(value[1]))
         if kind == ID:
             name = str(value)
             if name == "true":
@@ -458,14 +459,14 @@ class Parser:
             kt = self.peek()
             nt = self.toks[self.i + 1]
             if kt[0] == ID and nt[0] == OP and nt[1] in ("=", ":"):
-                key: A.Expr = A.Literal(str(kt[1]), kt[2])
+                k: A.Expr = A.Literal(str(kt[1]), kt[2])
                 self.i += 1
             else:
-                key = self.expr()
+                k = self.expr()
             t2 = self.next()
             if not (t2[0] == OP and t2[1] in ("=", ":")):
                 raise ParseError(f"expected '=' in object but found {self.describe(t2)}", t2[2])
-            items.append((key, self.expr()))
+            items.append((k, self.expr()))
             self.accept(",")
         self.depth -= 1
         return A.ObjectExpr(items, line)

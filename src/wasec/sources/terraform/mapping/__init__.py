@@ -78,7 +78,9 @@ class Builder(_Builder):
         """Copy nested blocks ``tf_name`` to ``path`` (a list when ``many``)."""
         unknown = body.blocks_unknown(tf_name)
         if unknown is not None:
-            self.put(path, unknown, body.line, body.file)
+            # a block standing for its children (path "") marks each child block's path
+            for p in [path] if path else [_join(path, s.path) for s in table.values() if isinstance(s, Blk)]:
+                self.put(p, unknown, body.line, body.file)
             return []
         blocks = body.blocks(tf_name)
         if not blocks:

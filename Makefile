@@ -1,0 +1,39 @@
+# wasec — the two commands that work on a fresh machine:
+#   make demo   scan the bundled examples (no AWS account needed)
+#   make test   install and run the whole test suite (lint and type checks included)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== wasec scan examples/ (Terraform and CloudFormation, good and bad) =="
+	-$(BIN)/wasec scan examples/
+	@echo
+	@echo "(exit code 1 above means: findings at or above --fail-on; that is the point of the demo)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench tools
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/iac_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,283 @@
+"""Command definitions. Each command parses options, calls the library, renders, and picks the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from wasec import __version__
+from wasec.errors import WasecError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITIES = ["critical", "high", "medium", "low", "info", "never"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"wasec: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into a clear message and exit code 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a: Any, **kw: Any) -> Any:
+        try:
+            return fn(*a, **kw)
+        except WasecError as e:
+            _fail(str(e))
+    return wrapper
+
+
+def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            _fail(f"{flag} expects NAME=VALUE, got {v!r}")
+        k, _, val = v.partition("=")
+        out[k.strip()] = val
+    return out
+
+
+def _ids(values: tuple[str, ...]) -> list[str]:
+    return [x.strip() for v in values for x in v.split(",") if x.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, "--version", "-V", prog_name="wasec")
+def cli() -> None:
+    """wasec makes the AWS Well-Architected Security Pillar executable.
+
+    It checks Terraform and CloudFormation against one rule set mapped to the pillar's best practices
+    (SEC01-SEC11), CIS AWS Foundations and AWS FSBP controls, ranks findings by risk, and gates CI.
+
+    \b
+    Start here:
+      wasec scan .                              scan the code under the current directory
+      wasec scan infra/ --format sarif -o wasec.sarif --fail-on high
+      wasec rules                               list every rule with its mappings
+      wasec rules show s3-bucket-policy-public  what a rule checks, why, and how to fix it
+    """
+
+
+_scan_options = [
+    click.argument("paths", nargs=-1, type=click.Path()),
+    click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
+                 help="Comma-separated: text, json, sarif, junit."),
+    click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file."),
+    click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>."),
+    click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
+                 help="Exit 1 when a failing finding has this severity or higher (default: low, or fail_on in .wasec/config.yml)."),
+    click.option("--exclude", "-e", multiple=True, metavar="PATTERN", help="Skip files or directories matching a glob (repeatable)."),
+    click.option("--var", "tf_vars", multiple=True, metavar="NAME=VALUE", help="Terraform variable value (repeatable)."),
+    click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                 help="Terraform .tfvars file (repeatable)."),
+    click.option("--param", "cfn_params", multiple=True, metavar="NAME=VALUE", help="CloudFormation parameter value (repeatable)."),
+    click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="Run only these rules (comma-separated)."),
+    click.option("--skip-rules", multiple=True, metavar="IDS", help="Do not run these rules (comma-separated)."),
+    click.option("--strict", is_flag=True, help="Also run optional rules (sound but noisy for most teams)."),
+    click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress findings recorded in this baseline file."),
+    click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason."),
+    click.option("--show-passed", is_flag=True, help="List passing checks too."),
+    click.option("--max-file-size", type=float, default=20.0, show_default=True, metavar="MB", help="Skip larger files (reported)."),
+    click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there."),
+]
+
+
+def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(_scan_options):
+        fn = opt(fn)
+    return fn
+
+
+def _run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
+    from wasec.scanning import ScanOptions, scan
+
+    options = ScanOptions(
+        paths=list(paths) or ["."],
+        exclude=list(opts["exclude"]),
+        tf_vars=_pairs(opts["tf_vars"], "--var"),
+        tf_var_files=list(opts["tf_var_files"]),
+        cfn_params=_pairs(opts["cfn_params"], "--param"),
+        rules=_ids(opts["rule_ids"]),
+        skip_rules=_ids(opts["skip_rules"]),
+        strict=opts["strict"],
+        max_bytes=int(opts["max_file_size"] * 1024 * 1024),
+    )
+    if sys.stderr.isatty() and not opts.get("quiet"):
+        from rich.console import Console
+
+        with Console(stderr=True).status("wasec: scanning…", spinner="dots"):
+            result = scan(options)
+    else:
+        result = scan(options)
+    if opts.get("baseline"):
+        from wasec.findings.baseline import apply
+
+        result.findings = apply(result.findings, opts["baseline"])
+    return result
+
+
+def _emit(result: Any, formats: list[str], output: str | None, output_dir: str | None, opts: dict[str, Any]) -> None:
+    from wasec.outputs import extension, render
+
+    extra = {"show_unknown": opts.get("show_unknown", False), "show_passed": opts.get("show_passed", False)}
+    if output_dir:
+        os.makedirs(output_dir, exist_ok=True)
+        for name in formats:
+            path = os.path.join(output_dir, f"wasec.{extension(name)}")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(render(name, result, **extra))
+            click.echo(f"wrote {path}", err=True)
+        if "text" in formats and not opts.get("quiet"):
+            click.echo(render("text", result, color=sys.stdout.isatty(), **extra), nl=False)
+        return
+    if len(formats) > 1:
+        _fail("several formats need --output-dir DIR")
+    name = formats[0]
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(render(name, result, **extra))
+        click.echo(f"wrote {output}", err=True)
+        if not opts.get("quiet"):
+            from wasec.outputs.text import summary_line
+
+            click.echo(summary_line(result), err=True)
+        return
+    if opts.get("quiet") and name == "text":
+        return
+    click.echo(render(name, result, color=name == "text" and sys.stdout.isatty(), **extra), nl=False)
+
+
+def exit_code(result: Any, fail_on: str | None) -> int:
+    if result.errors:
+        return EXIT_ERROR
+    level = (fail_on or (result.config.fail_on if result.config else None) or "low").lower()
+    if level == "never":
+        return EXIT_OK
+    from wasec.model.finding import Severity
+
+    threshold = Severity.parse(level).rank
+    return EXIT_FINDINGS if any(f.counts and f.severity.rank >= threshold for f in result.findings) else EXIT_OK
+
+
+@cli.command()
+@scan_options
+@_guard
+def scan(paths: tuple[str, ...], formats: str, output: str | None, output_dir: str | None, fail_on: str | None,
+         **opts: Any) -> None:
+    """Scan Terraform (.tf, .tf.json, plan JSON) and CloudFormation/SAM templates under PATHS.
+
+    Files are recognised by content; .git, .terraform and node_modules are skipped. Findings point at
+    the file and line of the attribute at fault. Input that cannot be read is reported (exit 2) while
+    the rest of the scan goes on.
+    """
+    from wasec.outputs import parse_formats
+
+    names = parse_formats(formats)
+    result = _run_scan(paths, opts)
+    _emit(result, names, output, output_dir, opts)
+    sys.exit(exit_code(result, fail_on))
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--area", help="Only rules of this pillar area (identity, detection, infrastructure, data, incident, appsec).")
+@click.option("--strict", is_flag=True, help="Include optional rules.")
+@click.pass_context
+def rules(ctx: click.Context, fmt: str, area: str | None, strict: bool) -> None:
+    """List every rule with its severity and Well-Architected, CIS and FSBP mappings."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from wasec.rules.registry import load_builtin
+
+    registry = load_builtin()
+    chosen = [r for r in registry if (area is None or r.area == area) and (strict or not r.optional)]
+    if fmt == "json":
+        import orjson
+
+        from wasec.outputs.json_report import rule_meta
+
+        click.echo(orjson.dumps([rule_meta(r) for r in chosen], option=orjson.OPT_INDENT_2).decode())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(chosen)} rules", title_justify="left")
+    for col in ("id", "severity", "title", "well-architected", "CIS", "FSBP"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(chosen, key=lambda r: (r.area, -r.severity.rank, r.id)):
+        table.add_row(r.id, r.severity.value, r.title + (" (optional)" if r.optional else ""), ", ".join(r.wa),
+                      ", ".join(r.cis), ", ".join(r.fsbp))
+    Console(width=160, soft_wrap=False).print(table)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_guard
+def rules_show(rule_id: str) -> None:
+    """Explain one rule: what it checks, why it matters, how to fix it in Terraform and CloudFormation."""
+    from wasec.rules.catalog import best_practices, cis_controls, fsbp_controls
+    from wasec.rules.registry import AREAS, load_builtin
+
+    r = load_builtin().get(rule_id)
+    if r is None:
+        _fail(f"unknown rule {rule_id!r} (see `wasec rules`)")
+        return
+    bps, cis, fsbp = best_practices(), cis_controls(), fsbp_controls()
+    lines = [
+        f"{r.id} · {r.severity.value} · {AREAS[r.area]}" + (" · optional (--strict)" if r.optional else ""),
+        r.title,
+        "",
+        f"Applies to: {', '.join(r.types)}",
+        "",
+        "Why it matters:",
+        f"  {r.why}",
+        "",
+        "How to fix:",
+        f"  {r.fix}",
+    ]
+    if r.fix_terraform:
+        lines += ["", "Terraform:"] + [f"  {x}" for x in r.fix_terraform.splitlines()]
+    if r.fix_cloudformation:
+        lines += ["", "CloudFormation:"] + [f"  {x}" for x in r.fix_cloudformation.splitlines()]
+    lines += ["", "Mappings:"]
+    for bp in r.wa:
+        lines.append(f"  Well-Architected {bp}: {bps.get(bp, {}).get('title', '?')}")
+    for c in r.cis:
+        lines.append(f"  CIS AWS Foundations {c}: {cis.get(c, {}).get('title', '?')}")
+    for c in r.fsbp:
+        lines.append(f"  AWS FSBP {c}: {fsbp.get(c, {}).get('title', '?')}")
+    if r.options:
+        lines += ["", "Options (.wasec/config.yml, rules: {" + r.id + ": {...}}):"]
+        lines += [f"  {k}: {v!r}" for k, v in r.options.items()]
+    click.echo("\n".join(lines))
+
+
+@cli.group()
+def baseline() -> None:
+    """Record current findings so CI fails only on new ones."""
+
+
+@baseline.command("write")
+@scan_options
+@click.option("--baseline-file", default=".wasec/baseline.json", show_default=True, type=click.Path(dir_okay=False))
+@_guard
+def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, output: str | None, output_dir: str | None,
+                   fail_on: str | None, **opts: Any) -> None:
+    """Scan PATHS and write the fingerprints of every failing finding to the baseline file."""
+    from wasec.findings.baseline import write
+
+    opts["baseline"] = None
+    result = _run_scan(paths, opts)
+    n = write(result.findings, baseline_file)
+    click.echo(f"wrote {baseline_file}: {n} finding(s)")
+    if result.errors:
+        for p in result.errors:
+            click.echo(f"error: {p}", err=True)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,100 @@
+"""Terminal report: failing findings grouped by pillar area and severity, then a summary line."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from typing import Any
+
+from wasec.model.finding import Finding, Severity, Status
+from wasec.rules.registry import AREAS
+
+_STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Severity.MEDIUM: "yellow",
+          Severity.LOW: "cyan", Severity.INFO: "dim"}
+
+
+def _where(f: Finding) -> str:
+    if f.file:
+        return f"{f.file}:{f.line}" if f.line else f.file
+    parts = [x for x in (f.account, f.region) if x]
+    return "/".join(parts) or (f.arn or "")
+
+
+def render(scan: Any, color: bool = False, width: int | None = None, show_unknown: bool = False,
+           show_passed: bool = False, **_: Any) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 140, highlight=False,
+                      soft_wrap=False)
+    rules = {r.id: r for r in scan.rules}
+    area_of = {rid: r.area for rid, r in rules.items()}
+    shown = [f for f in scan.findings if f.counts]
+    by_area: dict[str, list[Finding]] = defaultdict(list)
+    for f in shown:
+        by_area[area_of.get(f.rule_id, "foundations")].append(f)
+    console.print(Text(f"wasec · {scan.files} files, {len(scan.inventory)} resources, {len(scan.rules)} rules, "
+                       f"{scan.duration:.2f}s", style="bold"))
+    for area in AREAS:
+        items = sorted(by_area.get(area, []), key=lambda f: (-f.severity.rank, -f.risk, f.file or "", f.line or 0))
+        if not items:
+            continue
+        table = Table(title=f"{AREAS[area]} ({len(items)})", title_justify="left", title_style="bold",
+                      show_lines=False, expand=False, pad_edge=False)
+        table.add_column("severity", no_wrap=True)
+        table.add_column("risk", justify="right", no_wrap=True)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("resource", overflow="fold", max_width=40)
+        table.add_column("location", overflow="fold", max_width=42)
+        table.add_column("finding", overflow="fold")
+        for f in items:
+            table.add_row(Text(f.severity.value.upper(), style=_STYLE[f.severity]), str(f.risk), f.rule_id,
+                          f.resource_id, _where(f), f.message)
+        console.print()
+        console.print(table)
+    if show_unknown:
+        unknown = [f for f in scan.findings if f.status is Status.UNKNOWN]
+        if unknown:
+            table = Table(title=f"Not assessed ({len(unknown)})", title_justify="left", title_style="bold")
+            for col in ("rule", "resource", "location", "why"):
+                table.add_column(col, overflow="fold")
+            for f in unknown:
+                table.add_row(f.rule_id, f.resource_id, _where(f), f.message)
+            console.print()
+            console.print(table)
+    if show_passed:
+        passed = [f for f in scan.findings if f.status is Status.PASS]
+        console.print()
+        console.print(Text(f"Passed ({len(passed)})", style="bold green"))
+        for f in passed:
+            console.print(f"  {f.rule_id}  {f.resource_id}  {_where(f)}")
+    suppressed = [f for f in scan.findings if f.status is Status.FAIL and f.suppressed is not None]
+    expired = [f for f in scan.findings if f.status is Status.FAIL and f.suppressed is None and f.notes]
+    if suppressed or expired:
+        console.print()
+        for f in suppressed:
+            s = f.suppressed
+            assert s is not None
+            console.print(Text(f"suppressed ({s.kind}): {f.rule_id} {f.resource_id}: {s.reason}", style="dim"))
+        for f in expired:
+            console.print(Text(f"{f.rule_id} {f.resource_id}: {'; '.join(f.notes)}", style="yellow"))
+    if scan.problems:
+        console.print()
+        for p in scan.problems:
+            console.print(Text(f"{p.kind}: {p}", style="red" if p.kind == "error" else "yellow"))
+    console.print()
+    console.print(Text(summary_line(scan), style="bold"))
+    return buf.getvalue()
+
+
+def summary_line(scan: Any) -> str:
+    fails = [f for f in scan.findings if f.counts]
+    by_sev = {s: sum(1 for f in fails if f.severity is s) for s in Severity}
+    sev = ", ".join(f"{n} {s.value}" for s, n in by_sev.items() if n)
+    counts = scan.counts()
+    suppressed = sum(1 for f in scan.findings if f.status is Status.FAIL and f.suppressed is not None)
+    errors = sum(1 for p in scan.problems if p.kind == "error")
+    return (f"{len(fails)} failing" + (f" ({sev})" if sev else "") + f" · {suppressed} suppressed · "
+            f"{counts['PASS']} passed · {counts['UNKNOWN']} not assessed · {errors} input error{'s' if errors != 1 else ''}")
