@@ -66,7 +66,7 @@ def literal_secret_value(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     v = value.strip().strip("\"'")
-    if len(v) < 4 or PLACEHOLDER.match(v):
+    if len(v) < 4 or PLACEHOLDER.match(v) or v[0] in "$`%":
         return False
     return not (v.startswith("{{resolve:") or "${" in v)
 

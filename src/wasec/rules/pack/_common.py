@@ -15,14 +15,15 @@ def expect(
     *,
     types: Iterable[str],
     path: str | dict[str, str],
-    ok: Callable[[Any], bool],
     message: str,
+    ok: Callable[[Any], bool] | None = None,
     default: Any = MISSING,
     applies: Callable[[View], bool] | None = None,
     **meta: Any,
 ) -> None:
     """Register a rule that reads one property: ``ok(value)`` must hold.
 
+    Without ``ok`` the property must merely be present (a reference to a key or log group counts).
     ``default`` is the value AWS applies when the property is absent (MISSING: absence fails).
     ``path`` may differ per resource type.
     """
@@ -31,6 +32,8 @@ def expect(
         if applies is not None and not applies(r):
             return Skip()
         p = path[r.type] if isinstance(path, dict) else path
+        if ok is None:
+            return None if r.present(p) else Fail(p, message)
         v = r.get(p, MISSING)
         if v is MISSING:
             if default is MISSING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasec.analyzers.inline_secrets import find_in_script, redact, secret_env
+from wasec.analyzers.inline_secrets import find_in_script, redact, secret_env, secret_name
 from wasec.model.values import Unknown
 from wasec.rules.pack._common import expect, is_true
 from wasec.rules.registry import rule
@@ -144,7 +144,7 @@ def db_password(r: View) -> Any:
       fix="Store secrets as SecureString (with a KMS key).", tf='type = "SecureString"', cfn="Type: SecureString")
 def ssm_secret(r: View) -> Any:
     name = r.get("Name")
-    if str(r.get("Type", "String")) == "String" and isinstance(name, str) and secret_env(name.rsplit("/", 1)[-1], "x" * 8):
+    if str(r.get("Type", "String")) == "String" and isinstance(name, str) and secret_name(name.rsplit("/", 1)[-1]):
         return Fail("Type", f"parameter {name} looks like a secret but is stored as a plain String", r.get("Type", "String"))
     return None
 
@@ -228,7 +228,7 @@ expect("ecr-tag-immutability", types=["AWS::ECR::Repository"], path="ImageTagMut
        fix="Set image_tag_mutability = \"IMMUTABLE\".", tf='image_tag_mutability = "IMMUTABLE"',
        cfn="ImageTagMutability: IMMUTABLE")
 expect("ecr-lifecycle-policy", types=["AWS::ECR::Repository"], path="LifecyclePolicy.LifecyclePolicyText",
-       ok=lambda v: bool(v), message="the repository keeps every image forever", title="ECR repository has a lifecycle policy",
+       message="the repository keeps every image forever", title="ECR repository has a lifecycle policy",
        severity="low", area="appsec", category="hygiene", wa=("SEC03-BP06", "SEC07-BP04"), fsbp=("ECR.3",),
        why="Old images accumulate known vulnerabilities and can be deployed by mistake.",
        fix="Expire untagged and old images with a lifecycle policy.",

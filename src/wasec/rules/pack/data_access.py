@@ -166,17 +166,6 @@ def rds_snapshot(r: View) -> Any:
     return None
 
 
-@rule("ebs-snapshot-not-public", title="EBS snapshot is not shared publicly", severity="critical",
-      types=["Wasec::EC2::Snapshot"], area="data", category="exposure", wa=PUBLIC, fsbp=("EC2.1",),
-      why="A public snapshot lets any AWS account create a volume from your data.",
-      fix="Grant create-volume permission to specific accounts only.", tf="account_id = \"111122223333\"",
-      cfn="# share snapshots with specific accounts only")
-def ebs_snapshot(r: View) -> Any:
-    return [Fail(f"{p}.Group", "the snapshot is restorable by everyone", "all")
-            for p, perm in r.items("CreateVolumePermissions")
-            if isinstance(perm, dict) and str(perm.get("Group", "")).lower() == "all"]
-
-
 @rule("s3-account-public-access-block", title="Account-level S3 Block Public Access is fully on", severity="high",
       types=["Wasec::S3::AccountPublicAccessBlock"], area="data", category="exposure", wa=PUBLIC, cis=("3.1.4",),
       fsbp=("S3.1",), why="The account-level block is the last guard for every bucket, including ones created by hand.",

@@ -245,7 +245,7 @@ _enc("opensearch-encrypted-at-rest", ("AWS::Elasticsearch::Domain", "AWS::OpenSe
      cfn="EncryptionAtRestOptions:\n  Enabled: true\n  KmsKeyId: !Ref SearchKey")
 
 # -- messaging and streams -------------------------------------------------------------------------
-expect("sns-topic-encrypted", types=["AWS::SNS::Topic"], path="KmsMasterKeyId", ok=lambda v: bool(v),
+expect("sns-topic-encrypted", types=["AWS::SNS::Topic"], path="KmsMasterKeyId",
        message="the topic is not encrypted at rest", title="SNS topic is encrypted at rest", severity="medium",
        area="data", category="encryption", wa=AT_REST, fsbp=("SNS.1",),
        why="Messages stored in an unencrypted topic can be read from the service's storage.",

@@ -33,7 +33,7 @@ expect("cloudtrail-logging-enabled", types=["AWS::CloudTrail::Trail"], path="IsL
        why="A stopped trail records nothing; stopping logging is a common first step of an intrusion.",
        fix="Keep the trail logging.", tf="enable_logging = true", cfn="IsLogging: true")
 expect("cloudtrail-cloudwatch-logs", types=["AWS::CloudTrail::Trail"], path="CloudWatchLogsLogGroupArn",
-       ok=lambda v: bool(v), message="the trail does not send events to CloudWatch Logs",
+       message="the trail does not send events to CloudWatch Logs",
        title="CloudTrail trail delivers to CloudWatch Logs", severity="low", area="detection", category="logging",
        wa=("SEC04-BP02", "SEC04-BP03"), fsbp=("CloudTrail.5",),
        why="CloudWatch Logs delivery is what makes metric filters and alarms on API activity possible.",

@@ -204,7 +204,7 @@ def access_key(r: View) -> Any:
     status = r.get("Status", "Active")
     if str(status) == "Inactive":
         return Skip("the key is inactive")
-    return Fail("UserName", "a long-lived access key is created for the user", r.get("UserName"))
+    return Fail("", f"a long-lived access key is created for {r.get('UserName') or 'a user'}")
 
 
 _OWN_ACCOUNT = re.compile(r"\$\{(AWS::AccountId|data\.aws_caller_identity\.[\w-]+\.account_id)\}")

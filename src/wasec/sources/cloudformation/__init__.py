@@ -94,6 +94,10 @@ def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: in
                 for gen_path, sam_path in g.paths.items():
                     ln = _line_for(prop_lines, sam_path) or line
                     b.locs[gen_path] = Loc(path, ln)
+                    n = len(sam_path)
+                    for p, pl in prop_lines.items():  # deeper SAM lines follow their parent
+                        if n and len(p) > n and p[:n] == sam_path:
+                            b.locs.setdefault((*gen_path, *p[n:]), Loc(path, pl))
                 b.names.extend(_names(g.type, g.id, g.props))
                 b.tags = _tags(props)
                 run.add(b)

@@ -85,6 +85,7 @@ def _policies_to_role(role: Generated, policies: Any, trust: dict[str, Any]) -> 
         elif isinstance(p, dict) and "Statement" in p:
             inline.append({"PolicyName": f"{role.source_id}Policy{i}", "PolicyDocument": p})
             role.map(("Policies", len(inline) - 1), ("Policies", i))
+            role.map(("Policies", len(inline) - 1, "PolicyDocument"), ("Policies", i))
         elif isinstance(p, dict) and len(p) == 1:
             (name, _args), = p.items()
             actions = POLICY_TEMPLATES.get(str(name))

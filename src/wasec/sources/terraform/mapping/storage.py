@@ -162,18 +162,6 @@ simple("aws_ebs_encryption_by_default", "Wasec::EC2::EBSEncryptionByDefault", {"
 simple("aws_ebs_default_kms_key", "Wasec::EC2::EBSDefaultKmsKey", {"key_arn": "KmsKeyId"})
 
 
-@maps("aws_ebs_snapshot", "Wasec::EC2::Snapshot")
-def _snapshot(b: Body, o: Builder, m: Any) -> None:
-    o.copy(b, {"volume_id": "VolumeId", "encrypted": "Encrypted", "kms_key_id": "KmsKeyId"})
-
-
-@attaches("aws_snapshot_create_volume_permission", "Wasec::EC2::Snapshot", via="snapshot_id")
-def _snapshot_perm(b: Body, o: Builder, m: Any) -> None:
-    acct = b.attr("account_id")
-    if acct is not None:
-        o.append("CreateVolumePermissions", {"UserId": acct.value}, acct.line, acct.file)
-
-
 @attaches("aws_ami_launch_permission", "Wasec::EC2::Image", via="image_id")
 def _ami_perm(b: Body, o: Builder, m: Any) -> None:
     for key, cfn in (("group", "Group"), ("account_id", "UserId"), ("organization_arn", "OrganizationArn")):
