@@ -46,29 +46,28 @@ class Case:
         return "tf" if self.name.endswith((".tf", ".tf.json")) else "cfn"
 
 
-def load_cases() -> list[Case]:
+def _parse(path: Path) -> list[Case]:
     cases: list[Case] = []
-    for path in sorted(CASES_DIR.glob("*.cases")):
-        rule = name = None
-        start = 0
-        buf: list[str] = []
-
-        def flush() -> None:
-            if rule and name:
-                cases.append(Case(rule, name, "\n".join(buf).strip("\n") + "\n", f"{path.name}:{start}"))
-
-        for lineno, line in enumerate(path.read_text().split("\n"), 1):
-            if line.startswith("### "):
-                flush()
-                rule, name, buf = line[4:].strip(), None, []
-            elif line.startswith("--- "):
-                flush()
-                name, buf, start = line[4:].strip(), [], lineno
-                assert _NAME.match(name), f"{path.name}:{lineno}: bad case name {name!r}"
-            elif name is not None:
-                buf.append(line)
-        flush()
+    rule: str | None = None
+    name: str | None = None
+    start = 0
+    buf: list[str] = []
+    for lineno, line in enumerate([*path.read_text().split("\n"), "### end"], 1):
+        if line.startswith(("### ", "--- ")) and rule and name:
+            cases.append(Case(rule, name, "\n".join(buf).strip("\n") + "\n", f"{path.name}:{start}"))
+            name = None
+        if line.startswith("### "):
+            rule, buf = line[4:].strip(), []
+        elif line.startswith("--- "):
+            name, buf, start = line[4:].strip(), [], lineno
+            assert _NAME.match(name), f"{path.name}:{lineno}: bad case name {name!r}"
+        elif name is not None:
+            buf.append(line)
     return cases
+
+
+def load_cases() -> list[Case]:
+    return [c for path in sorted(CASES_DIR.glob("*.cases")) for c in _parse(path)]
 
 
 CASES = load_cases()
@@ -91,7 +90,7 @@ def test_rule_case(case: Case, tmp_path: Path) -> None:
         marked = [i for i, line in enumerate(case.content.split("\n"), 1) if line.rstrip().endswith("#!")]
         if marked:
             lines = {e.line for x in fails for e in x.evidence} | {x.line for x in fails}
-            assert lines & set(marked), f"{where}: expected a finding on line(s) {marked}, got {sorted(l for l in lines if l)}"
+            assert lines & set(marked), f"{where}: expected a finding on line(s) {marked}, got {sorted(n for n in lines if n)}"
     elif case.kind == "pass":
         assert not any(x.status in (Status.FAIL, Status.UNKNOWN) for x in found), where
         if "_skip" in case.name:  # the rule does not apply: no finding, but the resource was read

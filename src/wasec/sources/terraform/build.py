@@ -55,7 +55,12 @@ def assemble(instances: Sequence[tuple[str, str, Body, bool]], scope_name: str, 
         mapper.fn(body, o, ctx)
         if ctx.dropped:
             continue
-        o.tags.update(tags_of(body))
+        tags = tags_of(body)
+        if tags:
+            o.tags.update(tags)
+            if "Tags" not in o.props:  # CloudFormation's tag shape, so rules and custom rules read one form
+                line = body.attr("tags")
+                o.put("Tags", [{"Key": k, "Value": v} for k, v in tags.items()], line.line if line else None)
         run.add(o)
     run.index_names()
     for mapper, address, body in later:

@@ -122,7 +122,8 @@ def render_parts(parts: list[Any], ctx: Ctx) -> Any:
         refs: list[str] = []
         for u in unknowns:
             refs.extend(r for r in u.refs if r not in refs)
-        return Unknown(f"string depends on {', '.join(refs) or 'unknown values'}", nonnull=True, refs=tuple(refs), text=text)
+        reason = f"string depends on {', '.join(refs)}" if refs else unknowns[0].reason
+        return Unknown(reason, nonnull=True, refs=tuple(refs), text=text)
     return text
 
 

@@ -31,7 +31,7 @@ _TOKEN = re.compile(
     re.X | re.S,
 )
 _SIMPLE_STR = re.compile(r'(?:[^"\\$%\n]|\\.|\$(?!\{)|%(?!\{))*"')
-MAX_DEPTH = 256
+MAX_DEPTH = 100
 
 
 def scan_string(src: str, pos: int, line: int) -> tuple[str, int]:

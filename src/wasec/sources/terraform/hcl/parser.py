@@ -64,13 +64,19 @@ def parse_template(raw: str, line: int, quoted: bool = True, strip_indent: bool 
             text = text.lstrip()
             strip_next = False
         if text:
-            flat.append(for_escape(text))
+            if flat and isinstance(flat[-1], str):
+                flat[-1] += for_escape(text)
+            else:
+                flat.append(for_escape(text))
         if m is None:
             break
         marker = m.group()
         part_line = line + raw.count("\n", 0, m.start())
         if marker in ("$${", "%%{"):
-            flat.append(marker[1:])
+            if flat and isinstance(flat[-1], str):
+                flat[-1] += marker[1:]
+            else:
+                flat.append(marker[1:])
             pos = m.end()
             continue
         toks, end, _ = tokenize(raw, m.end(), part_line, interp=True)

@@ -1,0 +1,3 @@
+from wasec.cli import main
+
+main()

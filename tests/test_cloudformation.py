@@ -1,0 +1,162 @@
+"""CloudFormation and SAM templates into canonical resources, on real files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from wasec.model.values import Unknown
+from wasec.sources.cloudformation import load_template
+
+TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env: {Type: String, Default: prod}
+  Owner: {Type: String}
+  Zones: {Type: CommaDelimitedList, Default: "a,b"}
+Mappings:
+  Sizes:
+    prod: {Retention: 365}
+    dev: {Retention: 7}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  IsDev: !Not [!Condition IsProd]
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub "/app/${Env}"
+      RetentionInDays: !FindInMap [Sizes, !Ref Env, Retention]
+      KmsKeyId: !GetAtt Key.Arn
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: !Join ["-", [key, !Ref Env, !Select [1, !Ref Zones]]]
+      EnableKeyRotation: !If [IsProd, true, false]
+  DevOnly:
+    Type: AWS::SQS::Queue
+    Condition: IsDev
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "${AWS::AccountId}-${Owner}"
+      Tags:
+        - {Key: DataClassification, Value: confidential}
+        - {Key: Parts, Value: !Select [0, !Split [",", "x,y"]]}
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource: !Sub "${Bucket.Arn}/*"
+"""
+
+
+def test_intrinsics_parameters_conditions_and_lines(write: Callable[..., Path], tmp_path: Path) -> None:
+    write({"t.yaml": TEMPLATE})
+    resources, problems = load_template(str(tmp_path / "t.yaml"))
+    res = {r.id: r for r in resources}
+    assert not problems
+    assert "DevOnly" not in res  # condition false
+    logs = res["Logs"]
+    assert logs.properties["LogGroupName"] == "/app/prod"
+    assert logs.properties["RetentionInDays"] == 365
+    key_ref = logs.properties["KmsKeyId"]
+    assert isinstance(key_ref, Unknown) and key_ref.refs == ("Key",)
+    assert res["Key"].properties["Description"] == "key-prod-b"
+    assert res["Key"].properties["EnableKeyRotation"] is True
+    bucket = res["Bucket"]
+    name = bucket.properties["BucketName"]
+    assert isinstance(name, Unknown) and name.text is not None and "${AWS::AccountId}" in name.text
+    assert bucket.tags["DataClassification"] == "confidential" and bucket.tags["Parts"] == "x"
+    assert bucket.properties["PolicyDocument"]["Statement"][0]["Effect"] == "Deny"  # BucketPolicy merged
+    loc = bucket.loc(("PolicyDocument", "Statement", 0, "Effect"))
+    assert loc is not None and loc.line == 41
+    assert bucket.loc(("BucketName",)).line == 31  # type: ignore[union-attr]
+
+
+def test_parameter_values_can_be_given(write: Callable[..., Path], tmp_path: Path) -> None:
+    write({"t.yaml": TEMPLATE})
+    resources, _ = load_template(str(tmp_path / "t.yaml"), {"Env": "dev", "Owner": "me"})
+    res = {r.id: r for r in resources}
+    assert "DevOnly" in res and res["Logs"].properties["RetentionInDays"] == 7
+    assert res["Key"].properties["EnableKeyRotation"] is False
+
+
+def test_json_templates_keep_lines(write: Callable[..., Path], tmp_path: Path) -> None:
+    doc = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"KmsMasterKeyId": {"Ref": "AWS::NoValue"},
+                                                                          "QueueName": {"Fn::Join": ["", ["a", "b"]]}}}}}
+    write({"t.json": json.dumps(doc, indent=2)})
+    (q,), problems = load_template(str(tmp_path / "t.json"))
+    assert not problems
+    assert q.properties == {"QueueName": "ab"}  # AWS::NoValue removes the property
+    assert q.loc(("QueueName",)).line == 9  # type: ignore[union-attr]
+
+
+def test_sam_function_expands_into_function_and_role(write: Callable[..., Path], tmp_path: Path) -> None:
+    write({"sam.yaml": """Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Tracing: Active
+      Policies:
+        - AmazonS3ReadOnlyAccess
+        - SQSPollerPolicy: {QueueName: q}
+        - Statement:
+            - Effect: Allow
+              Action: dynamodb:*
+              Resource: "*"
+"""})
+    resources, _ = load_template(str(tmp_path / "sam.yaml"))
+    res = {r.id: r for r in resources}
+    fn, role = res["Fn"], res["FnRole"]
+    assert fn.type == "AWS::Lambda::Function" and fn.properties["Runtime"] == "python3.12"
+    assert fn.properties["TracingConfig"] == {"Mode": "Active"}
+    assert role.type == "AWS::IAM::Role"
+    assert "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" in role.properties["ManagedPolicyArns"]
+    docs = [p["PolicyDocument"] for p in role.properties["Policies"]]
+    assert any(d["Statement"][0]["Action"] == "dynamodb:*" for d in docs)
+    assert role.loc(("Policies", 1, "PolicyDocument", "Statement", 0, "Action")).line == 16  # type: ignore[union-attr]
+
+
+def test_iam_policy_and_security_group_rules_merge(write: Callable[..., Path], tmp_path: Path) -> None:
+    write({"t.yaml": """Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: []}
+  Inline:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: p
+      Roles: [!Ref Role]
+      PolicyDocument: {Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}
+  SG:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: d}
+  Rule:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !Ref SG, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+"""})
+    resources, _ = load_template(str(tmp_path / "t.yaml"))
+    res = {r.id: r for r in resources}
+    assert set(res) == {"Role", "SG"}
+    assert res["Role"].properties["Policies"][0]["PolicyName"] == "p"
+    assert res["SG"].properties["SecurityGroupIngress"][0]["FromPort"] == 22
+    assert res["SG"].loc(("SecurityGroupIngress", 0, "FromPort")).line == 17  # type: ignore[union-attr]
+
+
+def test_bad_references_are_reported_and_the_rest_loads(write: Callable[..., Path], tmp_path: Path) -> None:
+    write({"t.yaml": "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Ref Missing\n  B:\n    Type: AWS::SNS::Topic\n"})
+    resources, problems = load_template(str(tmp_path / "t.yaml"))
+    assert {r.id for r in resources} == {"A", "B"}
+    assert any("Missing" in p.message and p.line == 5 for p in problems)
