@@ -6,8 +6,10 @@ import hashlib
 import inspect
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
+from wasec.findings.risk import score
 from wasec.model.finding import Evidence, Finding, Status
 from wasec.model.resource import Inventory, Resource
 from wasec.model.values import UnknownValue
@@ -15,6 +17,7 @@ from wasec.rules.registry import Rule
 from wasec.rules.view import MISSING, Fail, Pass, Skip, Unsure, View, parse_path
 
 
+@lru_cache(maxsize=65536)
 def display_path(path: str | None, root: str) -> str | None:
     """Paths in findings are relative to the scan root when inside it (stable across checkouts)."""
     if not path:
@@ -99,8 +102,6 @@ class Engine:
             loc = r.loc(parse_path(path)) if path else r.loc()
             file = display_path(loc.file, self.root) if loc else None
             line = loc.line if loc else None
-        from wasec.findings.risk import score
-
         impact, likelihood = score(rule, r, status)
         decl = r.loc()
         resource_line = decl.line if decl is not None and display_path(decl.file, self.root) == file else None
