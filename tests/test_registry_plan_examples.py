@@ -106,3 +106,12 @@ def test_library_api() -> None:
 
     result = wasec.scan(wasec.ScanOptions(paths=[str(REPO / "examples/cloudformation")], root=str(REPO)))
     assert result.failing() and all(f.file and f.file.startswith("examples/") for f in result.failing())
+
+
+def test_rules_reference_is_up_to_date() -> None:
+    from wasec.rules.docs import rules_markdown
+
+    doc = (REPO / "docs" / "rules.md").read_text()
+    assert doc == rules_markdown(), "docs/rules.md is stale: run python tools/gen_rules_doc.py"
+    for r in load_builtin():
+        assert f"### {r.id}\n" in doc and r.help_uri.endswith(f"docs/rules.md#{r.id}")

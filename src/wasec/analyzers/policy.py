@@ -214,3 +214,33 @@ def allows_everything(s: Statement) -> bool:
     na = s.not_actions
     # NotAction + Allow on * grants everything except a few actions: admin-equivalent
     return bool(na) and not s.actions and all(isinstance(a, str) for a in na) and len(na) <= 3
+
+
+def _covers(pattern: Any, value: Any) -> bool:
+    """Whether every string ``value`` can match is also matched by ``pattern`` (conservative)."""
+    if not isinstance(pattern, str) or not isinstance(value, str):
+        return False
+    p, v = pattern.strip().lower(), value.strip().lower()
+    if p in ("*", "*:*") or p == v:
+        return True
+    return p.endswith("*") and "*" not in p[:-1] and "?" not in p and v.startswith(p[:-1])
+
+
+def denied_by(allow: Statement, statements_: list[Statement]) -> bool:
+    """An Allow every action and resource of which an unconditional Deny in the same policy removes.
+
+    Explicit deny wins in IAM's evaluation; such an Allow grants nothing.
+    """
+    if allow.not_actions or allow.data.get("NotResource") is not None:
+        return False
+    actions, resources = allow.actions, allow.resources or ["*"]
+    for d in statements_:
+        e = d.effect
+        if isinstance(e, Unknown) or e.lower() != "deny" or d.conditions or d.not_actions:
+            continue
+        if d.data.get("NotResource") is not None or d.data.get("NotPrincipal") is not None:
+            continue
+        if all(any(_covers(p, a) for p in d.actions) for a in actions) and \
+                all(any(_covers(p, r) for p in (d.resources or ["*"])) for r in resources):
+            return True
+    return False

@@ -417,6 +417,17 @@ def guardduty(r: View) -> Any:
     return None
 
 
+expect("securityhub-default-standards", types=["AWS::SecurityHub::Hub"], path="EnableDefaultStandards", ok=is_true,
+       default=True, message="the hub is enabled without its default security standards",
+       title="Security Hub runs its default standards", severity="medium", area="detection", category="logging",
+       wa=("SEC04-BP02", "SEC04-BP04"), cis=("5.16",),
+       why="A hub without standards collects other services' findings but checks nothing itself (FSBP and CIS are "
+           "its default standards).",
+       fix="Enable the default standards (or subscribe to the ones you need explicitly).",
+       tf='resource "aws_securityhub_account" "this" {\n  enable_default_standards = true\n}',
+       cfn="Hub:\n  Type: AWS::SecurityHub::Hub\n  Properties:\n    EnableDefaultStandards: true")
+
+
 @rule("config-recorder-all-resources", title="AWS Config records every resource type", severity="medium",
       types=["AWS::Config::ConfigurationRecorder"], area="detection", category="logging", wa=("SEC04-BP02",),
       cis=("4.3",), fsbp=("Config.1",),

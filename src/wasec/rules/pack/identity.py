@@ -8,6 +8,7 @@ from typing import Any
 from wasec.analyzers.policy import (
     action_matches,
     allows_everything,
+    denied_by,
     has_restricting_condition,
     is_everyone,
     is_full_wildcard,
@@ -32,7 +33,10 @@ def _statements(r: View) -> list[tuple[str, Any]]:
         if isinstance(doc, Unknown):
             r.get(path)  # raises UnknownValue with the reason
         listed = isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
-        for s in statements(doc):
+        stmts = statements(doc)
+        for s in stmts:
+            if s.allows and denied_by(s, stmts):
+                continue  # an explicit deny in the same policy takes the grant away
             out.append((f"{path}.Statement.{s.index}" if listed else f"{path}.Statement", s))
     return out
 
