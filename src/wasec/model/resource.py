@@ -85,6 +85,10 @@ class Inventory:
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._by_name: dict[str, list[Resource]] = defaultdict(list)
         self.complete: bool = False  # True when the inventory is a whole account (live scans)
+        # live scans: which types were read per account, and why a type could not be read in a region
+        # ("*" for account-wide collectors); there, the absence of a resource is evidence only if it was read
+        self.collected: dict[str, set[str]] = defaultdict(set)
+        self.gaps: dict[tuple[str, str, str], str] = {}
         for r in resources:
             self.add(r)
 
@@ -116,6 +120,17 @@ class Inventory:
         """Resources of ``types`` in the same scope as ``near`` (one template, one Terraform root, one account)."""
         scope = near.origin.scope
         return [r for r in self.of_type(*types) if r.origin.scope == scope]
+
+    def unseen(self, near: Resource, type_: str) -> str | None:
+        """Why resources of ``type_`` around ``near`` may be missing from a live inventory (None: they are all here)."""
+        if not self.complete or not near.account:
+            return None
+        if type_ not in self.collected.get(near.account, ()):
+            return f"{type_} was not collected in account {near.account}"
+        for (account, region, t), why in self.gaps.items():
+            if t == type_ and account == near.account and (near.region is None or region in (near.region, "*")):
+                return why
+        return None
 
     def get(self, key: str) -> Resource | None:
         return self._by_key.get(key)

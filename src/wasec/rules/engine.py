@@ -36,6 +36,9 @@ def fingerprint(rule_id: str, r: Resource, root: str) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:24]
 
 
+LIVE_ONLY = "only a live account shows this (run `wasec scan aws`)"
+
+
 def _short(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 200:
         return value[:200] + "…"
@@ -55,13 +58,35 @@ class Engine:
     def evaluate(self, inv: Inventory) -> list[Finding]:
         findings: list[Finding] = []
         for r in inv:
+            live = r.origin.source == "aws"
             for rule in self._by_type.get(r.type, ()):
-                if rule.scope == "live" and r.origin.source != "aws":
+                if rule.scope == "code" and live:
+                    continue  # a fact only code has (a secret written into a template)
+                if rule.scope == "live" and not live:
+                    findings.append(self._finding(rule, r, Status.UNKNOWN, LIVE_ONLY, ()))
                     continue
                 f = self.run(rule, r, inv)
                 if f is not None:
                     findings.append(f)
+        if not inv.complete:
+            findings.extend(self._live_only(inv))
         return findings
+
+    def _live_only(self, inv: Inventory) -> list[Finding]:
+        """Account facts (root MFA, GuardDuty on in every region) are not in code: say so once per rule."""
+        out = []
+        for rule in self.rules:
+            if rule.scope == "live" and not inv.of_type(*rule.types):
+                out.append(Finding(
+                    rule_id=rule.id, status=Status.UNKNOWN, severity=rule.severity, title=rule.title,
+                    resource_type=rule.types[0], resource_id="(account)", message=LIVE_ONLY, source="code",
+                    fingerprint=hashlib.sha256(f"{rule.id}|live-only".encode()).hexdigest()[:24],
+                ))
+        return out
+
+    def not_assessed(self, rule: Rule, r: Resource, reason: str) -> Finding:
+        """An UNKNOWN finding for a resource (or an account/region stand-in) that could not be read."""
+        return self._finding(rule, r, Status.UNKNOWN, reason, ())
 
     def run(self, rule: Rule, r: Resource, inv: Inventory) -> Finding | None:
         view = View(r, inv, {**rule.options, **self.options.get(rule.id, {})})

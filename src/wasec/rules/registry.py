@@ -54,6 +54,8 @@ class Rule:
     custom: bool = False
     # optional rules run only with --strict or when named: sound, but noisy for most teams
     optional: bool = False
+    # other resource types the rule reads (peers, references): a live scan collects them too
+    needs: tuple[str, ...] = ()
 
     @property
     def help_uri(self) -> str:
@@ -120,6 +122,7 @@ def rule(
     scope: str = "any",
     options: dict[str, Any] | None = None,
     optional: bool = False,
+    needs: Iterable[str] = (),
 ) -> Callable[[Check], Check]:
     """Declare a rule; the decorated function is its check."""
 
@@ -128,7 +131,7 @@ def rule(
             id=id, title=title, severity=Severity.parse(severity), types=tuple(types), check=fn, area=area,
             category=category, wa=tuple(wa), cis=tuple(cis), fsbp=tuple(fsbp), why=why.strip(), fix=fix.strip(),
             fix_terraform=tf.strip("\n"), fix_cloudformation=cfn.strip("\n"), scope=scope, options=options or {},
-            optional=optional,
+            optional=optional, needs=tuple(needs),
         ))
         return fn
 

@@ -163,8 +163,21 @@ class View:
         return self.inventory.resolve(value, self.resource, *types)
 
     def peers(self, *types: str) -> list[Resource]:
-        """Resources of ``types`` in this resource's scope (its template, Terraform root or account)."""
+        """Resources of ``types`` in this resource's scope (its template, Terraform root or account).
+
+        In a live inventory, a type that could not be read (denied, unavailable) raises UnknownValue:
+        a missing peer is evidence only when the account was actually read.
+        """
+        for t in types:
+            why = self.inventory.unseen(self.resource, t)
+            if why is not None:
+                raise UnknownValue(why)
         return self.inventory.peers(self.resource, *types)
+
+    def in_region(self, *types: str) -> list[Resource]:
+        """Peers of ``types`` in this resource's region (every region for an account-wide resource)."""
+        region = self.resource.region
+        return [p for p in self.peers(*types) if region is None or p.region in (region, None)]
 
     def related(self, type_: str, path: str) -> list[Resource]:
         """Resources of ``type_`` in the same scope whose property ``path`` refers to this resource."""

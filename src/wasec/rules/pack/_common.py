@@ -59,8 +59,13 @@ def aws_managed_key(value: Any) -> bool:
     return t.startswith("alias/aws/") or ":alias/aws/" in t
 
 
+KMS = ("AWS::KMS::Key", "AWS::KMS::Alias")
+
+
 def customer_key(r: View, path: str) -> Fail | None:
     """Fail unless ``path`` names a customer managed KMS key."""
+    if r.source == "aws":
+        r.in_region("AWS::KMS::Key")  # a live key is judged by its metadata: it must have been read
     v = r.raw(path)
     if isinstance(v, Unknown):
         if aws_managed_key(v):
@@ -87,6 +92,8 @@ def customer_key(r: View, path: str) -> Fail | None:
 
 
 def _key_resource(r: View, path: str, target: Any) -> Fail | None:
+    if target.type == "AWS::KMS::Key" and target.properties.get("KeyManager") == "AWS":
+        return Fail(path, "uses an AWS managed key, not a customer managed key", target.id)
     if target.type == "AWS::KMS::Alias":
         name = target.properties.get("AliasName")
         if isinstance(name, str) and name.startswith("alias/aws/"):

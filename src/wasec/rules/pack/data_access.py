@@ -8,9 +8,12 @@ from wasec.analyzers.policy import is_full_wildcard, public_statements, service_
 from wasec.model.values import Unknown
 from wasec.rules.pack._common import is_true
 from wasec.rules.registry import rule
-from wasec.rules.view import Fail, View
+from wasec.rules.view import Fail, Pass, View
 
 PUBLIC = ("SEC03-BP07", "SEC08-BP04")
+
+ACCOUNT_BPA = "Wasec::S3::AccountPublicAccessBlock"
+
 
 # -- S3 Block Public Access ---------------------------------------------------------------------------
 _BPA = {
@@ -23,7 +26,7 @@ _BPA = {
 
 def _bpa_rule(setting: str, rule_id: str, title: str, consequence: str) -> None:
     @rule(rule_id, title=title, severity="high", types=["AWS::S3::Bucket"], area="data", category="exposure",
-          wa=PUBLIC, cis=("3.1.4",), fsbp=("S3.8",),
+          wa=PUBLIC, cis=("3.1.4",), fsbp=("S3.8",), needs=[ACCOUNT_BPA],
           why=f"Block Public Access is the guard that keeps a mistake in an ACL or policy from exposing data; "
               f"with {setting} off, {consequence}. Infrastructure code should declare it: S3 turns it on for new "
               f"buckets, but a template that does not say so neither guarantees it for existing buckets nor stops "
@@ -32,6 +35,8 @@ def _bpa_rule(setting: str, rule_id: str, title: str, consequence: str) -> None:
           tf='resource "aws_s3_bucket_public_access_block" "b" {\n  bucket                  = aws_s3_bucket.b.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}',
           cfn="PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n  BlockPublicPolicy: true\n  IgnorePublicAcls: true\n  RestrictPublicBuckets: true")
     def check(r: View) -> Any:
+        if r.source == "aws" and any(is_true(a.properties.get(setting)) for a in r.peers(ACCOUNT_BPA)):
+            return Pass(f"{setting} is on for the whole account")
         if r.raw("PublicAccessBlockConfiguration") is None:
             return Fail("PublicAccessBlockConfiguration", f"{setting} is not declared (left to S3 defaults)")
         v = r.get(f"PublicAccessBlockConfiguration.{setting}", False)

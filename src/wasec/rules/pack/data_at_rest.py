@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wasec.model.values import Unknown
-from wasec.rules.pack._common import customer_key, expect, is_log_bucket, is_true
+from wasec.rules.pack._common import KMS, customer_key, expect, is_log_bucket, is_true
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Pass, Skip, Unsure, View
 
@@ -30,7 +30,7 @@ def _cmk(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str
         p = path[r.type] if isinstance(path, dict) else path
         return customer_key(r, p)
 
-    rule(id, title=title, severity=severity, types=types, area="data", category="encryption", wa=KEYS, fsbp=fsbp,
+    rule(id, title=title, severity=severity, types=types, area="data", category="encryption", wa=KEYS, needs=KMS, fsbp=fsbp,
          why="A customer managed KMS key puts key policy, rotation, audit and revocation under your control; "
              "AWS managed keys cannot be restricted or disabled.",
          fix="Create a KMS key (with rotation enabled) and reference it from the resource.", tf=tf, cfn=cfn)(check)
@@ -62,7 +62,7 @@ def s3_default_encryption(r: View) -> Any:
 
 
 @rule("s3-bucket-sse-kms", title="S3 bucket encrypts with a customer managed KMS key", severity="medium",
-      types=["AWS::S3::Bucket"], area="data", category="encryption", wa=KEYS,
+      types=["AWS::S3::Bucket"], area="data", category="encryption", wa=KEYS, needs=KMS,
       why="SSE-KMS with your own key adds a second, audited permission check on every read and lets you revoke "
           "access to the data by disabling the key. (Buckets that receive S3 server access logs must use SSE-S3 "
           "and are exempt.)",
@@ -179,7 +179,7 @@ _cmk("rds-cluster-kms-cmk", ("AWS::RDS::DBCluster",), "KmsKeyId", "RDS DB cluste
 
 
 @rule("rds-performance-insights-kms-cmk", title="RDS Performance Insights data is encrypted with a customer managed key",
-      severity="low", types=["AWS::RDS::DBInstance"], area="data", category="encryption", wa=KEYS,
+      severity="low", types=["AWS::RDS::DBInstance"], area="data", category="encryption", wa=KEYS, needs=KMS,
       why="Performance Insights stores query text, which can contain sensitive values.",
       fix="Set a customer managed key for Performance Insights.",
       tf="performance_insights_kms_key_id = aws_kms_key.rds.arn", cfn="PerformanceInsightsKMSKeyId: !Ref RdsKey")
@@ -220,7 +220,7 @@ def dynamodb_sse(r: View) -> Any:
 
 
 @rule("dynamodb-table-kms-cmk", title="DynamoDB table encrypts with a customer managed KMS key", severity="low",
-      types=["AWS::DynamoDB::Table"], area="data", category="encryption", wa=KEYS,
+      types=["AWS::DynamoDB::Table"], area="data", category="encryption", wa=KEYS, needs=KMS,
       why="A customer managed key lets you restrict, audit and revoke access to the table's data.",
       fix="Enable SSE with a customer managed key.",
       tf="server_side_encryption {\n  enabled     = true\n  kms_key_arn = aws_kms_key.dynamodb.arn\n}",
@@ -299,6 +299,8 @@ _cmk("cloudtrail-kms-encryption", ("AWS::CloudTrail::Trail",), "KMSKeyId", "Clou
       fix="Enable automatic rotation on symmetric encryption keys.", tf="enable_key_rotation = true",
       cfn="EnableKeyRotation: true")
 def kms_rotation(r: View) -> Any:
+    if r.get("KeyManager", "CUSTOMER") == "AWS":
+        return Skip("AWS managed keys rotate every year on their own")
     spec = r.get("KeySpec", "SYMMETRIC_DEFAULT")
     usage = r.get("KeyUsage", "ENCRYPT_DECRYPT")
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT" or r.get("Origin") == "EXTERNAL":
@@ -404,7 +406,7 @@ def emr_local_disk(r: View) -> Any:
 
 
 @rule("sagemaker-notebook-kms", title="SageMaker notebook instance volume uses a KMS key", severity="medium",
-      types=["AWS::SageMaker::NotebookInstance"], area="data", category="encryption", wa=KEYS,
+      types=["AWS::SageMaker::NotebookInstance"], area="data", category="encryption", wa=KEYS, needs=KMS,
       why="Notebook volumes hold data scientists' working data and credentials.",
       fix="Set kms_key_id on the notebook instance.", tf="kms_key_id = aws_kms_key.sagemaker.arn", cfn="KmsKeyId: !Ref NbKey")
 def sagemaker_kms(r: View) -> Any:
@@ -412,7 +414,7 @@ def sagemaker_kms(r: View) -> Any:
 
 
 @rule("ecr-repository-kms", title="ECR repository encrypts images with a customer managed KMS key", severity="low",
-      types=["AWS::ECR::Repository"], area="data", category="encryption", wa=KEYS,
+      types=["AWS::ECR::Repository"], area="data", category="encryption", wa=KEYS, needs=KMS,
       why="Images can embed code and secrets; a customer managed key lets you control and audit who can pull layers.",
       fix="Use KMS encryption with a customer managed key.",
       tf='encryption_configuration {\n  encryption_type = "KMS"\n  kms_key         = aws_kms_key.ecr.arn\n}',
@@ -426,7 +428,7 @@ def ecr_kms(r: View) -> Any:
 
 
 @rule("eks-secrets-encryption", title="EKS encrypts Kubernetes secrets with a KMS key", severity="high",
-      types=["AWS::EKS::Cluster"], area="data", category="encryption", wa=KEYS,
+      types=["AWS::EKS::Cluster"], area="data", category="encryption", wa=KEYS, needs=KMS,
       why="Without envelope encryption, Kubernetes secrets are only base64-encoded in etcd.",
       fix="Configure encryption_config for the secrets resource with a KMS key.",
       tf='encryption_config {\n  resources = ["secrets"]\n  provider {\n    key_arn = aws_kms_key.eks.arn\n  }\n}',
@@ -441,3 +443,14 @@ def eks_secrets(r: View) -> Any:
                 return Fail(f"{p}.Provider", "secrets encryption names no KMS key")
             return None
     return Fail("EncryptionConfig", "Kubernetes secrets are not encrypted with a KMS key")
+
+
+expect("ebs-encryption-by-default", types=["Wasec::EC2::EBSEncryptionByDefault"], path="Enabled", ok=is_true,
+       default=True, message="new EBS volumes are not encrypted by default in this region",
+       title="EBS encryption by default is on in every region", severity="medium", area="data", category="encryption",
+       wa=("SEC08-BP02", "SEC08-BP03"), cis=("6.1.1",), fsbp=("EC2.7",),
+       why="With the regional default on, every new volume and snapshot copy is encrypted, whoever creates it and "
+           "however; without it, one template that forgets encrypted = true stores data in clear.",
+       fix="Turn on EBS encryption by default in every enabled region.",
+       tf='resource "aws_ebs_encryption_by_default" "this" {\n  enabled = true\n}',
+       cfn="# set with aws ec2 enable-ebs-encryption-by-default in each region")

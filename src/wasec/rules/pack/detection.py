@@ -50,7 +50,7 @@ def _trail_bucket(r: View) -> Resource | None:
 
 
 @rule("cloudtrail-bucket-not-public", title="The S3 bucket holding CloudTrail logs is not public", severity="critical",
-      types=["AWS::CloudTrail::Trail"], area="detection", category="exposure", wa=("SEC04-BP01", "SEC08-BP04"),
+      types=["AWS::CloudTrail::Trail"], area="detection", category="exposure", needs=["AWS::S3::Bucket"], wa=("SEC04-BP01", "SEC08-BP04"),
       why="Public trail logs give an attacker a map of your accounts, principals and resources.",
       fix="Keep the log bucket private: no public ACL, no public policy, Block Public Access on.",
       tf='resource "aws_s3_bucket_public_access_block" "trail" {\n  bucket                  = aws_s3_bucket.trail.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}',
@@ -58,7 +58,7 @@ def _trail_bucket(r: View) -> Resource | None:
 def trail_bucket_public(r: View) -> Any:
     bucket = _trail_bucket(r)
     if bucket is None:
-        return Skip("the trail's bucket is not in the scanned code")
+        return Skip("the trail's bucket is not in the inventory (another account, or outside the scanned code)")
     b = View(bucket, r.inventory)
     reasons = []
     acl = b.get("AccessControl")
@@ -74,6 +74,7 @@ def trail_bucket_public(r: View) -> Any:
 
 @rule("cloudtrail-bucket-access-logging", title="The CloudTrail log bucket has access logging", severity="low",
       types=["AWS::CloudTrail::Trail"], area="detection", category="logging", wa=LOGS, cis=("4.4",),
+      needs=["AWS::S3::Bucket"],
       why="Access logs on the trail bucket show who read or tried to delete the audit trail.",
       fix="Enable server access logging on the trail's bucket, to a separate log bucket.",
       tf='resource "aws_s3_bucket_logging" "trail" {\n  bucket        = aws_s3_bucket.trail.id\n  target_bucket = aws_s3_bucket.access_logs.id\n}',
@@ -81,7 +82,7 @@ def trail_bucket_public(r: View) -> Any:
 def trail_bucket_logging(r: View) -> Any:
     bucket = _trail_bucket(r)
     if bucket is None:
-        return Skip("the trail's bucket is not in the scanned code")
+        return Skip("the trail's bucket is not in the inventory (another account, or outside the scanned code)")
     if not View(bucket, r.inventory).present("LoggingConfiguration.DestinationBucketName"):
         return Fail("S3BucketName", f"log bucket {bucket.id} has no server access logging", r.value("S3BucketName"))
     return None
@@ -135,6 +136,8 @@ def _covers_bucket(trail: Resource, bucket: View, want: str) -> bool | None:
 def _object_logging(want: str) -> Any:
     def check(r: View) -> Any:
         trails = r.peers("AWS::CloudTrail::Trail")
+        if not trails and r.source == "aws":
+            return Fail("", "the account has no CloudTrail trail")
         if not trails:
             return Unsure("no CloudTrail trail is in the scanned code; object-level logging is configured on trails, "
                           "usually account-wide")
@@ -151,6 +154,7 @@ def _object_logging(want: str) -> Any:
 for _want, _cis in (("write", "4.8"), ("read", "4.9")):
     rule(f"s3-object-{_want}-logging", title=f"S3 object-level {_want} events are logged by CloudTrail", severity="low",
          types=["AWS::S3::Bucket"], area="detection", category="logging", wa=LOGS, cis=(_cis,),
+         needs=["AWS::CloudTrail::Trail"],
          why=f"Object-level {_want} events show who {'read' if _want == 'read' else 'changed or deleted'} which objects, "
              "which is what an investigation of a data breach needs.",
          fix=f"Add a data event selector for AWS::S3::Object ({'ReadOnly' if _want == 'read' else 'WriteOnly'} or All) "
@@ -391,6 +395,7 @@ expect("ecs-container-insights", types=["AWS::ECS::Cluster"], path="ClusterSetti
 
 # -- network and detective services ------------------------------------------------------------------------
 @rule("vpc-flow-logs", title="VPC flow logs are enabled", severity="medium", types=["AWS::EC2::VPC"], area="detection",
+      needs=["AWS::EC2::FlowLog"],
       category="logging", wa=("SEC04-BP01", "SEC04-BP02", "SEC09-BP03"), cis=("4.7",), fsbp=("EC2.6",),
       why="Flow logs are the record of which hosts talked to which, the first thing an investigation of lateral "
           "movement or exfiltration needs.",

@@ -152,7 +152,7 @@ def _managed_arns(r: View) -> list[tuple[str, Any]]:
 
 
 @rule("iam-admin-policy-attached", title="AdministratorAccess is not attached to a user, group or role",
-      severity="high", types=PRINCIPAL_TYPES, area="identity", category="access", wa=LEAST, cis=("2.14",),
+      severity="high", types=PRINCIPAL_TYPES, needs=["AWS::IAM::ManagedPolicy"], area="identity", category="access", wa=LEAST, cis=("2.14",),
       why="AdministratorAccess grants every action on every resource; attach it only to audited break-glass roles.",
       fix="Replace AdministratorAccess with a policy scoped to the job.",
       tf='policy_arn = aws_iam_policy.deployer.arn', cfn="ManagedPolicyArns:\n  - !Ref DeployerPolicy")
@@ -198,7 +198,7 @@ def user_policies(r: View) -> Any:
 
 
 @rule("iam-access-key-in-code", title="IAM access keys are not created as code", severity="medium",
-      types=["AWS::IAM::AccessKey"], area="identity", category="secret", wa=("SEC02-BP02", "SEC02-BP05"),
+      types=["AWS::IAM::AccessKey"], area="identity", category="secret", wa=("SEC02-BP02", "SEC02-BP05"), scope="code",
       why="A long-lived access key created by a template lands in its state or outputs, never expires and is the "
           "most common credential leaked. Workloads should use roles; people should use federation.",
       fix="Use an IAM role (instance profile, task role, IRSA, OIDC for CI) instead of an access key.",

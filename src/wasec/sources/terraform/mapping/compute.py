@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from wasec.model.values import Unknown
+from wasec.sources.shapes import pascal_keys
 from wasec.sources.terraform.body import Body
 from wasec.sources.terraform.functions import EncodedJson
 from wasec.sources.terraform.mapping import Blk, Builder, attaches, json_doc, maps, simple
@@ -168,20 +169,6 @@ def _ecs_cluster(b: Body, o: Builder, m: Any) -> None:
     o.copy(b, {"name": "ClusterName", "setting": Blk("ClusterSettings", {"name": "Name", "value": "Value"}, many=True)})
 
 
-_NO_CAPITALIZE = {"dockerLabels", "options", "systemControls", "secretOptions", "labels"}
-
-
-def _pascal(v: Any, parent: str = "") -> Any:
-    """ECS container definitions: the API's camelCase keys → CloudFormation's PascalCase."""
-    if isinstance(v, list):
-        return [_pascal(x, parent) for x in v]
-    if isinstance(v, dict):
-        if parent in _NO_CAPITALIZE:
-            return v
-        return {(k[:1].upper() + k[1:]): _pascal(x, k) for k, x in v.items()}
-    return v
-
-
 def container_definitions(v: Any) -> Any:
     if isinstance(v, EncodedJson):
         data = v.data
@@ -192,7 +179,7 @@ def container_definitions(v: Any) -> Any:
             return Unknown("container_definitions is not valid JSON")
     else:
         return v
-    return _pascal(data)
+    return pascal_keys(data)
 
 
 @maps("aws_ecs_task_definition", "AWS::ECS::TaskDefinition")

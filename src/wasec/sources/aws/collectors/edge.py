@@ -1,0 +1,177 @@
+"""The edge: load balancers and their listeners, API Gateway (REST and HTTP/WebSocket APIs, stages,
+methods, routes, custom domains) and CloudFront distributions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wasec.model.resource import Resource
+from wasec.model.values import Unknown
+from wasec.sources.aws.spec import Ctx, collector, known
+
+
+@collector("elb", types=["AWS::ElasticLoadBalancing::LoadBalancer"],
+           calls=["DescribeLoadBalancers", "DescribeLoadBalancerAttributes"])
+def classic_load_balancers(ctx: Ctx) -> list[Resource]:
+    def one(lb: dict[str, Any]) -> Resource:
+        name = lb["LoadBalancerName"]
+        attrs = known(ctx.item("DescribeLoadBalancerAttributes", LoadBalancerName=name), "LoadBalancerAttributes")
+        log = attrs if isinstance(attrs, Unknown) else (attrs or {}).get("AccessLog") or {"Enabled": False}
+        return ctx.resource("AWS::ElasticLoadBalancing::LoadBalancer", name, {
+            "LoadBalancerName": name, "Scheme": lb.get("Scheme"),
+            "Listeners": [{**(d.get("Listener") or {}), "PolicyNames": d.get("PolicyNames") or []}
+                          for d in lb.get("ListenerDescriptions") or ()],
+            "AccessLoggingPolicy": log if isinstance(log, Unknown) else
+            {"Enabled": bool(log.get("Enabled")), "S3BucketName": log.get("S3BucketName")},
+        }, arn=ctx.arn("elasticloadbalancing", f"loadbalancer/{name}"), names=[lb.get("DNSName")])
+
+    return ctx.map(one, ctx.pages("DescribeLoadBalancers", "LoadBalancerDescriptions"))
+
+
+@collector("elbv2", types=["AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener"],
+           calls=["DescribeLoadBalancers", "DescribeLoadBalancerAttributes", "DescribeListeners"])
+def load_balancers(ctx: Ctx) -> list[Resource]:
+    def one(lb: dict[str, Any]) -> list[Resource]:
+        arn = lb["LoadBalancerArn"]
+        attrs = known(ctx.item("DescribeLoadBalancerAttributes", LoadBalancerArn=arn), "Attributes")
+        out = [ctx.resource("AWS::ElasticLoadBalancingV2::LoadBalancer", lb["LoadBalancerName"], {
+            "Name": lb["LoadBalancerName"], "Scheme": lb.get("Scheme"), "Type": lb.get("Type"),
+            "LoadBalancerAttributes": attrs if isinstance(attrs, Unknown) else attrs or [],
+            "SecurityGroups": lb.get("SecurityGroups") or [],
+        }, arn=arn, names=[lb.get("DNSName")])]
+        listeners = ctx.item("DescribeListeners", LoadBalancerArn=arn)
+        for li in known(listeners, "Listeners") or () if not isinstance(listeners, Unknown) else ():
+            out.append(ctx.resource("AWS::ElasticLoadBalancingV2::Listener", li["ListenerArn"], {
+                "LoadBalancerArn": arn, "Protocol": li.get("Protocol"), "Port": li.get("Port"), "SslPolicy": li.get("SslPolicy"),
+                "DefaultActions": [{k: v for k, v in a.items() if k in ("Type", "RedirectConfig", "TargetGroupArn")}
+                                   for a in li.get("DefaultActions") or ()],
+            }, arn=li["ListenerArn"]))
+        return out
+
+    return [r for rs in ctx.map(one, ctx.pages("DescribeLoadBalancers", "LoadBalancers")) for r in rs]
+
+
+def _policy(text: Any) -> Any:
+    """REST API policies come back as JSON with its quotes escaped."""
+    if not isinstance(text, str) or not text:
+        return None
+    for candidate in (text, text.replace('\\"', '"').replace("\\\\", "\\")):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return Unknown("the API's resource policy is not valid JSON")
+
+
+def _method_settings(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for key, s in (settings or {}).items():
+        path, _, method = key.rpartition("/")
+        out.append({"ResourcePath": "/" + path.lstrip("/") if path else "/*", "HttpMethod": method or "*",
+                    **{k[:1].upper() + k[1:]: v for k, v in s.items()}})
+    return out
+
+
+@collector("apigateway", types=["AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::ApiGateway::Method"],
+           calls=["GetRestApis", "GetStages", "GetResources"])
+def rest_apis(ctx: Ctx) -> list[Resource]:
+    def one(api: dict[str, Any]) -> list[Resource]:
+        aid = api["id"]
+        base = f"arn:{ctx.partition}:apigateway:{ctx.region}::/restapis/{aid}"
+        out = [ctx.resource("AWS::ApiGateway::RestApi", aid, {
+            "Name": api.get("name"), "Policy": _policy(api.get("policy")),
+            "EndpointConfiguration": {"Types": (api.get("endpointConfiguration") or {}).get("types") or []},
+        }, arn=base, names=[api.get("name")], tags=api.get("tags"))]
+        stages = known(ctx.item("GetStages", restApiId=aid), "item")
+        for s in [] if isinstance(stages, Unknown) else stages or ():
+            log = s.get("accessLogSettings") or {}
+            out.append(ctx.resource("AWS::ApiGateway::Stage", f"{aid}/{s['stageName']}", {
+                "RestApiId": aid, "StageName": s["stageName"], "TracingEnabled": bool(s.get("tracingEnabled")),
+                "AccessLogSetting": {"DestinationArn": log.get("destinationArn"), "Format": log.get("format")} if log else None,
+                "MethodSettings": _method_settings(s.get("methodSettings") or {}),
+                "ClientCertificateId": s.get("clientCertificateId"), "WebAclArn": s.get("webAclArn"),
+            }, arn=f"{base}/stages/{s['stageName']}"))
+        resources = ctx.item("GetResources", restApiId=aid, embed=["methods"])
+        for res in known(resources, "items") or () if not isinstance(resources, Unknown) else ():
+            for verb, m in (res.get("resourceMethods") or {}).items():
+                out.append(ctx.resource("AWS::ApiGateway::Method", f"{aid}/{res['id']}/{verb}", {
+                    "RestApiId": aid, "ResourceId": res["id"], "ResourcePath": res.get("path"), "HttpMethod": verb,
+                    "AuthorizationType": (m or {}).get("authorizationType", "NONE"),
+                    "ApiKeyRequired": bool((m or {}).get("apiKeyRequired")),
+                }))
+        return out
+
+    return [r for rs in ctx.map(one, ctx.pages("GetRestApis", "items")) for r in rs]
+
+
+@collector("apigateway", types=["AWS::ApiGateway::DomainName"], calls=["GetDomainNames"])
+def rest_domains(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::ApiGateway::DomainName", d["domainName"], {
+        "DomainName": d["domainName"], "SecurityPolicy": d.get("securityPolicy", "TLS_1_2"),
+    }) for d in ctx.pages("GetDomainNames", "items")]
+
+
+@collector("apigatewayv2", types=["AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Route"],
+           calls=["GetApis", "GetStages", "GetRoutes"])
+def http_apis(ctx: Ctx) -> list[Resource]:
+    def one(api: dict[str, Any]) -> list[Resource]:
+        aid = api["ApiId"]
+        out = []
+        stages = known(ctx.item("GetStages", ApiId=aid), "Items")
+        for s in [] if isinstance(stages, Unknown) else stages or ():
+            out.append(ctx.resource("AWS::ApiGatewayV2::Stage", f"{aid}/{s['StageName']}", {
+                "ApiId": aid, "StageName": s["StageName"], "AccessLogSettings": s.get("AccessLogSettings"),
+            }))
+        routes = known(ctx.item("GetRoutes", ApiId=aid), "Items")
+        for rt in [] if isinstance(routes, Unknown) else routes or ():
+            out.append(ctx.resource("AWS::ApiGatewayV2::Route", f"{aid}/{rt['RouteId']}", {
+                "ApiId": aid, "RouteKey": rt.get("RouteKey"), "AuthorizationType": rt.get("AuthorizationType", "NONE"),
+            }))
+        return out
+
+    return [r for rs in ctx.map(one, ctx.pages("GetApis", "Items")) for r in rs]
+
+
+@collector("apigatewayv2", types=["AWS::ApiGatewayV2::DomainName"], calls=["GetDomainNames"])
+def http_domains(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::ApiGatewayV2::DomainName", d["DomainName"], {
+        "DomainName": d["DomainName"],
+        "DomainNameConfigurations": [{"SecurityPolicy": c.get("SecurityPolicy")} for c in d.get("DomainNameConfigurations") or ()],
+    }) for d in ctx.pages("GetDomainNames", "Items")]
+
+
+def unwrap(v: Any) -> Any:
+    """CloudFront answers lists as ``{Quantity, Items}``; CloudFormation writes plain lists."""
+    if isinstance(v, dict):
+        if "Quantity" in v and set(v) <= {"Quantity", "Items"}:
+            return [unwrap(x) for x in v.get("Items") or []]
+        return {k: unwrap(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [unwrap(x) for x in v]
+    return v
+
+
+@collector("cloudfront", scope="global", types=["AWS::CloudFront::Distribution"],
+           calls=["ListDistributions", "GetDistributionConfig"])
+def distributions(ctx: Ctx) -> list[Resource]:
+    def one(d: dict[str, Any]) -> Resource:
+        answer = ctx.item("GetDistributionConfig", Id=d["Id"])
+        cfg = known(answer, "DistributionConfig")
+        if isinstance(cfg, Unknown):
+            return ctx.resource("AWS::CloudFront::Distribution", d["Id"], {"DistributionConfig": cfg}, arn=d.get("ARN"),
+                                names=[d.get("DomainName")], region=None)
+        c = unwrap(cfg or {})
+        for o in c.get("Origins") or ():
+            custom = o.get("CustomOriginConfig")
+            if isinstance(custom, dict) and "OriginSslProtocols" in custom:
+                custom["OriginSSLProtocols"] = custom.pop("OriginSslProtocols")
+        if isinstance(c.get("Logging"), dict) and not c["Logging"].get("Enabled"):
+            c.pop("Logging")
+        if c.get("WebACLId") == "":
+            c.pop("WebACLId")
+        return ctx.resource("AWS::CloudFront::Distribution", d["Id"], {"DistributionConfig": c}, arn=d.get("ARN"),
+                            names=[d.get("DomainName")], region=None)
+
+    return ctx.map(one, ctx.pages("ListDistributions", "DistributionList.Items"))
+
