@@ -60,6 +60,8 @@ def cli() -> None:
     Start here:
       wasec scan .                              scan the code under the current directory
       wasec scan infra/ --format sarif -o wasec.sarif --fail-on high
+      wasec scan aws --profile prod             scan a live account, every enabled region (read-only)
+      wasec demo                                a live scan of an emulated account (no AWS needed)
       wasec rules                               list every rule with its mappings
       wasec rules show s3-bucket-policy-public  what a rule checks, why, and how to fix it
     """
@@ -166,16 +168,40 @@ def exit_code(result: Any, fail_on: str | None) -> int:
     return EXIT_FINDINGS if any(f.counts and f.severity.rank >= threshold for f in result.findings) else EXIT_OK
 
 
-@cli.command()
+class _ScanGroup(click.Group):
+    """``wasec scan PATHS`` scans code; ``wasec scan aws`` scans a live account (``./aws`` is a directory)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] in self.commands:
+            return super().resolve_command(ctx, args)
+        return "code", self.commands["code"], args
+
+    def format_usage(self, ctx: click.Context, formatter: Any) -> None:
+        formatter.write_usage("wasec scan", "[PATHS]... | aws [OPTIONS]")
+
+
+@cli.group(cls=_ScanGroup, invoke_without_command=False, no_args_is_help=False,
+           context_settings={"ignore_unknown_options": True})
+def scan() -> None:
+    """Scan infrastructure code (wasec scan PATHS) or a live AWS account (wasec scan aws).
+
+    \b
+      wasec scan infra/ --fail-on high          Terraform and CloudFormation under infra/
+      wasec scan aws --profile prod             every enabled region of the prod account
+      wasec scan aws --org --org-role Audit     every account of the organisation
+    """
+
+
+@scan.command("code")
 @scan_options
 @_guard
-def scan(paths: tuple[str, ...], formats: str, output: str | None, output_dir: str | None, fail_on: str | None,
-         **opts: Any) -> None:
+def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_dir: str | None, fail_on: str | None,
+              **opts: Any) -> None:
     """Scan Terraform (.tf, .tf.json, plan JSON) and CloudFormation/SAM templates under PATHS.
 
     Files are recognised by content; .git, .terraform and node_modules are skipped. Findings point at
     the file and line of the attribute at fault. Input that cannot be read is reported (exit 2) while
-    the rest of the scan goes on.
+    the rest of the scan goes on. (`wasec scan PATHS` is the same command.)
     """
     from wasec.outputs import parse_formats
 
@@ -183,6 +209,106 @@ def scan(paths: tuple[str, ...], formats: str, output: str | None, output_dir: s
     result = _run_scan(paths, opts)
     _emit(result, names, output, output_dir, opts)
     sys.exit(exit_code(result, fail_on))
+
+
+
+@scan.command("aws")
+@click.option("--profile", help="AWS profile (default: the standard credential chain: environment, SSO, instance role).")
+@click.option("--role-arn", help="Assume this role first (credentials renew themselves during long scans).")
+@click.option("--external-id", help="External id for --role-arn (and for --org roles).")
+@click.option("--regions", multiple=True, metavar="REGIONS", help="Comma-separated regions, or 'all' (default: every region enabled for the account).")
+@click.option("--services", multiple=True, metavar="SERVICES", help="Only these services (comma-separated boto3 names: s3, iam, ec2…).")
+@click.option("--max-rps", type=float, default=40.0, show_default=True, help="Requests per second per account (0: no cap).")
+@click.option("--workers", type=int, default=24, show_default=True, help="Concurrent API calls per account.")
+@click.option("--org", is_flag=True, help="Scan every active account of the organisation (from its management account).")
+@click.option("--org-role", default="OrganizationAccountAccessRole", show_default=True, help="Role to assume in each account with --org.")
+@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS", help="Comma-separated: text, json, sarif, junit.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
+@click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, help="Exit 1 at this severity or higher.")
+@click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="Run only these rules (comma-separated).")
+@click.option("--skip-rules", multiple=True, metavar="IDS", help="Do not run these rules (comma-separated).")
+@click.option("--strict", is_flag=True, help="Also run optional rules.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress findings recorded in this baseline file.")
+@click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason.")
+@click.option("--show-passed", is_flag=True, help="List passing checks too.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
+@_guard
+def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
+    """Scan a live AWS account (or organisation) with the same rules as code. Read-only.
+
+    wasec calls only Describe*, List*, Get* (and generates the IAM credential report); `wasec
+    permissions` prints the IAM policy it needs. What cannot be read (access denied, region not
+    enabled, service unavailable, throttling, endpoint down) is reported in the coverage matrix and
+    leaves its rules UNKNOWN; it never counts as a pass. AWS_ENDPOINT_URL is honoured (emulators).
+    """
+    from wasec.outputs import parse_formats
+    from wasec.scanning import ScanOptions
+    from wasec.scanning import scan_aws as run
+    from wasec.sources.aws import AwsOptions
+
+    names = parse_formats(formats)
+    options = ScanOptions(rules=_ids(opts["rule_ids"]), skip_rules=_ids(opts["skip_rules"]), strict=opts["strict"])
+    aws = AwsOptions(profile=opts["profile"], role_arn=opts["role_arn"], external_id=opts["external_id"],
+                     regions=_ids(opts["regions"]), services=_ids(opts["services"]), max_rps=opts["max_rps"],
+                     workers=opts["workers"], org=opts["org"], org_role=opts["org_role"],
+                     progress=not opts["quiet"])
+    result = run(options, aws)
+    if opts.get("baseline"):
+        from wasec.findings.baseline import apply
+
+        result.findings = apply(result.findings, opts["baseline"])
+    _emit(result, names, output, output_dir, opts)
+    sys.exit(exit_code(result, fail_on))
+
+
+@cli.command()
+@click.option("--show-unknown", is_flag=True, help="List the checks the emulator could not answer.")
+@_guard
+def demo(show_unknown: bool) -> None:
+    """Scan an emulated AWS account (no AWS account needed): the live path in one command.
+
+    An emulator starts in this process on 127.0.0.1, a realistic mix of secure and insecure resources
+    is created in two regions, and `wasec scan aws` runs against it. Exit 0 when every planted
+    misconfiguration was found and the scan made no write.
+    """
+    from wasec.demo import run_demo
+    from wasec.outputs import render
+
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        with Console(stderr=True).status("wasec demo: starting the emulator and seeding an account…", spinner="dots"):
+            demo_run = run_demo()
+    else:
+        demo_run = run_demo()
+    click.echo(render("text", demo_run.result, color=sys.stdout.isatty(), show_unknown=show_unknown), nl=False)
+    planted = len(demo_run.seeded.planted)
+    click.echo(f"\nDemo: {demo_run.seeded.resources} resources seeded in {', '.join(demo_run.seeded.regions)}; "
+               f"{planted - len(demo_run.missed)}/{planted} planted misconfigurations found; "
+               f"{demo_run.requests} API requests, {len(demo_run.writes)} of them writes.")
+    for p in demo_run.missed:
+        click.echo(f"  missed: {p.rule} on {p.resource} ({p.why})", err=True)
+    for w in demo_run.writes:
+        click.echo(f"  write: {w}", err=True)
+    sys.exit(EXIT_OK if not demo_run.missed and not demo_run.writes else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--services", multiple=True, metavar="SERVICES", help="Only the services named (comma-separated).")
+def permissions(fmt: str, services: tuple[str, ...]) -> None:
+    """Print the least-privilege IAM policy a live scan needs (read-only, derived from the collectors)."""
+    from wasec.sources.aws.permissions import actions, policy_document
+
+    chosen = _ids(services)
+    if fmt == "text":
+        for a in actions(chosen):
+            click.echo(a)
+        return
+    import orjson
+
+    click.echo(orjson.dumps(policy_document(chosen), option=orjson.OPT_INDENT_2).decode())
 
 
 @cli.group(invoke_without_command=True)

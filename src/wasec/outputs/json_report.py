@@ -33,6 +33,7 @@ def document(result: Any, show_passed: bool = True) -> dict[str, Any]:
         "summary": summary(result),
         "findings": [f.to_dict() for f in findings],
         "problems": [{"file": p.file, "line": p.line, "message": p.message, "kind": p.kind} for p in result.problems],
+        **({"coverage": result.coverage.to_dict()} if getattr(result, "coverage", None) is not None else {}),
         "rules": {r.id: rule_meta(r) for r in result.rules if r.id in used},
     }
 

@@ -45,6 +45,15 @@ def render(scan: Any, **_: Any) -> str:
             case = ET.SubElement(suite, "testcase", classname="input", name=str(p))
             if p.kind == "error":
                 ET.SubElement(case, "error", message=p.message).text = str(p)
+    coverage = getattr(scan, "coverage", None)
+    if coverage is not None:
+        cells = coverage.rows()
+        suite = ET.SubElement(suites, "testsuite", name="wasec.coverage", tests=str(len(cells)), failures="0",
+                              errors="0", skipped=str(len(coverage.gaps())))
+        for c in cells:
+            case = ET.SubElement(suite, "testcase", classname=f"aws.{c.service}", name=f"{c.service} in {c.account}/{c.region}")
+            if c.status != "assessed":
+                ET.SubElement(case, "skipped", message=f"{c.status}: {'; '.join(c.reasons)}")
     suites.set("tests", str(total))
     suites.set("failures", str(total_fail))
     ET.indent(suites)

@@ -113,6 +113,13 @@ def document(scan: Any) -> dict[str, Any]:
                                              **({"region": {"startLine": p.line}} if p.line else {})}}]}
         for p in scan.problems
     ]
+    coverage = getattr(scan, "coverage", None)
+    if coverage is not None:
+        notifications += [
+            {"level": "warning", "message": {"text": f"{c.status}: {c.service} in {c.account}/{c.region}: {'; '.join(c.reasons)}"}}
+            for c in coverage.gaps()
+        ]
+    run_properties = {"coverage": coverage.to_dict()} if coverage is not None else {}
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -130,6 +137,7 @@ def document(scan: Any) -> dict[str, Any]:
                 "toolExecutionNotifications": notifications,
             }],
             "results": [result(f, index[f.rule_id]) for f in fails],
+            **({"properties": run_properties} if run_properties else {}),
         }],
     }
 

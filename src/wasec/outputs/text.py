@@ -35,7 +35,10 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
     by_area: dict[str, list[Finding]] = defaultdict(list)
     for f in shown:
         by_area[area_of.get(f.rule_id, "foundations")].append(f)
-    console.print(Text(f"wasec · {scan.files} files, {len(scan.inventory)} resources, {len(scan.rules)} rules, "
+    coverage = getattr(scan, "coverage", None)
+    what = (f"AWS account{'s' if len(coverage.accounts) != 1 else ''} {', '.join(coverage.accounts)}"
+            if coverage is not None else f"{scan.files} files")
+    console.print(Text(f"wasec · {what}, {len(scan.inventory)} resources, {len(scan.rules)} rules, "
                        f"{scan.duration:.2f}s", style="bold"))
     for area in AREAS:
         items = sorted(by_area.get(area, []), key=lambda f: (-f.severity.rank, -f.risk, f.file or "", f.line or 0))
@@ -80,6 +83,8 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
             console.print(Text(f"suppressed ({s.kind}): {f.rule_id} {f.resource_id}: {s.reason}", style="dim"))
         for f in expired:
             console.print(Text(f"{f.rule_id} {f.resource_id}: {'; '.join(f.notes)}", style="yellow"))
+    if coverage is not None:
+        _coverage(console, coverage)
     if scan.problems:
         console.print()
         for p in scan.problems:
@@ -87,6 +92,34 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
     console.print()
     console.print(Text(summary_line(scan), style="bold"))
     return buf.getvalue()
+
+
+def _coverage(console: Any, coverage: Any) -> None:
+    """What was read: one line of totals, then each gap once with the regions it hit."""
+    from rich.table import Table
+    from rich.text import Text
+
+    counts = coverage.counts()
+    regions = {c.region for c in coverage.rows() if c.region != "global" and c.service != "*"}  # regions read
+    services = {c.service for c in coverage.rows()} - {"*"}
+    console.print()
+    console.print(Text(f"Coverage · {len(coverage.accounts)} account(s) × {len(regions)} region(s) × {len(services)} services: "
+                       f"{counts['assessed']} assessed, {counts['partial']} partial, {counts['not assessed']} not assessed "
+                       f"· {coverage.requests} API requests", style="bold"))
+    gaps: dict[tuple[str, str, str], list[str]] = {}
+    for c in coverage.gaps():
+        for reason in c.reasons or [""]:
+            key = (c.status, c.service, reason.replace(f" in {c.region}", ""))
+            gaps.setdefault(key, []).append(c.region if len(coverage.accounts) == 1 else f"{c.account}/{c.region}")
+    if not gaps:
+        return
+    table = Table(show_header=True, header_style="bold", pad_edge=False)
+    for col in ("status", "service", "where", "why"):
+        table.add_column(col, overflow="fold")
+    for (status, service, reason), where in sorted(gaps.items()):
+        table.add_row(Text(status, style="yellow" if status == "partial" else "red"), service if service != "*" else "(all)",
+                      ", ".join(sorted(set(where))), reason)
+    console.print(table)
 
 
 def summary_line(scan: Any) -> str:

@@ -127,8 +127,9 @@ def principals(ctx: Ctx) -> list[Resource]:
         }, arn=r.get("Arn"), names=[r.get("RoleId")], tags=r.get("Tags"), region=None))
     for p in details["Policies"]:
         default: dict[str, Any] = next((v for v in p.get("PolicyVersionList") or () if v.get("IsDefaultVersion")), {})
-        out.append(ctx.resource("AWS::IAM::ManagedPolicy", p["PolicyName"], {
-            "ManagedPolicyName": p["PolicyName"], "Path": p.get("Path"), "Description": p.get("Description"),
+        name = p.get("PolicyName") or str(p.get("Arn", "")).rsplit("/", 1)[-1]
+        out.append(ctx.resource("AWS::IAM::ManagedPolicy", name, {
+            "ManagedPolicyName": name, "Path": p.get("Path"), "Description": p.get("Description"),
             "PolicyDocument": _doc(default.get("Document")), "AttachmentCount": p.get("AttachmentCount"),
         }, arn=p.get("Arn"), names=[p.get("PolicyId")], region=None))
     return out
