@@ -122,7 +122,7 @@ def codebuild_secrets(r: View) -> Any:
 @rule("db-master-password-in-code", title="Database master passwords are not written in code", severity="high",
       types=["AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::DocDB::DBCluster", "AWS::Redshift::Cluster",
              "AWS::Neptune::DBCluster"],
-      area="appsec", category="secret", wa=SECRETS,
+      area="appsec", category="secret", wa=SECRETS, scope="code",
       why="A password in a template or .tf file is in version control, in plan output and in state, readable by "
           "everyone who can read any of them.",
       fix="Let the service manage the password in Secrets Manager (manage_master_user_password / "

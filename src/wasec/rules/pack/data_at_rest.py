@@ -23,10 +23,14 @@ def _enc(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str
 
 
 def _cmk(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str, tf: str, cfn: str,
-         severity: str = "low", fsbp: tuple[str, ...] = (), applies: Any = None) -> None:
+         severity: str = "low", fsbp: tuple[str, ...] = (), applies: Any = None, encrypted: str | None = None) -> None:
+    """A customer-managed-key rule; ``encrypted`` names the switch without which no key protects anything."""
+
     def check(r: View) -> Any:
         if applies is not None and not applies(r):
             return Skip()
+        if encrypted is not None and r.get(encrypted) is False:
+            return Fail(encrypted, "storage is not encrypted at all", False)
         p = path[r.type] if isinstance(path, dict) else path
         return customer_key(r, p)
 
@@ -175,7 +179,7 @@ rule("rds-cluster-encrypted", title="RDS DB cluster storage is encrypted", sever
      tf='resource "aws_rds_cluster" "c" {\n  storage_encrypted = true\n  kms_key_id        = aws_kms_key.rds.arn\n}',
      cfn="StorageEncrypted: true\nKmsKeyId: !Ref RdsKey")(_cluster_encrypted)
 _cmk("rds-cluster-kms-cmk", ("AWS::RDS::DBCluster",), "KmsKeyId", "RDS DB cluster encrypts with a customer managed KMS key",
-     tf="kms_key_id = aws_kms_key.rds.arn", cfn="KmsKeyId: !Ref RdsKey")
+     tf="kms_key_id = aws_kms_key.rds.arn", cfn="KmsKeyId: !Ref RdsKey", encrypted="StorageEncrypted")
 
 
 @rule("rds-performance-insights-kms-cmk", title="RDS Performance Insights data is encrypted with a customer managed key",
@@ -193,12 +197,13 @@ _enc("docdb-cluster-encrypted", ("AWS::DocDB::DBCluster",), "StorageEncrypted", 
      "high", ("DocumentDB.1",), tf="storage_encrypted = true\nkms_key_id        = aws_kms_key.docdb.arn",
      cfn="StorageEncrypted: true\nKmsKeyId: !Ref DocDbKey")
 _cmk("docdb-cluster-kms-cmk", ("AWS::DocDB::DBCluster",), "KmsKeyId", "DocumentDB cluster encrypts with a customer managed KMS key",
-     tf="kms_key_id = aws_kms_key.docdb.arn", cfn="KmsKeyId: !Ref DocDbKey")
+     tf="kms_key_id = aws_kms_key.docdb.arn", cfn="KmsKeyId: !Ref DocDbKey", encrypted="StorageEncrypted")
 _enc("neptune-cluster-encrypted", ("AWS::Neptune::DBCluster",), "StorageEncrypted", "Neptune cluster is encrypted at rest",
      "high", ("Neptune.1",), tf="storage_encrypted = true\nkms_key_arn       = aws_kms_key.neptune.arn",
      cfn="StorageEncrypted: true\nKmsKeyId: !Ref NeptuneKey")
 _cmk("neptune-cluster-kms-cmk", ("AWS::Neptune::DBCluster",), "KmsKeyId", "Neptune cluster encrypts with a customer managed KMS key",
-     tf="kms_key_arn = aws_kms_key.neptune.arn", cfn="KmsKeyId: !Ref NeptuneKey", severity="medium")
+     tf="kms_key_arn = aws_kms_key.neptune.arn", cfn="KmsKeyId: !Ref NeptuneKey", severity="medium",
+     encrypted="StorageEncrypted")
 _enc("redshift-cluster-encrypted", ("AWS::Redshift::Cluster",), "Encrypted", "Redshift cluster is encrypted at rest", "high",
      ("Redshift.10",), tf="encrypted  = true\nkms_key_id = aws_kms_key.redshift.arn",
      cfn="Encrypted: true\nKmsKeyId: !Ref RedshiftKey")

@@ -208,7 +208,7 @@ def elb_logging(r: View) -> Any:
 
 @rule("cloudfront-access-logging", title="CloudFront distribution has access logging", severity="medium",
       types=["AWS::CloudFront::Distribution"], area="detection", category="logging", wa=LOGS, cis=("4.10",),
-      fsbp=("CloudFront.5",), why="Edge access logs record every viewer request, the first evidence in most web incidents.",
+      fsbp=("CloudFront.5",), needs=["AWS::Logs::DeliverySource", "AWS::Logs::Delivery"], why="Edge access logs record every viewer request, the first evidence in most web incidents.",
       fix="Enable standard logging (to S3) or a CloudWatch Logs delivery for ACCESS_LOGS.",
       tf='logging_config {\n  bucket = aws_s3_bucket.cdn_logs.bucket_domain_name\n}',
       cfn="DistributionConfig:\n  Logging:\n    Bucket: !GetAtt CdnLogs.DomainName")

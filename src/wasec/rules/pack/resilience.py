@@ -170,6 +170,8 @@ _deletion("neptune-deletion-protection", ("AWS::Neptune::DBCluster",), "Deletion
       tf='resource "aws_secretsmanager_secret_rotation" "db" {\n  secret_id           = aws_secretsmanager_secret.db.id\n  rotation_lambda_arn = aws_lambda_function.rotate.arn\n  rotation_rules {\n    automatically_after_days = 30\n  }\n}',
       cfn="DbSecretRotation:\n  Type: AWS::SecretsManager::RotationSchedule\n  Properties:\n    SecretId: !Ref DbSecret\n    RotationRules:\n      AutomaticallyAfterDays: 30")
 def secret_rotation(r: View) -> Any:
-    if r.get("RotationEnabled") is True or r.related("AWS::SecretsManager::RotationSchedule", "SecretId"):
+    if r.get("RotationEnabled") is True:
         return None
+    if r.source != "aws" and r.related("AWS::SecretsManager::RotationSchedule", "SecretId"):
+        return None  # code declares the schedule as its own resource; a live secret reports RotationEnabled
     return Fail("", "no rotation schedule rotates this secret")

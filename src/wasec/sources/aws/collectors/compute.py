@@ -32,7 +32,7 @@ def _principal(p: Any) -> Any:
 
 
 @collector("lambda", types=["AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::Lambda::Url"],
-           calls=["ListFunctions", "GetPolicy", "ListFunctionUrlConfigs"])
+           calls=["ListFunctions", "GetPolicy", "GetFunctionUrlConfig"])
 def functions(ctx: Ctx) -> list[Resource]:
     def one(f: dict[str, Any]) -> list[Resource]:
         name, arn = f["FunctionName"], f["FunctionArn"]
@@ -56,12 +56,11 @@ def functions(ctx: Ctx) -> list[Resource]:
                     "PrincipalOrgID": _condition(s, "aws:PrincipalOrgID"),
                     "FunctionUrlAuthType": _condition(s, "lambda:FunctionUrlAuthType"), "Effect": s.get("Effect"),
                 }))
-        urls = ctx.item("ListFunctionUrlConfigs", FunctionName=name)
-        configs = known(urls, "FunctionUrlConfigs")
-        for u in ([] if isinstance(configs, Unknown) else configs or ()):
-            out.append(ctx.resource("AWS::Lambda::Url", str(u.get("FunctionUrl")), {
-                "TargetFunctionArn": u.get("FunctionArn", arn), "AuthType": u.get("AuthType"), "Cors": u.get("Cors"),
-            }, names=[u.get("FunctionUrl")]))
+        url = ctx.item("GetFunctionUrlConfig", absent=("ResourceNotFoundException",), FunctionName=name)
+        if url is not None:
+            out.append(ctx.resource("AWS::Lambda::Url", f"{arn}/url", {
+                "TargetFunctionArn": arn, "AuthType": known(url, "AuthType"), "Cors": known(url, "Cors"),
+            }, names=[known(url, "FunctionUrl")] if not isinstance(url, Unknown) else ()))
         return out
 
     return [r for rs in ctx.map(one, ctx.pages("ListFunctions", "Functions")) for r in rs]

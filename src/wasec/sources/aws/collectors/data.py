@@ -144,8 +144,8 @@ def domains(ctx: Ctx) -> list[Resource]:
     out = []
     for batch in chunks(names, 5):
         for d in (ctx.call("DescribeDomains", DomainNames=[n for n, _ in batch]) or {}).get("DomainStatusList") or ():
-            engine = dict(batch).get(d["DomainName"]) or ("Elasticsearch" if str(d.get("EngineVersion", "")).startswith("Elasticsearch") else "OpenSearch")
-            t = "AWS::Elasticsearch::Domain" if engine == "Elasticsearch" else "AWS::OpenSearchService::Domain"
+            legacy = str(d.get("EngineVersion", "")).startswith("Elasticsearch") or dict(batch).get(d["DomainName"]) == "Elasticsearch"
+            t = "AWS::Elasticsearch::Domain" if legacy else "AWS::OpenSearchService::Domain"
             out.append(ctx.resource(t, d["DomainName"], {
                 "DomainName": d["DomainName"], "EngineVersion": d.get("EngineVersion"),
                 "EncryptionAtRestOptions": d.get("EncryptionAtRestOptions") or {"Enabled": False},
@@ -159,13 +159,19 @@ def domains(ctx: Ctx) -> list[Resource]:
     return out
 
 
-@collector("kafka", types=["AWS::MSK::Cluster"], calls=["ListClusters"])
+@collector("kafka", types=["AWS::MSK::Cluster"], calls=["ListClustersV2"])
 def msk_clusters(ctx: Ctx) -> list[Resource]:
-    return [ctx.resource("AWS::MSK::Cluster", c["ClusterName"], {
-        "ClusterName": c["ClusterName"], "BrokerNodeGroupInfo": c.get("BrokerNodeGroupInfo") or {},
-        "EncryptionInfo": c.get("EncryptionInfo") or {}, "LoggingInfo": c.get("LoggingInfo") or {},
-        "ClientAuthentication": c.get("ClientAuthentication") or {},
-    }, arn=c.get("ClusterArn"), tags=c.get("Tags")) for c in ctx.pages("ListClusters", "ClusterInfoList")]
+    out = []
+    for c in ctx.pages("ListClustersV2", "ClusterInfoList"):
+        p = c.get("Provisioned")
+        if not isinstance(p, dict):
+            continue  # serverless clusters are always private, encrypted and IAM-authenticated
+        out.append(ctx.resource("AWS::MSK::Cluster", c["ClusterName"], {
+            "ClusterName": c["ClusterName"], "BrokerNodeGroupInfo": p.get("BrokerNodeGroupInfo") or {},
+            "EncryptionInfo": p.get("EncryptionInfo") or {}, "LoggingInfo": p.get("LoggingInfo") or {},
+            "ClientAuthentication": p.get("ClientAuthentication") or {},
+        }, arn=c.get("ClusterArn"), tags=c.get("Tags")))
+    return out
 
 
 @collector("mq", types=["AWS::AmazonMQ::Broker"], calls=["ListBrokers", "DescribeBroker"])

@@ -52,6 +52,23 @@ def log_groups(ctx: Ctx) -> list[Resource]:
     return out
 
 
+@collector("logs", types=["AWS::Logs::DeliverySource", "AWS::Logs::Delivery"],
+           calls=["DescribeDeliverySources", "DescribeDeliveries"])
+def deliveries(ctx: Ctx) -> list[Resource]:
+    """CloudWatch Logs deliveries: how CloudFront and other services send logs without legacy logging settings."""
+    out = []
+    for s in ctx.pages("DescribeDeliverySources", "deliverySources"):
+        arns = s.get("resourceArns") or []
+        out.append(ctx.resource("AWS::Logs::DeliverySource", s["name"], {
+            "Name": s["name"], "ResourceArn": arns[0] if len(arns) == 1 else arns, "LogType": s.get("logType"),
+        }, arn=s.get("arn")))
+    for d in ctx.pages("DescribeDeliveries", "deliveries"):
+        out.append(ctx.resource("AWS::Logs::Delivery", d["id"], {
+            "DeliverySourceName": d.get("deliverySourceName"), "DeliveryDestinationArn": d.get("deliveryDestinationArn"),
+        }, arn=d.get("arn")))
+    return out
+
+
 @collector("config", types=["AWS::Config::ConfigurationRecorder"],
            calls=["DescribeConfigurationRecorders", "DescribeConfigurationRecorderStatus"])
 def config_recorders(ctx: Ctx) -> list[Resource]:

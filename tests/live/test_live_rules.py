@@ -1,0 +1,106 @@
+"""Every rule that can see a live account fails on a bad resource and passes on a good one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wasec.model.finding import Status
+from wasec.rules.registry import load_builtin
+from wasec.sources.aws.spec import load_collectors
+
+# What the emulator cannot express, with the reason; each is a case the real API would give.
+EMULATOR_GAPS: dict[tuple[str, str], str] = {
+    ("root-access-keys", "bad"): "root access keys cannot be created through an API",
+    ("root-hardware-mfa", "bad"): "root MFA devices cannot be registered through an API",
+    ("root-not-used", "bad"): "nobody can sign in as the emulated root user",
+    ("root-mfa", "good"): "root MFA devices cannot be registered through an API",
+    ("root-hardware-mfa", "good"): "root MFA devices cannot be registered through an API",
+    ("access-analyzer-enabled", "bad"): "the emulator has no IAM Access Analyzer",
+    ("access-analyzer-enabled", "good"): "the emulator has no IAM Access Analyzer",
+    ("rds-performance-insights", "good"): "the emulator ignores EnablePerformanceInsights",
+    ("rds-performance-insights-kms-cmk", "good"): "the emulator ignores EnablePerformanceInsights",
+    ("rds-performance-insights-kms-cmk", "bad"): "the emulator ignores EnablePerformanceInsights",
+    ("securityhub-default-standards", "good"): "the emulator does not answer GetEnabledStandards",
+    ("securityhub-default-standards", "bad"): "the emulator does not answer GetEnabledStandards (and the main "
+                                              "account keeps Security Hub off for securityhub-enabled)",
+    ("cloudfront-s3-origin-access", "good"): "the emulator drops S3OriginConfig and OriginAccessControlId",
+    ("s3-bucket-mfa-delete", "good"): "the emulator ignores MFADelete",
+}
+# resource types only code has (EC2-Classic groups, Terraform data sources, CloudFormation-only resources)
+CODE_ONLY_TYPES = {"AWS::ElastiCache::SecurityGroup", "AWS::RDS::DBSecurityGroup", "AWS::Redshift::ClusterSecurityGroup",
+                   "AWS::IAM::AccessKey", "AWS::IAM::Policy", "Wasec::Athena::Database", "Wasec::EC2::AmiLookup",
+                   "Wasec::Terraform::HttpRequest", "AWS::SecretsManager::RotationSchedule", "AWS::S3::Object"}
+# no example at all: the emulator rejects the docdb engine and has no EMR security configurations
+NO_EXAMPLE_TYPES = {"AWS::DocDB::DBCluster", "AWS::EMR::SecurityConfiguration"}
+
+
+def _live_rules() -> list[Any]:
+    collected = {t for c in load_collectors().values() for t in c.types}
+    return [r for r in load_builtin() if r.scope != "code" and any(t in collected for t in r.types)]
+
+
+def _outcome(scans: Any, worlds: Any, rule: Any, kind: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """(fragment, [(status, message)]) for the rule on the good or bad example of its types."""
+    main, good_world = worlds
+    findings = [f for f in scans.main.findings + scans.good.findings if f.rule_id == rule.id]
+    names = {r.id: r.names for r in (*scans.main.inventory, *scans.good.inventory)}
+    seen: list[tuple[str, str]] = []
+    frag = None
+    for t in rule.types:
+        g, b = main.expected(rule.id, t)
+        g = g or good_world.good.get(t)
+        frag = g if kind == "good" else b
+        if frag is None:
+            continue
+        hits = [f for f in findings if f.resource_type == t
+                and (frag in f.resource_id or any(frag in n for n in names.get(f.resource_id, ())))]
+        seen += [(f.status.value, f.message) for f in hits]
+        want = Status.PASS if kind == "good" else Status.FAIL
+        if any(f.status is want for f in hits):
+            return frag, [(want.value, "")]
+    return frag, seen
+
+
+@pytest.mark.parametrize("rule", _live_rules(), ids=lambda r: r.id)
+@pytest.mark.parametrize("kind", ["bad", "good"])
+def test_rule_on_live_example(scans: Any, worlds: Any, rule: Any, kind: str) -> None:
+    if (rule.id, kind) in EMULATOR_GAPS:
+        pytest.skip(EMULATOR_GAPS[(rule.id, kind)])
+    if set(rule.types) <= NO_EXAMPLE_TYPES | CODE_ONLY_TYPES:
+        pytest.skip("no live example for these types in the emulator")
+    frag, seen = _outcome(scans, worlds, rule, kind)
+    assert frag is not None, f"no {kind} example for {rule.types}"
+    want = "FAIL" if kind == "bad" else "PASS"
+    assert seen and seen[0][0] == want, f"{rule.id} on the {kind} example ({frag}): {seen or 'no finding'}"
+
+
+def test_world_was_built(worlds: Any) -> None:
+    main, good = worlds
+    assert not main.broken and not good.broken, (main.broken, good.broken)
+
+
+def test_every_collected_type_has_examples(worlds: Any) -> None:
+    """A collector whose type has no good and bad example would be tested by nothing."""
+    main, good = worlds
+    rule_types = {t for r in _live_rules() for t in r.types}
+    missing = []
+    for t in sorted({t for c in load_collectors().values() for t in c.types} & rule_types - NO_EXAMPLE_TYPES):
+        if t not in main.good and t not in good.good and not any(g for g, _ in main.cases.values()):
+            missing.append(f"{t}: no good example")
+        if t not in main.bad and t != "AWS::SecurityHub::Hub":  # see securityhub-default-standards
+            missing.append(f"{t}: no bad example")
+    assert not missing, missing
+
+
+def test_gaps_are_still_gaps(scans: Any, worlds: Any) -> None:
+    """An emulator gap that starts working is a case to promote, not to keep skipping."""
+    by_id = {r.id: r for r in load_builtin()}
+    promoted = []
+    for (rule_id, kind), _why in EMULATOR_GAPS.items():
+        rule = by_id[rule_id]
+        frag, seen = _outcome(scans, worlds, rule, kind)
+        if frag is not None and seen and seen[0][0] == ("FAIL" if kind == "bad" else "PASS"):
+            promoted.append((rule_id, kind))
+    assert not promoted, f"these now work in the emulator; remove them from EMULATOR_GAPS: {promoted}"

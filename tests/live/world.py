@@ -1,0 +1,788 @@
+"""An emulated account with a good and a bad example of every resource type wasec collects.
+
+``build()`` creates them through boto3 against the emulator and returns, per canonical type, a
+fragment of the good and of the bad resource's id. The live rule-case test then expects every rule
+to FAIL on the bad example of its type and PASS on the good one. Secret-looking values are
+generated here, at test time.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import secrets
+import string
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+
+
+def policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# every over-broad grant the identity rules look for, in one policy
+BAD_STATEMENTS = (
+    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+    {"Effect": "Allow", "Action": ["s3:*", "iam:PassRole", "kms:Decrypt", "ec2:TerminateInstances"], "Resource": "*"},
+    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+)
+
+
+def fake_secret() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
+
+
+@dataclass
+class World:
+    account: str
+    good: dict[str, str] = field(default_factory=dict)  # canonical type → fragment of the good resource's id
+    bad: dict[str, str] = field(default_factory=dict)
+    # rule → (good fragment, bad fragment) where a rule needs its own example (a default group, an MFA user)
+    cases: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    broken: dict[str, str] = field(default_factory=dict)  # builder → why the emulator refused it
+
+    def pair(self, type_: str, good: str, bad: str) -> None:
+        self.good[type_] = good
+        self.bad[type_] = bad
+
+    def case(self, rule: str, good: str | None = None, bad: str | None = None) -> None:
+        self.cases[rule] = (good, bad)
+
+    def expected(self, rule: str, type_: str) -> tuple[str | None, str | None]:
+        if rule in self.cases:
+            return self.cases[rule]
+        return self.good.get(type_), self.bad.get(type_)
+
+
+def c(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)
+
+
+def s3control() -> Any:
+    """S3 Control puts the account id in front of the host; the emulator listens on one host."""
+    client = c("s3control")
+
+    def one_host(request: Any, **_: Any) -> None:
+        request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
+
+    client.meta.events.register("before-send", one_host)
+    return client
+
+
+def build() -> World:
+    w = World(c("sts").get_caller_identity()["Account"])
+    for builder in BUILDERS:
+        try:
+            builder(w)
+        except Exception as e:  # reported by the test as missing cases, with the emulator's reason
+            w.broken[builder.__name__] = f"{type(e).__name__}: {e}"[:300]
+    return w
+
+
+# -- identity ----------------------------------------------------------------------------------------
+def iam(w: World) -> None:
+    i = c("iam")
+    i.create_user(UserName="good-user")
+    i.create_user(UserName="bad-user")
+    i.attach_user_policy(UserName="bad-user", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    i.attach_user_policy(UserName="bad-user", PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    i.put_user_policy(UserName="bad-user", PolicyName="inline", PolicyDocument=policy(*BAD_STATEMENTS))
+    i.create_login_profile(UserName="bad-user", Password="Pw-" + fake_secret())
+    i.create_access_key(UserName="bad-user")
+    i.create_group(GroupName="good-group")
+    i.add_user_to_group(GroupName="good-group", UserName="good-user")
+    i.put_group_policy(GroupName="good-group", PolicyName="read", PolicyDocument=policy(
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::good-bucket/*"}))
+    i.create_group(GroupName="bad-group")
+    i.attach_group_policy(GroupName="bad-group", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    i.attach_group_policy(GroupName="bad-group", PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    i.put_group_policy(GroupName="bad-group", PolicyName="all", PolicyDocument=policy(*BAD_STATEMENTS))
+    i.create_role(RoleName="good-role", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+    i.put_role_policy(RoleName="good-role", PolicyName="logs", PolicyDocument=policy(
+        {"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/app:*"}))
+    i.create_role(RoleName="bad-role", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"}))
+    i.attach_role_policy(RoleName="bad-role", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    i.attach_role_policy(RoleName="bad-role", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2FullAccess")
+    i.put_role_policy(RoleName="bad-role", PolicyName="all", PolicyDocument=policy(*BAD_STATEMENTS))
+    i.create_policy(PolicyName="good-policy", PolicyDocument=policy(
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "arn:aws:sqs:us-east-1:123456789012:q"}))
+    i.create_policy(PolicyName="bad-policy", PolicyDocument=policy(*BAD_STATEMENTS))
+    i.create_user(UserName="mfa-user")
+    i.create_login_profile(UserName="mfa-user", Password="Pw-" + fake_secret())
+    serial = i.create_virtual_mfa_device(VirtualMFADeviceName="mfa-user")["VirtualMFADevice"]["SerialNumber"]
+    i.enable_mfa_device(UserName="mfa-user", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
+    i.add_user_to_group(GroupName="good-group", UserName="mfa-user")
+    w.case("iam-user-console-mfa", "user/mfa-user", "user/bad-user")
+    w.pair("AWS::IAM::User", "user/good-user", "user/bad-user")
+    w.pair("AWS::IAM::Group", "group/good-group", "group/bad-group")
+    w.pair("AWS::IAM::Role", "role/good-role", "role/bad-role")
+    w.pair("AWS::IAM::ManagedPolicy", "policy/good-policy", "policy/bad-policy")
+    i.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False, RequireNumbers=False,
+                                     RequireUppercaseCharacters=False, RequireLowercaseCharacters=False,
+                                     MaxPasswordAge=365, PasswordReusePrevention=1)
+    w.bad["Wasec::IAM::AccountPasswordPolicy"] = "password-policy"
+    w.bad["Wasec::IAM::RootAccount"] = ":root"
+
+
+# -- storage -----------------------------------------------------------------------------------------
+def s3(w: World) -> None:
+    s = c("s3")
+    k = c("kms")
+    key = k.create_key(Description="s3")["KeyMetadata"]["Arn"]
+    s.create_bucket(Bucket="wasec-logs")
+    s.put_bucket_acl(Bucket="wasec-logs", ACL="log-delivery-write")
+    s.create_bucket(Bucket="good-bucket", ObjectLockEnabledForBucket=True)
+    s.put_bucket_encryption(Bucket="good-bucket", ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}, "BucketKeyEnabled": True}]})
+    s.put_public_access_block(Bucket="good-bucket", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s.put_bucket_versioning(Bucket="good-bucket", VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"},
+                            MFA="arn:aws:iam::123456789012:mfa/root 123456")
+    s.put_bucket_logging(Bucket="good-bucket", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "wasec-logs",
+                                                                                       "TargetPrefix": "good/"}})
+    s.put_object_lock_configuration(Bucket="good-bucket", ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}}})
+    s.put_bucket_ownership_controls(Bucket="good-bucket", OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    s.put_bucket_policy(Bucket="good-bucket", Policy=policy({
+        "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::good-bucket", "arn:aws:s3:::good-bucket/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
+    s.create_bucket(Bucket="bad-bucket")
+    s.put_bucket_acl(Bucket="bad-bucket", ACL="public-read-write")
+    s.put_public_access_block(Bucket="bad-bucket", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    s.put_bucket_policy(Bucket="bad-bucket", Policy=policy(
+        {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::bad-bucket/*"}))
+    s.put_bucket_versioning(Bucket="bad-bucket", VersioningConfiguration={"Status": "Suspended"})
+    s.create_bucket(Bucket="lock-bucket", ObjectLockEnabledForBucket=True)
+    w.case("s3-object-lock-retention", ":::good-bucket", ":::lock-bucket")
+    s.create_bucket(Bucket="unversioned-bucket")
+    s.put_bucket_versioning(Bucket="unversioned-bucket", VersioningConfiguration={"Status": "Enabled"})
+    w.case("s3-bucket-mfa-delete", ":::good-bucket", ":::unversioned-bucket")
+    w.pair("AWS::S3::Bucket", ":::good-bucket", ":::bad-bucket")
+    # the account-level block stays off here; the second account turns it on
+    w.bad["Wasec::S3::AccountPublicAccessBlock"] = "s3-public-access-block"
+
+
+# -- network and compute ------------------------------------------------------------------------------
+def ec2(w: World) -> None:
+    e = c("ec2")
+    vpc = e.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    e.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
+                       LogDestination="arn:aws:s3:::wasec-logs")
+    default_vpc = e.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    w.pair("AWS::EC2::VPC", vpc, default_vpc)
+    good_sub = e.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    bad_sub = e.create_subnet(VpcId=vpc, CidrBlock="10.9.2.0/24")["Subnet"]["SubnetId"]
+    e.modify_subnet_attribute(SubnetId=bad_sub, MapPublicIpOnLaunch={"Value": True})
+    w.pair("AWS::EC2::Subnet", good_sub, bad_sub)
+    good = e.create_security_group(GroupName="good-sg", Description="HTTPS from the VPC", VpcId=vpc)["GroupId"]
+    e.authorize_security_group_ingress(GroupId=good, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                                                      "IpRanges": [{"CidrIp": "10.9.0.0/16", "Description": "vpc"}]}])
+    e.revoke_security_group_egress(GroupId=good, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    e.authorize_security_group_egress(GroupId=good, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                                                     "IpRanges": [{"CidrIp": "10.9.0.0/16", "Description": "vpc"}]}])
+    default_sg = e.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                     {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
+    e.authorize_security_group_ingress(GroupId=default_sg, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    w.pair("AWS::EC2::SecurityGroup", good, default_sg)
+    vpc2 = e.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    quiet = e.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc2]},
+                                                {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    e.revoke_security_group_egress(GroupId=quiet["GroupId"], IpPermissions=quiet["IpPermissionsEgress"])
+    if quiet["IpPermissions"]:
+        e.revoke_security_group_ingress(GroupId=quiet["GroupId"], IpPermissions=quiet["IpPermissions"])
+    w.case("sg-default-restricts-all", quiet["GroupId"], default_sg)
+    acl = e.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    e.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=False,
+                               CidrBlock="0.0.0.0/0")
+    e.create_network_acl_entry(NetworkAclId=acl, RuleNumber=110, Protocol="6", RuleAction="allow", Egress=False,
+                               CidrBlock="10.0.0.0/8", PortRange={"From": 443, "To": 443})
+    w.pair("AWS::EC2::NetworkAclEntry", f"{acl}/ingress/110", f"{acl}/ingress/100")
+    key = c("kms").create_key(Description="ebs")["KeyMetadata"]["Arn"]
+    good_vol = e.create_volume(AvailabilityZone="us-east-1a", Size=10, Encrypted=True, KmsKeyId=key)["VolumeId"]
+    bad_vol = e.create_volume(AvailabilityZone="us-east-1a", Size=10)["VolumeId"]
+    w.pair("AWS::EC2::Volume", good_vol, bad_vol)
+    user_data = f"#!/bin/sh\nexport AWS_SECRET_ACCESS_KEY={fake_secret()}\nexport DB_PASSWORD={fake_secret()}\n"
+    bad_i = e.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, UserData=user_data,
+                            MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 3},
+                            NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": bad_sub, "AssociatePublicIpAddress": True}],
+                            )["Instances"][0]["InstanceId"]
+    good_i = e.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=good_sub,
+                             MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1},
+                             BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}],
+                             )["Instances"][0]["InstanceId"]
+    e.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)  # something runs in the default VPC
+    w.pair("AWS::EC2::Instance", good_i, bad_i)
+    good_lt = e.create_launch_template(LaunchTemplateName="good-lt", LaunchTemplateData={
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"Encrypted": True}}],
+        "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": False}]})["LaunchTemplate"]["LaunchTemplateId"]
+    bad_lt = e.create_launch_template(LaunchTemplateName="bad-lt", LaunchTemplateData={
+        "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 4},
+        "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"Encrypted": False}}],
+        "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": True}],
+        "UserData": base64.b64encode(user_data.encode()).decode()})["LaunchTemplate"]["LaunchTemplateId"]
+    w.pair("AWS::EC2::LaunchTemplate", good_lt, bad_lt)
+    good_ami = e.create_image(InstanceId=good_i, Name="good-ami")["ImageId"]
+    bad_ami = e.create_image(InstanceId=bad_i, Name="bad-ami")["ImageId"]
+    e.modify_image_attribute(ImageId=bad_ami, LaunchPermission={"Add": [{"Group": "all"}]})
+    w.pair("Wasec::EC2::Image", good_ami, bad_ami)
+    # EBS encryption by default: off in this account (the second account turns it on)
+    w.bad["Wasec::EC2::EBSEncryptionByDefault"] = "ebs-encryption-by-default"
+    a = boto3.client("autoscaling", region_name=REGION)
+    a.create_launch_configuration(LaunchConfigurationName="good-lc", ImageId="ami-12c6146b", InstanceType="t3.micro",
+                                  MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+                                  AssociatePublicIpAddress=False,
+                                  BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}])
+    a.create_launch_configuration(LaunchConfigurationName="bad-lc", ImageId="ami-12c6146b", InstanceType="t3.micro",
+                                  MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 2},
+                                  AssociatePublicIpAddress=True, UserData=user_data,
+                                  BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": False}}])
+    w.pair("AWS::AutoScaling::LaunchConfiguration", "good-lc", "bad-lc")
+
+
+# -- databases -----------------------------------------------------------------------------------------
+def databases(w: World) -> None:
+    key = c("kms").create_key(Description="db")["KeyMetadata"]["Arn"]
+    r = c("rds")
+    r.create_db_instance(DBInstanceIdentifier="good-db", Engine="postgres", DBInstanceClass="db.t3.micro",
+                         MasterUsername="app", ManageMasterUserPassword=True, AllocatedStorage=20,
+                         StorageEncrypted=True, KmsKeyId=key, PubliclyAccessible=False, BackupRetentionPeriod=14,
+                         DeletionProtection=True, EnableCloudwatchLogsExports=["postgresql"], MultiAZ=True,
+                         EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId=key, AutoMinorVersionUpgrade=True,
+                         EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True)
+    r.create_db_instance(DBInstanceIdentifier="bad-db", Engine="mysql", DBInstanceClass="db.t3.micro",
+                         MasterUsername="admin", MasterUserPassword=fake_secret()[:20], AllocatedStorage=20,
+                         StorageEncrypted=False, PubliclyAccessible=True, BackupRetentionPeriod=0, DeletionProtection=False,
+                         AutoMinorVersionUpgrade=False)
+    w.pair("AWS::RDS::DBInstance", ":db:good-db", ":db:bad-db")
+    # DocumentDB clusters: the emulator's CreateDBCluster does not accept the docdb engine
+    for engine, client, typ in (("aurora-postgresql", "rds", "AWS::RDS::DBCluster"), ("neptune", "neptune", "AWS::Neptune::DBCluster")):
+        cl = c(client)
+        logs = {"aurora-postgresql": ["postgresql"], "docdb": ["audit", "profiler"], "neptune": ["audit"]}[engine]
+        extra = {"MasterUsername": "app", "MasterUserPassword": fake_secret()[:20]} if engine != "neptune" else {}
+        cl.create_db_cluster(DBClusterIdentifier=f"good-{engine}", Engine=engine, StorageEncrypted=True, KmsKeyId=key,
+                             BackupRetentionPeriod=14, DeletionProtection=True, EnableCloudwatchLogsExports=logs,
+                             **({"EnableIAMDatabaseAuthentication": True} if client == "rds" else {}), **extra)
+        cl.create_db_cluster(DBClusterIdentifier=f"bad-{engine}", Engine=engine, StorageEncrypted=False,
+                             BackupRetentionPeriod=1, DeletionProtection=False, **extra)
+        w.pair(typ, f"good-{engine}", f"bad-{engine}")
+    r.create_db_snapshot(DBInstanceIdentifier="good-db", DBSnapshotIdentifier="good-snap")
+    r.create_db_snapshot(DBInstanceIdentifier="bad-db", DBSnapshotIdentifier="bad-snap")
+    r.modify_db_snapshot_attribute(DBSnapshotIdentifier="bad-snap", AttributeName="restore", ValuesToAdd=["all"])
+    w.pair("Wasec::RDS::DBSnapshot", "good-snap", "bad-snap")
+    d = c("dynamodb")
+    for name, good in (("good-table", True), ("bad-table", False)):
+        d.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+                       DeletionProtectionEnabled=good,
+                       **({"SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key}} if good else {}))
+        if good:
+            d.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    w.pair("AWS::DynamoDB::Table", "table/good-table", "table/bad-table")
+    e = c("elasticache")
+    e.create_replication_group(ReplicationGroupId="good-redis", ReplicationGroupDescription="good", Engine="redis",
+                               CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True,
+                               KmsKeyId=key, SnapshotRetentionLimit=7, AuthToken=fake_secret()[:32])
+    e.create_replication_group(ReplicationGroupId="bad-redis", ReplicationGroupDescription="bad", Engine="redis",
+                               CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=False, TransitEncryptionEnabled=False,
+                               SnapshotRetentionLimit=0)
+    w.pair("AWS::ElastiCache::ReplicationGroup", "good-redis", "bad-redis")
+    e.create_cache_cluster(CacheClusterId="good-cache", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1,
+                           SnapshotRetentionLimit=7)
+    e.create_cache_cluster(CacheClusterId="bad-cache", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1,
+                           SnapshotRetentionLimit=0)
+    w.pair("AWS::ElastiCache::CacheCluster", "good-cache", "bad-cache")
+    rs = c("redshift")
+    rs.create_cluster_subnet_group(ClusterSubnetGroupName="private", Description="private", SubnetIds=[
+        c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]])
+    rs.create_cluster(ClusterIdentifier="good-dw", NodeType="dc2.large", MasterUsername="admin",
+                      MasterUserPassword="A1" + fake_secret()[:20], ClusterType="single-node", Encrypted=True, KmsKeyId=key,
+                      PubliclyAccessible=False, ClusterSubnetGroupName="private", EnhancedVpcRouting=True)
+    rs.enable_logging(ClusterIdentifier="good-dw", BucketName="wasec-logs")
+    rs.create_cluster(ClusterIdentifier="bad-dw", NodeType="dc2.large", MasterUsername="admin",
+                      MasterUserPassword="A1" + fake_secret()[:20], ClusterType="single-node", Encrypted=False,
+                      PubliclyAccessible=True)
+    w.pair("AWS::Redshift::Cluster", "cluster:good-dw", "cluster:bad-dw")
+    dax = c("dax")
+    role = c("iam").create_role(RoleName="dax", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "dax.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    dax.create_cluster(ClusterName="good-dax", NodeType="dax.t3.small", ReplicationFactor=1, IamRoleArn=role,
+                       SSESpecification={"Enabled": True}, ClusterEndpointEncryptionType="TLS")
+    dax.create_cluster(ClusterName="bad-dax", NodeType="dax.t3.small", ReplicationFactor=1, IamRoleArn=role,
+                       SSESpecification={"Enabled": False}, ClusterEndpointEncryptionType="NONE")
+    w.pair("AWS::DAX::Cluster", "good-dax", "bad-dax")
+
+
+# -- keys, queues, secrets, files, search, streams --------------------------------------------------------
+def data(w: World) -> None:
+    k = c("kms")
+    good_key = k.create_key(Description="good", Policy=policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{w.account}:root"}, "Action": "kms:*", "Resource": "*"}))["KeyMetadata"]
+    k.enable_key_rotation(KeyId=good_key["KeyId"])
+    k.create_alias(AliasName="alias/good", TargetKeyId=good_key["KeyId"])
+    bad_key = k.create_key(Description="bad", Policy=policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}))["KeyMetadata"]
+    w.pair("AWS::KMS::Key", good_key["KeyId"], bad_key["KeyId"])
+    key = good_key["Arn"]
+    q = c("sqs")
+    good_q = q.create_queue(QueueName="good-queue", Attributes={"KmsMasterKeyId": key})["QueueUrl"]
+    q.set_queue_attributes(QueueUrl=good_q, Attributes={"Policy": policy(
+        {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+         "Resource": f"arn:aws:sqs:us-east-1:{w.account}:good-queue",
+         "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{w.account}:good-topic"}}})})
+    bad_q = q.create_queue(QueueName="bad-queue", Attributes={"SqsManagedSseEnabled": "false"})["QueueUrl"]
+    q.set_queue_attributes(QueueUrl=bad_q, Attributes={"Policy": policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": f"arn:aws:sqs:us-east-1:{w.account}:bad-queue"})})
+    w.pair("AWS::SQS::Queue", ":good-queue", ":bad-queue")
+    n = c("sns")
+    n.create_topic(Name="good-topic", Attributes={"KmsMasterKeyId": key})
+    bad_t = n.create_topic(Name="bad-topic")["TopicArn"]
+    n.set_topic_attributes(TopicArn=bad_t, AttributeName="Policy", AttributeValue=policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": bad_t}))
+    w.pair("AWS::SNS::Topic", ":good-topic", ":bad-topic")
+    sm = c("secretsmanager")
+    good_s = sm.create_secret(Name="good-secret", KmsKeyId=key, SecretString=fake_secret())["ARN"]
+    lam = _function(w, "rotator", env={})
+    sm.rotate_secret(SecretId=good_s, RotationLambdaARN=lam, RotationRules={"AutomaticallyAfterDays": 30})
+    bad_s = sm.create_secret(Name="bad-secret", SecretString=fake_secret())["ARN"]
+    sm.put_resource_policy(SecretId=bad_s, ResourcePolicy=policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))
+    w.pair("AWS::SecretsManager::Secret", "good-secret", "bad-secret")
+    ssm = c("ssm")
+    ssm.put_parameter(Name="/app/db_password", Value=fake_secret(), Type="SecureString")
+    ssm.put_parameter(Name="/legacy/api_secret", Value=fake_secret(), Type="String")
+    w.pair("AWS::SSM::Parameter", "/app/db_password", "/legacy/api_secret")
+    efs = c("efs")
+    good_fs = efs.create_file_system(CreationToken="good", Encrypted=True, KmsKeyId=key, Backup=True)["FileSystemId"]
+    bad_fs = efs.create_file_system(CreationToken="bad", Encrypted=False)["FileSystemId"]
+    efs.put_file_system_policy(FileSystemId=bad_fs, Policy=policy(
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount", "Resource": "*"}))
+    w.pair("AWS::EFS::FileSystem", good_fs, bad_fs)
+    os_ = c("opensearch")
+    sub = c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
+    for engine, version, typ in (("OpenSearch", "OpenSearch_2.11", "AWS::OpenSearchService::Domain"),
+                                 ("Elasticsearch", "Elasticsearch_7.10", "AWS::Elasticsearch::Domain")):
+        low = engine.lower()[:6]
+        os_.create_domain(DomainName=f"good-{low}", EngineVersion=version,
+                          EncryptionAtRestOptions={"Enabled": True, "KmsKeyId": key},
+                          NodeToNodeEncryptionOptions={"Enabled": True},
+                          DomainEndpointOptions={"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+                          VPCOptions={"SubnetIds": [sub]},
+                          LogPublishingOptions={
+                              "AUDIT_LOGS": {"CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{w.account}:log-group:audit",
+                                             "Enabled": True},
+                              "ES_APPLICATION_LOGS": {"CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{w.account}:log-group:app",
+                                                      "Enabled": True}},
+                          AdvancedSecurityOptions={"Enabled": True, "InternalUserDatabaseEnabled": False})
+        os_.create_domain(DomainName=f"bad-{low}", EngineVersion=version,
+                          EncryptionAtRestOptions={"Enabled": False}, NodeToNodeEncryptionOptions={"Enabled": False},
+                          DomainEndpointOptions={"EnforceHTTPS": False},
+                          AccessPolicies=policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}))
+        w.pair(typ, f"good-{low}", f"bad-{low}")
+    kin = c("kinesis")
+    kin.create_stream(StreamName="good-stream", ShardCount=1)
+    kin.start_stream_encryption(StreamName="good-stream", EncryptionType="KMS", KeyId=key)
+    kin.create_stream(StreamName="bad-stream", ShardCount=1)
+    w.pair("AWS::Kinesis::Stream", "good-stream", "bad-stream")
+    ath = c("athena")
+    ath.create_work_group(Name="good-wg", Configuration={"EnforceWorkGroupConfiguration": True, "ResultConfiguration": {
+        "OutputLocation": "s3://wasec-logs/athena/", "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": key}}})
+    ath.create_work_group(Name="bad-wg", Configuration={"EnforceWorkGroupConfiguration": False,
+                                                        "ResultConfiguration": {"OutputLocation": "s3://wasec-logs/athena/"}})
+    w.pair("AWS::Athena::WorkGroup", "good-wg", "bad-wg")
+
+
+def _function(w: World, name: str, env: dict[str, str], runtime: str = "python3.12", tracing: str = "Active") -> str:
+    iam_ = c("iam")
+    try:
+        role = iam_.get_role(RoleName="lambda-exec")["Role"]["Arn"]
+    except iam_.exceptions.NoSuchEntityException:
+        role = iam_.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=policy(
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    return str(c("lambda").create_function(FunctionName=name, Runtime=runtime, Role=role, Handler="index.handler",
+                                           Code={"ZipFile": _zip()}, Environment={"Variables": env},
+                                           TracingConfig={"Mode": tracing})["FunctionArn"])
+
+
+# -- compute and build ----------------------------------------------------------------------------------
+def compute(w: World) -> None:
+    token = fake_secret()
+    _function(w, "good-fn", env={"TABLE": "orders"})
+    bad_fn = _function(w, "bad-fn", env={"DB_PASSWORD": token, "API_SECRET_KEY": token}, runtime="python3.7", tracing="PassThrough")
+    w.pair("AWS::Lambda::Function", "function:good-fn", "function:bad-fn")
+    lam = c("lambda")
+    lam.add_permission(FunctionName="good-fn", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=f"arn:aws:events:us-east-1:{w.account}:rule/nightly")
+    lam.add_permission(FunctionName="bad-fn", StatementId="anyone", Action="lambda:InvokeFunction", Principal="*")
+    lam.add_permission(FunctionName="bad-fn", StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+    w.pair("AWS::Lambda::Permission", "good-fn/policy/events", "bad-fn/policy/anyone")
+    w.case("lambda-permission-source", "good-fn/policy/events", "bad-fn/policy/s3")
+    lam.create_function_url_config(FunctionName="good-fn", AuthType="AWS_IAM")
+    lam.create_function_url_config(FunctionName="bad-fn", AuthType="NONE")
+    w.pair("AWS::Lambda::Url", "good-fn", "bad-fn")
+    del bad_fn
+    ecs = c("ecs")
+    ecs.create_cluster(clusterName="good-cluster", settings=[{"name": "containerInsights", "value": "enabled"}])
+    ecs.create_cluster(clusterName="bad-cluster", settings=[{"name": "containerInsights", "value": "disabled"}])
+    w.pair("AWS::ECS::Cluster", "cluster/good-cluster", "cluster/bad-cluster")
+    ecs.register_task_definition(family="good-task", networkMode="awsvpc", containerDefinitions=[{
+        "name": "app", "image": "app:1", "memory": 256, "readonlyRootFilesystem": True, "privileged": False,
+        "secrets": [{"name": "DB_PASSWORD", "valueFrom": f"arn:aws:secretsmanager:us-east-1:{w.account}:secret:db"}],
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}}}],
+        volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "ENABLED"}}])
+    ecs.register_task_definition(family="bad-task", networkMode="host", pidMode="host", containerDefinitions=[{
+        "name": "app", "image": "app:1", "memory": 256, "privileged": True,
+        "environment": [{"name": "DB_PASSWORD", "value": token}]}],
+        volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "DISABLED"}}])
+    w.pair("AWS::ECS::TaskDefinition", "good-task", "bad-task")
+    sub = c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
+    sg = c("ec2").describe_security_groups()["SecurityGroups"][0]["GroupId"]
+    for name, ip in (("good-svc", "DISABLED"), ("bad-svc", "ENABLED")):
+        ecs.create_service(cluster="good-cluster", serviceName=name, taskDefinition="good-task", desiredCount=1,
+                           networkConfiguration={"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [sg],
+                                                                         "assignPublicIp": ip}})
+    w.pair("AWS::ECS::Service", "good-svc", "bad-svc")
+    key = c("kms").create_key(Description="eks")["KeyMetadata"]["Arn"]
+    role = c("iam").create_role(RoleName="eks", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    eks = c("eks")
+    eks.create_cluster(name="good-eks", roleArn=role, resourcesVpcConfig={"subnetIds": [sub], "endpointPublicAccess": False,
+                                                                         "endpointPrivateAccess": True},
+                       encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
+                       logging={"clusterLogging": [{"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+                                                    "enabled": True}]})
+    eks.create_cluster(name="bad-eks", roleArn=role, resourcesVpcConfig={"subnetIds": [sub], "endpointPublicAccess": True,
+                                                                        "publicAccessCidrs": ["0.0.0.0/0"]})
+    w.pair("AWS::EKS::Cluster", "cluster/good-eks", "cluster/bad-eks")
+    ecr = c("ecr")
+    ecr.create_repository(repositoryName="good-repo", imageTagMutability="IMMUTABLE",
+                          imageScanningConfiguration={"scanOnPush": True},
+                          encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key})
+    ecr.put_lifecycle_policy(repositoryName="good-repo", lifecyclePolicyText=json.dumps({"rules": [{
+        "rulePriority": 1, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                                         "countNumber": 14}, "action": {"type": "expire"}}]}))
+    ecr.create_repository(repositoryName="bad-repo", imageTagMutability="MUTABLE", imageScanningConfiguration={"scanOnPush": False})
+    ecr.set_repository_policy(repositoryName="bad-repo", policyText=policy(
+        {"Sid": "all", "Effect": "Allow", "Principal": "*", "Action": "ecr:*"}))
+    w.pair("AWS::ECR::Repository", "repository/good-repo", "repository/bad-repo")
+    cb = c("codebuild")
+    cb_role = c("iam").create_role(RoleName="codebuild", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    cb.create_project(name="good-build", source={"type": "GITHUB", "location": "https://github.com/acme/app"},
+                      artifacts={"type": "S3", "location": "wasec-logs", "encryptionDisabled": False},
+                      environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL",
+                                   "privilegedMode": False, "environmentVariables": [
+                                       {"name": "DB_PASSWORD", "value": "/app/db", "type": "PARAMETER_STORE"}]},
+                      serviceRole=cb_role, logsConfig={"s3Logs": {"status": "ENABLED", "location": "wasec-logs/cb",
+                                                                   "encryptionDisabled": False}})
+    cb.create_project(name="bad-build", source={"type": "GITHUB", "location": "https://github.com/acme/app"},
+                      artifacts={"type": "S3", "location": "wasec-logs", "encryptionDisabled": True},
+                      environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL",
+                                   "privilegedMode": True, "environmentVariables": [
+                                       {"name": "AWS_SECRET_ACCESS_KEY", "value": token, "type": "PLAINTEXT"}]},
+                      serviceRole=cb_role, logsConfig={"s3Logs": {"status": "ENABLED", "location": "wasec-logs/cb",
+                                                                   "encryptionDisabled": True}})
+    w.pair("AWS::CodeBuild::Project", "project/good-build", "project/bad-build")
+    sm = c("sagemaker")
+    sm_role = c("iam").create_role(RoleName="sagemaker", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    sm.create_notebook_instance(NotebookInstanceName="good-nb", InstanceType="ml.t3.medium", RoleArn=sm_role, KmsKeyId=key,
+                                DirectInternetAccess="Disabled", RootAccess="Disabled", SubnetId=sub,
+                                SecurityGroupIds=[c("ec2").describe_security_groups()["SecurityGroups"][0]["GroupId"]])
+    sm.create_notebook_instance(NotebookInstanceName="bad-nb", InstanceType="ml.t3.medium", RoleArn=sm_role,
+                                DirectInternetAccess="Enabled", RootAccess="Enabled")
+    w.pair("AWS::SageMaker::NotebookInstance", "good-nb", "bad-nb")
+    sf = c("stepfunctions")
+    sf_role = c("iam").create_role(RoleName="states", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    sf.create_state_machine(name="good-flow", definition=definition, roleArn=sf_role,
+                            loggingConfiguration={"level": "ALL", "includeExecutionData": True, "destinations": [
+                                {"cloudWatchLogsLogGroup": {"logGroupArn": f"arn:aws:logs:us-east-1:{w.account}:log-group:/sf:*"}}]},
+                            tracingConfiguration={"enabled": True})
+    sf.create_state_machine(name="bad-flow", definition=definition, roleArn=sf_role)
+    w.pair("AWS::StepFunctions::StateMachine", "good-flow", "bad-flow")
+
+
+# -- the edge --------------------------------------------------------------------------------------------
+def edge(w: World) -> None:
+    ec2 = c("ec2")
+    cert = c("acm").request_certificate(DomainName="app.example.com")["CertificateArn"]
+    subs = [x["SubnetId"] for x in ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]
+    elb = c("elb")
+    elb.create_load_balancer(LoadBalancerName="good-clb", Scheme="internal", AvailabilityZones=["us-east-1a"], Listeners=[
+        {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80,
+         "SSLCertificateId": cert}])
+    elb.modify_load_balancer_attributes(LoadBalancerName="good-clb", LoadBalancerAttributes={
+        "AccessLog": {"Enabled": True, "S3BucketName": "wasec-logs", "EmitInterval": 60}})
+    elb.create_load_balancer(LoadBalancerName="bad-clb", AvailabilityZones=["us-east-1a"], Listeners=[
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}])
+    w.pair("AWS::ElasticLoadBalancing::LoadBalancer", "good-clb", "bad-clb")
+    v2 = c("elbv2")
+    good_lb = v2.create_load_balancer(Name="good-alb", Subnets=subs, Scheme="internal", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    v2.modify_load_balancer_attributes(LoadBalancerArn=good_lb, Attributes=[
+        {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+        {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": "wasec-logs"},
+        {"Key": "deletion_protection.enabled", "Value": "true"}])
+    bad_lb = v2.create_load_balancer(Name="bad-alb", Subnets=subs, Scheme="internet-facing", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    w.pair("AWS::ElasticLoadBalancingV2::LoadBalancer", "good-alb", "bad-alb")
+    vpc = ec2.describe_subnets(SubnetIds=subs[:1])["Subnets"][0]["VpcId"]
+    tg = v2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    good_l = v2.create_listener(LoadBalancerArn=good_lb, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                                Certificates=[{"CertificateArn": cert}],
+                                DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]["ListenerArn"]
+    bad_l = v2.create_listener(LoadBalancerArn=bad_lb, Protocol="HTTP", Port=80,
+                               DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]["ListenerArn"]
+    w.pair("AWS::ElasticLoadBalancingV2::Listener", good_l.rsplit("/", 3)[-3], bad_l.rsplit("/", 3)[-3])
+    weak = v2.create_listener(LoadBalancerArn=bad_lb, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-2016-08",
+                              Certificates=[{"CertificateArn": cert}],
+                              DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])["Listeners"][0]["ListenerArn"]
+    w.case("elb-tls-policy", good_l.rsplit("/", 1)[-1], weak.rsplit("/", 1)[-1])
+    ag = c("apigateway")
+    good_api = ag.create_rest_api(name="good-api", policy=policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-123"}}}))["id"]
+    bad_api = ag.create_rest_api(name="bad-api", policy=policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}))["id"]
+    w.pair("AWS::ApiGateway::RestApi", good_api, bad_api)
+    for api, good in ((good_api, True), (bad_api, False)):
+        root = ag.get_resources(restApiId=api)["items"][0]["id"]
+        ag.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="AWS_IAM" if good else "NONE")
+        ag.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+        dep = ag.create_deployment(restApiId=api)["id"]
+        ag.create_stage(restApiId=api, stageName="prod", deploymentId=dep, tracingEnabled=good)
+        if good:
+            ag.update_stage(restApiId=api, stageName="prod", patchOperations=[
+                {"op": "replace", "path": "/accessLogSettings/destinationArn",
+                 "value": f"arn:aws:logs:us-east-1:{w.account}:log-group:api"},
+                {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+                {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "true"}])
+        else:
+            ag.update_stage(restApiId=api, stageName="prod", patchOperations=[
+                {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "false"}])
+    w.pair("AWS::ApiGateway::Stage", f"{good_api}/stages/prod", f"{bad_api}/stages/prod")
+    w.pair("AWS::ApiGateway::Method", f"{good_api}/", f"{bad_api}/")
+    ag.create_domain_name(domainName="good.example.com", securityPolicy="TLS_1_2",
+                          regionalCertificateArn=cert)
+    ag.create_domain_name(domainName="bad.example.com", securityPolicy="TLS_1_0",
+                          regionalCertificateArn=cert)
+    w.pair("AWS::ApiGateway::DomainName", "good.example.com", "bad.example.com")
+    v2a = c("apigatewayv2")
+    for name, good in (("good-http", True), ("bad-http", False)):
+        api = v2a.create_api(Name=name, ProtocolType="HTTP")["ApiId"]
+        v2a.create_route(ApiId=api, RouteKey="GET /orders", AuthorizationType="AWS_IAM" if good else "NONE")
+        v2a.create_stage(ApiId=api, StageName="prod", **({"AccessLogSettings": {
+            "DestinationArn": f"arn:aws:logs:us-east-1:{w.account}:log-group:http", "Format": "$context.requestId"}} if good else {}))
+        if good:
+            gid = api
+        else:
+            bid = api
+    w.pair("AWS::ApiGatewayV2::Stage", f"{gid}/prod", f"{bid}/prod")
+    w.pair("AWS::ApiGatewayV2::Route", f"{gid}/", f"{bid}/")
+    v2a.create_domain_name(DomainName="good2.example.com", DomainNameConfigurations=[
+        {"CertificateArn": cert, "SecurityPolicy": "TLS_1_2"}])
+    v2a.create_domain_name(DomainName="bad2.example.com", DomainNameConfigurations=[
+        {"CertificateArn": cert, "SecurityPolicy": "TLS_1_0"}])
+    w.pair("AWS::ApiGatewayV2::DomainName", "good2.example.com", "bad2.example.com")
+    cf = c("cloudfront")
+    ids = {}
+    for name, good in (("good", True), ("bad", False)):
+        origin: dict[str, Any] = {"Id": "app", "DomainName": "app.example.com", "CustomOriginConfig": {
+            "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only" if good else "http-only",
+            "OriginSslProtocols": {"Quantity": 1, "Items": ["TLSv1.2" if good else "TLSv1"]}}}
+        s3_origin: dict[str, Any] = {"Id": "assets", "DomainName": "good-bucket.s3.us-east-1.amazonaws.com",
+                                     "S3OriginConfig": {"OriginAccessIdentity": ""},
+                                     "OriginAccessControlId": "E2QWRUHAPOMQZL" if good else ""}
+        config: dict[str, Any] = {
+            "CallerReference": name, "Comment": name, "Enabled": True,
+            "Origins": {"Quantity": 2, "Items": [origin, s3_origin]},
+            "DefaultCacheBehavior": {"TargetOriginId": "app", "ViewerProtocolPolicy": "redirect-to-https" if good else "allow-all",
+                                     "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                                     "TrustedSigners": {"Enabled": False, "Quantity": 0}},
+            "ViewerCertificate": {"CloudFrontDefaultCertificate": False, "MinimumProtocolVersion": "TLSv1.2_2021" if good else "TLSv1",
+                                  "ACMCertificateArn": cert,
+                                  "SSLSupportMethod": "sni-only"},
+            "Logging": {"Enabled": good, "IncludeCookies": False, "Bucket": "wasec-logs.s3.amazonaws.com" if good else "",
+                        "Prefix": "cf/" if good else ""},
+        }
+        if good:
+            config["WebACLId"] = f"arn:aws:wafv2:us-east-1:{w.account}:global/webacl/edge/abc"
+        ids[name] = cf.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+    w.pair("AWS::CloudFront::Distribution", ids["good"], ids["bad"])
+
+
+# -- detection -----------------------------------------------------------------------------------------
+def monitoring(w: World) -> None:
+    s = c("s3")
+    s.create_bucket(Bucket="wasec-open-trail")
+    s.put_bucket_policy(Bucket="wasec-open-trail", Policy=policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::wasec-open-trail/*"}))
+    logs = c("logs")
+    key = c("kms").create_key(Description="logs")["KeyMetadata"]["Arn"]
+    logs.create_log_group(logGroupName="good-logs", kmsKeyId=key)
+    logs.put_retention_policy(logGroupName="good-logs", retentionInDays=400)
+    logs.create_log_group(logGroupName="bad-logs")
+    logs.put_retention_policy(logGroupName="bad-logs", retentionInDays=7)
+    w.pair("AWS::Logs::LogGroup", "log-group:good-logs", "log-group:bad-logs")
+    role = c("iam").create_role(RoleName="trail", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    ct = c("cloudtrail")
+    # a poor trail: one region, not logging, no validation, no KMS, into a public bucket; it does record
+    # object-level events for good-bucket (the S3 object-logging rules' good case)
+    ct.create_trail(Name="bad-trail", S3BucketName="wasec-open-trail")
+    ct.put_event_selectors(TrailName="bad-trail", EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                                                    "DataResources": [{"Type": "AWS::S3::Object",
+                                                                                       "Values": ["arn:aws:s3:::good-bucket/"]}]}])
+    w.bad["AWS::CloudTrail::Trail"] = "trail/bad-trail"
+    # a logging single-region trail recording good-bucket's object-level events
+    ct.create_trail(Name="data-trail", S3BucketName="wasec-open-trail")
+    ct.put_event_selectors(TrailName="data-trail", EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": False,
+                                                                     "DataResources": [{"Type": "AWS::S3::Object",
+                                                                                        "Values": ["arn:aws:s3:::good-bucket/"]}]}])
+    ct.start_logging(Name="data-trail")
+    cfg = c("config")
+    cfg.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": role, "recordingGroup": {
+        "allSupported": False, "includeGlobalResourceTypes": False, "resourceTypes": ["AWS::S3::Bucket"]}})
+    w.bad["AWS::Config::ConfigurationRecorder"] = "config-recorder/default"
+    good_agg = cfg.put_configuration_aggregator(ConfigurationAggregatorName="good-agg", AccountAggregationSources=[
+        {"AccountIds": [w.account], "AllAwsRegions": True}])["ConfigurationAggregator"]["ConfigurationAggregatorArn"]
+    bad_agg = cfg.put_configuration_aggregator(ConfigurationAggregatorName="bad-agg", AccountAggregationSources=[
+        {"AccountIds": [w.account], "AwsRegions": ["us-east-1"], "AllAwsRegions": False}])["ConfigurationAggregator"]["ConfigurationAggregatorArn"]
+    w.pair("AWS::Config::ConfigurationAggregator", good_agg, bad_agg)
+    gd = c("guardduty").create_detector(Enable=False)["DetectorId"]
+    w.bad["AWS::GuardDuty::Detector"] = gd
+    w.bad["Wasec::AWS::Region"] = f"{w.account}/us-east-1"
+    w.bad["Wasec::AWS::Account"] = w.account
+
+
+# -- streaming, messaging, transfer, desktops, migration ---------------------------------------------------
+def misc(w: World) -> None:
+    ec2 = c("ec2")
+    by_az: dict[str, str] = {}
+    for x in ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]:
+        by_az.setdefault(x["AvailabilityZone"], x["SubnetId"])
+    subs = sorted(by_az.values())[:2]
+    key = c("kms").create_key(Description="misc")["KeyMetadata"]["Arn"]
+    k = c("kafka")
+    k.create_cluster(ClusterName="good-msk", KafkaVersion="3.5.1", NumberOfBrokerNodes=2, BrokerNodeGroupInfo={
+        "InstanceType": "kafka.m5.large", "ClientSubnets": subs, "ConnectivityInfo": {"PublicAccess": {"Type": "DISABLED"}}},
+        EncryptionInfo={"EncryptionAtRest": {"DataVolumeKMSKeyId": key},
+                        "EncryptionInTransit": {"ClientBroker": "TLS", "InCluster": True}},
+        LoggingInfo={"BrokerLogs": {"CloudWatchLogs": {"Enabled": True, "LogGroup": "msk"}}})
+    k.create_cluster(ClusterName="bad-msk", KafkaVersion="3.5.1", NumberOfBrokerNodes=2, BrokerNodeGroupInfo={
+        "InstanceType": "kafka.m5.large", "ClientSubnets": subs, "ConnectivityInfo": {"PublicAccess": {"Type": "SERVICE_PROVIDED_EIPS"}}},
+        EncryptionInfo={"EncryptionInTransit": {"ClientBroker": "PLAINTEXT", "InCluster": False}})
+    w.pair("AWS::MSK::Cluster", "good-msk", "bad-msk")
+    mq = c("mq")
+    for name, good in (("good-mq", True), ("bad-mq", False)):
+        mq.create_broker(BrokerName=name, EngineType="ActiveMQ", EngineVersion="5.17.6", HostInstanceType="mq.t3.micro",
+                         DeploymentMode="SINGLE_INSTANCE", PubliclyAccessible=not good, AutoMinorVersionUpgrade=True,
+                         Users=[{"Username": "app", "Password": fake_secret()[:20]}],
+                         Logs={"Audit": good, "General": good})
+    w.pair("AWS::AmazonMQ::Broker", "good-mq", "bad-mq")
+    t = c("transfer")
+    good_t = t.create_server(Protocols=["SFTP"], EndpointType="PUBLIC")["ServerId"]
+    bad_t = t.create_server(Protocols=["FTP", "SFTP"], EndpointType="VPC", EndpointDetails={"SubnetIds": subs[:1]})["ServerId"]
+    w.pair("AWS::Transfer::Server", good_t, bad_t)
+    dms = c("dms")
+    dms.create_replication_instance(ReplicationInstanceIdentifier="good-dms", ReplicationInstanceClass="dms.t3.micro",
+                                    PubliclyAccessible=False, KmsKeyId=key)
+    dms.create_replication_instance(ReplicationInstanceIdentifier="bad-dms", ReplicationInstanceClass="dms.t3.micro",
+                                    PubliclyAccessible=True)
+    w.pair("AWS::DMS::ReplicationInstance", "good-dms", "bad-dms")
+    ws = c("workspaces")
+    ds = c("ds").create_directory(Name="corp.example.com", Password="P@ss" + fake_secret()[:12], Size="Small",
+                                  VpcSettings={"VpcId": ec2.describe_subnets(SubnetIds=subs[:1])["Subnets"][0]["VpcId"],
+                                               "SubnetIds": subs})["DirectoryId"]
+    ws.register_workspace_directory(DirectoryId=ds)
+    made = ws.create_workspaces(Workspaces=[
+        {"DirectoryId": ds, "UserName": "good-user", "BundleId": "wsb-1", "VolumeEncryptionKey": key,
+         "RootVolumeEncryptionEnabled": True, "UserVolumeEncryptionEnabled": True},
+        {"DirectoryId": ds, "UserName": "bad-user", "BundleId": "wsb-1"}])["PendingRequests"]
+    w.pair("AWS::WorkSpaces::Workspace", made[0]["WorkspaceId"], made[1]["WorkspaceId"])
+
+
+BUILDERS: list[Callable[[World], None]] = [iam, s3, ec2, databases, data, compute, edge, monitoring, misc]
+
+
+def build_good_account() -> World:
+    """A second account where every account-wide fact is as the pillar asks (boto3 must point at it)."""
+    w = World(c("sts").get_caller_identity()["Account"])
+    iam_ = c("iam")
+    iam_.update_account_password_policy(MinimumPasswordLength=16, RequireSymbols=True, RequireNumbers=True,
+                                        RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
+                                        MaxPasswordAge=90, PasswordReusePrevention=24, AllowUsersToChangePassword=True)
+    w.good["Wasec::IAM::AccountPasswordPolicy"] = "password-policy"
+    iam_.create_role(RoleName="support", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{w.account}:root"}, "Action": "sts:AssumeRole"}))
+    iam_.attach_role_policy(RoleName="support", PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
+    s3control().put_public_access_block(AccountId=w.account, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    w.good["Wasec::S3::AccountPublicAccessBlock"] = "s3-public-access-block"
+    c("ec2").enable_ebs_encryption_by_default()
+    w.good["Wasec::EC2::EBSEncryptionByDefault"] = "ebs-encryption-by-default"
+    s = c("s3")
+    s.create_bucket(Bucket=f"logs-{w.account}")
+    s.put_bucket_acl(Bucket=f"logs-{w.account}", ACL="log-delivery-write")
+    s.create_bucket(Bucket=f"trail-{w.account}")
+    s.put_bucket_logging(Bucket=f"trail-{w.account}", BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": f"logs-{w.account}",
+                                                                                             "TargetPrefix": "trail/"}})
+    s.put_public_access_block(Bucket=f"trail-{w.account}", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    key = c("kms").create_key(Description="trail")["KeyMetadata"]["Arn"]
+    logs = c("logs")
+    logs.create_log_group(logGroupName="trail", kmsKeyId=key)
+    trail_role = iam_.create_role(RoleName="trail", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    ct = c("cloudtrail")
+    ct.create_trail(Name="good-trail", S3BucketName=f"trail-{w.account}", IsMultiRegionTrail=True, EnableLogFileValidation=True,
+                    KmsKeyId=key, IncludeGlobalServiceEvents=True,
+                    CloudWatchLogsLogGroupArn=f"arn:aws:logs:us-east-1:{w.account}:log-group:trail:*",
+                    CloudWatchLogsRoleArn=trail_role)
+    ct.start_logging(Name="good-trail")
+    w.good["AWS::CloudTrail::Trail"] = "trail/good-trail"
+    gd = c("guardduty").create_detector(Enable=True)["DetectorId"]
+    w.good["AWS::GuardDuty::Detector"] = gd
+    c("securityhub").enable_security_hub(EnableDefaultStandards=True)
+    w.good["AWS::SecurityHub::Hub"] = "hub"
+    role = iam_.create_role(RoleName="config", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    cfg = c("config")
+    cfg.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": role, "recordingGroup": {
+        "allSupported": True, "includeGlobalResourceTypes": True}})
+    cfg.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": f"trail-{w.account}"})
+    cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+    w.good["AWS::Config::ConfigurationRecorder"] = "config-recorder/default"
+    boto3.client("account", region_name=REGION).put_alternate_contact(
+        AlternateContactType="SECURITY", EmailAddress="security@example.com", Name="Security", PhoneNumber="+1-555-0100",
+        Title="Security team")
+    w.good["Wasec::AWS::Account"] = w.account
+    w.good["Wasec::IAM::RootAccount"] = ":root"  # no keys, never used (MFA cannot be set in the emulator)
+    w.good["Wasec::AWS::Region"] = f"{w.account}/us-east-1"
+    return w
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    return buf.getvalue()
