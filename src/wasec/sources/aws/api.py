@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,10 +99,13 @@ def classify(service: str, region: str, operation: str, exc: Exception) -> CallE
 class RateLimiter:
     """A token bucket shared by every thread working on one account (``rate`` requests a second)."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.rate = rate
-        self.tokens = max(1.0, rate)
-        self.last = time.monotonic()
+        self.clock = clock
+        self.sleep = sleep
+        self.tokens = max(1.0, rate)  # a one-second burst, then ``rate`` a second
+        self.last = clock()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
@@ -109,14 +113,14 @@ class RateLimiter:
             return
         while True:
             with self.lock:
-                now = time.monotonic()
+                now = self.clock()
                 self.tokens = min(max(1.0, self.rate), self.tokens + (now - self.last) * self.rate)
                 self.last = now
                 if self.tokens >= 1:
                     self.tokens -= 1
                     return
                 wait = (1 - self.tokens) / self.rate
-            time.sleep(wait)
+            self.sleep(wait)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
+from wasec.errors import UsageError
 from wasec.model.coverage import NOT_ASSESSED, PARTIAL, Coverage
 from wasec.model.finding import Problem
 from wasec.model.resource import Inventory, Origin, Resource
@@ -70,8 +71,6 @@ def select_collectors(types: Iterable[str] | None, services: Iterable[str] = ())
     known = {c.service for c in load_collectors().values()}
     unknown = svc - known
     if unknown:
-        from wasec.errors import UsageError
-
         raise UsageError(f"unknown service(s) {', '.join(sorted(unknown))}; wasec reads: {', '.join(sorted(known))}")
     return [c for c in load_collectors().values()
             if (wanted is None or wanted.intersection(c.types)) and (not svc or c.service in svc)]
@@ -102,19 +101,23 @@ def collect_aws(options: AwsOptions, types: Iterable[str] | None = None) -> AwsC
         part = AwsCollected(Inventory(), Coverage(), [], [])
         try:
             _collect_account(account, session, me.partition, collectors, options, part, progress)
+        except UsageError:
+            raise
         except Exception as e:  # an account that cannot be read is reported; the others go on
             part.coverage.cell(account, "global", "sts").worsen(NOT_ASSESSED, _short(e))
             part.problems.append(Problem(f"aws:{account}", f"account not scanned: {_short(e)}"))
         with lock:
             _merge(out, part, account)
 
-    if len(targets) == 1:
-        one(*targets[0])
-    else:
-        with ThreadPoolExecutor(max_workers=max(1, options.org_workers)) as pool:
-            for f in [pool.submit(one, a, s) for a, s in targets]:
-                f.result()
-    progress.close()
+    try:
+        if len(targets) == 1:
+            one(*targets[0])
+        else:
+            with ThreadPoolExecutor(max_workers=max(1, options.org_workers)) as pool:
+                for f in [pool.submit(one, a, s) for a, s in targets]:
+                    f.result()
+    finally:
+        progress.close()
     out.coverage.requests = out.requests
     return out
 
@@ -203,8 +206,6 @@ def _regions(api: Api, session: Any, home: str, account: str, options: AwsOption
     known = set(on) | set(off)
     bad = [r for r in asked if r not in known]
     if bad:
-        from wasec.errors import UsageError
-
         raise UsageError(f"unknown region(s): {', '.join(bad)}")
     for r in asked:
         if r in off:
