@@ -97,29 +97,31 @@ def classify(service: str, region: str, operation: str, exc: Exception) -> CallE
 
 
 class RateLimiter:
-    """A token bucket shared by every thread working on one account (``rate`` requests a second)."""
+    """A rate cap shared by every thread working on one account (``rate`` requests a second).
+
+    Each request reserves the next free slot under the lock and then sleeps outside it, so there is
+    no retry loop (and no floating-point stall): a one-second burst, then ``rate`` a second.
+    """
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.rate = rate
         self.clock = clock
         self.sleep = sleep
-        self.tokens = max(1.0, rate)  # a one-second burst, then ``rate`` a second
-        self.last = clock()
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.burst = (max(1.0, rate) - 1) * self.interval  # how far ahead of "now" a slot may be taken
+        self.next_slot = clock()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
         if self.rate <= 0:
             return
-        while True:
-            with self.lock:
-                now = self.clock()
-                self.tokens = min(max(1.0, self.rate), self.tokens + (now - self.last) * self.rate)
-                self.last = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                wait = (1 - self.tokens) / self.rate
+        with self.lock:
+            now = self.clock()
+            slot = max(self.next_slot, now)
+            self.next_slot = slot + self.interval
+            wait = slot - now - self.burst
+        if wait > 0:
             self.sleep(wait)
 
 
