@@ -1,5 +1,5 @@
 # wasec — the two commands that work on a fresh machine:
-#   make demo   scan the bundled examples (no AWS account needed)
+#   make demo   scan the bundled examples and an emulated AWS account (no AWS account needed)
 #   make test   install and run the whole test suite (lint and type checks included)
 
 PYTHON ?= python3
@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench bench-aws clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ demo: $(STAMP)
 	-$(BIN)/wasec scan examples/
 	@echo
 	@echo "(exit code 1 above means: findings at or above --fail-on; that is the point of the demo)"
+	@echo
+	@echo "== wasec demo (a live scan of an emulated AWS account, in this process, read-only) =="
+	$(BIN)/wasec demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
@@ -34,6 +37,9 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/iac_bench.py
+
+bench-aws: $(STAMP)
+	$(BIN)/python bench/aws_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
