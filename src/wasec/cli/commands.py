@@ -407,3 +407,6 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
         for p in result.errors:
             click.echo(f"error: {p}", err=True)
         sys.exit(EXIT_ERROR)
+
+
+from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)

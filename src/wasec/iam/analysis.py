@@ -1,0 +1,200 @@
+"""What a policy grants, exactly: admin-equivalence, privilege escalation, risky actions on every resource.
+
+A grant is a set of catalog action indices. ``grants(policy)`` expands every Allow (Action or the
+complement of NotAction) that reaches *broad* resources (``*``, or a pattern with a wildcard in
+its resource part that no ``${aws:username}``-style variable scopes to the caller), then removes
+what unconditional Deny statements take away on the same resources. Conditional Allows are
+tracked apart: they grant, but only when their condition holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from wasec.iam.catalog import Catalog, catalog
+from wasec.iam.escalation import METHODS, Method
+from wasec.iam.policy import Policy, Statement
+
+# Actions that return data (the object, the secret, the parameter, the plaintext).
+DATA_EXFILTRATION = (
+    "s3:GetObject", "s3:GetObjectVersion", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
+    "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "kms:Decrypt",
+    "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:ExportTableToPointInTime",
+    "rds:CreateDBSnapshot", "rds:ModifyDBSnapshotAttribute", "ec2:CreateSnapshot", "ec2:ModifySnapshotAttribute",
+    "ebs:GetSnapshotBlock", "redshift:UnloadData", "glacier:GetJobOutput", "sqs:ReceiveMessage",
+    "kinesis:GetRecords", "logs:GetLogEvents", "logs:FilterLogEvents", "athena:GetQueryResults",
+    "codecommit:GitPull", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "lambda:GetFunction",
+)
+# Actions that return or create credentials.
+CREDENTIAL_EXPOSURE = (
+    "iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
+    "iam:CreateServiceSpecificCredential", "iam:ResetServiceSpecificCredential", "iam:UploadSSHPublicKey",
+    "sts:AssumeRole", "sts:GetFederationToken", "sts:GetSessionToken", "ecr:GetAuthorizationToken",
+    "codeartifact:GetAuthorizationToken", "redshift:GetClusterCredentials", "redshift-serverless:GetCredentials",
+    "rds-db:connect", "ec2:GetPasswordData", "ec2-instance-connect:SendSSHPublicKey", "ssm:StartSession",
+    "ssm:SendCommand", "cognito-identity:GetCredentialsForIdentity", "cognito-identity:GetOpenIdToken",
+    "gamelift:GetInstanceAccess", "lightsail:GetInstanceAccessDetails", "lightsail:DownloadDefaultKeyPair",
+    "sso:GetRoleCredentials", "eks:CreateAccessEntry", "codepipeline:PollForJobs", "iot:GetCredentials",
+)
+
+_SELF = re.compile(r"\$\{aws:(username|userid|principaltag/[^}]*)\}", re.I)
+
+
+def broad_resource(pattern: str) -> bool:
+    """Whether a Resource pattern reaches resources nobody named (``*``, ``arn:aws:s3:::*``, ``…:user/*``).
+
+    ``arn:aws:s3:::reports/*`` (the objects of one named bucket) and ``…:table/orders/*`` are named;
+    a wildcard in the resource's own name is not, unless a policy variable scopes it to the caller.
+    """
+    p = pattern.strip()
+    if p == "*":
+        return True
+    if "*" not in p and "?" not in p:
+        return False
+    if _SELF.search(p):
+        return False  # scoped to the caller's own user / tag
+    parts = p.split(":", 5)
+    if len(parts) < 6:
+        return True
+    tokens = re.split(r"[/:]", parts[5])
+    if parts[2] == "s3" and not re.match(r"(accesspoint|job|storage-lens|access-grants)\b", parts[5]):
+        name = tokens[0]  # the bucket
+    elif len(tokens) > 1 and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", tokens[0]):
+        name = tokens[1]  # "user/alice", "function:my-fn", "table/orders"
+    else:
+        name = tokens[0]
+    return name == "" or "*" in name or "?" in name
+
+
+@dataclass
+class Grants:
+    unconditional: frozenset[int]  # on broad resources, no condition
+    conditional: frozenset[int]  # on broad resources, under a condition
+    scoped: frozenset[int]  # on named resources only
+    by_statement: dict[int, list[Statement]] = field(default_factory=dict)
+
+    @property
+    def broad(self) -> frozenset[int]:
+        return self.unconditional | self.conditional
+
+
+def statement_actions(s: Statement, cat: Catalog) -> frozenset[int]:
+    if s.actions is not None:
+        out: set[int] = set()
+        for a in s.actions:
+            out |= cat.expand(a)
+        return frozenset(out)
+    excluded: set[int] = set()
+    for a in s.not_actions or ():
+        excluded |= cat.expand(a)
+    return cat.all - excluded
+
+
+def _is_broad(s: Statement) -> bool:
+    if s.not_resources is not None:
+        return True  # everything except the listed resources
+    if s.resources is None:
+        return True
+    return any(broad_resource(r) for r in s.resources)
+
+
+def _deny_covers(deny: Statement, allow: Statement) -> bool:
+    """Whether an unconditional Deny reaches every resource the Allow reaches."""
+    if deny.conditions or deny.not_resources is not None:
+        return False
+    if deny.resources is None or "*" in deny.resources:
+        return True
+    if allow.resources is None or allow.not_resources is not None:
+        return False
+    from wasec.iam.evaluate import glob_match
+
+    return all(any(glob_match(d, a, case=True) and ("*" in d or d == a) for d in deny.resources)
+               for a in allow.resources)
+
+
+def grants(policy: Policy, cat: Catalog | None = None) -> Grants:
+    cat = cat or catalog()
+    uncond: set[int] = set()
+    cond: set[int] = set()
+    scoped: set[int] = set()
+    by: dict[int, list[Statement]] = {}
+    denies = [s for s in policy.statements if not s.allows]
+    for s in policy.statements:
+        if not s.allows or s.principals is not None or s.not_principals is not None:
+            continue
+        acts = statement_actions(s, cat)
+        for d in denies:
+            if _deny_covers(d, s):
+                acts = acts - statement_actions(d, cat)
+        if not acts:
+            continue
+        if _is_broad(s):
+            (cond if s.conditions else uncond).update(acts)
+        else:
+            scoped.update(acts)
+        by.setdefault(s.index, []).append(s)
+    return Grants(frozenset(uncond), frozenset(cond - uncond), frozenset(scoped - uncond - cond), by)
+
+
+@dataclass
+class Escalation:
+    method: Method
+    actions: list[str]  # the granted actions that enable it
+    conditional: bool
+
+
+@dataclass
+class Analysis:
+    policy: Policy
+    grants: Grants
+    admin: bool = False
+    admin_conditional: bool = False
+    escalations: list[Escalation] = field(default_factory=list)
+    data_exfiltration: list[str] = field(default_factory=list)
+    credential_exposure: list[str] = field(default_factory=list)
+    resource_exposure: list[str] = field(default_factory=list)  # permissions-management actions on *
+    write_services: list[str] = field(default_factory=list)  # services with Write actions on *
+
+    def statements_granting(self, action: str) -> list[Statement]:
+        cat = catalog()
+        i = cat.index.get(action.lower())
+        return [s for s in self.policy.statements
+                if s.allows and i is not None and i in statement_actions(s, cat)]
+
+
+ADMIN_SHARE = 0.95  # a grant covering this share of all actions, IAM included, is administrator access
+
+
+def is_admin(granted: frozenset[int], cat: Catalog) -> bool:
+    """Every action (or all but a few), including IAM's permissions management: the holder can do anything."""
+    if len(granted) < ADMIN_SHARE * len(cat):
+        return False
+    iam_pm = cat.expand("iam:*") & cat.of_level("P")
+    return iam_pm <= granted
+
+
+def _names(cat: Catalog, wanted: tuple[str, ...], granted: frozenset[int]) -> list[str]:
+    return [a for a in wanted if (i := cat.index.get(a.lower())) is not None and i in granted]
+
+
+def analyze(policy: Policy, cat: Catalog | None = None) -> Analysis:
+    """The identity-policy view of a document: what it lets its holder do on resources nobody listed."""
+    cat = cat or catalog()
+    g = grants(policy, cat)
+    out = Analysis(policy, g)
+    out.admin = is_admin(g.unconditional, cat)
+    out.admin_conditional = not out.admin and is_admin(g.broad, cat)
+    broad = g.broad
+    if not out.admin:
+        for m in METHODS:
+            hit = m.enabled_by(broad, cat)
+            if hit is not None:
+                conditional = not all(cat.index[a.lower()] in g.unconditional for a in hit)
+                out.escalations.append(Escalation(m, hit, conditional))
+    out.data_exfiltration = _names(cat, DATA_EXFILTRATION, broad)
+    out.credential_exposure = _names(cat, CREDENTIAL_EXPOSURE, broad)
+    pm = broad & cat.of_level("P")
+    out.resource_exposure = cat.names(pm)
+    out.write_services = sorted({cat.actions[i].service for i in broad & cat.of_level("W")})
+    return out
