@@ -170,18 +170,70 @@ def has_restricting_condition(stmt: Statement) -> bool:
     return False
 
 
-def public_statements(doc: Any) -> list[Statement]:
-    """Allow statements open to everyone without a restricting condition."""
-    out = []
-    for s in statements(doc):
-        if not s.allows:
+COMPUTED_ARN = "arn:wasec:computed:::value"  # a resource or principal known only at apply time: a named one
+
+
+def _plain_values(v: Any, what: str, unknown_ok: bool) -> Any:
+    if isinstance(v, Unknown):
+        if not unknown_ok:
+            raise_unknown(v, what)
+        return COMPUTED_ARN
+    if isinstance(v, list):
+        return [_plain_values(x, what, unknown_ok) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _plain_values(x, what, unknown_ok) for k, x in v.items()}
+    return v
+
+
+def to_policy(doc: Any, name: str = "") -> Any:
+    """The analyzer's :class:`wasec.iam.Policy` for a document that may hold values only known at apply time.
+
+    Unknown effects, actions, conditions or principals make the answer unknown (UnknownValue); an
+    unknown resource or principal *value* is a computed ARN, which names one resource (never ``*``).
+    """
+    from wasec.iam import PolicyError, parse
+
+    if isinstance(doc, Unknown):
+        raise_unknown(doc, "document")
+    if isinstance(doc, str):
+        import json
+
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            return parse({"Statement": []}, name)
+    if not isinstance(doc, dict):
+        return parse({"Statement": []}, name)
+    st = doc.get("Statement")
+    if isinstance(st, Unknown):
+        raise_unknown(st, "statement")
+    plain = []
+    for s in as_list(st):
+        if not isinstance(s, dict):
             continue
-        principals = principal_values(s)
-        if any(t == "?" for t, _ in principals):
-            raise_unknown(principals[0][1], "principal")
-        if any(is_everyone(t, v) for t, v in principals) and not has_restricting_condition(s):
-            out.append(s)
-    return out
+        out: dict[str, Any] = {}
+        for k, v in s.items():
+            if k in ("Resource", "NotResource"):
+                out[k] = _plain_values(v, k, True)
+            elif k in ("Principal", "NotPrincipal", "Condition"):
+                if isinstance(v, Unknown):
+                    raise_unknown(v, k.lower())
+                out[k] = _plain_values(v, k, True)  # a computed value is a fixed one
+            else:
+                out[k] = _plain_values(v, k, False)
+        plain.append(out)
+    try:
+        return parse({k: v for k, v in doc.items() if k != "Statement"} | {"Statement": plain}, name)
+    except PolicyError:
+        return parse({"Statement": []}, name)
+
+
+def public_statements(doc: Any) -> list[Statement]:
+    """Allow statements open to everyone, as S3 Block Public Access judges it (see wasec.iam.exposure)."""
+    from wasec.iam.exposure import exposures
+
+    public = {e.statement.index for e in exposures(to_policy(doc)) if e.kind == "public"}
+    return [s for s in statements(doc) if s.index in public]
 
 
 def denies_insecure_transport(doc: Any) -> bool:

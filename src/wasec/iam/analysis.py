@@ -91,7 +91,7 @@ def statement_actions(s: Statement, cat: Catalog) -> frozenset[int]:
     return cat.all - excluded
 
 
-def _is_broad(s: Statement) -> bool:
+def broad_statement(s: Statement) -> bool:
     if s.not_resources is not None:
         return True  # everything except the listed resources
     if s.resources is None:
@@ -129,7 +129,7 @@ def grants(policy: Policy, cat: Catalog | None = None) -> Grants:
                 acts = acts - statement_actions(d, cat)
         if not acts:
             continue
-        if _is_broad(s):
+        if broad_statement(s):
             (cond if s.conditions else uncond).update(acts)
         else:
             scoped.update(acts)

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from wasec.analyzers.policy import (
-    action_matches,
     allows_everything,
     denied_by,
     has_restricting_condition,
@@ -15,7 +14,11 @@ from wasec.analyzers.policy import (
     principal_values,
     service_wildcard,
     statements,
+    to_policy,
 )
+from wasec.iam.analysis import analyze, broad_statement
+from wasec.iam.catalog import catalog
+from wasec.iam.exposure import exposures
 from wasec.model.values import Unknown
 from wasec.rules.pack._common import POLICY_TYPES, PRINCIPAL_TYPES, is_true, policy_documents
 from wasec.rules.registry import rule
@@ -41,6 +44,33 @@ def _statements(r: View) -> list[tuple[str, Any]]:
     return out
 
 
+def _analyses(r: View) -> list[tuple[str, Any, Any]]:
+    """(path, document, wasec.iam Analysis) for every policy document the resource carries."""
+    out = []
+    for path, doc in policy_documents(r):
+        if doc is None:
+            continue
+        if isinstance(doc, Unknown):
+            r.get(path)  # raises UnknownValue with the reason
+        out.append((path, doc, analyze(to_policy(doc, path))))
+    return out
+
+
+def _stmt_path(path: str, doc: Any, index: int) -> str:
+    listed = isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
+    return f"{path}.Statement.{index}" if listed else f"{path}.Statement"
+
+
+def _granting(path: str, doc: Any, a: Any, action: str, conditional: bool = False) -> list[Any]:
+    """Fail locations: the Allow statements that grant ``action`` on every resource (unconditionally)."""
+    cat = catalog()
+    i = cat.index.get(action.lower())
+    if i is None or i not in (a.grants.broad if conditional else a.grants.unconditional):
+        return []
+    return [s for s in a.statements_granting(action) if not s.principals and (conditional or not s.conditions)
+            and broad_statement(s)]
+
+
 @rule("iam-policy-admin-access", title="IAM policy does not grant full administrative access", severity="critical",
       types=POLICY_TYPES, area="identity", category="access", wa=LEAST, cis=("2.14",), fsbp=("IAM.1",),
       why="A policy that allows * on * (or NotAction on *) makes its holder an administrator: one leaked credential "
@@ -49,8 +79,40 @@ def _statements(r: View) -> list[tuple[str, Any]]:
       tf='statement {\n  actions   = ["s3:GetObject"]\n  resources = ["${aws_s3_bucket.data.arn}/*"]\n}',
       cfn="- Effect: Allow\n  Action: s3:GetObject\n  Resource: !Sub ${DataBucket.Arn}/*")
 def admin_access(r: View) -> Any:
-    return [Fail(p, "the statement allows every action on every resource", s.data.get("Action") or s.data.get("NotAction"))
-            for p, s in _statements(r) if allows_everything(s)]
+    fails = []
+    for path, doc, a in _analyses(r):
+        if not a.admin:
+            continue
+        for idx, stmts in sorted(a.grants.by_statement.items()):
+            st = stmts[0]
+            if st.conditions or not broad_statement(st):
+                continue
+            fails.append(Fail(_stmt_path(path, doc, idx), "the statement allows every action on every resource "
+                              "(administrator access)", list(st.actions or st.not_actions or [])))
+    return fails
+
+
+@rule("iam-policy-privilege-escalation", title="IAM policy does not allow privilege escalation", severity="high",
+      types=POLICY_TYPES, area="identity", category="access", wa=(*LEAST, "SEC03-BP06"),
+      why="Some permissions let their holder give itself more: write a new policy version, attach a policy, create "
+          "keys for another user, or pass a privileged role to a service it controls. Such a policy is an "
+          "administrator one step removed.",
+      fix="Remove the permission-management actions, scope iam:PassRole to the roles the workload launches (with "
+          "iam:PassedToService), and scope credential actions to ${aws:username}.",
+      tf='statement {\n  actions   = ["iam:PassRole"]\n  resources = [aws_iam_role.task.arn]\n}',
+      cfn="- Effect: Allow\n  Action: iam:PassRole\n  Resource: !GetAtt TaskRole.Arn")
+def privilege_escalation(r: View) -> Any:
+    fails = []
+    for path, doc, a in _analyses(r):
+        if a.admin:
+            fails.append(Fail(path, "the policy grants administrator access: every escalation method is open"))
+        for e in a.escalations:
+            stmts = [st for act in e.actions for st in a.statements_granting(act) if broad_statement(st)]
+            where = _stmt_path(path, doc, stmts[0].index) if stmts else path
+            cond = " under a condition" if e.conditional else ""
+            fails.append(Fail(where, f"{e.method.title}{cond}: {e.method.how} (enabled by {', '.join(e.actions)})",
+                              e.actions))
+    return fails
 
 
 @rule("iam-policy-service-wildcard", title="IAM policy does not grant every action of a service", severity="high",
@@ -115,12 +177,10 @@ def wildcard_resource(r: View) -> Any:
       cfn="- Effect: Allow\n  Action: iam:PassRole\n  Resource: !GetAtt TaskRole.Arn")
 def passrole(r: View) -> Any:
     fails = []
-    for p, s in _statements(r):
-        if not s.allows or allows_everything(s) or s.conditions:
-            continue
-        if any(is_full_wildcard(x) for x in s.resources) and any(
-                isinstance(a, str) and action_matches(a, "iam:PassRole") and not is_full_wildcard(a) for a in s.actions):
-            fails.append(Fail(f"{p}.Action", "iam:PassRole is allowed on every role", s.data.get("Action")))
+    for path, doc, a in _analyses(r):
+        for st in _granting(path, doc, a, "iam:PassRole"):
+            fails.append(Fail(_stmt_path(path, doc, st.index) + ".Action", "iam:PassRole is allowed on every role",
+                              list(st.actions or st.not_actions or [])))
     return fails
 
 
@@ -132,14 +192,14 @@ def passrole(r: View) -> Any:
       cfn="- Effect: Allow\n  Action: kms:Decrypt\n  Resource: !GetAtt AppKey.Arn")
 def kms_decrypt_all(r: View) -> Any:
     fails = []
-    for p, s in _statements(r):
-        if not s.allows or allows_everything(s) or s.conditions:
-            continue
-        if any(is_full_wildcard(x) for x in s.resources) and any(
-                isinstance(a, str) and not is_full_wildcard(a) and (action_matches(a, "kms:Decrypt")
-                                                                     or action_matches(a, "kms:ReEncryptFrom"))
-                for a in s.actions):
-            fails.append(Fail(f"{p}.Action", "decryption is allowed with every KMS key", s.data.get("Action")))
+    for path, doc, a in _analyses(r):
+        seen = set()
+        for act in ("kms:Decrypt", "kms:ReEncryptFrom"):
+            for st in _granting(path, doc, a, act):
+                if st.index not in seen:
+                    seen.add(st.index)
+                    fails.append(Fail(_stmt_path(path, doc, st.index) + ".Action",
+                                      "decryption is allowed with every KMS key", list(st.actions or st.not_actions or [])))
     return fails
 
 
@@ -165,7 +225,7 @@ def admin_attached(r: View) -> Any:
             target = r.resolve(arn, "AWS::IAM::ManagedPolicy")
             if target is not None:
                 doc = target.properties.get("PolicyDocument")
-                if not isinstance(doc, Unknown) and any(allows_everything(s) for s in statements(doc)):
+                if not isinstance(doc, Unknown) and analyze(to_policy(doc)).admin:
                     fails.append(Fail(p, f"{target.id} grants full administrative access", target.id))
     return fails
 
@@ -239,12 +299,14 @@ def trust_public(r: View) -> Any:
     doc = r.get("AssumeRolePolicyDocument")
     if doc is None:
         return None
+    listed = isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
     fails = []
-    for s in statements(doc):
-        if not s.allows:
+    for e in exposures(to_policy(doc), trust_policy=True):
+        if e.kind not in ("public", "open-federation"):
             continue
-        if any(is_everyone(t, v) for t, v in principal_values(s)) and not has_restricting_condition(s):
-            fails.append(Fail(f"AssumeRolePolicyDocument.Statement.{s.index}.Principal", "anyone may assume the role", "*"))
+        where = f"AssumeRolePolicyDocument.Statement.{e.statement.index}" if listed else "AssumeRolePolicyDocument.Statement"
+        msg = "anyone may assume the role" if e.kind == "public" else e.detail
+        fails.append(Fail(f"{where}.Principal", msg, e.principal))
     return fails
 
 
