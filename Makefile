@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-aws clean
+.PHONY: demo test lint typecheck unit bench bench-aws bench-iam clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: $(STAMP)
 
 bench-aws: $(STAMP)
 	$(BIN)/python bench/aws_bench.py
+
+bench-iam: $(STAMP)
+	$(BIN)/python bench/iam_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

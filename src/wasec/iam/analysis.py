@@ -34,7 +34,8 @@ CREDENTIAL_EXPOSURE = (
     "codeartifact:GetAuthorizationToken", "redshift:GetClusterCredentials", "redshift-serverless:GetCredentials",
     "rds-db:connect", "ec2:GetPasswordData", "ec2-instance-connect:SendSSHPublicKey", "ssm:StartSession",
     "ssm:SendCommand", "cognito-identity:GetCredentialsForIdentity", "cognito-identity:GetOpenIdToken",
-    "gamelift:GetInstanceAccess", "lightsail:GetInstanceAccessDetails", "lightsail:DownloadDefaultKeyPair",
+    "gamelift:GetInstanceAccess", "appsync:CreateApiKey", "ecr-public:GetAuthorizationToken",
+    "mediapackage:RotateChannelCredentials", "mediapackage:RotateIngestEndpointCredentials", "lightsail:GetInstanceAccessDetails", "lightsail:DownloadDefaultKeyPair",
     "sso:GetRoleCredentials", "eks:CreateAccessEntry", "codepipeline:PollForJobs", "iot:GetCredentials",
 )
 
@@ -192,9 +193,11 @@ def analyze(policy: Policy, cat: Catalog | None = None) -> Analysis:
             if hit is not None:
                 conditional = not all(cat.index[a.lower()] in g.unconditional for a in hit)
                 out.escalations.append(Escalation(m, hit, conditional))
-    out.data_exfiltration = _names(cat, DATA_EXFILTRATION, broad)
-    out.credential_exposure = _names(cat, CREDENTIAL_EXPOSURE, broad)
-    pm = broad & cat.of_level("P")
-    out.resource_exposure = cat.names(pm)
-    out.write_services = sorted({cat.actions[i].service for i in broad & cat.of_level("W")})
+    # exposure categories count unconditional grants: a condition (iam:PassedToService, a tag, a VPC) is what
+    # narrows these actions in practice, while escalation above is reported even under one, and marked so
+    plain = g.unconditional
+    out.data_exfiltration = _names(cat, DATA_EXFILTRATION, plain)
+    out.credential_exposure = _names(cat, CREDENTIAL_EXPOSURE, plain)
+    out.resource_exposure = cat.names(plain & cat.of_level("P"))
+    out.write_services = sorted({cat.actions[i].service for i in plain & cat.of_level("W")})
     return out
