@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from iac_bench import measure, wasec_bin  # noqa: E402
+from anchors import ensure_venv, measure, wasec_bin  # noqa: E402
 
 REGIONS = ("us-east-1", "eu-west-1")
 # The services the seeded account uses, in each tool's own names.
@@ -78,15 +79,6 @@ PROWLER_CHECKS: dict[str, tuple[str, ...]] = {
     "cloudtrail-enabled-all-regions": ("cloudtrail_multi_region_enabled",),
     "guardduty-enabled": ("guardduty_is_enabled",),
 }
-
-
-def ensure_prowler(venv: Path) -> Path:
-    exe = venv / "bin" / "prowler"
-    if not exe.exists():
-        print(f"installing Prowler into {venv} …", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "prowler"], check=True)
-    return exe
 
 
 def prowler_version(exe: Path) -> str:
@@ -150,8 +142,6 @@ def run_prowler(em: Any, exe: Path, outdir: Path) -> tuple[dict[str, Any], list[
     return stats, prowler_fails(outdir), em.reset_log()
 
 
-REPO_ROOT = HERE.parent
-
 
 def describe(log: list[Any]) -> tuple[int, list[str], Counter[str]]:
     from wasec.sources.aws.api import is_read
@@ -189,7 +179,7 @@ def main() -> int:
         results["wasec"] = best
 
         if not args.skip_prowler:
-            exe = ensure_prowler(args.prowler_venv)
+            exe = ensure_venv(args.prowler_venv, ["prowler"], "prowler")
             print(f"Prowler: {prowler_version(exe)}")
             outdir = Path(tmp) / "prowler-out"
             run_prowler(em, exe, outdir)  # warm-up

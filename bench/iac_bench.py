@@ -19,49 +19,17 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from anchors import ensure_venv, measure, wasec_bin
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "bench" / "iac" / "corpus"
-
-MEASURE = r"""
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-wall = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stdout.write(json.dumps({"wall": wall, "peak_kb": peak, "rc": p.returncode}) + "\n")
-sys.stdout.flush()
-sys.stdout.buffer.write(p.stdout)
-"""
-
-
-def measure(cmd: list[str], cwd: Path) -> tuple[dict[str, float], bytes]:
-    """Run one command in its own process; report wall time and the peak RSS of that command alone."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, str(cwd), *cmd], stdout=subprocess.PIPE, check=True).stdout
-    head, _, body = out.partition(b"\n")
-    return json.loads(head), body
-
-
-def wasec_bin() -> str:
-    candidate = Path(sys.executable).parent / "wasec"
-    return str(candidate) if candidate.exists() else shutil.which("wasec") or "wasec"
-
-
-def ensure_checkov(venv: Path) -> Path:
-    exe = venv / "bin" / "checkov"
-    if not exe.exists():
-        print(f"installing Checkov into {venv} …", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "checkov"], check=True)
-    return exe
-
 
 def wasec_fails(body: bytes) -> dict[str, list[str]]:
     doc = json.loads(body)
@@ -158,7 +126,7 @@ def main() -> None:
     ap.add_argument("--skip-checkov", action="store_true")
     args = ap.parse_args()
     wasec = wasec_bin()
-    checkov = None if args.skip_checkov else ensure_checkov(args.checkov_venv)
+    checkov = None if args.skip_checkov else ensure_venv(args.checkov_venv, ["checkov"], "checkov")
     rows: list[tuple[str, str, dict[str, float]]] = []
 
     print(f"== corpus {args.corpus}")

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from anchors import ensure_venv  # noqa: E402
 
 PEERS = r"""
 import json, sys, time
@@ -93,23 +95,10 @@ def managed_policies() -> dict[str, dict]:
     return {name: p["Document"] for name, p in data.items()}
 
 
-def ensure_peers(venv: Path) -> Path:
-    py = venv / "bin" / "python"
-    if not py.exists():
-        print(f"installing Parliament and Cloudsplaining into {venv} …", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "parliament", "cloudsplaining"], check=True)
-    return py
-
-
 def run(py: str, script: str, path: Path) -> tuple[dict, float]:
     t = time.perf_counter()
     out = subprocess.run([py, "-c", script, str(path)], capture_output=True, text=True, check=True).stdout
     return json.loads(out), time.perf_counter() - t
-
-
-def _flag(v: object) -> bool:
-    return bool(v)
 
 
 def main() -> int:
@@ -125,7 +114,7 @@ def main() -> int:
         path = Path(tmp) / "policies.json"
         path.write_text(json.dumps(policies))
         w, w_wall = run(sys.executable, WASEC, path)
-        peers, p_wall = (None, 0.0) if args.skip_peers else run(str(ensure_peers(args.venv)), PEERS, path)
+        peers, p_wall = (None, 0.0) if args.skip_peers else run(str(ensure_venv(args.venv, ["parliament", "cloudsplaining"], "python")), PEERS, path)
 
     per_k = 1000 / n
     print(f"{n} AWS managed policies")
@@ -146,9 +135,8 @@ def main() -> int:
         if "error" in cs:
             continue
         for cat in ("privilege-escalation", "data-exfiltration", "credential-exposure", "resource-exposure"):
-            a, b = _flag(ours[cat]) or (ours["admin"] and cat != "privilege-escalation"), _flag(cs[cat])
-            if cat == "privilege-escalation" and ours["admin"]:
-                a = True  # an administrator policy escalates by definition
+            # an administrator policy escalates and exposes by definition
+            a, b = bool(ours[cat]) or ours["admin"], bool(cs[cat])
             if a != b:
                 diffs.setdefault(f"{cat}: {'wasec only' if a else 'Cloudsplaining only'}", []).append(
                     {"policy": name, "wasec": ours[cat], "cloudsplaining": cs[cat]})

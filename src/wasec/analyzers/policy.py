@@ -7,10 +7,12 @@ Every legal form is accepted (a single statement or a list, strings or lists of 
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from wasec.model.values import Unknown
 
@@ -86,33 +88,27 @@ def raise_unknown(u: Unknown, what: str) -> None:
     raise UnknownValue(f"policy {what} is unknown: {u.reason}")
 
 
-def statements(doc: Any) -> list[Statement]:
-    """The statements of a policy document (raises UnknownValue if the document is unknown)."""
+def _document(doc: Any) -> tuple[dict[str, Any], list[Any]] | None:
+    """The decoded document and its raw statement list; None when it is not a policy (raises when unknown)."""
     if isinstance(doc, Unknown):
         raise_unknown(doc, "document")
     if isinstance(doc, str):
-        import json
-
         try:
             doc = json.loads(doc)
         except ValueError:
-            return []
+            return None
     if not isinstance(doc, dict):
-        return []
+        return None
     st = doc.get("Statement")
     if isinstance(st, Unknown):
         raise_unknown(st, "statement")
-    return [Statement(i, s) for i, s in enumerate(as_list(st)) if isinstance(s, dict)]
+    return doc, as_list(st)
 
 
-@lru_cache(maxsize=8192)
-def _pattern(glob: str) -> re.Pattern[str]:
-    return re.compile("^" + re.escape(glob).replace(r"\*", ".*").replace(r"\?", ".") + "$", re.I)
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """Whether an IAM action pattern (``s3:Get*``) matches an action (case-insensitive)."""
-    return _pattern(pattern).match(action) is not None
+def statements(doc: Any) -> list[Statement]:
+    """The statements of a policy document (raises UnknownValue if the document is unknown)."""
+    found = _document(doc)
+    return [] if found is None else [Statement(i, s) for i, s in enumerate(found[1]) if isinstance(s, dict)]
 
 
 def is_full_wildcard(v: Any) -> bool:
@@ -185,30 +181,14 @@ def _plain_values(v: Any, what: str, unknown_ok: bool) -> Any:
     return v
 
 
-def to_policy(doc: Any, name: str = "") -> Any:
-    """The analyzer's :class:`wasec.iam.Policy` for a document that may hold values only known at apply time.
-
-    Unknown effects, actions, conditions or principals make the answer unknown (UnknownValue); an
-    unknown resource or principal *value* is a computed ARN, which names one resource (never ``*``).
-    """
-    from wasec.iam import PolicyError, parse
-
-    if isinstance(doc, Unknown):
-        raise_unknown(doc, "document")
-    if isinstance(doc, str):
-        import json
-
-        try:
-            doc = json.loads(doc)
-        except ValueError:
-            return parse({"Statement": []}, name)
-    if not isinstance(doc, dict):
-        return parse({"Statement": []}, name)
-    st = doc.get("Statement")
-    if isinstance(st, Unknown):
-        raise_unknown(st, "statement")
+def _plain_document(doc: Any) -> dict[str, Any]:
+    """The document with apply-time values resolved as :func:`to_policy` describes (plain JSON data)."""
+    found = _document(doc)
+    if found is None:
+        return {"Statement": []}
+    doc, raw = found
     plain = []
-    for s in as_list(st):
+    for s in raw:
         if not isinstance(s, dict):
             continue
         out: dict[str, Any] = {}
@@ -222,10 +202,48 @@ def to_policy(doc: Any, name: str = "") -> Any:
             else:
                 out[k] = _plain_values(v, k, False)
         plain.append(out)
+    return {k: v for k, v in doc.items() if k != "Statement"} | {"Statement": plain}
+
+
+def _key(doc: Any) -> bytes:
+    """One canonical form per distinct document, so equal documents share their parse and analysis."""
+    return orjson.dumps(_plain_document(doc), option=orjson.OPT_SORT_KEYS, default=str)
+
+
+def to_policy(doc: Any) -> Any:
+    """The analyzer's :class:`wasec.iam.Policy` for a document that may hold values only known at apply time.
+
+    Unknown effects, actions, conditions or principals make the answer unknown (UnknownValue); an
+    unknown resource or principal *value* is a computed ARN, which names one resource (never ``*``).
+    """
+    return _parsed(_key(doc))
+
+
+# The engine runs every rule on one resource before the next, so a short memory is enough for the
+# rules of a resource to share one parse and one analysis (and equal documents nearby to share theirs).
+@lru_cache(maxsize=256)
+def _parsed(key: bytes) -> Any:
+    from wasec.iam import PolicyError, parse
+
     try:
-        return parse({k: v for k, v in doc.items() if k != "Statement"} | {"Statement": plain}, name)
+        return parse(orjson.loads(key))
     except PolicyError:
-        return parse({"Statement": []}, name)
+        return parse({"Statement": []})
+
+
+def analysis(doc: Any) -> Any:
+    """``wasec.iam.analyze`` of a document, once per distinct document however many rules and resources ask.
+
+    The result is shared: callers read it, never change it.
+    """
+    return _analyzed(_key(doc))
+
+
+@lru_cache(maxsize=256)
+def _analyzed(key: bytes) -> Any:
+    from wasec.iam import analyze
+
+    return analyze(_parsed(key))
 
 
 def public_statements(doc: Any) -> list[Statement]:

@@ -14,15 +14,23 @@ KINDS = ["auto", "identity", "resource", "trust", "scp", "boundary"]
 _RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 
 
-def _read(path: str) -> Any:
+def _load(path: str) -> tuple[Any, str]:
+    """The decoded JSON of a file (or ``-``, standard input), or the error that names the file and the problem."""
     try:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
     except OSError as e:
-        _fail(f"{path}: cannot read: {e.strerror}")
+        return None, f"{path}: cannot read: {e.strerror}"
     try:
-        return json.loads(text)
+        return json.loads(text), ""
     except json.JSONDecodeError as e:
-        _fail(f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}")
+        return None, f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}"
+
+
+def _read(path: str) -> Any:
+    doc, error = _load(path)
+    if error:
+        _fail(error)
+    return doc
 
 
 def _policy(path: str, label: str) -> Any:
@@ -62,8 +70,9 @@ def iam_analyze(files: tuple[str, ...], kind: str, account: str, trusted: tuple[
 
     reports, errors = [], 0
     for path in files:
-        doc = _read(path) if path == "-" else _load_or_none(path)
-        if doc is None:
+        doc, error = _load(path)
+        if error:
+            click.echo(f"wasec: error: {error}", err=True)
             errors += 1
             continue
         try:
@@ -80,16 +89,6 @@ def iam_analyze(files: tuple[str, ...], kind: str, account: str, trusted: tuple[
     if errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if fail_on != "never" and worst >= _RANK[fail_on] else EXIT_OK)
-
-
-def _load_or_none(path: str) -> Any:
-    try:
-        return json.loads(open(path, encoding="utf-8").read())
-    except OSError as e:
-        click.echo(f"wasec: error: {path}: cannot read: {e.strerror}", err=True)
-    except json.JSONDecodeError as e:
-        click.echo(f"wasec: error: {path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}", err=True)
-    return None
 
 
 def _print_report(r: Any) -> None:

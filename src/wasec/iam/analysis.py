@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from wasec.iam.catalog import Catalog, catalog
 from wasec.iam.escalation import METHODS, Method
+from wasec.iam.evaluate import glob_match
 from wasec.iam.policy import Policy, Statement
 
 # Actions that return data (the object, the secret, the parameter, the plaintext).
@@ -72,8 +73,8 @@ def broad_resource(pattern: str) -> bool:
 class Grants:
     unconditional: frozenset[int]  # on broad resources, no condition
     conditional: frozenset[int]  # on broad resources, under a condition
-    scoped: frozenset[int]  # on named resources only
-    by_statement: dict[int, list[Statement]] = field(default_factory=dict)
+    granting: dict[int, Statement] = field(default_factory=dict)  # statement index → Allow that grants something
+    expanded: dict[int, frozenset[int]] = field(default_factory=dict)  # every Allow's actions, before any Deny
 
     @property
     def broad(self) -> frozenset[int]:
@@ -108,8 +109,7 @@ def _deny_covers(deny: Statement, allow: Statement) -> bool:
         return True
     if allow.resources is None or allow.not_resources is not None:
         return False
-    from wasec.iam.evaluate import glob_match
-
+    # a "?"-only pattern is not taken to cover (conservative: the grant stays)
     return all(any(glob_match(d, a, case=True) and ("*" in d or d == a) for d in deny.resources)
                for a in allow.resources)
 
@@ -118,24 +118,22 @@ def grants(policy: Policy, cat: Catalog | None = None) -> Grants:
     cat = cat or catalog()
     uncond: set[int] = set()
     cond: set[int] = set()
-    scoped: set[int] = set()
-    by: dict[int, list[Statement]] = {}
-    denies = [s for s in policy.statements if not s.allows]
+    granting: dict[int, Statement] = {}
+    expanded = {s.index: statement_actions(s, cat) for s in policy.statements if s.allows}
+    denies = [(d, statement_actions(d, cat)) for d in policy.statements if not d.allows]
     for s in policy.statements:
         if not s.allows or s.principals is not None or s.not_principals is not None:
             continue
-        acts = statement_actions(s, cat)
-        for d in denies:
+        acts = expanded[s.index]
+        for d, denied in denies:
             if _deny_covers(d, s):
-                acts = acts - statement_actions(d, cat)
+                acts = acts - denied
         if not acts:
             continue
         if broad_statement(s):
             (cond if s.conditions else uncond).update(acts)
-        else:
-            scoped.update(acts)
-        by.setdefault(s.index, []).append(s)
-    return Grants(frozenset(uncond), frozenset(cond - uncond), frozenset(scoped - uncond - cond), by)
+        granting[s.index] = s
+    return Grants(frozenset(uncond), frozenset(cond - uncond), granting, expanded)
 
 
 @dataclass
@@ -155,13 +153,10 @@ class Analysis:
     data_exfiltration: list[str] = field(default_factory=list)
     credential_exposure: list[str] = field(default_factory=list)
     resource_exposure: list[str] = field(default_factory=list)  # permissions-management actions on *
-    write_services: list[str] = field(default_factory=list)  # services with Write actions on *
 
     def statements_granting(self, action: str) -> list[Statement]:
-        cat = catalog()
-        i = cat.index.get(action.lower())
-        return [s for s in self.policy.statements
-                if s.allows and i is not None and i in statement_actions(s, cat)]
+        i = catalog().index.get(action.lower())
+        return [s for s in self.policy.statements if i is not None and i in self.grants.expanded.get(s.index, ())]
 
 
 ADMIN_SHARE = 0.95  # a grant covering this share of all actions, IAM included, is administrator access
@@ -199,5 +194,4 @@ def analyze(policy: Policy, cat: Catalog | None = None) -> Analysis:
     out.data_exfiltration = _names(cat, DATA_EXFILTRATION, plain)
     out.credential_exposure = _names(cat, CREDENTIAL_EXPOSURE, plain)
     out.resource_exposure = cat.names(plain & cat.of_level("P"))
-    out.write_services = sorted({cat.actions[i].service for i in plain & cat.of_level("W")})
     return out

@@ -26,10 +26,6 @@ class Action:
     def service(self) -> str:
         return self.name.split(":", 1)[0]
 
-    @property
-    def level_name(self) -> str:
-        return LEVEL_NAMES[self.level]
-
 
 class Catalog:
     def __init__(self, data: dict) -> None:
@@ -76,16 +72,17 @@ class Catalog:
         if "*" not in p and "?" not in p:
             i = self.index.get(p)
             return frozenset() if i is None else frozenset((i,))
-        services = [svc] if "*" not in svc and "?" not in svc else [s for s in self.spans if _glob(svc).match(s)]
+        services = [svc] if "*" not in svc and "?" not in svc else [
+            s for s in self.spans if glob_regex(svc, case=True).fullmatch(s)]
         out: set[int] = set()
-        rx = _glob(act)
+        rx = glob_regex(act, case=True)  # names are compared lower-cased
         for s in services:
             lo, hi = self.spans.get(s, (0, 0))
             if act == "*":
                 out.update(range(lo, hi))
                 continue
             plen = len(s) + 1
-            out.update(i for i in range(lo, hi) if rx.match(self.actions[i].name[plen:].lower()))
+            out.update(i for i in range(lo, hi) if rx.fullmatch(self.actions[i].name[plen:].lower()))
         return frozenset(out)
 
     def names(self, indices: frozenset[int] | set[int]) -> list[str]:
@@ -110,9 +107,10 @@ class Catalog:
         return [table[t] for t in a.resource_types if t in table]
 
 
-@lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
+@lru_cache(maxsize=16384)
+def glob_regex(pattern: str, case: bool = False) -> re.Pattern[str]:
+    """An IAM wildcard pattern (``*`` any run, ``?`` one character) as a regex to ``fullmatch``."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), 0 if case else re.I)
 
 
 @cache

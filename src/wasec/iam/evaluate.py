@@ -8,12 +8,14 @@ grants, except that across accounts both the identity and the resource policy mu
 from __future__ import annotations
 
 import ipaddress
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from typing import Any
 
+from wasec.iam.catalog import glob_regex
 from wasec.iam.policy import Condition, Policy, Statement
 
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "Allow", "ExplicitDeny", "ImplicitDeny"
@@ -69,17 +71,12 @@ def account_of(arn: str) -> str:
     return m.group(1) if m else ""
 
 
-@lru_cache(maxsize=16384)
-def _glob(pattern: str, case: bool) -> re.Pattern[str]:
-    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), 0 if case else re.I)
-
-
 def glob_match(pattern: str, value: str, case: bool = False) -> bool:
-    return _glob(pattern, case).fullmatch(value) is not None
+    return glob_regex(pattern, case).fullmatch(value) is not None
 
 
 _VAR = re.compile(r"\$\{([^}]*)\}")
-_MISSING = object()
+_LITERAL = {"*": "\x00", "?": "\x01", "$": "$"}  # ${*} ${?} ${$}: the character itself, not a wildcard
 
 
 def substitute(text: str, context: dict[str, list[str]]) -> str | None:
@@ -91,8 +88,8 @@ def substitute(text: str, context: dict[str, list[str]]) -> str | None:
     def one(m: re.Match[str]) -> str:
         nonlocal missing
         body = m.group(1)
-        if body in ("*", "?", "$"):
-            return body if body != "*" and body != "?" else {"*": "\x00", "?": "\x01"}[body]
+        if body in _LITERAL:
+            return _LITERAL[body]
         key, _, default = body.partition(",")
         vals = context.get(key.strip().lower())
         if vals:
@@ -136,7 +133,7 @@ def resource_matches(stmt: Statement, resource: str, context: dict[str, list[str
     return True  # resource policies may omit Resource: the resource itself
 
 
-def _principal_hits(principals: dict[str, tuple[str, ...]], caller: str, context: dict[str, list[str]]) -> bool:
+def _principal_hits(principals: dict[str, tuple[str, ...]], caller: str) -> bool:
     for kind, values in principals.items():
         for v in values:
             if v == "*" and kind in ("*", "AWS"):
@@ -158,11 +155,11 @@ def _principal_hits(principals: dict[str, tuple[str, ...]], caller: str, context
     return False
 
 
-def principal_matches(stmt: Statement, caller: str, context: dict[str, list[str]]) -> bool:
+def principal_matches(stmt: Statement, caller: str) -> bool:
     if stmt.principals is not None:
-        return _principal_hits(stmt.principals, caller, context)
+        return _principal_hits(stmt.principals, caller)
     if stmt.not_principals is not None:
-        return not _principal_hits(stmt.not_principals, caller, context)
+        return not _principal_hits(stmt.not_principals, caller)
     return True  # identity policies name no principal
 
 
@@ -184,6 +181,10 @@ def _date(v: str) -> datetime | None:
         return None
 
 
+_ORDER = {"equals": operator.eq, "lessthan": operator.lt, "lessthanequals": operator.le, "greaterthan": operator.gt,
+          "greaterthanequals": operator.ge}
+
+
 def _compare(base: str, have: str, want: str) -> bool:
     """One context value against one policy value, for a positive (not negated) base operator."""
     if base in ("stringequals", "stringnotequals"):
@@ -192,20 +193,13 @@ def _compare(base: str, have: str, want: str) -> bool:
         return have.lower() == want.lower()
     if base in ("stringlike", "stringnotlike"):
         return _literal_glob(want, have, case=True)
-    if base.startswith("numeric"):
-        a, b = _num(have), _num(want)
+    if base.startswith(("numeric", "date")):
+        kind = "numeric" if base.startswith("numeric") else "date"
+        read: Any = _num if kind == "numeric" else _date
+        a, b = read(have), read(want)
         if a is None or b is None:
             return False
-        op = base[len("numeric"):].replace("not", "")
-        return {"equals": a == b, "lessthan": a < b, "lessthanequals": a <= b, "greaterthan": a > b,
-                "greaterthanequals": a >= b}[op]
-    if base.startswith("date"):
-        x, y = _date(have), _date(want)
-        if x is None or y is None:
-            return False
-        op = base[len("date"):].replace("not", "")
-        return {"equals": x == y, "lessthan": x < y, "lessthanequals": x <= y, "greaterthan": x > y,
-                "greaterthanequals": x >= y}[op]
+        return _ORDER[base[len(kind):].replace("not", "")](a, b)
     if base == "bool":
         return have.lower() == want.lower()
     if base == "binaryequals":
@@ -262,7 +256,7 @@ def statement_applies(stmt: Statement, req: Request, resource_policy: bool = Fal
         return False, ()
     if not resource_matches(stmt, req.resource, req.context, variables):
         return False, ()
-    if resource_policy and not principal_matches(stmt, req.principal, req.context):
+    if resource_policy and not principal_matches(stmt, req.principal):
         return False, ()
     notes = []
     for c in stmt.conditions:

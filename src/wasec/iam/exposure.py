@@ -96,9 +96,10 @@ def _pins_subject(v: str) -> bool:
 def _pinned_accounts(s: Statement) -> set[str]:
     out: set[str] = set()
     for c in s.conditions:
-        if pins(c) == "account" and c.lkey in _ACCOUNT_KEYS:
+        kind = pins(c)
+        if kind == "account" and c.lkey in _ACCOUNT_KEYS:
             out.update(c.values)
-        elif pins(c) in ("principal", "source"):
+        elif kind in ("principal", "source"):
             out.update(a for v in c.values if (a := account_of(v)))
     return out
 

@@ -88,9 +88,6 @@ class Statement:
     def label(self) -> str:
         return f"{self.path} ({self.sid})" if self.sid else self.path
 
-    def condition_keys(self) -> set[str]:
-        return {c.lkey for c in self.conditions}
-
 
 @dataclass
 class Policy:

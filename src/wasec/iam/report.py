@@ -92,7 +92,7 @@ def report(doc: Any, name: str = "", kind: str = "auto", own_account: str = "",
 
 def _identity_findings(a: Analysis) -> list[Finding]:
     out = []
-    labels = sorted({s.label for ss in a.grants.by_statement.values() for s in ss})
+    labels = sorted(s.label for s in a.grants.granting.values())
     if a.admin:
         out.append(Finding("critical", "admin-equivalent",
                            "grants every action on every resource (administrator access)", labels))

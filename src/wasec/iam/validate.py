@@ -7,8 +7,6 @@ from wasec.iam.catalog import Catalog, arn_regex, catalog
 from wasec.iam.evaluate import glob_match
 from wasec.iam.policy import Issue, Policy, Statement
 
-KINDS = ("identity", "resource", "trust", "scp", "boundary")
-
 
 def validate(policy: Policy, kind: str = "identity", cat: Catalog | None = None) -> list[Issue]:
     """Parse issues plus: unknown services and actions, resources that fit none of an action's resource

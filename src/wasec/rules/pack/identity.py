@@ -7,6 +7,7 @@ from typing import Any
 
 from wasec.analyzers.policy import (
     allows_everything,
+    analysis,
     denied_by,
     has_restricting_condition,
     is_everyone,
@@ -16,7 +17,7 @@ from wasec.analyzers.policy import (
     statements,
     to_policy,
 )
-from wasec.iam.analysis import analyze, broad_statement
+from wasec.iam.analysis import broad_statement
 from wasec.iam.catalog import catalog
 from wasec.iam.exposure import exposures
 from wasec.model.values import Unknown
@@ -27,32 +28,15 @@ from wasec.rules.view import Fail, Skip, View
 LEAST = ("SEC03-BP02",)
 
 
-def _statements(r: View) -> list[tuple[str, Any]]:
-    """(path, Statement) for every statement of every policy the resource carries."""
+def _documents(r: View) -> list[tuple[str, Any]]:
+    """(path, document) for every policy document the resource carries (raises UnknownValue for an unknown one)."""
     out = []
     for path, doc in policy_documents(r):
         if doc is None:
             continue
         if isinstance(doc, Unknown):
             r.get(path)  # raises UnknownValue with the reason
-        listed = isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
-        stmts = statements(doc)
-        for s in stmts:
-            if s.allows and denied_by(s, stmts):
-                continue  # an explicit deny in the same policy takes the grant away
-            out.append((f"{path}.Statement.{s.index}" if listed else f"{path}.Statement", s))
-    return out
-
-
-def _analyses(r: View) -> list[tuple[str, Any, Any]]:
-    """(path, document, wasec.iam Analysis) for every policy document the resource carries."""
-    out = []
-    for path, doc in policy_documents(r):
-        if doc is None:
-            continue
-        if isinstance(doc, Unknown):
-            r.get(path)  # raises UnknownValue with the reason
-        out.append((path, doc, analyze(to_policy(doc, path))))
+        out.append((path, doc))
     return out
 
 
@@ -61,14 +45,33 @@ def _stmt_path(path: str, doc: Any, index: int) -> str:
     return f"{path}.Statement.{index}" if listed else f"{path}.Statement"
 
 
-def _granting(path: str, doc: Any, a: Any, action: str, conditional: bool = False) -> list[Any]:
-    """Fail locations: the Allow statements that grant ``action`` on every resource (unconditionally)."""
-    cat = catalog()
-    i = cat.index.get(action.lower())
-    if i is None or i not in (a.grants.broad if conditional else a.grants.unconditional):
+def _statements(r: View) -> list[tuple[str, Any]]:
+    """(path, Statement) for every statement of every policy the resource carries."""
+    out = []
+    for path, doc in _documents(r):
+        stmts = statements(doc)
+        for s in stmts:
+            if s.allows and denied_by(s, stmts):
+                continue  # an explicit deny in the same policy takes the grant away
+            out.append((_stmt_path(path, doc, s.index), s))
+    return out
+
+
+def _analyses(r: View) -> list[tuple[str, Any, Any]]:
+    """(path, document, wasec.iam Analysis) for every policy document the resource carries."""
+    return [(path, doc, analysis(doc)) for path, doc in _documents(r)]
+
+
+def _actions_of(st: Any) -> list[str]:
+    return list(st.actions or st.not_actions or [])
+
+
+def _granting(a: Any, action: str) -> list[Any]:
+    """The Allow statements that grant ``action`` on every resource, unconditionally."""
+    i = catalog().index.get(action.lower())
+    if i is None or i not in a.grants.unconditional:
         return []
-    return [s for s in a.statements_granting(action) if not s.principals and (conditional or not s.conditions)
-            and broad_statement(s)]
+    return [s for s in a.statements_granting(action) if not s.principals and not s.conditions and broad_statement(s)]
 
 
 @rule("iam-policy-admin-access", title="IAM policy does not grant full administrative access", severity="critical",
@@ -83,12 +86,11 @@ def admin_access(r: View) -> Any:
     for path, doc, a in _analyses(r):
         if not a.admin:
             continue
-        for idx, stmts in sorted(a.grants.by_statement.items()):
-            st = stmts[0]
+        for idx, st in sorted(a.grants.granting.items()):
             if st.conditions or not broad_statement(st):
                 continue
             fails.append(Fail(_stmt_path(path, doc, idx), "the statement allows every action on every resource "
-                              "(administrator access)", list(st.actions or st.not_actions or [])))
+                              "(administrator access)", _actions_of(st)))
     return fails
 
 
@@ -178,9 +180,9 @@ def wildcard_resource(r: View) -> Any:
 def passrole(r: View) -> Any:
     fails = []
     for path, doc, a in _analyses(r):
-        for st in _granting(path, doc, a, "iam:PassRole"):
+        for st in _granting(a, "iam:PassRole"):
             fails.append(Fail(_stmt_path(path, doc, st.index) + ".Action", "iam:PassRole is allowed on every role",
-                              list(st.actions or st.not_actions or [])))
+                              _actions_of(st)))
     return fails
 
 
@@ -195,11 +197,11 @@ def kms_decrypt_all(r: View) -> Any:
     for path, doc, a in _analyses(r):
         seen = set()
         for act in ("kms:Decrypt", "kms:ReEncryptFrom"):
-            for st in _granting(path, doc, a, act):
+            for st in _granting(a, act):
                 if st.index not in seen:
                     seen.add(st.index)
                     fails.append(Fail(_stmt_path(path, doc, st.index) + ".Action",
-                                      "decryption is allowed with every KMS key", list(st.actions or st.not_actions or [])))
+                                      "decryption is allowed with every KMS key", _actions_of(st)))
     return fails
 
 
@@ -225,7 +227,7 @@ def admin_attached(r: View) -> Any:
             target = r.resolve(arn, "AWS::IAM::ManagedPolicy")
             if target is not None:
                 doc = target.properties.get("PolicyDocument")
-                if not isinstance(doc, Unknown) and analyze(to_policy(doc)).admin:
+                if not isinstance(doc, Unknown) and analysis(doc).admin:
                     fails.append(Fail(p, f"{target.id} grants full administrative access", target.id))
     return fails
 
@@ -299,12 +301,11 @@ def trust_public(r: View) -> Any:
     doc = r.get("AssumeRolePolicyDocument")
     if doc is None:
         return None
-    listed = isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
     fails = []
     for e in exposures(to_policy(doc), trust_policy=True):
         if e.kind not in ("public", "open-federation"):
             continue
-        where = f"AssumeRolePolicyDocument.Statement.{e.statement.index}" if listed else "AssumeRolePolicyDocument.Statement"
+        where = _stmt_path("AssumeRolePolicyDocument", doc, e.statement.index)
         msg = "anyone may assume the role" if e.kind == "public" else e.detail
         fails.append(Fail(f"{where}.Principal", msg, e.principal))
     return fails
