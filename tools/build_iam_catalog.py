@@ -22,6 +22,10 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "wasec" / "data" / "iam_actions.json"
 LEVELS = {"List": "L", "Read": "R", "Write": "W", "Permissions management": "P", "Tagging": "T"}
+# API Gateway's two management services share the prefix "apigateway" and the source keeps one entry per
+# action name, so the HTTP-verb actions lose the REST API (v1) resource types. Both services authorize
+# every verb against any of their resource paths: give the verbs every resource type of the prefix.
+EVERY_TYPE = {"apigateway": ("DELETE", "GET", "PATCH", "POST", "PUT")}
 
 
 def fetch() -> tuple[dict, str]:
@@ -43,6 +47,8 @@ def convert(raw: dict, source: str) -> dict:
         for name, p in sorted(svc["privileges"].items()):
             level = LEVELS.get(p.get("access_level", ""), "W")
             types = sorted(t for t in p.get("resource_types", {}) if t)
+            if name in EVERY_TYPE.get(prefix, ()):
+                types = sorted(svc.get("resources", {}))
             actions[name] = f"{level} {' '.join(types)}".rstrip()
         entry = services.setdefault(prefix, {"name": svc.get("service_name", prefix), "resources": {}, "actions": {}})
         entry["resources"].update({k: v["arn"] for k, v in sorted(svc.get("resources", {}).items())})
@@ -55,7 +61,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="src", type=Path, help="an iam-definition.json to convert")
     args = ap.parse_args()
-    raw, source = (json.loads(args.src.read_text()), f"{args.src.name}") if args.src else fetch()
+    raw, source = (json.loads(args.src.read_text()), args.src.name) if args.src else fetch()
     data = convert(raw, source)
     OUT.write_text(json.dumps(data, separators=(",", ":"), sort_keys=False) + "\n")
     n = sum(len(s["actions"]) for s in data["services"].values())

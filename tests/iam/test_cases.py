@@ -54,8 +54,10 @@ def test_case(case: dict[str, Any], key: str, row: list[Any] | None) -> None:
         a = analyze(policy)
         assert getattr(a, key) is case[key]
     elif key == "escalation":
-        got = [e.method.id for e in analyze(policy).escalations]
-        assert sorted(got) == sorted(case["escalation"])
+        escalations = analyze(policy).escalations
+        assert sorted(e.method.id for e in escalations) == sorted(case["escalation"])
+        if "conditional" in case:  # only under a condition, or unconditionally
+            assert all(e.conditional is case["conditional"] for e in escalations)
     elif key == "exposure":
         got = [e.kind for e in exposures(policy, case.get("account", ""), frozenset(case.get("trusted", [])),
                                          trust_policy=kind == "trust")]
@@ -73,3 +75,11 @@ def test_case(case: dict[str, Any], key: str, row: list[Any] | None) -> None:
     elif key == "findings":
         codes = {f.code.split(":")[0] for f in report(case["policy"], kind=kind).findings}
         assert codes == set(case["findings"])
+
+
+def test_every_action_the_analyzer_names_is_in_the_catalog() -> None:
+    from wasec.iam.analysis import CREDENTIAL_EXPOSURE, DATA_EXFILTRATION
+    from wasec.iam.escalation import METHODS
+
+    named = [*CREDENTIAL_EXPOSURE, *DATA_EXFILTRATION, *(a for m in METHODS for group in m.requires for a in group)]
+    assert [a for a in named if catalog().get(a) is None] == []

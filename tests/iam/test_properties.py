@@ -93,3 +93,20 @@ def test_single_values_and_lists_mean_the_same(stmts: list[dict[str, Any]], req:
     assert a == b
     if len(stmts) == 1:
         assert evaluate(r, identity=[parse({"Version": "2012-10-17", "Statement": flat[0]})]).effect == a
+
+
+GLOB = st.text(alphabet="ab*?", max_size=5)
+
+
+@given(GLOB, GLOB)
+@settings(max_examples=400, deadline=None)
+def test_globs_intersect_iff_some_string_matches_both(a: str, b: str) -> None:
+    from itertools import product
+
+    from wasec.iam.catalog import globs_intersect
+
+    # a shortest common string is never longer than both patterns together, and needs no letter beyond a, b, c
+    n = len(a) + len(b)
+    witness = any(fnmatch.fnmatchcase(w, a) and fnmatch.fnmatchcase(w, b)
+                  for k in range(n + 1) for w in map("".join, product("abc", repeat=k)))
+    assert globs_intersect(a, b) is witness

@@ -23,7 +23,7 @@ DATA_EXFILTRATION = (
     "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "kms:Decrypt",
     "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:ExportTableToPointInTime",
     "rds:CreateDBSnapshot", "rds:ModifyDBSnapshotAttribute", "ec2:CreateSnapshot", "ec2:ModifySnapshotAttribute",
-    "ebs:GetSnapshotBlock", "redshift:UnloadData", "glacier:GetJobOutput", "sqs:ReceiveMessage",
+    "ebs:GetSnapshotBlock", "glacier:GetJobOutput", "sqs:ReceiveMessage",
     "kinesis:GetRecords", "logs:GetLogEvents", "logs:FilterLogEvents", "athena:GetQueryResults",
     "codecommit:GitPull", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "lambda:GetFunction",
 )
@@ -37,8 +37,24 @@ CREDENTIAL_EXPOSURE = (
     "ssm:SendCommand", "cognito-identity:GetCredentialsForIdentity", "cognito-identity:GetOpenIdToken",
     "gamelift:GetInstanceAccess", "appsync:CreateApiKey", "ecr-public:GetAuthorizationToken",
     "mediapackage:RotateChannelCredentials", "mediapackage:RotateIngestEndpointCredentials", "lightsail:GetInstanceAccessDetails", "lightsail:DownloadDefaultKeyPair",
-    "sso:GetRoleCredentials", "eks:CreateAccessEntry", "codepipeline:PollForJobs", "iot:GetCredentials",
+    "eks:CreateAccessEntry", "codepipeline:PollForJobs",
+    "cognito-identity:GetOpenIdTokenForDeveloperIdentity", "connect:GetFederationToken", "chime:CreateApiKey",
+    "grafana:CreateWorkspaceApiKey", "grafana:CreateWorkspaceServiceAccountToken", "cloud9:CreateEnvironmentToken",
+    "airflow:CreateCliToken", "airflow:CreateWebLoginToken", "emr-containers:GetManagedEndpointSessionCredentials",
+    "lightsail:CreateBucketAccessKey", "lightsail:GetRelationalDatabaseMasterUserPassword",
+    "redshift:GetClusterCredentialsWithIAM", "gamelift:RequestUploadCredentials", "gamelift:GetComputeAccess",
+    "gamelift:GetComputeAuthToken", "finspace-api:GetProgrammaticAccessCredentials", "glue:GetConnection",
+    "dsql:DbConnectAdmin", "ds:ResetUserPassword", "cognito-idp:AdminSetUserPassword",
 )
+
+FAMILY_HEAD = 3
+# Systems Manager documents that run whatever their caller passes: sending any other document runs only it
+RUNS_ANYTHING = frozenset(d.lower() for d in (
+    "AWS-RunShellScript", "AWS-RunPowerShellScript", "AWS-RunRemoteScript", "AWS-RunDocument", "AWS-RunAnsiblePlaybook",
+    "AWS-ApplyAnsiblePlaybooks", "AWS-RunSaltState", "AWS-StartInteractiveCommand", "AWS-StartNonInteractiveCommand",
+    "AWS-StartSSHSession", "SSM-SessionManagerRunShell", "AWS-StartSSMSession",
+))
+_DOCUMENT_PINNED = ("ssm:SendCommand", "ssm:StartSession")
 
 _SELF = re.compile(r"\$\{aws:(username|userid|principaltag/[^}]*)\}", re.I)
 
@@ -46,8 +62,9 @@ _SELF = re.compile(r"\$\{aws:(username|userid|principaltag/[^}]*)\}", re.I)
 def broad_resource(pattern: str) -> bool:
     """Whether a Resource pattern reaches resources nobody named (``*``, ``arn:aws:s3:::*``, ``…:user/*``).
 
-    ``arn:aws:s3:::reports/*`` (the objects of one named bucket) and ``…:table/orders/*`` are named;
-    a wildcard in the resource's own name is not, unless a policy variable scopes it to the caller.
+    ``arn:aws:s3:::reports/*`` (the objects of one named bucket), ``…:table/orders/*`` and a named
+    family (``…:function:billing-*``) are named; a name that is only a wildcard, or starts with one,
+    is not, unless a policy variable scopes it to the caller.
     """
     p = pattern.strip()
     if p == "*":
@@ -66,7 +83,9 @@ def broad_resource(pattern: str) -> bool:
         name = tokens[1]  # "user/alice", "function:my-fn", "table/orders"
     else:
         name = tokens[0]
-    return name == "" or "*" in name or "?" in name
+    # a literal head of three characters or more names a family (``awseb-*``, ``deeplens*``): a scope someone chose
+    head = re.split(r"[*?]", name, maxsplit=1)[0]
+    return len(head) < FAMILY_HEAD
 
 
 @dataclass
@@ -75,6 +94,7 @@ class Grants:
     conditional: frozenset[int]  # on broad resources, under a condition
     granting: dict[int, Statement] = field(default_factory=dict)  # statement index → Allow that grants something
     expanded: dict[int, frozenset[int]] = field(default_factory=dict)  # every Allow's actions, before any Deny
+    broad_by: dict[int, frozenset[int]] = field(default_factory=dict)  # statement index → what it grants broadly
 
     @property
     def broad(self) -> frozenset[int]:
@@ -91,6 +111,32 @@ def statement_actions(s: Statement, cat: Catalog) -> frozenset[int]:
     for a in s.not_actions or ():
         excluded |= cat.expand(a)
     return cat.all - excluded
+
+
+def broad_reach(s: Statement, cat: Catalog) -> frozenset[int] | None:
+    """The actions a statement's broad resources can reach (``None``: every action, Resource ``*`` or NotResource).
+
+    A resource counts only for the actions it fits: ``glue:UpdateDevEndpoint`` on ``table/*`` grants
+    nothing. ``ssm:SendCommand`` needs both the instance and the document: instances ``*`` with a pinned
+    document that runs only itself is not command execution.
+    """
+    if s.not_resources is not None or s.resources is None or "*" in s.resources:
+        return None
+    out: frozenset[int] = frozenset()
+    targets: frozenset[int] = frozenset()  # reached through something other than a document
+    for r in s.resources:
+        if broad_resource(r):
+            fit = cat.fitting(r)
+            out |= fit
+            if ":document/" not in r:
+                targets |= fit
+    if out:
+        pinned = frozenset(cat.index[a.lower()] for a in _DOCUMENT_PINNED)
+        docs = [r for r in s.resources if r.startswith("arn:") and ":document/" in r]
+        if docs and not any(broad_resource(d) or d.rsplit("/", 1)[-1].lower() in RUNS_ANYTHING for d in docs):
+            out = out - pinned
+        out = out - (pinned - targets)  # every document, but which instances is another statement's to say
+    return out
 
 
 def broad_statement(s: Statement) -> bool:
@@ -119,6 +165,7 @@ def grants(policy: Policy, cat: Catalog | None = None) -> Grants:
     uncond: set[int] = set()
     cond: set[int] = set()
     granting: dict[int, Statement] = {}
+    broad_by: dict[int, frozenset[int]] = {}
     expanded = {s.index: statement_actions(s, cat) for s in policy.statements if s.allows}
     denies = [(d, statement_actions(d, cat)) for d in policy.statements if not d.allows]
     for s in policy.statements:
@@ -131,9 +178,13 @@ def grants(policy: Policy, cat: Catalog | None = None) -> Grants:
         if not acts:
             continue
         if broad_statement(s):
-            (cond if s.conditions else uncond).update(acts)
+            reach = broad_reach(s, cat)
+            wide = acts if reach is None else acts & reach
+            (cond if s.conditions else uncond).update(wide)
+            if wide:
+                broad_by[s.index] = wide
         granting[s.index] = s
-    return Grants(frozenset(uncond), frozenset(cond - uncond), granting, expanded)
+    return Grants(frozenset(uncond), frozenset(cond - uncond), granting, expanded, broad_by)
 
 
 @dataclass
@@ -154,9 +205,11 @@ class Analysis:
     credential_exposure: list[str] = field(default_factory=list)
     resource_exposure: list[str] = field(default_factory=list)  # permissions-management actions on *
 
-    def statements_granting(self, action: str) -> list[Statement]:
+    def statements_granting(self, action: str, broadly: bool = False) -> list[Statement]:
+        """The Allow statements that grant ``action`` (``broadly``: on resources nobody named)."""
         i = catalog().index.get(action.lower())
-        return [s for s in self.policy.statements if i is not None and i in self.grants.expanded.get(s.index, ())]
+        table = self.grants.broad_by if broadly else self.grants.expanded
+        return [s for s in self.policy.statements if i is not None and i in table.get(s.index, ())]
 
 
 ADMIN_SHARE = 0.95  # a grant covering this share of all actions, IAM included, is administrator access

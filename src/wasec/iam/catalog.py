@@ -49,6 +49,8 @@ class Catalog:
             lo, _ = self.spans.get(svc, (i, i))
             self.spans[svc] = (lo, i + 1)
         self.all: frozenset[int] = frozenset(range(len(self.actions)))
+        self._fitting: dict[str, frozenset[int]] = {}
+        self._by_arn_service: dict[str, list[tuple[tuple[str, ...], frozenset[int]]]] | None = None
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -107,6 +109,107 @@ class Catalog:
         return [table[t] for t in a.resource_types if t in table]
 
 
+    def fitting(self, resource: str) -> frozenset[int]:
+        """The actions a Resource pattern can reach: those with a resource type it could name.
+
+        ``arn:aws:glue:*:*:table/*`` reaches ``glue:GetTable`` but not ``glue:UpdateDevEndpoint``; an action
+        without resource types is reached only by ``*``. A value that is not an ARN reaches everything (it is
+        a reference wasec could not resolve, judged conservatively).
+        """
+        hit = self._fitting.get(resource)
+        if hit is None:
+            hit = self._fitting[resource] = self._reach(resource)
+        return hit
+
+    def _reach(self, resource: str) -> frozenset[int]:
+        if resource == "*" or not resource.startswith("arn:"):
+            return self.all
+        fields = _arn_fields(resource)
+        if self._by_arn_service is None:
+            self._by_arn_service = self._index_patterns()
+        service = fields[2].lower()
+        if "*" in service or "?" in service:
+            candidates = [x for v in self._by_arn_service.values() for x in v]
+        else:  # the service's own patterns, those of a ${Vendor} service field, and a renamed service's
+            candidates = [x for svc in (service, "*", ARN_ALIASES.get(service)) if svc
+                          for x in self._by_arn_service.get(svc, [])]
+            fields = (*fields[:2], "*", *fields[3:])  # the service is settled by the choice of candidates
+        out: set[int] = set()
+        for pattern, indices in candidates:
+            if all(globs_intersect(a, b) for a, b in zip(fields, pattern, strict=True)):
+                out |= indices
+        return frozenset(out)
+
+    def _index_patterns(self) -> dict[str, list[tuple[tuple[str, ...], frozenset[int]]]]:
+        by_pattern: dict[str, set[int]] = {}
+        for i, a in enumerate(self.actions):
+            table = self.resources.get(a.service, {})
+            for t in a.resource_types:
+                if t in table:
+                    by_pattern.setdefault(table[t], set()).add(i)
+        out: dict[str, list[tuple[tuple[str, ...], frozenset[int]]]] = {}
+        for pattern, indices in by_pattern.items():
+            fields = _arn_fields(_VAR.sub("*", pattern))
+            out.setdefault(fields[2].lower(), []).append((fields, frozenset(indices)))
+        return out
+
+
+_VAR = re.compile(r"\$\{[^}]*\}")
+# services renamed after their ARNs were catalogued: the new ARNs name the same resources
+ARN_ALIASES = {"codeconnections": "codestar-connections"}
+_WILD = re.compile(r"[*?]")
+
+
+def _arn_fields(arn: str) -> tuple[str, ...]:
+    """arn, partition, service, region, account, resource: policy variables read as ``*``."""
+    parts = _VAR.sub("*", arn).split(":", 5)
+    return tuple(parts + [""] * (6 - len(parts)))
+
+
+@lru_cache(maxsize=65536)
+def globs_intersect(a: str, b: str) -> bool:
+    """Whether two IAM wildcard patterns (``*``, ``?``) match at least one common string (case-insensitive)."""
+    a, b = a.lower(), b.lower()
+    if a == b or a == "*" or b == "*":
+        return True
+    wild_a, wild_b = "*" in a or "?" in a, "*" in b or "?" in b
+    if not wild_a or not wild_b:  # one side is a plain string: match it
+        return a == b if not (wild_a or wild_b) else bool(glob_regex(b if wild_b else a).fullmatch(a if wild_b else b))
+    # cheap refusals: the literal heads, and the literal tails, must agree
+    ha, hb = _WILD.split(a, maxsplit=1)[0], _WILD.split(b, maxsplit=1)[0]
+    n = min(len(ha), len(hb))
+    if ha[:n] != hb[:n]:
+        return False
+    a, b = a[n:], b[n:]
+    ta, tb = _WILD.split(a)[-1], _WILD.split(b)[-1]
+    n = min(len(ta), len(tb))
+    if n and ta[-n:] != tb[-n:]:
+        return False
+    a, b = a[:len(a) - n], b[:len(b) - n]
+    if a == "*" or b == "*" or (a[:1] == "*" and b[-1:] == "*") or (b[:1] == "*" and a[-1:] == "*"):
+        return True  # *A and B*: a string for B followed by a string for A matches both
+    seen: dict[tuple[int, int], bool] = {}
+
+    def go(i: int, j: int) -> bool:
+        key = (i, j)
+        if key in seen:
+            return seen[key]
+        if i == len(a) and j == len(b):
+            r = True
+        elif i < len(a) and a[i] == "*":
+            r = go(i + 1, j) or (j < len(b) and go(i, j + 1))
+        elif j < len(b) and b[j] == "*":
+            r = go(i, j + 1) or (i < len(a) and go(i + 1, j))
+        elif i == len(a) or j == len(b):
+            r = False
+        else:
+            r = (a[i] == b[j] or a[i] == "?" or b[j] == "?") and go(i + 1, j + 1)
+        seen[key] = r
+        return r
+
+    return go(0, 0)
+
+
 @lru_cache(maxsize=16384)
 def glob_regex(pattern: str, case: bool = False) -> re.Pattern[str]:
     """An IAM wildcard pattern (``*`` any run, ``?`` one character) as a regex to ``fullmatch``."""
@@ -117,13 +220,3 @@ def glob_regex(pattern: str, case: bool = False) -> re.Pattern[str]:
 def catalog() -> Catalog:
     text = resources.files("wasec").joinpath("data/iam_actions.json").read_text(encoding="utf-8")
     return Catalog(json.loads(text))
-
-
-_ARN_VAR = re.compile(r"\\\$\\\{[^}]*\\\}")
-
-
-@lru_cache(maxsize=4096)
-def arn_regex(pattern: str) -> re.Pattern[str]:
-    """A regex for the ARNs a catalog ARN pattern (``arn:${Partition}:s3:::${BucketName}``) describes."""
-    rx = _ARN_VAR.sub(".*", re.escape(pattern))
-    return re.compile(rx + r"\Z", re.I)

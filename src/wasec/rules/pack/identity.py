@@ -17,7 +17,6 @@ from wasec.analyzers.policy import (
     statements,
     to_policy,
 )
-from wasec.iam.analysis import broad_statement
 from wasec.iam.catalog import catalog
 from wasec.iam.exposure import exposures
 from wasec.model.values import Unknown
@@ -71,7 +70,7 @@ def _granting(a: Any, action: str) -> list[Any]:
     i = catalog().index.get(action.lower())
     if i is None or i not in a.grants.unconditional:
         return []
-    return [s for s in a.statements_granting(action) if not s.principals and not s.conditions and broad_statement(s)]
+    return [s for s in a.statements_granting(action, broadly=True) if not s.principals and not s.conditions]
 
 
 @rule("iam-policy-admin-access", title="IAM policy does not grant full administrative access", severity="critical",
@@ -87,7 +86,7 @@ def admin_access(r: View) -> Any:
         if not a.admin:
             continue
         for idx, st in sorted(a.grants.granting.items()):
-            if st.conditions or not broad_statement(st):
+            if st.conditions or st.index not in a.grants.broad_by:
                 continue
             fails.append(Fail(_stmt_path(path, doc, idx), "the statement allows every action on every resource "
                               "(administrator access)", _actions_of(st)))
@@ -109,7 +108,7 @@ def privilege_escalation(r: View) -> Any:
         if a.admin:
             fails.append(Fail(path, "the policy grants administrator access: every escalation method is open"))
         for e in a.escalations:
-            stmts = [st for act in e.actions for st in a.statements_granting(act) if broad_statement(st)]
+            stmts = [st for act in e.actions for st in a.statements_granting(act, broadly=True)]
             where = _stmt_path(path, doc, stmts[0].index) if stmts else path
             cond = " under a condition" if e.conditional else ""
             fails.append(Fail(where, f"{e.method.title}{cond}: {e.method.how} (enabled by {', '.join(e.actions)})",
