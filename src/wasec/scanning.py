@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wasec.model.finding import Finding, Problem, Severity, Status
@@ -25,6 +25,7 @@ class ScanOptions:
     max_bytes: int = 20 * 1024 * 1024
     root: str | None = None  # findings' paths are relative to it (default: the current directory)
     config_dir: str | None = None  # where .wasec lives (default: the first path if a directory, else cwd)
+    secrets: bool = True  # code scans also look for secrets in the working tree
 
 
 @dataclass
@@ -39,6 +40,7 @@ class ScanResult:
     files: int = 0
     config: Any = None
     coverage: Any = None  # live scans: what was read, account × region × service (wasec.model.coverage)
+    what: str = ""  # what was scanned, for the report's first line (default: "N files")
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.counts]
@@ -95,11 +97,58 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     rules = select_rules(o) + load_custom_rules(config)
     collected = collect(o.paths, SourceOptions(o.exclude + config.exclude, o.tf_vars, o.tf_var_files, o.cfn_params, o.max_bytes))
     findings = scan_inventory(collected.inventory, rules, root, config)
-    findings, problems = apply_exceptions(findings, config, root)
+    problems = list(collected.problems)
+    if o.secrets:
+        from wasec.secrets.files import FileOptions
+        from wasec.secrets.report import findings as secret_findings
+        from wasec.secrets.report import rules as secret_rules
+        from wasec.secrets.scan import scan_tree
+
+        used: set[str] = set()
+        for path in o.paths:
+            s = scan_tree(path, FileOptions(o.exclude + config.exclude, max_bytes=o.max_bytes))
+            for f in secret_findings(s):
+                rel = os.path.relpath(os.path.join(s.root, f.file or ""), root)
+                findings.append(f.with_(file=rel, resource_id=rel, evidence=tuple(replace(e, file=rel) for e in f.evidence)))
+                used.add(f.rule_id)
+            problems += [replace(p, file=os.path.relpath(os.path.join(s.root, p.file), root)) for p in s.problems]
+        rules = rules + [r for rid, r in secret_rules().items() if rid in used]
+    findings, refused = apply_exceptions(findings, config, root)
     d = collected.discovery
     files = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans)
-    return ScanResult(findings, collected.problems + problems, collected.inventory, rules, root, started,
+    return ScanResult(findings, problems + refused, collected.inventory, rules, root, started,
                       time.time() - started, files, config)
+
+
+def scan_secrets(path: str = ".", mode: str = "tree", since: str | None = None, all_history: bool = False,
+                 options: Any = None, workers: int = 0) -> ScanResult:
+    """Secrets in the working tree (``tree``), the index (``staged``) or git history (``history``)."""
+    from wasec.config import load_config
+    from wasec.findings.exceptions import apply_exceptions
+    from wasec.secrets.files import FileOptions
+    from wasec.secrets.report import findings as secret_findings
+    from wasec.secrets.report import rules as secret_rules
+    from wasec.secrets.scan import scan_history, scan_staged, scan_tree
+
+    started = time.time()
+    config = load_config(path)
+    o = options or FileOptions()
+    o.exclude = list(o.exclude) + config.exclude
+    if mode == "staged":
+        s = scan_staged(path, o)
+    elif mode == "history":
+        s = scan_history(path, since, all_history, o)
+    else:
+        s = scan_tree(path, o, workers)
+    # inline ignores are read from today's files; a history finding's line is in an old commit
+    findings, refused = apply_exceptions(secret_findings(s), config, s.root, inline=mode != "history")
+    problems = s.problems + refused
+    files = f"{s.files} file{'s' if s.files != 1 else ''}"
+    what = {"tree": f"{files}, {s.bytes / 1e6:.1f} MB", "staged": f"{files} staged",
+            "history": f"{s.commits} commits, {files}, {s.bytes / 1e6:.1f} MB added"}[s.mode]
+    rules = list(secret_rules().values())
+    return ScanResult(findings, problems, Inventory(), rules, s.root, started, time.time() - started, s.files, config,
+                      what=f"secrets in {what}")
 
 
 def rule_types(rules: list[Any]) -> set[str]:

@@ -410,3 +410,4 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
 
 
 from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)
+from wasec.cli import secrets as _secrets  # noqa: E402, F401  (registers `wasec secrets`)

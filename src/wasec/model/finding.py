@@ -80,6 +80,10 @@ class Finding:
     likelihood: int = 0
     suppressed: Suppression | None = None
     notes: tuple[str, ...] = field(default=())
+    # secrets: how sure the detector is, and for history scans the commit that added the line
+    confidence: str | None = None
+    commit: str | None = None
+    commit_date: str | None = None
 
     @property
     def risk(self) -> int:
@@ -128,6 +132,9 @@ class Finding:
             }
         if self.notes:
             d["notes"] = list(self.notes)
+        for k in ("confidence", "commit", "commit_date"):
+            if getattr(self, k) is not None:
+                d[k] = getattr(self, k)
         return d
 
 

@@ -38,8 +38,8 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
     coverage = getattr(scan, "coverage", None)
     what = (f"AWS account{'s' if len(coverage.accounts) != 1 else ''} {', '.join(coverage.accounts)}"
             if coverage is not None else f"{scan.files} files")
-    console.print(Text(f"wasec · {what}, {len(scan.inventory)} resources, {len(scan.rules)} rules, "
-                       f"{scan.duration:.2f}s", style="bold"))
+    head = getattr(scan, "what", "") or f"{what}, {len(scan.inventory)} resources, {len(scan.rules)} rules"
+    console.print(Text(f"wasec · {head}, {scan.duration:.2f}s", style="bold"))
     for area in AREAS:
         items = sorted(by_area.get(area, []), key=lambda f: (-f.severity.rank, -f.risk, f.file or "", f.line or 0))
         if not items:

@@ -1,0 +1,163 @@
+"""Secrets scans: the working tree, the index, git history. Files → engine → hits, in parallel.
+
+The working tree is split into chunks of files scanned by a process pool (secrets scanning is
+CPU-bound: the engine's passes run in C, the per-line work in Python), in a stable order, so the
+result does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from wasec.model.finding import Problem
+from wasec.secrets import git
+from wasec.secrets.engine import Hit, scan_bytes
+from wasec.secrets.files import FileOptions, Skipped, extension, list_files, read_text, skipped_path
+from wasec.secrets.generic import CODE
+
+
+@dataclass
+class Located:
+    """A hit and where it is: a path relative to the scan root, and for history the commit."""
+
+    path: str
+    hit: Hit
+    commit: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class SecretsScan:
+    root: str
+    mode: str  # tree | staged | history
+    located: list[Located] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    commits: int = 0
+    skipped: Skipped = field(default_factory=Skipped)
+    duration: float = 0.0
+
+
+PARALLEL_BYTES = 4 * 1024 * 1024  # below this a pool costs more than it saves
+
+
+def _scan_files(root: str, paths: list[str], max_bytes: int) -> tuple[list[Located], list[tuple[str, str]], int]:
+    out: list[Located] = []
+    unread: list[tuple[str, str]] = []
+    total = 0
+    for rel in paths:
+        data, why = read_text(os.path.join(root, rel), max_bytes)
+        if data is None:
+            unread.append((rel, why or "unreadable"))
+            continue
+        total += len(data)
+        code = extension(rel) in CODE
+        out += [Located(rel, h) for h in scan_bytes(data, code)]
+    return out, unread, total
+
+
+def _chunks(root: str, paths: list[str], n: int) -> list[list[str]]:
+    """About equal bytes per chunk, several chunks per worker so a big file does not hold the others up."""
+    sizes = []
+    for rel in paths:
+        try:
+            sizes.append(os.path.getsize(os.path.join(root, rel)))
+        except OSError:
+            sizes.append(0)
+    target = max(1, sum(sizes) // (n * 4))
+    chunks: list[list[str]] = [[]]
+    acc = 0
+    for rel, size in zip(paths, sizes, strict=True):
+        if acc >= target:
+            chunks.append([])
+            acc = 0
+        chunks[-1].append(rel)
+        acc += size
+    return [c for c in chunks if c]
+
+
+def scan_tree(root: str, options: FileOptions | None = None, workers: int = 0) -> SecretsScan:
+    """Every file under ``root`` (a directory or one file) that is text, not vendored and not excluded."""
+    o = options or FileOptions()
+    started = time.time()
+    base = root if os.path.isdir(root) else os.path.dirname(root) or "."
+    result = SecretsScan(os.path.abspath(base), "tree")
+    paths = list_files(root, o, result.skipped)
+    workers = workers or os.cpu_count() or 1
+    total_size = sum(os.path.getsize(os.path.join(base, p)) for p in paths if os.path.isfile(os.path.join(base, p)))
+    parts: Iterable[tuple[list[Located], list[tuple[str, str]], int]]
+    if workers > 1 and total_size > PARALLEL_BYTES and len(paths) > 1:
+        chunks = _chunks(base, paths, workers)
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(_scan_files, [base] * len(chunks), chunks, [o.max_bytes] * len(chunks)))
+    else:
+        parts = [_scan_files(base, paths, o.max_bytes)]
+    for located, unread, n in parts:
+        result.located += located
+        result.bytes += n
+        for rel, why in unread:
+            if why == "binary":
+                result.skipped.binary += 1
+            elif why == "too large":
+                result.skipped.too_large.append(rel)
+                result.problems.append(Problem(rel, f"not scanned for secrets: larger than {o.max_bytes // (1024 * 1024)} MB "
+                                                    "(raise --max-file-mb to include it)", kind="warning"))
+            else:
+                result.skipped.unreadable.append((rel, why))
+                result.problems.append(Problem(rel, f"not scanned for secrets: {why}"))
+    result.files = len(paths) - result.skipped.binary - len(result.skipped.too_large) - len(result.skipped.unreadable)
+    result.duration = time.time() - started
+    return result
+
+
+def _scan_patches(root: str, patches: Iterator[git.Patch], result: SecretsScan, options: FileOptions) -> None:
+    seen: set[tuple[str, str, str]] = set()  # (path, detector, value digest): the first (newest-first: latest) kept
+    files: set[str] = set()
+    commits: set[str] = set()
+    for patch in patches:
+        rel = patch.path
+        if skipped_path(rel, options):
+            continue
+        files.add(rel)
+        if patch.commit:
+            commits.add(patch.commit)
+        code = extension(rel) in CODE
+        for first, data in patch.runs:
+            result.bytes += len(data) + 1
+            for h in scan_bytes(data, code, first):
+                key = (rel, h.detector, h.digest)
+                if key in seen and patch.commit is not None:
+                    continue
+                seen.add(key)
+                result.located.append(Located(rel, h, patch.commit, patch.date))
+    result.files, result.commits = len(files), len(commits)
+
+
+def scan_staged(path: str, options: FileOptions | None = None) -> SecretsScan:
+    """What is staged for the next commit (the pre-commit hook's scan)."""
+    started = time.time()
+    root = git.repo_root(path)
+    result = SecretsScan(root, "staged")
+    _scan_patches(root, git.staged(root), result, options or FileOptions())
+    result.duration = time.time() - started
+    return result
+
+
+def scan_history(path: str, since: str | None = None, all_refs: bool = False,
+                 options: FileOptions | None = None) -> SecretsScan:
+    """Every line each commit added (since ``since``, or the whole history), with the commit and its date.
+
+    A secret added and later removed is still found, at the commit that added it; the same secret kept in
+    the same file across commits is reported once, at the newest commit that added it.
+    """
+    started = time.time()
+    root = git.repo_root(path)
+    result = SecretsScan(root, "history")
+    _scan_patches(root, git.history(root, since, all_refs), result, options or FileOptions())
+    result.duration = time.time() - started
+    return result

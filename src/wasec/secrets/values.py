@@ -1,0 +1,112 @@
+"""Is this value a secret? The precision half of secrets scanning.
+
+A detector finds something shaped like a credential; these checks decide whether it is one. They
+refuse what teams legitimately keep in code: placeholders, references to where the secret really
+lives (``${VAR}``, ``{{ secrets.X }}``, ``var.x``, ``process.env.X``), values encrypted with sops or
+KMS, public keys, hashes named as such, and the documented example keys of AWS and jwt.io.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+# secret-looking names, and names that only mention one (a path to, an id of, the length of…)
+SECRET_NAME = re.compile(
+    r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|"
+    r"client[_.-]?secret|credential|auth[_.-]?key|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key|"
+    r"connection[_.-]?string|conn[_.-]?str|dsn|webhook[_.-]?secret|bearer)"
+)
+NOT_SECRET_NAME = re.compile(
+    r"(?i)((_|\.|-|\b|(?<=[a-z]))(path|file|filename|dir|arn|ids?|name|url|uri|endpoint|ssm|param|parameter|region|"
+    r"length|len|min|max|size|count|policy|type|version|ttl|timeout|expir\w*|lifetime|duration|rotation\w*|"
+    r"header|field|prefix|format|regex|pattern|env|var|ref|hint|label|description|enabled|required|provider|"
+    r"hash|sha\d*|md5|digest|checksum|fingerprint|integrity|etag|salt|algorithm|algo)$|"
+    r"^(ssm|secret|key)_?(path|arn|name|id)|public[_.-]?key|publishable|encrypted|ciphertext|"
+    r"^(is|has|use|no|allow|enable|disable|show|validate|check|require|should)_?[a-z]|"
+    r"(token|key)_?(uri|url|endpoint|type|usage)|password_?(policy|reset|change|length|min|max|"
+    r"complexity|strength|confirm\w*|field|prompt|label)|^(csrf|xsrf)|_?placeholder)"
+)
+# a name that says the value is fake: still reported by format detectors, never by the generic ones
+FAKE_NAME = re.compile(r"(^|_|-|\b)([Ff]ake|FAKE|[Dd]ummy|DUMMY|[Mm]ock|MOCK|[Tt]est|TEST|[Ee]xample|EXAMPLE|"
+                       r"[Ss]ample|SAMPLE|[Ss]tub|STUB)(_|-|$|[A-Z])")
+
+PLACEHOLDER_WORDS = re.compile(
+    r"(?i)(your[-_ ]?|replace|example|placeholder|changeme|change[-_]me|dummy|fake|sample|redacted|"
+    r"not[-_ ]?a[-_ ]?(real|secret|valid)|insert[-_ ]|put[-_ ]?your|goes[-_ ]?here|enter[-_ ]|"
+    r"^todo$|^tbd$|^none$|^null$|^nil$|^undefined$|^true$|^false$|\.\.\.|xxxx|\*\*\*|0000000|"
+    r"^(test|testing|secret|password|passwd|pass|admin|root|user|guest|default|letmein|welcome|qwerty|"
+    r"changeit|abc123|test123|password1|password123|p@ssw0rd|passw0rd|12345678|123456789|1234567890|string|str|text|integer|number|boolean|object|required|optional|sensitive|hidden|masked|encrypted|base64|secretstring|securestring)$)"
+)
+REFERENCE = re.compile(
+    r"""(?ix)(
+      \$\{[^}]*\}? | \$\([^)]*\)? | \{\{.*?\}\} | \{%.*?%\} | %\(\w+\)? | %[sd]$ | <%=.*?%> |
+      ^<[^<>]{1,60}>$ | ^\{[\w.-]{1,60}\}$ | ^\[[\w. -]{1,60}\]$ | ^-----BEGIN |
+      ^\$[A-Za-z_]\w*$ | ^%[A-Za-z_]\w*%$ | ^@[A-Za-z_][\w.]*$ |
+      ^(ENV|env)\[ | \bprocess\.env\b | \bos\.(environ|getenv) | \bSystem\.getenv | \bgetenv\( |
+      ^(var|local|data|module|each|self|secrets|vars|env|inputs|steps|needs|matrix|params|values|\.Values)\. |
+      ^!(Ref|Sub|GetAtt|ImportValue|FindInMap|Join|Select|Base64) | ^\{\{resolve: | ^(ssm|secretsmanager|vault|op|
+      awskms|gcpkms|azurekv|sops|kms|aws-kms|keyvault|env|file|k8s|secret)(:|://) | ^arn:aws | ^ENC\[ | ^vault: |
+      ^sha\d+[:-] | ^sha512-
+    )""")
+SOPS_OR_KMS = re.compile(r"^(ENC\[(AES256_GCM|PGP|KMS)|AQ[IE][BC]AH|vault:v\d+:|-----BEGIN PGP MESSAGE|"
+                         r"\$ANSIBLE_VAULT|AgA[A-Za-z0-9+/]{100})")
+PUBLIC_KEY = re.compile(r"^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\w+|sk-(ssh|ecdsa)-\S+)\s+AAAA|-----BEGIN (RSA )?PUBLIC KEY|"
+                        r"-----BEGIN CERTIFICATE|^pk_(live|test)_")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+HEX = re.compile(r"^[0-9a-fA-F]+$")
+PATHLIKE = re.compile(r"^((~|\.{1,2})?(/[\w.@-]{1,40})+/?$|[A-Za-z]:\\|\\\\|file:|https?://[^@\s]*$|s3://|gs://)")
+EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(\(|\[|\.[A-Za-z_])|^\w+\s*[+*/%]|^(new|await|function|lambda|this|self)\b")
+NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?[a-zA-Z%]{0,3}$")
+
+# AWS's documented example credentials and jwt.io's example token
+EXAMPLE_VALUES = ("EXAMPLE", "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+
+
+def entropy(s: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not s:
+        return 0.0
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+
+
+def classes(s: str) -> int:
+    """How many of lower, upper, digit and symbol characters ``s`` mixes."""
+    return (any(c.islower() for c in s) + any(c.isupper() for c in s) + any(c.isdigit() for c in s)
+            + any(not c.isalnum() for c in s))
+
+
+def secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
+
+
+def placeholder(value: str) -> bool:
+    """Placeholders, redactions, weak defaults and values with almost no variety (``xxxx-xxxx``)."""
+    v = value.strip()
+    return bool(PLACEHOLDER_WORDS.search(v)) or len(set(v.lower())) < 5 or any(e in v for e in EXAMPLE_VALUES)
+
+
+def not_a_secret(value: str) -> str | None:
+    """Why a literal assigned to a secret-looking name is nonetheless not a secret (None: it may be one)."""
+    v = value.strip()
+    if len(v) < 8:
+        return "too short"
+    if placeholder(v):
+        return "a placeholder"
+    if REFERENCE.search(v):
+        return "a reference to where the secret is kept"
+    if SOPS_OR_KMS.match(v):
+        return "encrypted (sops, KMS, Vault or Ansible Vault)"
+    if PUBLIC_KEY.search(v):
+        return "a public key"
+    if PATHLIKE.match(v):
+        return "a path or address"
+    if NUMERIC.match(v):
+        return "a number"
+    if v.startswith("data:") or v.startswith("iVBORw0KGgo"):
+        return "embedded data"
+    if " " in v and len(v.split()) > 3:
+        return "prose"
+    return None
