@@ -137,11 +137,12 @@ def scan_secrets(path: str = ".", mode: str = "tree", since: str | None = None, 
     if mode == "staged":
         s = scan_staged(path, o)
     elif mode == "history":
-        s = scan_history(path, since, all_history, o)
+        s = scan_history(path, since, all_history, o, workers)
     else:
         s = scan_tree(path, o, workers)
     # inline ignores are read from today's files; a history finding's line is in an old commit
-    findings, refused = apply_exceptions(secret_findings(s), config, s.root, inline=mode != "history")
+    findings, refused = apply_exceptions(secret_findings(s), config, s.root,
+                                         inline=s.ignores if mode == "tree" else mode != "history")
     problems = s.problems + refused
     files = f"{s.files} file{'s' if s.files != 1 else ''}"
     what = {"tree": f"{files}, {s.bytes / 1e6:.1f} MB", "staged": f"{files} staged",

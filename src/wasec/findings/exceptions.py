@@ -106,10 +106,11 @@ def _inline_markers(lines: list[str], candidates: list[int]) -> list[tuple[int, 
 
 
 def apply_exceptions(findings: list[Finding], config: Config, root: str, today: dt.date | None = None,
-                     inline: bool = True) -> tuple[list[Finding], list[Problem]]:
+                     inline: bool | set[str] = True) -> tuple[list[Finding], list[Problem]]:
     """Suppress findings covered by a valid exception; report refused and expired ones.
 
-    ``inline=False`` for findings whose lines are not today's files (git history): only exceptions.yml.
+    ``inline=False`` for findings whose lines are not today's files (git history): only exceptions.yml;
+    a set of paths when the caller knows which files mention ``wasec:ignore`` (the others are not read).
     """
     today = today or dt.date.today()
     file_excs, problems = _load_file_exceptions(config)
@@ -122,7 +123,7 @@ def apply_exceptions(findings: list[Finding], config: Config, root: str, today: 
             continue
         sup: Suppression | None = None
         notes: list[str] = list(f.notes)
-        if f.file and inline:
+        if f.file and inline and (inline is True or f.file in inline):
             path = f.file if os.path.isabs(f.file) else os.path.join(root, f.file)
             start = f.resource_line
             cands = [x for x in (f.line, (f.line or 0) - 1, start, (start or 0) - 1, (start or 0) + 1) if x]

@@ -141,46 +141,46 @@ def _parse(stream: IO[bytes]) -> Iterator[Patch]:
     commit = date = None
     for section in _sections(stream):
         for part in section.split(b"\ndiff --"):
-            if part.startswith(COMMIT) or b"\n" + COMMIT in part:
-                # the commit line: at the start of the section, or ending the previous file's diff
-                i = part.rfind(COMMIT)
-                end = part.find(b"\n", i)
-                commit, _, date = part[i + len(COMMIT):end if end >= 0 else len(part)].decode().partition(" ")
-                part = part[:i]
-            if not part.startswith((b"git ", b"cc ", b"combined ")):
-                continue
-            if not part.startswith(b"git "):
-                for patch in _parse_lines(iter((COMMIT + f"{commit} {date}".encode() + b"\n" + b"diff --" + part)
-                                               .splitlines(keepends=True))):
-                    yield patch
-                continue
-            at = part.find(b"\n@@")
-            if at < 0:
-                continue  # a rename, a mode change, a binary file: nothing added as text
-            plus = part.rfind(b"\n+++ ", 0, at)
-            if plus < 0:
-                continue
-            target = part[plus + 5:part.find(b"\n", plus + 1)]
-            if target == b"/dev/null":
-                continue
-            patch = Patch(_path(target), commit, date)
-            for hunk in part[at + 1:].split(b"\n@@"):
-                nl = hunk.find(b"\n")
-                if nl < 0:
-                    continue
-                m = HUNK.match(hunk[:nl] if hunk.startswith(b"@@") else b"@@" + hunk[:nl])
-                if not m:
-                    continue
-                body = hunk[nl + 1:]
-                k = 0 if body.startswith(b"+") else body.find(b"\n+") + 1
-                if k == 0 and not body.startswith(b"+"):
-                    continue  # only removals
-                added = body[k + 1:].replace(b"\n+", b"\n")
-                if NO_NEWLINE in added or added.startswith(NO_NEWLINE[1:]):
-                    added = added.replace(NO_NEWLINE, b"").removeprefix(NO_NEWLINE[1:])
-                patch.runs.append((int(m.group(1)), added.rstrip(b"\n")))
-            if patch.runs:
-                yield patch
+            part = part.removeprefix(b"diff --")  # the output's very first diff has no newline before it
+            # a commit line ends the previous commit's last file diff: that diff is the previous commit's
+            i = part.find(COMMIT)
+            marker = part[i:] if i >= 0 else b""
+            part = part[:i] if i >= 0 else part
+            yield from _file_patches(part, commit, date)
+            if marker:
+                end = marker.find(b"\n")
+                commit, _, date = marker[len(COMMIT):end if end >= 0 else len(marker)].decode().partition(" ")
+
+
+def _file_patches(part: bytes, commit: str | None, date: str | None) -> Iterator[Patch]:
+    """The added lines of one file diff (``part`` is what follows ``diff --``)."""
+    if part.startswith((b"cc ", b"combined ")):
+        header = COMMIT + f"{commit} {date}".encode() + b"\n"
+        yield from _parse_lines(iter((header + b"diff --" + part).splitlines(keepends=True)))
+        return
+    at = part.find(b"\n@@")
+    plus = part.rfind(b"\n+++ ", 0, at) if at >= 0 else -1
+    if not part.startswith(b"git ") or plus < 0:
+        return  # a rename, a mode change, a binary file: nothing added as text
+    target = part[plus + 5:part.find(b"\n", plus + 1)]
+    if target == b"/dev/null":
+        return
+    patch = Patch(_path(target), commit, date)
+    for hunk in part[at + 1:].split(b"\n@@"):
+        nl = hunk.find(b"\n")
+        m = HUNK.match(hunk[:nl] if hunk.startswith(b"@@") else b"@@" + hunk[:nl]) if nl >= 0 else None
+        if m is None:
+            continue
+        body = hunk[nl + 1:]
+        k = 0 if body.startswith(b"+") else body.find(b"\n+") + 1
+        if k == 0 and not body.startswith(b"+"):
+            continue  # only removals
+        added = body[k + 1:].replace(b"\n+", b"\n")
+        if NO_NEWLINE[1:] in added:
+            added = added.replace(NO_NEWLINE, b"").removeprefix(NO_NEWLINE[1:])
+        patch.runs.append((int(m.group(1)), added.rstrip(b"\n")))
+    if patch.runs:
+        yield patch
 
 
 def staged(repo: str) -> Iterator[Patch]:

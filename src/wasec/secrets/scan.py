@@ -41,14 +41,19 @@ class SecretsScan:
     commits: int = 0
     skipped: Skipped = field(default_factory=Skipped)
     duration: float = 0.0
+    ignores: set[str] = field(default_factory=set)  # files that mention wasec:ignore
 
 
 PARALLEL_BYTES = 4 * 1024 * 1024  # below this a pool costs more than it saves
 
 
-def _scan_files(root: str, paths: list[str], max_bytes: int) -> tuple[list[Located], list[tuple[str, str]], int]:
+Part = tuple[list[Located], list[tuple[str, str]], int, set[str]]  # hits, unread files, bytes, files with ignores
+
+
+def _scan_files(root: str, paths: list[str], max_bytes: int) -> Part:
     out: list[Located] = []
     unread: list[tuple[str, str]] = []
+    ignores: set[str] = set()
     total = 0
     for rel in paths:
         data, why = read_text(os.path.join(root, rel), max_bytes)
@@ -56,9 +61,12 @@ def _scan_files(root: str, paths: list[str], max_bytes: int) -> tuple[list[Locat
             unread.append((rel, why or "unreadable"))
             continue
         total += len(data)
-        code = extension(rel) in CODE
-        out += [Located(rel, h) for h in scan_bytes(data, code)]
-    return out, unread, total
+        hits = scan_bytes(data, extension(rel) in CODE)
+        if hits:
+            out += [Located(rel, h) for h in hits]
+            if b"wasec:ignore" in data:
+                ignores.add(rel)
+    return out, unread, total, ignores
 
 
 def _chunks(root: str, paths: list[str], n: int) -> list[list[str]]:
@@ -90,16 +98,17 @@ def scan_tree(root: str, options: FileOptions | None = None, workers: int = 0) -
     paths = list_files(root, o, result.skipped)
     workers = workers or os.cpu_count() or 1
     total_size = sum(os.path.getsize(os.path.join(base, p)) for p in paths if os.path.isfile(os.path.join(base, p)))
-    parts: Iterable[tuple[list[Located], list[tuple[str, str]], int]]
+    parts: Iterable[Part]
     if workers > 1 and total_size > PARALLEL_BYTES and len(paths) > 1:
         chunks = _chunks(base, paths, workers)
         with ProcessPoolExecutor(workers) as pool:
             parts = list(pool.map(_scan_files, [base] * len(chunks), chunks, [o.max_bytes] * len(chunks)))
     else:
         parts = [_scan_files(base, paths, o.max_bytes)]
-    for located, unread, n in parts:
+    for located, unread, n, ignores in parts:
         result.located += located
         result.bytes += n
+        result.ignores |= ignores
         for rel, why in unread:
             if why == "binary":
                 result.skipped.binary += 1
@@ -115,26 +124,56 @@ def scan_tree(root: str, options: FileOptions | None = None, workers: int = 0) -
     return result
 
 
-def _scan_patches(root: str, patches: Iterator[git.Patch], result: SecretsScan, options: FileOptions) -> None:
-    seen: set[tuple[str, str, str]] = set()  # (path, detector, value digest): the first (newest-first: latest) kept
+Batch = list[tuple[str, str | None, str | None, list[tuple[int, bytes]]]]  # (path, commit, date, runs)
+
+
+def _scan_batch(batch: Batch) -> list[Located]:
+    out = []
+    for rel, commit, date, runs in batch:
+        code = extension(rel) in CODE
+        for first, data in runs:
+            out += [Located(rel, h, commit, date) for h in scan_bytes(data, code, first)]
+    return out
+
+
+BATCH_BYTES = 2 * 1024 * 1024
+
+
+def _scan_patches(patches: Iterator[git.Patch], result: SecretsScan, options: FileOptions, workers: int = 1) -> None:
+    """Scan each patch's added lines; with workers, batches go to a process pool while git keeps streaming."""
     files: set[str] = set()
     commits: set[str] = set()
-    for patch in patches:
-        rel = patch.path
-        if skipped_path(rel, options):
-            continue
-        files.add(rel)
-        if patch.commit:
-            commits.add(patch.commit)
-        code = extension(rel) in CODE
-        for first, data in patch.runs:
-            result.bytes += len(data) + 1
-            for h in scan_bytes(data, code, first):
-                key = (rel, h.detector, h.digest)
-                if key in seen and patch.commit is not None:
-                    continue
-                seen.add(key)
-                result.located.append(Located(rel, h, patch.commit, patch.date))
+
+    def batches() -> Iterator[Batch]:
+        batch: Batch = []
+        size = 0
+        for patch in patches:
+            if skipped_path(patch.path, options):
+                continue
+            files.add(patch.path)
+            if patch.commit:
+                commits.add(patch.commit)
+            batch.append((patch.path, patch.commit, patch.date, patch.runs))
+            n = sum(len(d) + 1 for _, d in patch.runs)
+            result.bytes += n
+            size += n
+            if size >= BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            futures = [pool.submit(_scan_batch, b) for b in batches()]
+            found = [loc for f in futures for loc in f.result()]
+    else:
+        found = [loc for b in batches() for loc in _scan_batch(b)]
+    # the same secret added to the same file again (a revert, a cherry-pick) is one finding: the oldest commit
+    first: dict[tuple[str, str, str], Located] = {}
+    for loc in found:  # newest first
+        first[(loc.path, loc.hit.detector, loc.hit.digest)] = loc
+    result.located = list(first.values())
     result.files, result.commits = len(files), len(commits)
 
 
@@ -143,21 +182,21 @@ def scan_staged(path: str, options: FileOptions | None = None) -> SecretsScan:
     started = time.time()
     root = git.repo_root(path)
     result = SecretsScan(root, "staged")
-    _scan_patches(root, git.staged(root), result, options or FileOptions())
+    _scan_patches(git.staged(root), result, options or FileOptions())
     result.duration = time.time() - started
     return result
 
 
 def scan_history(path: str, since: str | None = None, all_refs: bool = False,
-                 options: FileOptions | None = None) -> SecretsScan:
+                 options: FileOptions | None = None, workers: int = 0) -> SecretsScan:
     """Every line each commit added (since ``since``, or the whole history), with the commit and its date.
 
-    A secret added and later removed is still found, at the commit that added it; the same secret kept in
-    the same file across commits is reported once, at the newest commit that added it.
+    A secret added and later removed is still found, at the commit that added it; the same secret added
+    to the same file again later is reported once, at the oldest commit that added it.
     """
     started = time.time()
     root = git.repo_root(path)
     result = SecretsScan(root, "history")
-    _scan_patches(root, git.history(root, since, all_refs), result, options or FileOptions())
+    _scan_patches(git.history(root, since, all_refs), result, options or FileOptions(), workers or os.cpu_count() or 1)
     result.duration = time.time() - started
     return result
