@@ -87,6 +87,7 @@ _scan_options = [
     click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason."),
     click.option("--show-passed", is_flag=True, help="List passing checks too."),
     click.option("--max-file-size", type=float, default=20.0, show_default=True, metavar="MB", help="Skip larger files (reported)."),
+    click.option("--no-secrets", is_flag=True, help="Do not also look for secrets in the files (see `wasec secrets`)."),
     click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there."),
 ]
 
@@ -110,6 +111,7 @@ def _run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
         skip_rules=_ids(opts["skip_rules"]),
         strict=opts["strict"],
         max_bytes=int(opts["max_file_size"] * 1024 * 1024),
+        secrets=not opts.get("no_secrets"),
     )
     if sys.stderr.isatty() and not opts.get("quiet"):
         from rich.console import Console

@@ -114,6 +114,15 @@ def private_key(value: str, m: re.Match[str], ctx: Context) -> Verdict:
     return "high", "", b64
 
 
+def putty(value: str, m: re.Match[str], ctx: Context) -> Verdict:
+    """A PuTTY key file only with its private lines (the header alone is in every PuTTY manual)."""
+    after = ctx.following(40)
+    if not any(line.startswith("Private-Lines:") for line in after):
+        return None
+    encrypted = any(line.startswith("Encryption:") and "none" not in line for line in after)
+    return ("medium", "encrypted with a passphrase") if encrypted else ("high", "")
+
+
 def jwt(value: str, m: re.Match[str], ctx: Context) -> Verdict:
     head, payload = value.split(".")[:2]
     try:
@@ -188,11 +197,11 @@ DETECTORS: tuple[Detector, ...] = (
        r"-----BEGIN (?P<secret>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----",
        "a private key (PEM, OpenSSH, PKCS#8 or PGP)", private_key),
     _d("putty-private-key", "PuTTY private key", "critical", "PuTTY-User-Key-File-",
-       r"(?P<secret>PuTTY-User-Key-File-\d: [\w-]+)", "a PuTTY private key file"),
+       r"(?P<secret>PuTTY-User-Key-File-\d: [\w-]+)", "a PuTTY private key file", putty),
     _d("jwt", "JSON Web Token", "medium", "eyJ",
        r"\b(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})", "a bearer token", jwt),
     _d("sendgrid-api-key", "SendGrid API key", "high", "SG.",
-       r"\b(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b", "a SendGrid API key"),
+       r"\b(?P<secret>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])", "a SendGrid API key"),
     _d("twilio-api-key", "Twilio API key", "high", "twilio",
        r"\b(?P<secret>SK[0-9a-fA-F]{32})\b", "a Twilio API key sid (its secret is usually next to it)"),
     _d("mailgun-api-key", "Mailgun API key", "high", "key", r"\b(?P<secret>key-[0-9a-f]{32})\b", "a Mailgun API key"),
@@ -212,7 +221,7 @@ DETECTORS: tuple[Detector, ...] = (
     _d("url-password", "Password in a URL", "high", "://",
        r"\b(?P<scheme>[a-z][a-z0-9+.-]{1,20})://(?P<user>[^\s:/@'\"<>]*):(?P<secret>[^\s@/'\"<>]+)@(?P<host>[^\s/'\"?#:<>]+)",
        "a database, broker or service URL with its password", url_password),
-    _d("telegram-bot-token", "Telegram bot token", "high", ":AA", r"\b(?P<secret>\d{8,10}:AA[A-Za-z0-9_-]{33})\b",
+    _d("telegram-bot-token", "Telegram bot token", "high", ":AA", r"\b(?P<secret>\d{8,10}:AA[A-Za-z0-9_-]{33})(?![A-Za-z0-9_-])",
        "a Telegram bot token"),
     _d("discord-webhook", "Discord webhook", "medium", "discord",
        r"(?P<secret>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{60,})",

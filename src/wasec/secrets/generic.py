@@ -17,13 +17,15 @@ from wasec.secrets.values import EXPRESSION, FAKE_NAME, HEX, classes, entropy, n
 ANCHORS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "conn", "bearer")
 
 ASSIGN = re.compile(
-    r"""(?<![\w.$@-])(?P<name>[A-Za-z_$@][\w.$@-]{0,80})["'\]]?\s*
+    r"""(?<![\w.$@\\-])(?P<name>[A-Za-z_$@][\w.$@-]{0,80})["'\]]?\s*
         (?::=|=>|\|\|=|\?\?=|=|:)(?![=:])[ \t]*
         (?:(?P<q>["'`])(?P<qv>[^"'`\n]{1,1000}?)(?P=q)|(?P<uv>(?:[^\s"'`,;&)}\]]|&(?![\w.-]+=)){1,1000}))""",
     re.X,
 )
-FALLBACK = re.compile(r"""(?:\|\||\?\?|\bor\b|:-|,)\s*(?P<q>["'`])(?P<v>[^"'`\n]{1,500})(?P=q)""")
-COMMENT_NAME = re.compile(r"(?:#|//|--|;)\s*(?P<name>[A-Za-z_][\w.-]*)")
+# the literal default of an expression: x || "…", x ?? "…", x or "…", os.environ.get("X", "…"), ENV.fetch("X", "…")
+FALLBACK = re.compile(r"""(?:\|\||\?\?|\bor\b|(?:get|getenv|fetch|getProperty|GetEnvironmentVariable)\(\s*["'][^"'\n]*["']\s*,)"""
+                      r"""\s*(?P<q>["'`])(?P<v>[^"'`\n]{1,500})(?P=q)""")
+COMMENT_NAME = re.compile(r"\s(?:#|//)\s*(?P<name>[A-Za-z_][\w.-]*)\s*$")  # default = "…"  # db_password
 BEARER = re.compile(r"(?i)\b(?:authorization[\"']?\s*[:=]\s*[\"']?\s*)?(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)")
 VARIABLE_BLOCK = re.compile(r"""^\s*(?:variable|param|parameter)\s+["']?(?P<name>[\w-]+)["']?\s*\{?\s*$""", re.I)
 YAML_KEY_ONLY = re.compile(r"^(?P<indent>\s*)-?\s*(?P<name>[\w.-]+):\s*$")

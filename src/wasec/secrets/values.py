@@ -12,29 +12,49 @@ import math
 import re
 from collections import Counter
 
-# secret-looking names, and names that only mention one (a path to, an id of, the length of…)
-SECRET_NAME = re.compile(
-    r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key|"
-    r"client[_.-]?secret|credential|auth[_.-]?key|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key|"
-    r"connection[_.-]?string|conn[_.-]?str|dsn|webhook[_.-]?secret|bearer)"
-)
-NOT_SECRET_NAME = re.compile(
-    r"(?i)((_|\.|-|\b|(?<=[a-z]))(path|file|filename|dir|arn|ids?|name|url|uri|endpoint|ssm|param|parameter|region|"
-    r"length|len|min|max|size|count|policy|type|version|ttl|timeout|expir\w*|lifetime|duration|rotation\w*|"
-    r"header|field|prefix|format|regex|pattern|env|var|ref|hint|label|description|enabled|required|provider|"
-    r"hash|sha\d*|md5|digest|checksum|fingerprint|integrity|etag|salt|algorithm|algo)$|"
-    r"^(ssm|secret|key)_?(path|arn|name|id)|public[_.-]?key|publishable|encrypted|ciphertext|"
-    r"^(is|has|use|no|allow|enable|disable|show|validate|check|require|should)_?[a-z]|"
-    r"(token|key)_?(uri|url|endpoint|type|usage)|password_?(policy|reset|change|length|min|max|"
-    r"complexity|strength|confirm\w*|field|prompt|label)|^(csrf|xsrf)|_?placeholder)"
-)
+# A secret-looking name ends with a secret noun ("db_password", "apiKey", "AWS_SECRET_ACCESS_KEY"), perhaps
+# followed by a qualifier ("client_secret_value"). A noun inside a longer name is something else
+# ("password_reuse_prevention", "token_ttl", "private_key_id"), and a name that starts with a verb names
+# an operation ("GetSecretValue", "reset_password", "PassRole").
+SECRET_NOUNS = frozenset(("password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "apikey", "credential",
+                          "credentials", "dsn", "bearer", "privatekey", "secretkey", "accesskey", "pat"))
+KEY_KINDS = frozenset(("api", "access", "private", "secret", "auth", "signing", "encryption", "master", "account",
+                       "shared", "app", "client", "consumer", "license", "subscription", "service", "storage", "x",
+                       "admin", "root", "deploy", "ssh", "hmac", "jwt", "session", "webhook", "cookie", "crypt", "cipher"))
+TWO_WORDS = frozenset((("connection", "string"), ("conn", "str"), ("conn", "string")))
+QUALIFIERS = frozenset(("value", "plain", "plaintext", "raw", "b64", "base64", "hex", "str", "string", "text", "literal",
+                        "prod", "production", "dev", "staging", "test", "old", "new", "1", "2"))
+VERBS = frozenset(("get", "set", "create", "delete", "list", "update", "put", "rotate", "describe", "reset", "remove",
+                   "add", "fetch", "read", "load", "generate", "gen", "validate", "check", "verify", "revoke", "bypass",
+                   "is", "has", "use", "uses", "enable", "disable", "require", "requires", "show", "hide", "allow",
+                   "manage", "store", "save", "send", "encrypt", "decrypt", "hash", "mask", "parse", "refresh", "issue",
+                   "make", "build", "find", "lookup", "resolve", "request", "csrf", "xsrf", "no", "max", "min"))
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def name_words(name: str) -> list[str]:
+    """``AWS_SECRET_ACCESS_KEY`` → aws secret access key; ``dbPassword`` → db password; ``x.api.key`` → x api key."""
+    return [w.lower() for w in _WORDS.findall(name)]
+
+
+def _ends_with_noun(words: list[str]) -> bool:
+    while words and words[-1] in QUALIFIERS and len(words) > 1:
+        words = words[:-1]
+    if not words:
+        return False
+    last = words[-1]
+    if last in SECRET_NOUNS:
+        return True
+    if last == "key" and len(words) > 1 and words[-2] in KEY_KINDS:
+        return True
+    return len(words) > 1 and (words[-2], last) in TWO_WORDS
 # a name that says the value is fake: still reported by format detectors, never by the generic ones
 FAKE_NAME = re.compile(r"(^|_|-|\b)([Ff]ake|FAKE|[Dd]ummy|DUMMY|[Mm]ock|MOCK|[Tt]est|TEST|[Ee]xample|EXAMPLE|"
                        r"[Ss]ample|SAMPLE|[Ss]tub|STUB)(_|-|$|[A-Z])")
 
 PLACEHOLDER_WORDS = re.compile(
     r"(?i)(your[-_ ]?|replace|example|placeholder|changeme|change[-_]me|dummy|fake|sample|redacted|"
-    r"not[-_ ]?a[-_ ]?(real|secret|valid)|insert[-_ ]|put[-_ ]?your|goes[-_ ]?here|enter[-_ ]|"
+    r"not[-_ ]?(a[-_ ]?)?(real|secret|valid)|insert[-_ ]|put[-_ ]?your|goes[-_ ]?here|enter[-_ ]|"
     r"^todo$|^tbd$|^none$|^null$|^nil$|^undefined$|^true$|^false$|\.\.\.|xxxx|\*\*\*|0000000|"
     r"^(test|testing|secret|password|passwd|pass|admin|root|user|guest|default|letmein|welcome|qwerty|"
     r"changeit|abc123|test123|password1|password123|p@ssw0rd|passw0rd|12345678|123456789|1234567890|string|str|text|integer|number|boolean|object|required|optional|sensitive|hidden|masked|encrypted|base64|secretstring|securestring)$)"
@@ -79,7 +99,23 @@ def classes(s: str) -> int:
 
 
 def secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
+    words = name_words(name)
+    return bool(words) and words[0] not in VERBS and _ends_with_noun(words)
+
+
+_IDENT = re.compile(r"^[A-Za-z]+(?:[._:/-][A-Za-z]+)*$")
+_DOTTED = re.compile(r"^[a-z_][a-z0-9_-]*(?:\.[a-z0-9_\[\]*-]+){2,}$|(?i:\.(arn|id|result|value|name|secret_string))$")
+
+
+def names_a_secret(value: str) -> bool:
+    """A value that is itself a name or a reference: ``MasterUserPassword``, ``iam:CreateAccessKey``,
+    ``aws_kms_key.main.arn``. Random strings mix digits into their "words" and are not taken for names."""
+    if _DOTTED.search(value):
+        return True
+    if not _IDENT.match(value):
+        return False
+    words = set(name_words(value))
+    return bool(words & SECRET_NOUNS) or "key" in words or "password" in value.lower()
 
 
 def placeholder(value: str) -> bool:
@@ -95,6 +131,10 @@ def not_a_secret(value: str) -> str | None:
         return "too short"
     if placeholder(v):
         return "a placeholder"
+    if any(c.isspace() for c in v):
+        return "text with spaces"
+    if names_a_secret(v):
+        return "the name of a secret, or a reference to one"
     if REFERENCE.search(v):
         return "a reference to where the secret is kept"
     if SOPS_OR_KMS.match(v):
@@ -107,6 +147,4 @@ def not_a_secret(value: str) -> str | None:
         return "a number"
     if v.startswith("data:") or v.startswith("iVBORw0KGgo"):
         return "embedded data"
-    if " " in v and len(v.split()) > 3:
-        return "prose"
     return None
