@@ -12,12 +12,22 @@ import re
 from dataclasses import dataclass
 
 from wasec.secrets.detectors import Context
-from wasec.secrets.values import EXPRESSION, FAKE_NAME, HEX, classes, entropy, not_a_secret, secret_name
+from wasec.secrets.values import (
+    EXPRESSION,
+    FAKE_NAME,
+    HEX,
+    UUID,
+    classes,
+    entropy,
+    not_a_secret,
+    secret_name,
+    wordy,
+)
 
 ANCHORS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "conn", "bearer")
 
 ASSIGN = re.compile(
-    r"""(?<![\w.$@\\-])(?P<name>[A-Za-z_$@][\w.$@-]{0,80})["'\]]?\s*
+    r"""(?<![\w.$@\\:-])(?P<name>[A-Za-z_$@][\w.$@-]{0,80})["'\]]?\s*
         (?::=|=>|\|\|=|\?\?=|=|:)(?![=:])[ \t]*
         (?:(?P<q>["'`])(?P<qv>[^"'`\n]{1,1000}?)(?P=q)|(?P<uv>(?:[^\s"'`,;&)}\]]|&(?![\w.-]+=)){1,1000}))""",
     re.X,
@@ -52,6 +62,7 @@ def _name(name: str) -> str:
 
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CALL = re.compile(r"^[A-Za-z_][\w.]*\(")
 
 
 def _literal_in_code(value: str) -> bool:
@@ -78,7 +89,8 @@ def assignments(line: str, code: bool) -> list[Assignment]:
             pos = m.end()
         else:
             value, start = m.group("uv"), m.start("uv")
-            if (code and not _literal_in_code(value)) or value.startswith(("$", "(", "[", "{")):
+            expression = CALL.match(value) is not None  # a call is code in any file (a README's example)
+            if (code and not _literal_in_code(value)) or expression or value.startswith(("$", "(", "[", "{")):
                 fb = FALLBACK.search(line, m.end("uv"))
                 if not fb:
                     continue  # an expression; only a literal fallback after it is a value
@@ -113,6 +125,14 @@ def _below(line: str, ctx: Context) -> list[Assignment]:
     return []
 
 
+def _key_like(value: str) -> bool:
+    """Keys and tokens are long and random: a short hex string is a hash or an id, a UUID an id or an
+    idempotency token, letters in words a name."""
+    if HEX.match(value):
+        return len(value) >= 32
+    return len(value) >= 16 and entropy(value) >= 3.0 and not UUID.match(value) and not wordy(value)
+
+
 def describe(value: str) -> tuple[str, str]:
     """(confidence, shape) of a value that passed the checks."""
     n = len(value)
@@ -133,8 +153,10 @@ def scan_line(line: str, ctx: Context, code: bool) -> list[tuple[str, Assignment
     for a in found:
         if FAKE_NAME.search(a.name) or not_a_secret(a.value):
             continue
-        conf, shape = describe(a.value)
         kind = "password-assignment" if re.search(r"(?i)pass|pwd", a.name) else "generic-secret"
+        if kind == "generic-secret" and not _key_like(a.value):
+            continue
+        conf, shape = describe(a.value)
         out.append((kind, a, conf, f"{shape} assigned to {a.name}"))
     for m in BEARER.finditer(line):
         v = m.group("v")

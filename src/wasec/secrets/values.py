@@ -37,12 +37,21 @@ def name_words(name: str) -> list[str]:
     return [w.lower() for w in _WORDS.findall(name)]
 
 
+# tokens that are not credentials: pagination, idempotency, workflow and CSRF tokens, KMS grant tokens
+NOT_CREDENTIAL_TOKENS = frozenset(("next", "output", "input", "page", "pagination", "continuation", "marker", "cursor",
+                                   "sync", "update", "lifecycle", "idempotency", "creation", "request", "verification",
+                                   "confirmation", "cancel", "resume", "change", "task", "action", "csrf", "xsrf",
+                                   "nonce", "grant", "client", "form", "query", "callback", "cancellation"))
+
+
 def _ends_with_noun(words: list[str]) -> bool:
     while words and words[-1] in QUALIFIERS and len(words) > 1:
         words = words[:-1]
     if not words:
         return False
     last = words[-1]
+    if last == "token" and len(words) > 1 and words[-2] in NOT_CREDENTIAL_TOKENS:
+        return False
     if last in SECRET_NOUNS:
         return True
     if last == "key" and len(words) > 1 and words[-2] in KEY_KINDS:
@@ -110,12 +119,24 @@ _DOTTED = re.compile(r"^[a-z_][a-z0-9_-]*(?:\.[a-z0-9_\[\]*-]+){2,}$|(?i:\.(arn|
 def names_a_secret(value: str) -> bool:
     """A value that is itself a name or a reference: ``MasterUserPassword``, ``iam:CreateAccessKey``,
     ``aws_kms_key.main.arn``. Random strings mix digits into their "words" and are not taken for names."""
-    if _DOTTED.search(value):
+    if _DOTTED.search(value) or "password" in value.lower():
         return True
-    if not _IDENT.match(value):
+    if not (_IDENT.match(value) or _CAMEL.match(value)):
         return False
     words = set(name_words(value))
-    return bool(words & SECRET_NOUNS) or "key" in words or "password" in value.lower()
+    return bool(words & SECRET_NOUNS) or "key" in words
+
+
+_CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")  # PKCS7PrivateKeyTypes
+
+
+def wordy(value: str) -> bool:
+    """Letters in words (``CloudFrontOriginAccessIdentityList.NextMarker``), not a random string, whose case
+    changes cut it into fragments of two or three letters."""
+    if not _IDENT.match(value):
+        return False
+    words = name_words(value)
+    return sum(map(len, words)) / max(1, len(words)) >= 4
 
 
 def placeholder(value: str) -> bool:
