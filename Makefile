@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-aws bench-iam clean
+.PHONY: demo test lint typecheck unit bench bench-aws bench-iam bench-secrets clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-aws: $(STAMP)
 
 bench-iam: $(STAMP)
 	$(BIN)/python bench/iam_bench.py
+
+bench-secrets: $(STAMP)
+	$(BIN)/python bench/secrets_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

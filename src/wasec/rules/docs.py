@@ -37,4 +37,22 @@ def rules_markdown() -> str:
             out += ["Mappings: " + "; ".join(maps), ""]
             if r.options:
                 out += ["Options: " + ", ".join(f"`{k}` (default `{v!r}`)" for k, v in r.options.items()), ""]
+    out += _secrets(bps)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _secrets(bps: dict) -> list[str]:
+    """The secret detectors (``wasec secrets``, and ``wasec scan`` on the working tree): one rule each."""
+    from wasec.secrets.report import rules
+
+    secret_rules = sorted(rules().values(), key=lambda r: (-r.severity.rank, r.id))
+    out = ["## Secrets", "", f"{len(secret_rules)} detectors, run by `wasec secrets` (working tree, `--staged`, "
+           "git history) and by `wasec scan` on the working tree.", "",
+           "| rule | severity | title |", "| --- | --- | --- |"]
+    out += [f"| [{r.id}](#{r.id}) | {r.severity.value} | {r.title} |" for r in secret_rules]
+    out.append("")
+    for r in secret_rules:
+        maps = [f"Well-Architected {b} ({bps[b]['title']})" for b in r.wa if b in bps]
+        out += [f"### {r.id}", "", f"**{r.title}** · {r.severity.value}", "", r.why, "", f"**Fix:** {r.fix}", "",
+                "Mappings: " + "; ".join(maps), ""]
+    return out

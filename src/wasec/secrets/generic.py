@@ -91,7 +91,7 @@ def assignments(line: str, code: bool) -> list[Assignment]:
             value, start = m.group("uv"), m.start("uv")
             expression = CALL.match(value) is not None  # a call is code in any file (a README's example)
             if (code and not _literal_in_code(value)) or expression or value.startswith(("$", "(", "[", "{")):
-                fb = FALLBACK.search(line, m.end("uv"))
+                fb = FALLBACK.search(line, m.start("uv"))
                 if not fb:
                     continue  # an expression; only a literal fallback after it is a value
                 if secret_name(_name(value)):
