@@ -6,6 +6,9 @@
     inline_ignores: true          # false: only reviewed exceptions in exceptions.yml count
     exclude: [vendor/, "**/fixtures/**"]
     skip_rules: [elb-internet-facing]
+    secrets:                      # wasec secrets only
+      exclude: ["tests/fixtures/**"]
+      include_vendored: false
     rules:                        # per-rule options
       sg-unrestricted-ingress: {authorized_ports: [80, 443, 8443]}
       iam-trust-cross-account-condition: {trusted_accounts: ["111122223333"]}

@@ -133,7 +133,9 @@ def scan_secrets(path: str = ".", mode: str = "tree", since: str | None = None, 
     started = time.time()
     config = load_config(path)
     o = options or FileOptions()
-    o.exclude = list(o.exclude) + config.exclude
+    own = config.raw.get("secrets") or {}  # secrets: {exclude: [...], include_vendored: true}
+    o.exclude = list(o.exclude) + config.exclude + [str(x) for x in own.get("exclude") or []]
+    o.include_vendored = o.include_vendored or bool(own.get("include_vendored"))
     if mode == "staged":
         s = scan_staged(path, o)
     elif mode == "history":

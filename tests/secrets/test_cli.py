@@ -168,3 +168,22 @@ def test_pre_commit_hook_blocks_a_staged_secret(tmp_path: Path) -> None:
     repo.git("commit", "-q", "-m", "no leak")
     assert "no leak" in repo.git("log", "-1", "--format=%s")
     assert os.path.exists(hook)
+
+
+def test_configuration_excludes_paths_and_includes_vendored(tmp_path: Path) -> None:
+    tok = Tokens(17).value("gitlab")
+    for rel in ("src/a.env", "tests/fixtures/b.env", "vendor/c.env"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(f"GITLAB={tok}\n")
+    (tmp_path / ".wasec").mkdir()
+    (tmp_path / ".wasec" / "config.yml").write_text("secrets:\n  exclude: ['tests/fixtures/*']\n  include_vendored: true\n")
+    doc = json.loads(wasec("secrets", ".", "-f", "json", cwd=tmp_path).stdout)
+    assert sorted(f["file"] for f in doc["findings"]) == ["src/a.env", "vendor/c.env"]
+
+
+def test_a_hit_never_shows_its_value() -> None:
+    from wasec.secrets.engine import scan_bytes
+
+    tok = Tokens(18).value("github")
+    (hit,) = scan_bytes(f"T={tok}\n".encode())
+    assert tok not in repr(hit) and tok not in str(hit) and tok not in hit.redacted and tok not in hit.digest
