@@ -21,6 +21,8 @@ demo: $(STAMP)
 	@echo
 	@echo "(exit code 1 above means: findings at or above --fail-on; that is the point of the demo)"
 	@echo
+	$(BIN)/python -m wasec.demo.secrets
+	@echo
 	@echo "== wasec demo (a live scan of an emulated AWS account, in this process, read-only) =="
 	$(BIN)/wasec demo
 
