@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-aws bench-iam bench-secrets clean
+.PHONY: demo test lint typecheck unit bench bench-aws bench-iam bench-secrets bench-history clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-iam: $(STAMP)
 
 bench-secrets: $(STAMP)
 	$(BIN)/python bench/secrets_bench.py
+
+bench-history: $(STAMP)
+	$(BIN)/python bench/history_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

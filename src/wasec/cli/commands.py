@@ -88,6 +88,8 @@ _scan_options = [
     click.option("--show-passed", is_flag=True, help="List passing checks too."),
     click.option("--max-file-size", type=float, default=20.0, show_default=True, metavar="MB", help="Skip larger files (reported)."),
     click.option("--no-secrets", is_flag=True, help="Do not also look for secrets in the files (see `wasec secrets`)."),
+    click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`)."),
+    click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path)."),
     click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there."),
 ]
 
@@ -158,6 +160,22 @@ def _emit(result: Any, formats: list[str], output: str | None, output_dir: str |
     click.echo(render(name, result, color=name == "text" and sys.stdout.isatty(), **extra), nl=False)
 
 
+def save_history(result: Any, opts: dict[str, Any], source: str, target: str) -> None:
+    """With --save, record the scan (after baselines are applied) in the history database."""
+    if not opts.get("save"):
+        if opts.get("db"):
+            _fail("--db names the history to save to: add --save (or use it with `wasec history` / `wasec diff`)")
+        return
+    from wasec.history import store
+
+    conn = store.connect(opts.get("db"))
+    try:
+        scan_id = store.save(conn, result, source, target)
+    finally:
+        conn.close()
+    click.echo(f"saved scan {scan_id} to {store.db_path(opts.get('db'))}", err=True)
+
+
 def exit_code(result: Any, fail_on: str | None) -> int:
     if result.errors:
         return EXIT_ERROR
@@ -209,6 +227,7 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 
     names = parse_formats(formats)
     result = _run_scan(paths, opts)
+    save_history(result, opts, "code", ",".join(paths) or ".")
     _emit(result, names, output, output_dir, opts)
     sys.exit(exit_code(result, fail_on))
 
@@ -235,6 +254,8 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason.")
 @click.option("--show-passed", is_flag=True, help="List passing checks too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
+@click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`).")
+@click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path).")
 @_guard
 def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
     """Scan a live AWS account (or organisation) with the same rules as code. Read-only.
@@ -260,6 +281,8 @@ def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: 
         from wasec.findings.baseline import apply
 
         result.findings = apply(result.findings, opts["baseline"])
+    target = ",".join(result.coverage.accounts) if result.coverage is not None else "aws"
+    save_history(result, opts, "aws", target)
     _emit(result, names, output, output_dir, opts)
     sys.exit(exit_code(result, fail_on))
 
@@ -411,5 +434,6 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
         sys.exit(EXIT_ERROR)
 
 
+from wasec.cli import history as _history  # noqa: E402, F401  (registers `wasec history` and `wasec diff`)
 from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)
 from wasec.cli import secrets as _secrets  # noqa: E402, F401  (registers `wasec secrets`)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
+from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code, save_history
 
 
 @cli.command("secrets")
@@ -28,6 +28,8 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress secrets recorded in this baseline file.")
 @click.option("--workers", type=int, default=0, help="Processes for a working-tree scan (default: one per CPU).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
+@click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`).")
+@click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path).")
 @_guard
 def secrets(path: str, staged: bool, since: str | None, all_history: bool, formats: str, output: str | None,
             output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
@@ -58,5 +60,6 @@ def secrets(path: str, staged: bool, since: str | None, all_history: bool, forma
         from wasec.findings.baseline import apply
 
         result.findings = apply(result.findings, opts["baseline"])
+    save_history(result, opts, "git-history" if mode == "history" else "secrets", path)
     _emit(result, names, output, output_dir, opts)
     sys.exit(exit_code(result, fail_on))

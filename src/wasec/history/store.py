@@ -1,0 +1,265 @@
+"""Scan history in SQLite: every saved scan with its findings, so progress (and regressions) are visible.
+
+One file (default ``.wasec/history.db``), WAL mode so readers never block the writer, each scan
+saved in one ``BEGIN IMMEDIATE`` transaction: a crash mid-write leaves the scans saved before it
+intact and no half scan. The schema carries its version; opening an older file migrates it in a
+transaction, step by step.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from wasec.errors import UsageError
+from wasec.model.finding import Finding, Status
+
+DEFAULT_DB = os.path.join(".wasec", "history.db")
+
+# Each step moves the schema one version up. Never edit a step that has shipped: add one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: scans and their findings
+    """
+    CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,
+        duration REAL NOT NULL,
+        source TEXT NOT NULL,        -- code | aws | secrets | git-history
+        target TEXT NOT NULL,        -- paths, or accounts
+        tool_version TEXT NOT NULL,
+        rules INTEGER NOT NULL,
+        counts TEXT NOT NULL         -- JSON: by status, severity, risk band
+    );
+    CREATE TABLE findings (
+        scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        impact INTEGER NOT NULL,
+        likelihood INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        source TEXT NOT NULL,
+        file TEXT,
+        line INTEGER,
+        suppressed TEXT,             -- kind of suppression, or NULL
+        extra BLOB                   -- the rest of the finding (evidence, account, notes…), JSON, or NULL
+    );
+    CREATE INDEX findings_scan ON findings(scan_id);
+    """,
+    # 2: diffs look findings up by fingerprint (the index also serves scan_id alone); secrets history keeps the commit
+    """
+    CREATE INDEX findings_scan_fingerprint ON findings(scan_id, fingerprint);
+    DROP INDEX findings_scan;
+    ALTER TABLE findings ADD COLUMN commit_sha TEXT
+    """,
+)
+VERSION = len(MIGRATIONS)
+
+
+def db_path(url: str | None) -> str:
+    """``sqlite:///abs/path``, ``sqlite:rel/path`` or a plain path."""
+    url = url or DEFAULT_DB
+    if url.startswith("sqlite:///"):
+        return "/" + url[len("sqlite:///"):]
+    if url.startswith("sqlite:"):
+        return url[len("sqlite:"):]
+    if "://" in url:
+        raise UsageError(f"--db {url}: only SQLite is supported (a path or sqlite:///path)")
+    return url
+
+
+def connect(url: str | None = None, create: bool = True) -> sqlite3.Connection:
+    path = db_path(url)
+    if not create and not os.path.exists(path):
+        raise UsageError(f"no scan history at {path}: save scans with --save")
+    if os.path.dirname(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrate(conn)
+    except sqlite3.DatabaseError as e:
+        raise UsageError(f"scan history {path}: {e}") from None
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, target: int = VERSION) -> int:
+    """Bring the schema to ``target``, one transaction per step; returns the version reached."""
+    version = schema_version(conn)
+    if version > VERSION:
+        raise UsageError(f"the scan history was written by a newer wasec (schema {version}, this one knows {VERSION})")
+    while version < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) == version:  # another process may have migrated meanwhile
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = schema_version(conn)
+    return version
+
+
+HIGH_RISK = 15  # the common 5×5 matrix: 15 and above is high
+
+
+def counts(findings: Iterable[Finding], high_risk: int = HIGH_RISK) -> dict[str, Any]:
+    by_status: dict[str, int] = {}
+    by_severity: dict[str, int] = {}
+    risk = {"high": 0, "medium": 0, "low": 0}
+    for f in findings:  # statuses and severities are str enums: their members are their values
+        by_status[f.status] = by_status.get(f.status, 0) + 1
+        if f.counts:
+            by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
+            band = "high" if f.risk >= high_risk else "medium" if f.risk >= 8 else "low"
+            risk[band] += 1
+    return {"status": {str(k): v for k, v in by_status.items()}, "severity": {str(k): v for k, v in by_severity.items()},
+            "risk": risk}
+
+
+COLUMNS = ("fingerprint", "rule_id", "status", "severity", "impact", "likelihood", "title", "resource_type",
+           "resource_id", "message", "source", "file", "line", "suppressed", "commit_sha")
+
+
+def _extra(f: Finding) -> bytes | None:
+    """What the columns do not hold, only when there is some."""
+    d: dict[str, Any] = {}
+    if f.evidence:
+        d["evidence"] = [[e.path, e.value if isinstance(e.value, (str, int, float, bool)) or e.value is None else str(e.value),
+                          e.message, e.file, e.line] for e in f.evidence]
+    for k in ("resource_line", "arn", "account", "region", "confidence", "commit_date"):
+        v = getattr(f, k)
+        if v is not None:
+            d[k] = v
+    if f.notes:
+        d["notes"] = list(f.notes)
+    if f.suppressed is not None:
+        s = f.suppressed
+        d["suppression"] = [s.kind, s.reason, s.owner, s.expires, s.source]
+    return orjson.dumps(d) if d else None
+
+
+def save(conn: sqlite3.Connection, result: Any, source: str, target: str) -> int:
+    """Store a scan and its findings in one transaction; returns the scan id."""
+    from wasec import __version__
+
+    findings: list[Finding] = result.findings
+    rows = [(f.fingerprint, f.rule_id, str(f.status), str(f.severity), f.impact, f.likelihood, f.title, f.resource_type,
+             f.resource_id, f.message, f.source, f.file, f.line, f.suppressed.kind if f.suppressed else None, f.commit,
+             _extra(f)) for f in findings]
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        cur = conn.execute(
+            "INSERT INTO scans (started, duration, source, target, tool_version, rules, counts) VALUES (?,?,?,?,?,?,?)",
+            (result.started, result.duration, source, target, __version__, len(result.rules),
+             orjson.dumps(counts(findings)).decode()))
+        scan_id = int(cur.lastrowid or 0)
+        conn.executemany(f"INSERT INTO findings (scan_id, {', '.join(COLUMNS)}, extra) "
+                         f"VALUES ({scan_id}, {', '.join('?' * (len(COLUMNS) + 1))})", rows)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return scan_id
+
+
+@dataclass
+class ScanRow:
+    id: int
+    started: float
+    duration: float
+    source: str
+    target: str
+    tool_version: str
+    rules: int
+    counts: dict[str, Any]
+
+    @property
+    def when(self) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.started))
+
+
+def scans(conn: sqlite3.Connection, limit: int | None = None) -> list[ScanRow]:
+    """Saved scans, oldest first (the ``limit`` newest when given)."""
+    sql = "SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans ORDER BY id DESC"
+    rows = conn.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
+    return [_row(r) for r in reversed(rows)]
+
+
+def _row(r: Any) -> ScanRow:
+    return ScanRow(int(r[0]), float(r[1]), float(r[2]), str(r[3]), str(r[4]), str(r[5]), int(r[6]), orjson.loads(r[7]))
+
+
+def scan(conn: sqlite3.Connection, ref: str | int) -> ScanRow:
+    """A scan by id, or by position from the end (``-1`` the latest, ``-2`` the one before)."""
+    try:
+        n = int(ref)
+    except ValueError:
+        raise UsageError(f"{ref!r} is not a scan id (see `wasec history`)") from None
+    if n < 0:
+        rows = scans(conn, -n)
+        if len(rows) < -n:
+            raise UsageError(f"the history has {len(rows)} scan(s); {ref} goes back further")
+        return rows[0]
+    row = conn.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
+                       "WHERE id = ?", (n,)).fetchone()
+    if row is None:
+        raise UsageError(f"no scan {n} in the history (see `wasec history`)")
+    return _row(row)
+
+
+SHOWN = ("fingerprint", "rule_id", "severity", "impact", "likelihood", "title", "resource_type", "resource_id",
+         "message", "file", "line")
+
+
+def open_findings(conn: sqlite3.Connection, scan_id: int) -> dict[str, dict[str, Any]]:
+    """The failing, unsuppressed findings of a scan by fingerprint (the ones a team has to act on)."""
+    rows = conn.execute(f"SELECT {', '.join(SHOWN)} FROM findings WHERE scan_id = ? AND status = ? AND suppressed IS NULL",
+                        (scan_id, Status.FAIL.value))
+    out = {}
+    for r in rows:
+        d = dict(zip(SHOWN, r, strict=True))
+        d["risk"] = d["impact"] * d["likelihood"]
+        out[r[0]] = d
+    return out
+
+
+@dataclass
+class Diff:
+    old: ScanRow
+    new: ScanRow
+    new_findings: list[dict[str, Any]]
+    fixed: list[dict[str, Any]]
+    unchanged: list[dict[str, Any]]
+
+
+def diff(conn: sqlite3.Connection, old: ScanRow, new: ScanRow) -> Diff:
+    """New (open in ``new``, not in ``old``), fixed (open in ``old``, gone or passing or suppressed in ``new``)
+    and unchanged findings, matched by fingerprint, so moved lines are not new findings."""
+    a, b = open_findings(conn, old.id), open_findings(conn, new.id)
+
+    def order(xs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(xs, key=lambda f: (-f["risk"], f["rule_id"], f["resource_id"], f["file"] or "", f["line"] or 0))
+
+    return Diff(old, new, order([f for fp, f in b.items() if fp not in a]), order([f for fp, f in a.items() if fp not in b]),
+                order([f for fp, f in b.items() if fp in a]))
