@@ -74,9 +74,12 @@ def select_rules(options: ScanOptions) -> list[Any]:
 
 def scan_inventory(inventory: Inventory, rules: list[Any], root: str, config: Any = None) -> list[Finding]:
     """Evaluate rules over an inventory (code or live) and apply exceptions from the configuration."""
+    from wasec.findings.risk import RiskModel
     from wasec.rules.engine import Engine
 
-    engine = Engine(rules, root=root, options=getattr(config, "rule_options", None))
+    raw = getattr(config, "raw", None) or {}
+    engine = Engine(rules, root=root, options=getattr(config, "rule_options", None),
+                    risk=RiskModel.from_config(raw.get("risk")))
     findings = engine.evaluate(inventory)
     findings.sort(key=lambda f: (-f.risk, -f.severity.rank, f.file or "", f.line or 0, f.rule_id))
     return findings

@@ -70,7 +70,7 @@ def cli() -> None:
 _scan_options = [
     click.argument("paths", nargs=-1, type=click.Path()),
     click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-                 help="Comma-separated: text, json, sarif, junit."),
+                 help="Comma-separated: text, json, sarif, junit, asff, ocsf."),
     click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file."),
     click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>."),
     click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
@@ -90,6 +90,8 @@ _scan_options = [
     click.option("--no-secrets", is_flag=True, help="Do not also look for secrets in the files (see `wasec secrets`)."),
     click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`)."),
     click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path)."),
+    click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
+                 help="Exit 1 when a failing finding's risk (impact × likelihood, 1-25) is N or more."),
     click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there."),
 ]
 
@@ -176,9 +178,14 @@ def save_history(result: Any, opts: dict[str, Any], source: str, target: str) ->
     click.echo(f"saved scan {scan_id} to {store.db_path(opts.get('db'))}", err=True)
 
 
-def exit_code(result: Any, fail_on: str | None) -> int:
+def exit_code(result: Any, fail_on: str | None, fail_on_risk: int | None = None) -> int:
     if result.errors:
         return EXIT_ERROR
+    if fail_on_risk is not None:  # the risk gate replaces the severity gate unless --fail-on is also given
+        if any(f.counts and f.risk >= fail_on_risk for f in result.findings):
+            return EXIT_FINDINGS
+        if fail_on is None:
+            return EXIT_OK
     level = (fail_on or (result.config.fail_on if result.config else None) or "low").lower()
     if level == "never":
         return EXIT_OK
@@ -229,7 +236,7 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
     result = _run_scan(paths, opts)
     save_history(result, opts, "code", ",".join(paths) or ".")
     _emit(result, names, output, output_dir, opts)
-    sys.exit(exit_code(result, fail_on))
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")))
 
 
 
@@ -243,7 +250,7 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--workers", type=int, default=24, show_default=True, help="Concurrent API calls per account.")
 @click.option("--org", is_flag=True, help="Scan every active account of the organisation (from its management account).")
 @click.option("--org-role", default="OrganizationAccountAccessRole", show_default=True, help="Role to assume in each account with --org.")
-@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS", help="Comma-separated: text, json, sarif, junit.")
+@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS", help="Comma-separated: text, json, sarif, junit, asff, ocsf.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, help="Exit 1 at this severity or higher.")
@@ -256,6 +263,8 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
 @click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`).")
 @click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path).")
+@click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
+              help="Exit 1 when a failing finding's risk (impact × likelihood, 1-25) is N or more.")
 @_guard
 def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
     """Scan a live AWS account (or organisation) with the same rules as code. Read-only.
@@ -284,7 +293,7 @@ def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: 
     target = ",".join(result.coverage.accounts) if result.coverage is not None else "aws"
     save_history(result, opts, "aws", target)
     _emit(result, names, output, output_dir, opts)
-    sys.exit(exit_code(result, fail_on))
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")))
 
 
 @cli.command()
@@ -436,4 +445,5 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
 
 from wasec.cli import history as _history  # noqa: E402, F401  (registers `wasec history` and `wasec diff`)
 from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)
+from wasec.cli import risk as _risk  # noqa: E402, F401  (registers `wasec risk`)
 from wasec.cli import secrets as _secrets  # noqa: E402, F401  (registers `wasec secrets`)

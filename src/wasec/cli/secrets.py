@@ -16,7 +16,7 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code,
 @click.option("--since", metavar="REF", help="Scan the lines every commit after REF added (e.g. origin/main).")
 @click.option("--all-history", is_flag=True, help="Scan the lines every commit of every branch ever added.")
 @click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-              help="Comma-separated: text, json, sarif, junit.")
+              help="Comma-separated: text, json, sarif, junit, asff, ocsf.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
@@ -30,6 +30,8 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code,
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
 @click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`).")
 @click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path).")
+@click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
+              help="Exit 1 when a secret's risk (impact × likelihood, 1-25) is N or more.")
 @_guard
 def secrets(path: str, staged: bool, since: str | None, all_history: bool, formats: str, output: str | None,
             output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
@@ -62,4 +64,4 @@ def secrets(path: str, staged: bool, since: str | None, all_history: bool, forma
         result.findings = apply(result.findings, opts["baseline"])
     save_history(result, opts, "git-history" if mode == "history" else "secrets", path)
     _emit(result, names, output, output_dir, opts)
-    sys.exit(exit_code(result, fail_on))
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")))

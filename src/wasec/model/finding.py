@@ -81,6 +81,7 @@ class Finding:
     suppressed: Suppression | None = None
     notes: tuple[str, ...] = field(default=())
     # secrets: how sure the detector is, and for history scans the commit that added the line
+    risk_factors: tuple[str, ...] = ()  # why the impact and likelihood are what they are
     confidence: str | None = None
     commit: str | None = None
     commit_date: str | None = None
@@ -132,6 +133,8 @@ class Finding:
             }
         if self.notes:
             d["notes"] = list(self.notes)
+        if self.risk_factors:
+            d["risk_factors"] = list(self.risk_factors)
         for k in ("confidence", "commit", "commit_date"):
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)

@@ -16,6 +16,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "json": ("wasec.outputs.json_report", "json"),
     "sarif": ("wasec.outputs.sarif", "sarif"),
     "junit": ("wasec.outputs.junit", "xml"),
+    "asff": ("wasec.outputs.asff", "asff.json"),
+    "ocsf": ("wasec.outputs.ocsf", "ocsf.json"),
 }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from wasec.findings.risk import score
+from wasec.findings.risk import RiskModel, score
 from wasec.model.finding import Evidence, Finding, Status
 from wasec.model.resource import Inventory, Resource
 from wasec.model.values import UnknownValue
@@ -46,10 +46,12 @@ def _short(value: Any) -> Any:
 
 
 class Engine:
-    def __init__(self, rules: Iterable[Rule], root: str = ".", options: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, rules: Iterable[Rule], root: str = ".", options: dict[str, dict[str, Any]] | None = None,
+                 risk: RiskModel | None = None) -> None:
         self.rules = list(rules)
         self.root = root
         self.options = options or {}
+        self.risk = risk or RiskModel()
         self._by_type: dict[str, list[Rule]] = {}
         for rule in self.rules:
             for t in rule.types:
@@ -127,7 +129,7 @@ class Engine:
             loc = r.loc(parse_path(path)) if path else r.loc()
             file = display_path(loc.file, self.root) if loc else None
             line = loc.line if loc else None
-        impact, likelihood = score(rule, r, status)
+        impact, likelihood, factors = score(rule, r, status, self.risk)
         decl = r.loc()
         resource_line = decl.line if decl is not None and display_path(decl.file, self.root) == file else None
         return Finding(
@@ -149,4 +151,5 @@ class Engine:
             fingerprint=fingerprint(rule.id, r, self.root),
             impact=impact,
             likelihood=likelihood,
+            risk_factors=factors,
         )
