@@ -18,6 +18,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "junit": ("wasec.outputs.junit", "xml"),
     "asff": ("wasec.outputs.asff", "asff.json"),
     "ocsf": ("wasec.outputs.ocsf", "ocsf.json"),
+    "markdown": ("wasec.outputs.markdown", "md"),
 }
 
 
