@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-aws bench-iam bench-secrets bench-history clean
+.PHONY: demo test lint typecheck unit bench bench-aws bench-iam bench-secrets bench-history bench-report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench-secrets: $(STAMP)
 
 bench-history: $(STAMP)
 	$(BIN)/python bench/history_bench.py
+
+bench-report: $(STAMP)
+	$(BIN)/python bench/report_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

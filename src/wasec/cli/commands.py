@@ -70,7 +70,7 @@ def cli() -> None:
 _scan_options = [
     click.argument("paths", nargs=-1, type=click.Path()),
     click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-                 help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown."),
+                 help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html."),
     click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file."),
     click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>."),
     click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
@@ -250,7 +250,7 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--workers", type=int, default=24, show_default=True, help="Concurrent API calls per account.")
 @click.option("--org", is_flag=True, help="Scan every active account of the organisation (from its management account).")
 @click.option("--org-role", default="OrganizationAccountAccessRole", show_default=True, help="Role to assume in each account with --org.")
-@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS", help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown.")
+@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS", help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, help="Exit 1 at this severity or higher.")

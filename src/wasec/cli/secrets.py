@@ -16,7 +16,7 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code,
 @click.option("--since", metavar="REF", help="Scan the lines every commit after REF added (e.g. origin/main).")
 @click.option("--all-history", is_flag=True, help="Scan the lines every commit of every branch ever added.")
 @click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-              help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown.")
+              help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,

@@ -19,6 +19,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "asff": ("wasec.outputs.asff", "asff.json"),
     "ocsf": ("wasec.outputs.ocsf", "ocsf.json"),
     "markdown": ("wasec.outputs.markdown", "md"),
+    "html": ("wasec.outputs.html", "html"),
 }
 
 
