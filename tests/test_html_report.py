@@ -110,6 +110,7 @@ def test_charts_matrix_and_table_are_rendered_by_the_browser(report: Path) -> No
     for marker in ('class="chart by-severity"', 'class="chart by-area"', 'class="chart trend"', 'class="matrix"'):
         assert marker in dom, marker
     assert dom.count('class="cell ') == 25
+    assert dom.count('class="question"') == 11 and "SEC05" in dom  # the review's questions
     assert "Failing findings over 3 saved scans" in dom
     assert dom.count('class="row') >= 3
     assert "rds-not-public" in dom and "22 (SSH) open to 0.0.0.0/0" in dom

@@ -445,5 +445,6 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
 
 from wasec.cli import history as _history  # noqa: E402, F401  (registers `wasec history` and `wasec diff`)
 from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)
+from wasec.cli import review as _review  # noqa: E402, F401  (registers `wasec review`)
 from wasec.cli import risk as _risk  # noqa: E402, F401  (registers `wasec risk`)
 from wasec.cli import secrets as _secrets  # noqa: E402, F401  (registers `wasec secrets`)

@@ -62,6 +62,15 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX findings_scan;
     ALTER TABLE findings ADD COLUMN commit_sha TEXT
     """,
+    # 3: review milestones (wasec review --milestone NAME)
+    """
+    CREATE TABLE milestones (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created REAL NOT NULL,
+        state TEXT NOT NULL          -- JSON: each question's risk, each best practice's status
+    )
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -263,3 +272,33 @@ def diff(conn: sqlite3.Connection, old: ScanRow, new: ScanRow) -> Diff:
 
     return Diff(old, new, order([f for fp, f in b.items() if fp not in a]), order([f for fp, f in a.items() if fp not in b]),
                 order([f for fp, f in b.items() if fp in a]))
+
+
+def save_milestone(conn: sqlite3.Connection, name: str, state: dict[str, Any]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO milestones (name, created, state) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                     "created = excluded.created, state = excluded.state", (name, time.time(), orjson.dumps(state).decode()))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def milestones(conn: sqlite3.Connection) -> list[tuple[str, float, dict[str, Any]]]:
+    """(name, created, state), oldest first."""
+    return [(n, c, orjson.loads(s)) for n, c, s in conn.execute("SELECT name, created, state FROM milestones ORDER BY id")]
+
+
+def latest_findings(conn: sqlite3.Connection) -> list[Finding]:
+    """The findings of the newest saved scan of each source (code, aws, secrets…), as findings."""
+    from wasec.model.finding import Severity, Suppression
+
+    out: list[Finding] = []
+    for (scan_id,) in conn.execute("SELECT max(id) FROM scans GROUP BY source"):
+        for rid, status, sev, res, file, line, sup, fp in conn.execute(
+                "SELECT rule_id, status, severity, resource_id, file, line, suppressed, fingerprint FROM findings "
+                "WHERE scan_id = ?", (scan_id,)):
+            out.append(Finding(rid, Status(status), Severity(sev), "", "", res, "", "history", file=file, line=line,
+                               fingerprint=fp, suppressed=Suppression(sup, "saved") if sup else None))
+    return out

@@ -100,6 +100,42 @@ def _history(scan: Any) -> list[Any]:
         return []
 
 
+RISK_CLASS = {"HIGH": "high", "MEDIUM": "medium", "NONE": "low", "UNANSWERED": "unknown", "NOT_APPLICABLE": "unknown"}
+MARK = {"met": "✔", "not met": "✘", "not applicable": "–", "unknown": "?"}
+
+
+def _review(scan: Any) -> str:
+    """The Security Pillar's questions with the evidence of this scan and the team's answers."""
+    from wasec.config import find_config_dir
+    from wasec.review.model import build, load_answers
+    from wasec.rules.catalog import questions
+    from wasec.rules.registry import load_builtin
+    from wasec.secrets.report import rules as secret_rules
+
+    try:
+        cfg = find_config_dir(scan.root)
+        answers = load_answers(os.path.join(cfg, "review.yml")) if cfg else {}
+    except Exception:  # a broken answers file is reported by `wasec review`, not here
+        answers = {}
+    review = build(scan.findings, list(load_builtin()) + list(secret_rules().values()), answers, questions())
+    counts = review.counts()
+    out = [f'<p>High risk questions: <b>{counts["HIGH"]}</b> · medium: <b>{counts["MEDIUM"]}</b> · none: {counts["NONE"]} · '
+           f'unanswered: {counts["UNANSWERED"]}. Answer what no rule can see in <code>.wasec/review.yml</code> '
+           f'(<code>wasec review --ask</code>).</p>']
+    for q in review.questions:
+        items = []
+        for pr in q.practices:
+            how = (f"{pr.failing} failing / {pr.passing} passing checks" if pr.source == "evidence"
+                   else f"answered by {html.escape(pr.answer.owner or 'the team')}" if pr.source == "answer" and pr.answer
+                   else "to answer")
+            ex = f'<div class="muted">{html.escape(pr.examples[0])}</div>' if pr.examples else ""
+            items.append(f'<li class="bp {pr.status.replace(" ", "-")}"><span class="mark">{MARK[pr.status]}</span> '
+                         f'{html.escape(pr.id)} {html.escape(pr.title)} <span class="muted">({pr.risk}; {how})</span>{ex}</li>')
+        out.append(f'<details class="question"><summary><span class="risk {RISK_CLASS[q.risk]}">{q.risk}</span> '
+                   f'{html.escape(q.id)} {html.escape(q.title)}</summary><ul>{"".join(items)}</ul></details>')
+    return "".join(out)
+
+
 def data(scan: Any, findings: list[Any]) -> dict[str, Any]:
     """Columnar findings: strings that repeat (rules, files, resource types) are stored once."""
     rules = {r.id: r for r in scan.rules}
@@ -157,7 +193,7 @@ def render(scan: Any, **_: Any) -> str:
         version=__version__, when=when, what=html.escape(what), root=html.escape(scan.root),
         tiles="".join(f'<div class="tile"><b>{n}</b><span>{html.escape(k)}</span></div>' for k, n in tiles),
         sev_chart=sev_chart, area_chart=area_chart, matrix=_matrix(live, model), trend=_trend(_history(scan)),
-        high=model.high, medium=model.medium, areas=orjson.dumps(AREAS).decode(), payload=payload,
+        high=model.high, medium=model.medium, review=_review(scan), areas=orjson.dumps(AREAS).decode(), payload=payload,
         problems=('<section id="problems"><h2>Input problems</h2><ul>'
                   + "".join(f"<li>{html.escape(str(p))}</li>" for p in scan.problems[:200]) + "</ul></section>"
                   if scan.problems else ""),
@@ -185,13 +221,17 @@ align-items:center;padding:0 8px;border-bottom:1px solid #f1f3f4;cursor:pointer;
 .sev{{font-weight:600;text-transform:uppercase;font-size:11px}} .sev.critical{{color:#b3261e}} .sev.high{{color:#e8710a}} .sev.medium{{color:#b06000}} .sev.low{{color:#1a73e8}}
 .head{{font-weight:600;display:grid;grid-template-columns:70px 48px 250px 1fr 2fr;gap:8px;padding:6px 8px;color:#5f6368}}
 #detail{{white-space:pre-wrap;background:#f1f3f4;border-radius:6px;padding:10px;margin-top:8px;min-height:20px}}
-.muted{{color:#5f6368}} code{{background:#f1f3f4;padding:1px 4px;border-radius:3px}}
+.muted{{color:#5f6368}} details.question{{margin:4px 0}} details.question ul{{margin:4px 0 8px;list-style:none;padding-left:16px}}
+.risk{{display:inline-block;min-width:96px;text-align:center;border-radius:4px;font-size:11px;font-weight:600;padding:1px 6px}}
+.risk.high{{background:#f28b82}} .risk.medium{{background:#fdd663}} .risk.low{{background:#a8dab5}} .risk.unknown{{background:#e8eaed}}
+.bp.not-met .mark{{color:#b3261e}} .bp.met .mark{{color:#188038}} code{{background:#f1f3f4;padding:1px 4px;border-radius:3px}}
 </style></head><body>
 <header><h1>wasec · Well-Architected security report</h1><p>{what} · {root} · {when} · wasec {version}</p></header>
 <main>
 <section id="summary"><h2>Summary</h2><div class="tiles">{tiles}</div></section>
 <section id="charts"><h2>Where the findings are</h2><div class="charts">{sev_chart}{area_chart}</div></section>
 <section id="risk"><h2>Risk (impact × likelihood; high ≥ {high}, medium ≥ {medium})</h2><div class="charts">{matrix}{trend}</div></section>
+<section id="review"><h2>Well-Architected Security Pillar review</h2>{review}</section>
 <section id="findings"><h2>Findings <span class="muted" id="count"></span></h2>
 <div class="filters"><input id="q" type="search" placeholder="filter: rule, file, resource, message">
 <select id="sev"><option value="">every severity</option><option>critical</option><option>high</option><option>medium</option><option>low</option></select>
