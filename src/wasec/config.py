@@ -9,6 +9,13 @@
     secrets:                      # wasec secrets only
       exclude: ["tests/fixtures/**"]
       include_vendored: false
+    risk:                         # bands and data classification (see wasec.findings.risk)
+      high: 15
+      medium: 8
+      classification: [{name: "*payments*", level: restricted}]
+
+Next to it: ``exceptions.yml`` (reviewed exceptions), ``baseline.json``, ``review.yml`` (the
+Well-Architected review's answers) and ``history.db`` (saved scans and review milestones).
     rules:                        # per-rule options
       sg-unrestricted-ingress: {authorized_ports: [80, 443, 8443]}
       iam-trust-cross-account-condition: {trusted_accounts: ["111122223333"]}
