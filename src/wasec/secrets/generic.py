@@ -36,6 +36,8 @@ ASSIGN = re.compile(
 FALLBACK = re.compile(r"""(?:\|\||\?\?|\bor\b|(?:get|getenv|fetch|getProperty|GetEnvironmentVariable)\(\s*["'][^"'\n]*["']\s*,)"""
                       r"""\s*(?P<q>["'`])(?P<v>[^"'`\n]{1,500})(?P=q)""")
 COMMENT_NAME = re.compile(r"\s(?:#|//)\s*(?P<name>[A-Za-z_][\w.-]*)\s*$")  # default = "…"  # db_password
+# command-line flags: mysql --password=…, vault login -token …, psql --password '…'
+FLAG = re.compile(r"""(?<![\w-])--?(?P<name>[A-Za-z][\w-]{1,40})(?:=|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`;|&]{6,})(?P=q)""")
 BEARER = re.compile(r"(?i)\b(?:authorization[\"']?\s*[:=]\s*[\"']?\s*)?(?:bearer|token)\s+(?P<v>[A-Za-z0-9._~+/-]{20,}=*)")
 VARIABLE_BLOCK = re.compile(r"""^\s*(?:variable|param|parameter)\s+["']?(?P<name>[\w-]+)["']?\s*\{?\s*$""", re.I)
 YAML_KEY_ONLY = re.compile(r"^(?P<indent>\s*)-?\s*(?P<name>[\w.-]+):\s*$")
@@ -158,8 +160,19 @@ def scan_line(line: str, ctx: Context, code: bool) -> list[tuple[str, Assignment
             continue
         conf, shape = describe(a.value)
         out.append((kind, a, conf, f"{shape} assigned to {a.name}"))
+    for m in FLAG.finditer(line):
+        name, v = m.group("name"), m.group("v")
+        if secret_name(name) and not FAKE_NAME.search(name) and not not_a_secret(v) and not v.startswith("-") \
+                and not any(a.start == m.start("v") for _, a, _, _ in out):
+            kind = "password-assignment" if re.search(r"(?i)pass|pwd", name) else "generic-secret"
+            if kind == "generic-secret" and not _key_like(v):
+                continue
+            conf, shape = describe(v)
+            out.append((kind, Assignment(name, v, m.start("v")), conf, f"{shape} given as --{name} on a command line"))
     for m in BEARER.finditer(line):
         v = m.group("v")
+        if any(a.start == m.start("v") for _, a, _, _ in out):
+            continue
         if not not_a_secret(v) and entropy(v) >= 3.5:
             out.append(("bearer-token", Assignment("Authorization", v, m.start("v")), "medium",
                         "a bearer token in an Authorization header"))

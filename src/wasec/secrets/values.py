@@ -71,7 +71,7 @@ PLACEHOLDER_WORDS = re.compile(
 REFERENCE = re.compile(
     r"""(?ix)(
       \$\{[^}]*\}? | \$\([^)]*\)? | \{\{.*?\}\} | \{%.*?%\} | %\(\w+\)? | %[sd]$ | <%=.*?%> |
-      ^<[^<>]{1,60}>$ | ^\{[\w.-]{1,60}\}$ | ^\[[\w. -]{1,60}\]$ | ^-----BEGIN |
+      ^<[^<>]{1,60}>$ | ^\#?\{[^{}]{1,200}\}$ | ^\[[\w. -]{1,60}\]$ | ^-----BEGIN |
       ^\$[A-Za-z_]\w*$ | ^%[A-Za-z_]\w*%$ | ^@[A-Za-z_][\w.]*$ |
       ^(ENV|env)\[ | \bprocess\.env\b | \bos\.(environ|getenv) | \bSystem\.getenv | \bgetenv\( |
       ^(var|local|data|module|each|self|secrets|vars|env|inputs|steps|needs|matrix|params|values|\.Values)\. |

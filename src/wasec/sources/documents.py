@@ -126,7 +126,10 @@ def load_yaml(text: str) -> tuple[Any, Lines]:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        raise ParseError(f"invalid YAML: {e.problem or e.context}", mark.line + 1 if mark else None) from None
+        what = e.problem or e.context or ""
+        if "nesting depth" in what:  # PyYAML 6.0.4 and newer stop deep documents themselves
+            what = f"document is nested too deeply ({what})"
+        raise ParseError(f"invalid YAML: {what}", mark.line + 1 if mark else None) from None
     except yaml.YAMLError as e:
         raise ParseError(f"invalid YAML: {e}") from None
     if node is None:
