@@ -443,6 +443,7 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
         sys.exit(EXIT_ERROR)
 
 
+from wasec.cli import events as _events  # noqa: E402, F401  (registers `wasec events`)
 from wasec.cli import history as _history  # noqa: E402, F401  (registers `wasec history` and `wasec diff`)
 from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)
 from wasec.cli import review as _review  # noqa: E402, F401  (registers `wasec review`)

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""CloudTrail detections benchmark: coverage on the shared labelled corpus, and throughput.
+
+    python bench/events_bench.py [--records 1000000] [--work DIR]
+
+1. Stratus Red Team detonations (../shared/bench/cloudtrail): for each technique, did a detection fire.
+2. Panther's labelled test events: how often wasec fires on records Panther expects an alert on, and
+   on those it expects none ("alarms"; Panther's topics are not all wasec's, see the note).
+3. Throughput: N generated records in gzip delivery files of 1,000 (S3's shape), mostly routine reads,
+   read and checked end to end by `wasec events` in one process; records per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from anchors import wasec_bin  # noqa: E402
+
+SHARED = Path(os.environ.get("WASEC_SHARED_BENCH", HERE.parent.parent / "shared" / "bench")) / "cloudtrail" / "logs"
+ROUTINE = [("s3.amazonaws.com", "GetObject"), ("ec2.amazonaws.com", "DescribeInstances"), ("sts.amazonaws.com", "AssumeRole"),
+           ("kms.amazonaws.com", "Decrypt"), ("dynamodb.amazonaws.com", "GetItem"), ("logs.amazonaws.com", "PutLogEvents"),
+           ("lambda.amazonaws.com", "Invoke"), ("iam.amazonaws.com", "GetRole")]
+RISKY = [("cloudtrail.amazonaws.com", "StopLogging", {"name": "main"}),
+         ("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress",
+          {"groupId": "sg-1", "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22,
+                                                           "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}})]
+
+
+def coverage() -> None:
+    from wasec.events.run import detect
+
+    labels = [json.loads(line) for line in (SHARED / "labels.jsonl").read_text().splitlines()]
+    by_file: dict[str, list[dict]] = defaultdict(list)
+    for row in labels:
+        by_file[row["file"]].append(row)
+    techniques: dict[str, int] = {}
+    tp = fn = fp = negatives = 0
+    for f, rows in by_file.items():
+        with gzip.open(SHARED / f) as fh:
+            records = json.load(fh)["Records"]
+        if f.startswith("stratus/"):
+            techniques[rows[0]["technique"]] = len(detect(records))
+            continue
+        for row in rows:
+            fired = bool(detect([records[row["idx"]]]))
+            if row["expected"]:
+                tp += fired
+                fn += not fired
+            else:
+                negatives += 1
+                fp += fired
+    hit = sum(1 for n in techniques.values() if n)
+    print(f"Stratus techniques detected: {hit}/{len(techniques)}"
+          + (f" (missing: {', '.join(t for t, n in techniques.items() if not n)})" if hit < len(techniques) else ""))
+    print(f"Panther tests: fired on {tp}/{tp + fn} expected alerts; fired on {fp}/{negatives} expected non-alerts "
+          f"({100 * fp / max(1, negatives):.1f}%)")
+
+
+def generate(work: Path, n: int, every: int) -> Path:
+    out = work / f"records-{n}-{every}"
+    if out.exists():
+        return out
+    out.mkdir(parents=True)
+    r = random.Random(1)
+    per_file = 1000
+    for k in range(0, n, per_file):
+        recs = []
+        for i in range(k, min(n, k + per_file)):
+            if i % every == 0:
+                src, name, params = RISKY[(i // every) % len(RISKY)]
+            else:
+                (src, name), params = r.choice(ROUTINE), {"bucketName": "b", "key": f"k{i}"}
+            recs.append({"eventVersion": "1.09", "eventSource": src, "eventName": name, "awsRegion": "us-east-1",
+                         "eventTime": "2026-11-24T10:00:00Z", "eventType": "AwsApiCall", "eventID": f"e{i}",
+                         "recipientAccountId": "111122223333", "sourceIPAddress": "203.0.113.7",
+                         "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/app/x",
+                                          "accountId": "111122223333"},
+                         "requestParameters": params, "responseElements": None, "readOnly": name.startswith(("Get", "Describe"))})
+        (out / f"{k // per_file:06d}.json.gz").write_bytes(gzip.compress(json.dumps({"Records": recs}).encode(), 6))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/wasec-events-bench"))
+    ap.add_argument("--risky-every", type=int, default=5000,
+                    help="one risky record per this many (500: every delivery file holds one, so none is skipped)")
+    args = ap.parse_args()
+    if (SHARED / "labels.jsonl").exists():
+        coverage()
+    else:
+        print(f"(no labelled corpus at {SHARED}: coverage skipped)")
+    data = generate(args.work, args.records, args.risky_every)
+    t = time.perf_counter()
+    p = subprocess.run([wasec_bin(), "events", str(data), "-f", "json", "-q", "-o", str(args.work / "out.json")],
+                       capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    found = len(json.loads((args.work / "out.json").read_text())["findings"])
+    print(f"throughput: {args.records:,} records in {wall:.2f} s = {args.records / wall:,.0f} records/s end to end "
+          f"(one process; {found:,} detections, expected {-(-args.records // args.risky_every):,}; exit {p.returncode})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

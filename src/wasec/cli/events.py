@@ -1,0 +1,49 @@
+"""``wasec events``: risky changes in CloudTrail records, as they happened."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
+
+
+@cli.command("events")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--since", help="Only records at or after this time (ISO 8601).")
+@click.option("--until", help="Only records at or before this time (ISO 8601).")
+@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
+              help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
+@click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
+              help="Exit 1 when a detection of this severity or higher fires (default: low).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
+@_guard
+def events(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
+           output_dir: str | None, fail_on: str | None, quiet: bool) -> None:
+    """Run wasec's detections over CloudTrail records in PATHS (files or directories; - for stdin).
+
+    S3 delivery files (gzip JSON {"Records": [...]}), plain JSON and JSON lines are read recursively.
+    Each detection is a finding naming the event id, with the MITRE technique and a response
+    playbook. Exit 0 nothing fired, 1 a detection fired, 2 unreadable input.
+    """
+    from wasec.events.reader import parse_time
+    from wasec.events.run import scan_events
+    from wasec.model.resource import Inventory
+    from wasec.outputs import parse_formats
+    from wasec.scanning import ScanResult
+
+    names = parse_formats(formats)
+    try:
+        t0, t1 = parse_time(since), parse_time(until)
+    except ValueError as e:
+        _fail(str(e))
+    s = scan_events(list(paths), t0, t1)
+    what = (f"{s.stats.records:,} CloudTrail records in {s.stats.files} file(s)"
+            + (f" ({s.stats.skipped_files} with nothing to check)" if s.stats.skipped_files else ""))
+    result = ScanResult(s.findings, s.stats.problems, Inventory(), s.rules, ".", s.started, s.duration, s.stats.files,
+                        None, what=what)
+    _emit(result, names, output, output_dir, {"quiet": quiet})
+    sys.exit(exit_code(result, fail_on))

@@ -1,0 +1,505 @@
+"""Detections: small functions over one CloudTrail record, each declared once with what it means.
+
+A detection names the event names it reads (records are dispatched by ``eventName``, so a record no
+detection wants costs a dictionary lookup), its severity, MITRE ATT&CK technique, Well-Architected
+best practices and a response playbook. Its function returns a message when the record is the
+risky change, ``None`` otherwise. Failed calls (``errorCode``) are ignored unless a detection says
+it wants them. Policies in ``requestParameters`` are judged with the IAM analyzer, not by the
+event name: a bucket policy that only adds a Deny is not "made public".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+DETECT = ("SEC04-BP01", "SEC04-BP03")  # capture logs; correlate and enrich alerts
+RESPOND = ("SEC10-BP06",)  # pre-deploy tools (a playbook ready to run)
+
+Check = Callable[[dict[str, Any]], str | None]
+
+
+@dataclass(frozen=True)
+class Detection:
+    id: str
+    title: str
+    severity: str
+    events: tuple[str, ...]
+    mitre: tuple[str, ...]
+    wa: tuple[str, ...]
+    playbook: str
+    check: Check
+    failures: bool = False  # also look at calls that failed
+
+    @property
+    def rule_id(self) -> str:
+        return f"event-{self.id}"
+
+
+REGISTRY: dict[str, Detection] = {}
+
+
+def detection(id: str, title: str, severity: str, events: str, mitre: str, playbook: str,
+              wa: tuple[str, ...] = DETECT + RESPOND, failures: bool = False) -> Callable[[Check], Check]:
+    def add(fn: Check) -> Check:
+        if id in REGISTRY:
+            raise ValueError(f"detection {id} is defined twice")
+        REGISTRY[id] = Detection(id, title, severity, tuple(events.split()), tuple(mitre.split()), wa, playbook, fn,
+                                 failures)
+        return fn
+    return add
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def params(r: dict[str, Any]) -> dict[str, Any]:
+    p = r.get("requestParameters")
+    return p if isinstance(p, dict) else {}
+
+
+def actor(r: dict[str, Any]) -> str:
+    u = r.get("userIdentity") or {}
+    return str(u.get("arn") or u.get("userName") or u.get("type") or "unknown")
+
+
+def caller_user(r: dict[str, Any]) -> str | None:
+    u = r.get("userIdentity") or {}
+    if u.get("type") == "IAMUser":
+        return u.get("userName") or str(u.get("arn", "")).rsplit("/", 1)[-1]
+    return None
+
+
+def is_root(r: dict[str, Any]) -> bool:
+    return (r.get("userIdentity") or {}).get("type") == "Root"
+
+
+def by_aws_service(r: dict[str, Any]) -> bool:
+    u = r.get("userIdentity") or {}
+    return u.get("type") == "AWSService" or bool(u.get("invokedBy")) or r.get("eventType") == "AwsServiceEvent"
+
+
+def _policy(doc: Any) -> Any:
+    if isinstance(doc, str):
+        try:
+            return json.loads(doc)
+        except ValueError:
+            return None
+    return doc
+
+
+def exposure(doc: Any, own_account: str | None, trust: bool = False) -> list[str]:
+    """What a resource or trust policy opens, judged by wasec's IAM analyzer: ["public", "cross-account"…]."""
+    from wasec.iam.exposure import exposures
+    from wasec.iam.policy import PolicyError, parse
+
+    pol = _policy(doc)
+    if not isinstance(pol, dict):
+        return []
+    try:
+        policy = parse(pol)
+    except (PolicyError, ValueError, TypeError):
+        return []
+    return [e.kind for e in exposures(policy, own_account or "", frozenset(), trust_policy=trust)]
+
+
+OPEN = ("0.0.0.0/0", "::/0")
+ADMIN_PORTS = {22: "SSH", 3389: "RDP", 3306: "MySQL", 5432: "PostgreSQL", 1433: "SQL Server", 6379: "Redis",
+               27017: "MongoDB", 9200: "Elasticsearch", 2375: "Docker", 5985: "WinRM", 445: "SMB", 23: "Telnet"}
+PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                   "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+
+
+def _items(x: Any) -> list[Any]:
+    if isinstance(x, dict) and "items" in x:
+        return list(x.get("items") or [])
+    return list(x) if isinstance(x, list) else []
+
+
+# --- logging turned off or weakened ----------------------------------------------------------------
+
+@detection("cloudtrail-stopped", "CloudTrail logging stopped", "critical", "StopLogging", "T1562.008",
+           "Restart logging (cloudtrail:StartLogging on the trail), find who stopped it and what they did since.")
+def _stop_logging(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} stopped logging on trail {params(r).get('name')}"
+
+
+@detection("cloudtrail-deleted", "CloudTrail trail deleted", "critical", "DeleteTrail", "T1562.008",
+           "Recreate the trail from code, then review the actor's activity in the remaining logs.")
+def _delete_trail(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} deleted trail {params(r).get('name')}"
+
+
+@detection("cloudtrail-selectors-weakened", "CloudTrail stops recording management events", "high",
+           "PutEventSelectors", "T1562.008", "Restore the trail's event selectors (management events, read and write).")
+def _selectors(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    basic = p.get("eventSelectors")
+    if isinstance(basic, list) and basic:
+        if all(s.get("includeManagementEvents") is False or s.get("readWriteType") == "None" for s in basic if isinstance(s, dict)):
+            return f"{actor(r)} set event selectors on {p.get('trailName')} that record no management events"
+        return None
+    adv = p.get("advancedEventSelectors")
+    if isinstance(adv, list) and adv:
+        text = json.dumps(adv)
+        if "Management" not in text:
+            return f"{actor(r)} set advanced event selectors on {p.get('trailName')} without management events"
+    return None
+
+
+@detection("flow-logs-deleted", "VPC flow logs deleted", "high", "DeleteFlowLogs", "T1562.008",
+           "Recreate the flow logs from code; network evidence is missing from the deletion on.")
+def _flow_logs(r: dict[str, Any]) -> str | None:
+    ids = _items(params(r).get("DeleteFlowLogsRequest", {}).get("FlowLogId")) or params(r).get("flowLogIds") or []
+    return f"{actor(r)} deleted flow logs {', '.join(map(str, ids)) or ''}".strip()
+
+
+@detection("config-recorder-stopped", "AWS Config recording stopped or deleted", "high",
+           "StopConfigurationRecorder DeleteConfigurationRecorder DeleteDeliveryChannel", "T1562.008",
+           "Restart the configuration recorder (config:StartConfigurationRecorder) and restore its delivery channel.")
+def _config(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} called {r.get('eventName')}"
+
+
+@detection("guardduty-disabled", "GuardDuty detector disabled or deleted", "critical", "DeleteDetector UpdateDetector",
+           "T1562.001", "Re-enable the detector (guardduty:UpdateDetector --enable) and review findings it may have missed.")
+def _guardduty(r: dict[str, Any]) -> str | None:
+    if r.get("eventSource") != "guardduty.amazonaws.com":
+        return None
+    if r.get("eventName") == "UpdateDetector" and params(r).get("enable") is not False:
+        return None
+    return f"{actor(r)} {'deleted' if r.get('eventName') == 'DeleteDetector' else 'disabled'} GuardDuty detector " \
+           f"{params(r).get('detectorId')}"
+
+
+@detection("securityhub-disabled", "Security Hub disabled", "high", "DisableSecurityHub BatchDisableStandards",
+           "T1562.001", "Re-enable Security Hub and its standards.")
+def _securityhub(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} called {r.get('eventName')}"
+
+
+@detection("dns-query-logs-deleted", "Route 53 Resolver query logging deleted", "high",
+           "DeleteResolverQueryLogConfig DisassociateResolverQueryLogConfig", "T1562.008",
+           "Recreate the query log configuration and associate it with the VPCs again.")
+def _dns_logs(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} called {r.get('eventName')} on {params(r).get('resolverQueryLogConfigId')}"
+
+
+# --- data made public ----------------------------------------------------------------------------
+
+@detection("s3-acl-public", "S3 bucket or object ACL grants everyone", "critical", "PutBucketAcl PutObjectAcl",
+           "T1530", "Restore a private ACL and turn on S3 Block Public Access for the bucket and the account.")
+def _s3_acl(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    canned = str(p.get("x-amz-acl") or "")
+    if canned in ("public-read", "public-read-write", "authenticated-read"):
+        return f"{actor(r)} set the canned ACL {canned} on {p.get('bucketName')}"
+    text = json.dumps(p.get("AccessControlPolicy") or {})
+    if any(g in text for g in PUBLIC_GRANTEES) or any(str(p.get(k, "")).find("AllUsers") >= 0
+                                                      for k in ("x-amz-grant-read", "x-amz-grant-full-control")):
+        return f"{actor(r)} granted everyone access to {p.get('bucketName')}{'/' + p['key'] if p.get('key') else ''}"
+    return None
+
+
+@detection("s3-policy-public", "S3 bucket policy made public", "critical", "PutBucketPolicy", "T1530",
+           "Put back the previous policy (or delete the new statement) and turn on S3 Block Public Access.")
+def _s3_policy(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    kinds = exposure(p.get("bucketPolicy"), r.get("recipientAccountId"))
+    if "public" in kinds:
+        return f"{actor(r)} set a bucket policy on {p.get('bucketName')} that lets anyone in"
+    return None
+
+
+@detection("s3-public-access-block-removed", "S3 Block Public Access removed or weakened", "high",
+           "DeleteBucketPublicAccessBlock PutBucketPublicAccessBlock DeleteAccountPublicAccessBlock "
+           "PutAccountPublicAccessBlock", "T1562",
+           "Restore all four Block Public Access settings on the bucket and the account.")
+def _bpa(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if r.get("eventName", "").startswith("Delete"):
+        return f"{actor(r)} removed Block Public Access from {p.get('bucketName') or 'the account'}"
+    conf = p.get("PublicAccessBlockConfiguration") or p.get("publicAccessBlock") or {}
+    off = [k for k, v in conf.items() if v is False] if isinstance(conf, dict) else []
+    return f"{actor(r)} turned off {', '.join(off)} on {p.get('bucketName') or 'the account'}" if off else None
+
+
+@detection("ebs-snapshot-shared", "EBS snapshot shared publicly or with another account", "high",
+           "ModifySnapshotAttribute", "T1537", "Remove the createVolumePermission; check who copied the snapshot.")
+def _ebs_snapshot(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    add = (p.get("createVolumePermission") or {}).get("add") or {}
+    items = _items(add)
+    if any(i.get("group") == "all" for i in items if isinstance(i, dict)):
+        return f"{actor(r)} made snapshot {p.get('snapshotId')} public"
+    users = [str(i["userId"]) for i in items if isinstance(i, dict) and i.get("userId")]
+    return f"{actor(r)} shared snapshot {p.get('snapshotId')} with account(s) {', '.join(users)}" if users else None
+
+
+@detection("rds-snapshot-shared", "RDS snapshot shared publicly or with another account", "high",
+           "ModifyDBSnapshotAttribute ModifyDBClusterSnapshotAttribute", "T1537",
+           "Remove the restore permission (valuesToRemove) and check whether it was copied.")
+def _rds_snapshot(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if p.get("attributeName") != "restore":
+        return None
+    added = p.get("valuesToAdd") or []
+    snap = p.get("dBSnapshotIdentifier") or p.get("dBClusterSnapshotIdentifier")
+    if "all" in added:
+        return f"{actor(r)} made RDS snapshot {snap} public"
+    return f"{actor(r)} shared RDS snapshot {snap} with account(s) {', '.join(map(str, added))}" if added else None
+
+
+@detection("ami-shared", "AMI shared publicly or with another account", "high", "ModifyImageAttribute", "T1537",
+           "Remove the launch permission from the image.")
+def _ami(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    items = _items((p.get("launchPermission") or {}).get("add"))
+    if any(i.get("group") == "all" for i in items if isinstance(i, dict)):
+        return f"{actor(r)} made image {p.get('imageId')} public"
+    users = [str(i["userId"]) for i in items if isinstance(i, dict) and i.get("userId")]
+    return f"{actor(r)} shared image {p.get('imageId')} with account(s) {', '.join(users)}" if users else None
+
+
+@detection("lambda-permission-public", "Lambda function opened to any principal", "high", "AddPermission20150331v2 "
+           "AddPermission", "T1190", "Remove the permission statement (lambda:RemovePermission).")
+def _lambda_perm(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if str(p.get("principal")) == "*" and not p.get("sourceArn") and not p.get("sourceAccount"):
+        return f"{actor(r)} let anyone invoke {p.get('functionName')}"
+    return None
+
+
+def _resource_policy(field: str, what: str) -> Check:
+    def check(r: dict[str, Any]) -> str | None:
+        p = params(r)
+        doc = p.get(field)
+        if field == "attributes" and isinstance(doc, dict):
+            doc = doc.get("Policy")
+        if "public" in exposure(doc, r.get("recipientAccountId")):
+            return f"{actor(r)} set a {what} policy that lets anyone in"
+        return None
+    return check
+
+
+for _id, _events, _field, _what in (("kms-key-policy-public", "PutKeyPolicy", "policy", "KMS key"),
+                                    ("sqs-policy-public", "SetQueueAttributes", "attributes", "SQS queue"),
+                                    ("sns-policy-public", "SetTopicAttributes", "attributeValue", "SNS topic"),
+                                    ("secret-policy-public", "PutResourcePolicy", "resourcePolicy", "Secrets Manager secret")):
+    detection(_id, f"{_what} policy made public", "critical", _events, "T1530",
+              f"Restore the {_what} policy to the previous version; check access from unknown principals.")(
+        _resource_policy(_field, _what))
+
+
+# --- network opened ----------------------------------------------------------------------------------
+
+@detection("sg-ingress-open", "Security group opened to the internet", "high", "AuthorizeSecurityGroupIngress", "T1190",
+           "Revoke the rule (ec2:RevokeSecurityGroupIngress) and reach the service through a VPN, SSM or a load balancer.")
+def _sg(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    perms = _items(p.get("ipPermissions"))
+    hits = []
+    for perm in perms:
+        if not isinstance(perm, dict):
+            continue
+        ranges = [x.get("cidrIp") for x in _items(perm.get("ipRanges"))] + \
+                 [x.get("cidrIpv6") for x in _items(perm.get("ipv6Ranges"))]
+        if not any(c in OPEN for c in ranges):
+            continue
+        lo, hi = perm.get("fromPort"), perm.get("toPort")
+        if perm.get("ipProtocol") in ("-1", -1) or lo is None:
+            hits.append("all ports")
+            continue
+        admin = [f"{n} ({port})" for port, n in ADMIN_PORTS.items() if int(lo) <= port <= int(hi if hi is not None else lo)]
+        hits.append(", ".join(admin) if admin else f"port {lo}" + (f"-{hi}" if hi != lo else ""))
+    if not hits and p.get("cidrIp") in OPEN:
+        hits.append("(legacy parameters)")
+    return f"{actor(r)} opened {p.get('groupId') or p.get('groupName')} to the internet: {'; '.join(hits)}" if hits else None
+
+
+# --- identity abuse ----------------------------------------------------------------------------------
+
+@detection("root-console-login", "Root user signed in to the console", "high", "ConsoleLogin", "T1078.004",
+           "Confirm with the account owner; rotate the root password and MFA if unexpected.",
+           wa=("SEC02-BP01", *DETECT))
+def _root_login(r: dict[str, Any]) -> str | None:
+    if not is_root(r):
+        return None
+    ok = (r.get("responseElements") or {}).get("ConsoleLogin") == "Success"
+    return f"root signed in from {r.get('sourceIPAddress')}" if ok else None
+
+
+@detection("root-api-activity", "Root user made API calls", "high",
+           "* ", "T1078.004", "Find out why the root user was used; move the task to a role.",
+           wa=("SEC02-BP01", "SEC03-BP02", *DETECT))
+def _root_api(r: dict[str, Any]) -> str | None:
+    if not is_root(r) or by_aws_service(r) or r.get("eventType") != "AwsApiCall" or \
+            r.get("eventName") in ("ConsoleLogin", "CreateServiceLinkedRole"):  # service-linked flows run as root
+        return None
+    return f"root called {r.get('eventSource')} {r.get('eventName')} from {r.get('sourceIPAddress')}"
+
+
+@detection("console-login-without-mfa", "Console sign-in without MFA", "medium", "ConsoleLogin", "T1078",
+           "Require MFA for the user (or federate console access); check the sign-in was theirs.",
+           wa=("SEC02-BP01", *DETECT))
+def _no_mfa(r: dict[str, Any]) -> str | None:
+    u = r.get("userIdentity") or {}
+    extra = r.get("additionalEventData") or {}
+    if u.get("type") not in ("IAMUser", "Root") or (r.get("responseElements") or {}).get("ConsoleLogin") != "Success":
+        return None
+    if extra.get("MFAUsed") == "No" and not extra.get("SamlProviderArn"):
+        return f"{actor(r)} signed in to the console without MFA from {r.get('sourceIPAddress')}"
+    return None
+
+
+@detection("access-key-for-another-user", "Access key created for another user", "high", "CreateAccessKey", "T1098.001",
+           "Deactivate the new key (iam:UpdateAccessKey --status Inactive), then ask its creator why.",
+           wa=("SEC02-BP05", *DETECT))
+def _key_other(r: dict[str, Any]) -> str | None:
+    target = params(r).get("userName")
+    me = caller_user(r)
+    if target and target != me and not by_aws_service(r):
+        return f"{actor(r)} created an access key for user {target}"
+    return None
+
+
+@detection("login-profile-for-another-user", "Console password set for another user", "high",
+           "CreateLoginProfile UpdateLoginProfile", "T1098", "Delete or reset the login profile; check the user's activity.",
+           wa=("SEC02-BP01", *DETECT))
+def _profile_other(r: dict[str, Any]) -> str | None:
+    target = params(r).get("userName")
+    if target and target != caller_user(r) and not by_aws_service(r):
+        return f"{actor(r)} {'created' if r.get('eventName') == 'CreateLoginProfile' else 'changed'} the console password " \
+               f"of user {target}"
+    return None
+
+
+@detection("admin-policy-attached", "Administrator policy attached", "high",
+           "AttachUserPolicy AttachRolePolicy AttachGroupPolicy", "T1098",
+           "Detach the policy (iam:Detach*Policy) unless a reviewed change asked for it.", wa=("SEC03-BP02", *DETECT))
+def _admin(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    arn = str(p.get("policyArn") or "")
+    if arn.endswith((":policy/AdministratorAccess", ":policy/IAMFullAccess", ":policy/PowerUserAccess")):
+        who = p.get("userName") or p.get("roleName") or p.get("groupName")
+        return f"{actor(r)} attached {arn.rsplit('/', 1)[-1]} to {who}"
+    return None
+
+
+@detection("trust-policy-opened", "Role trust opened to anyone or another account", "high",
+           "UpdateAssumeRolePolicy CreateRole", "T1098",
+           "Restore the trust policy; roles assumable from outside need sts:ExternalId or aws:PrincipalOrgID.",
+           wa=("SEC03-BP08", *DETECT))
+def _trust(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    doc = p.get("policyDocument") if r.get("eventName") == "UpdateAssumeRolePolicy" else p.get("assumeRolePolicyDocument")
+    kinds = exposure(doc, r.get("recipientAccountId"), trust=True)
+    if "public" in kinds:
+        return f"{actor(r)} let anyone assume role {p.get('roleName')}"
+    if "cross-account" in kinds:
+        return f"{actor(r)} let another account assume role {p.get('roleName')}"
+    return None
+
+
+@detection("federation-token", "Federation token issued to an IAM user", "medium", "GetFederationToken", "T1550.001",
+           "Federation tokens outlive the key that made them: check the user's key is not leaked.")
+def _federation(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} got a federation token ({params(r).get('name')})"
+
+
+@detection("rolesanywhere-trust-anchor", "IAM Roles Anywhere trust anchor created", "high",
+           "CreateTrustAnchor", "T1098", "Check the certificate authority is yours; delete the trust anchor otherwise.")
+def _anchor(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} created trust anchor {params(r).get('name')}"
+
+
+# --- destruction and evasion ---------------------------------------------------------------------
+
+@detection("kms-key-disabled-or-deleted", "KMS key disabled or scheduled for deletion", "high",
+           "DisableKey ScheduleKeyDeletion", "T1485",
+           "Cancel the deletion (kms:CancelKeyDeletion) or re-enable the key; data under it is unreadable meanwhile.")
+def _kms(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} called {r.get('eventName')} on {params(r).get('keyId')}"
+
+
+@detection("backup-deleted", "Backups deleted", "high", "DeleteBackupVault DeleteRecoveryPoint DeleteBackupPlan "
+           "DeleteDBClusterSnapshot DeleteDBSnapshot", "T1490", "Stop the actor; check vault lock and remaining copies.")
+def _backup(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} called {r.get('eventName')}"
+
+
+# --- credential access and execution -------------------------------------------------------------
+
+@detection("secrets-batch-retrieved", "Secrets retrieved in bulk", "high", "BatchGetSecretValue", "T1555.006",
+           "Rotate the secrets read; check the principal should read them all.")
+def _batch_secrets(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} read secrets in bulk"
+
+
+@detection("ec2-password-data-read", "EC2 Windows password data read", "medium", "GetPasswordData", "T1552.005",
+           "Rotate the instance's administrator password.")
+def _password(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} read the password data of {params(r).get('instanceId')}"
+
+
+@detection("ec2-user-data-read", "EC2 user data read (or attempted)", "low", "DescribeInstanceAttribute", "T1552.005",
+           "User data often holds credentials: move them to Secrets Manager.", failures=True)
+def _user_data(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    return f"{actor(r)} read the user data of {p.get('instanceId')}" if p.get("attribute") == "userData" else None
+
+
+@detection("ssm-send-command", "Commands run on instances through SSM", "medium", "SendCommand", "T1651",
+           "Check the command and who ran it; restrict ssm:SendCommand to named documents.")
+def _ssm(r: dict[str, Any]) -> str | None:
+    if by_aws_service(r):
+        return None
+    p = params(r)
+    return f"{actor(r)} ran {p.get('documentName')} on {len(p.get('instanceIds') or [])} instance(s)"
+
+
+@detection("ec2-instance-connect", "SSH key pushed with EC2 Instance Connect", "medium", "SendSSHPublicKey", "T1021.004",
+           "Check the session was expected; restrict ec2-instance-connect:SendSSHPublicKey.")
+def _eic(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} pushed an SSH key to {params(r).get('instanceId')} as {params(r).get('instanceOSUser')}"
+
+
+@detection("unusual-instance-launch", "Unusually large or GPU instances launched", "medium", "RunInstances", "T1496",
+           "Check the launch was planned; terminate miners and restrict instance types with an SCP.", failures=True)
+def _instances(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    kind = str(p.get("instanceType") or "")
+    family = kind.split(".", 1)[0]
+    if family.startswith(("p2", "p3", "p4", "p5", "g4", "g5", "g6", "inf", "trn", "dl", "x1", "x2", "u-")) or \
+            kind.endswith(("24xlarge", "32xlarge", "48xlarge", "metal")):
+        state = "tried to launch" if r.get("errorCode") else "launched"
+        return f"{actor(r)} {state} {kind} instances"
+    return None
+
+
+@detection("lambda-layer-added", "Lambda layer added to a function", "medium",
+           "UpdateFunctionConfiguration20150331v2 UpdateFunctionConfiguration", "T1546",
+           "Check the layer's account and code; layers run inside every invocation.")
+def _layer(r: dict[str, Any]) -> str | None:
+    layers = params(r).get("layers")
+    return f"{actor(r)} set layers on {params(r).get('functionName')}: {', '.join(map(str, layers))}" if layers else None
+
+
+@detection("bedrock-model-access", "Bedrock model access enabled or a model invoked", "low",
+           "InvokeModel InvokeModelWithResponseStream Converse PutFoundationModelEntitlement PutUseCaseForModelAccess",
+           "T1496", "Check the use was expected; stolen credentials are used to run models at the owner's cost.")
+def _bedrock(r: dict[str, Any]) -> str | None:
+    if by_aws_service(r):
+        return None
+    model = params(r).get("modelId")
+    return f"{actor(r)} called {r.get('eventName')}" + (f" for {model}" if model else "")
+
+
+def dispatch() -> dict[str, list[Detection]]:
+    """eventName → the detections that read it ("*": every record)."""
+    out: dict[str, list[Detection]] = {}
+    for d in REGISTRY.values():
+        for e in d.events:
+            out.setdefault(e, []).append(d)
+    return out
