@@ -496,6 +496,63 @@ def _bedrock(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} called {r.get('eventName')}" + (f" for {model}" if model else "")
 
 
+# --- more evasion and exposure -----------------------------------------------------------------------
+
+@detection("mfa-device-removed", "MFA device deactivated or deleted", "high", "DeactivateMFADevice DeleteVirtualMFADevice",
+           "T1556.006", "Re-enroll MFA for the user; check who removed it and the user's activity since.",
+           wa=("SEC02-BP01", *DETECT))
+def _mfa(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    return f"{actor(r)} called {r.get('eventName')} for {p.get('userName') or p.get('serialNumber')}"
+
+
+@detection("left-organization", "Account left its AWS Organization", "critical", "LeaveOrganization", "T1562",
+           "The account is outside your SCPs and organization trail now: invite it back and review its activity.")
+def _leave(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} removed account {r.get('recipientAccountId')} from its organization"
+
+
+@detection("ebs-default-encryption-disabled", "EBS encryption by default turned off", "medium",
+           "DisableEbsEncryptionByDefault", "T1562", "Turn it back on (ec2:EnableEbsEncryptionByDefault).",
+           wa=("SEC08-BP02", *DETECT))
+def _ebs_default(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} turned off EBS encryption by default in {r.get('awsRegion')}"
+
+
+@detection("s3-protection-removed", "S3 bucket encryption, versioning or MFA delete removed", "medium",
+           "DeleteBucketEncryption PutBucketVersioning", "T1485",
+           "Restore default encryption and versioning; ransomware removes them before deleting.",
+           wa=("SEC08-BP02", *DETECT))
+def _s3_protection(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if r.get("eventName") == "DeleteBucketEncryption":
+        return f"{actor(r)} removed default encryption from {p.get('bucketName')}"
+    conf = p.get("VersioningConfiguration") or {}
+    if isinstance(conf, dict) and (conf.get("Status") == "Suspended" or conf.get("MfaDelete") == "Disabled"):
+        what = "suspended versioning" if conf.get("Status") == "Suspended" else "disabled MFA delete"
+        return f"{actor(r)} {what} on {p.get('bucketName')}"
+    return None
+
+
+@detection("rds-made-public", "RDS instance made publicly accessible", "high",
+           "ModifyDBInstance ModifyDBCluster", "T1190", "Set PubliclyAccessible back to false.",
+           wa=("SEC05-BP01", *DETECT))
+def _rds_public(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if p.get("publiclyAccessible") is True:
+        return f"{actor(r)} made {p.get('dBInstanceIdentifier') or p.get('dBClusterIdentifier')} publicly accessible"
+    return None
+
+
+@detection("security-service-disabled", "Macie, Inspector or Access Analyzer turned off", "high",
+           "DisableMacie DeleteAnalyzer Disable", "T1562.001",
+           "Turn the service back on; check what it would have reported meanwhile.")
+def _sec_service(r: dict[str, Any]) -> str | None:
+    if r.get("eventName") == "Disable" and r.get("eventSource") != "inspector2.amazonaws.com":
+        return None
+    return f"{actor(r)} called {r.get('eventSource')} {r.get('eventName')}"
+
+
 def dispatch() -> dict[str, list[Detection]]:
     """eventName → the detections that read it ("*": every record)."""
     out: dict[str, list[Detection]] = {}
