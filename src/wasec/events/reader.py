@@ -2,7 +2,7 @@
 
 S3 delivery files (gzip JSON ``{"Records": [...]}``), plain JSON (that object, a list of records or
 one record) and JSON lines, gzipped or not, read recursively. ``names`` lets a caller skip a file
-whose bytes mention none of the event names it cares about, before parsing it: most delivery files
+whose event names are none it cares about, before parsing it: most delivery files
 hold nothing a detection looks at, and a byte search is far cheaper than JSON.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -66,6 +67,17 @@ def _records(doc: Any) -> list[Any]:
     return []
 
 
+EVENT_NAME = re.compile(rb'"eventName"\s*:\s*"([^"]{1,128})"')
+
+
+def _interesting(raw: bytes, names: frozenset[bytes]) -> bool:
+    """Whether a file names an event in ``names`` (one regex pass that collects every eventName in it), or
+    contains one of the literal markers in ``names`` that start with a quote (e.g. ``b'"Root"'``)."""
+    if not names.isdisjoint(EVENT_NAME.findall(raw)):
+        return True
+    return any(n in raw for n in names if n[:1] == b'"')
+
+
 def read(paths: Iterable[str], stats: ReadStats | None = None, names: frozenset[bytes] | None = None,
          since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """Every record (a dict) in ``paths``, in file order; problems go to ``stats`` and the rest goes on."""
@@ -80,7 +92,7 @@ def read(paths: Iterable[str], stats: ReadStats | None = None, names: frozenset[
             continue
         stats.files += 1
         stats.bytes += len(raw)
-        if names is not None and not any(n in raw for n in names):
+        if names is not None and not _interesting(raw, names):
             # nothing a detection reads is in it; still, a truncated or foreign file must not pass unnoticed
             body = raw.strip()
             if body and not (body[:1] in b"{[" and body[-1:] in b"}]"):

@@ -29,7 +29,7 @@ def rules() -> dict[str, Rule]:
 
 def prefilter_names() -> frozenset[bytes]:
     """Byte strings one of which a delivery file must contain to hold anything a detection reads."""
-    names = {f'"{e}"'.encode() for e in dispatch() if e != "*"}
+    names = {e.encode() for e in dispatch() if e != "*"}
     if "*" in dispatch():
         names.add(b'"Root"')
     return frozenset(names)
