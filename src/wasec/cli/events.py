@@ -20,9 +20,15 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
               help="Exit 1 when a detection of this severity or higher fires (default: low).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
+@click.option("--webhook", metavar="URL", help="POST each alert as JSON to this URL.")
+@click.option("--slack", metavar="URL", help="Send each alert to this Slack incoming webhook.")
+@click.option("--sns-topic", metavar="ARN", help="Publish each alert to this SNS topic.")
+@click.option("--suppress-minutes", type=float, default=60.0, show_default=True,
+              help="Alert once per detection, actor and resource within this window.")
 @_guard
 def events(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
-           output_dir: str | None, fail_on: str | None, quiet: bool) -> None:
+           output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
+           sns_topic: str | None, suppress_minutes: float) -> None:
     """Run wasec's detections over CloudTrail records in PATHS (files or directories; - for stdin).
 
     S3 delivery files (gzip JSON {"Records": [...]}), plain JSON and JSON lines are read recursively.
@@ -45,5 +51,13 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
             + (f" ({s.stats.skipped_files} with nothing to check)" if s.stats.skipped_files else ""))
     result = ScanResult(s.findings, s.stats.problems, Inventory(), s.rules, ".", s.started, s.duration, s.stats.files,
                         None, what=what)
+    if webhook or slack or sns_topic:
+        from wasec.events.alerts import Sinks, Suppressor, alerts_for
+
+        sent, suppressed, errors = Sinks(webhook, slack, sns_topic).send(alerts_for(s.hits),
+                                                                         Suppressor(suppress_minutes * 60))
+        click.echo(f"alerts: {sent} sent, {suppressed} suppressed as repeats", err=True)
+        for problem in errors:
+            click.echo(f"alert not delivered: {problem}", err=True)
     _emit(result, names, output, output_dir, {"quiet": quiet})
     sys.exit(exit_code(result, fail_on))

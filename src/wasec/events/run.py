@@ -50,23 +50,22 @@ def finding(d: Detection, r: dict[str, Any], message: str) -> Finding:
 
 
 def detect(records: Iterable[dict[str, Any]]) -> list[Finding]:
+    return [f for _, f in detect_with_records(records)]
+
+
+def detect_with_records(records: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], Finding]]:
+    """(record, finding) for every detection that fires, in record order."""
     table = dispatch()
     star = table.get("*", [])
     out = []
     for r in records:
         name = r.get("eventName")
-        for d in table.get(name, ()) if isinstance(name, str) else ():
+        for d in (*(table.get(name, ()) if isinstance(name, str) else ()), *star):
             if r.get("errorCode") and not d.failures:
                 continue
             msg = d.check(r)
             if msg:
-                out.append(finding(d, r, msg))
-        for d in star:
-            if r.get("errorCode") and not d.failures:
-                continue
-            msg = d.check(r)
-            if msg:
-                out.append(finding(d, r, msg))
+                out.append((r, finding(d, r, msg)))
     return out
 
 
@@ -77,10 +76,11 @@ class EventsScan:
     started: float
     duration: float
     rules: list[Rule] = field(default_factory=list)
+    hits: list[tuple[dict[str, Any], Finding]] = field(default_factory=list)  # each finding with its record
 
 
 def scan_events(paths: list[str], since: Any = None, until: Any = None, prefilter: bool = True) -> EventsScan:
     started = time.time()
     stats = ReadStats()
-    findings = detect(read(paths, stats, prefilter_names() if prefilter else None, since, until))
-    return EventsScan(findings, stats, started, time.time() - started, list(rules().values()))
+    hits = detect_with_records(read(paths, stats, prefilter_names() if prefilter else None, since, until))
+    return EventsScan([f for _, f in hits], stats, started, time.time() - started, list(rules().values()), hits)
