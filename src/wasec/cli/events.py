@@ -25,10 +25,13 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
 @click.option("--sns-topic", metavar="ARN", help="Publish each alert to this SNS topic.")
 @click.option("--suppress-minutes", type=float, default=60.0, show_default=True,
               help="Alert once per detection, actor and resource within this window.")
+@click.option("--respond", is_flag=True, help="Plan the response for each detection that has one (a dry run: prints "
+                                               "the calls; nothing is called without --execute).")
+@click.option("--execute", is_flag=True, help="With --respond: make the calls (the only way wasec writes to AWS).")
 @_guard
 def events(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
            output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
-           sns_topic: str | None, suppress_minutes: float) -> None:
+           sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool) -> None:
     """Run wasec's detections over CloudTrail records in PATHS (files or directories; - for stdin).
 
     S3 delivery files (gzip JSON {"Records": [...]}), plain JSON and JSON lines are read recursively.
@@ -59,5 +62,15 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
         click.echo(f"alerts: {sent} sent, {suppressed} suppressed as repeats", err=True)
         for problem in errors:
             click.echo(f"alert not delivered: {problem}", err=True)
+    if execute and not respond:
+        _fail("--execute makes the calls --respond plans: give both")
+    if respond:
+        from wasec.events.respond import execute as run_calls
+        from wasec.events.respond import plans
+
+        for f, calls in plans(s.hits):
+            click.echo(f"response to {f.rule_id} ({f.resource_id}):", err=True)
+            for line in (run_calls(calls) if execute else [f"would call: {c}" for c in calls]):
+                click.echo(f"  {line}", err=True)
     _emit(result, names, output, output_dir, {"quiet": quiet})
     sys.exit(exit_code(result, fail_on))

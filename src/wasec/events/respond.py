@@ -1,0 +1,147 @@
+"""Opt-in response: the API call that undoes a detection's change, planned from the event itself.
+
+Nothing is called without ``--respond``, and ``--respond`` alone is a dry run that prints exactly the
+calls it would make; ``--respond --execute`` makes them. Each plan undoes what the event did and
+nothing more: restart the trail that was stopped, revoke the rule that was added, deactivate the key
+that was created, detach the policy that was attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wasec.events.detections import params
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str
+    operation: str  # the boto3 method name
+    args: dict[str, Any]
+    region: str | None
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
+        return f"{self.service}.{self.operation}({shown}) in {self.region or 'the default region'}"
+
+
+Plan = Callable[[dict[str, Any]], list[Call]]
+PLANS: dict[str, Plan] = {}
+
+
+def plan(detection_id: str) -> Callable[[Plan], Plan]:
+    def add(fn: Plan) -> Plan:
+        PLANS[detection_id] = fn
+        return fn
+    return add
+
+
+def _region(r: dict[str, Any]) -> str | None:
+    return r.get("awsRegion")
+
+
+@plan("cloudtrail-stopped")
+def _start_logging(r: dict[str, Any]) -> list[Call]:
+    return [Call("cloudtrail", "start_logging", {"Name": params(r).get("name")}, _region(r))]
+
+
+@plan("guardduty-disabled")
+def _enable_detector(r: dict[str, Any]) -> list[Call]:
+    if r.get("eventName") != "UpdateDetector":
+        return []  # a deleted detector is recreated from code, not from an event
+    return [Call("guardduty", "update_detector", {"DetectorId": params(r).get("detectorId"), "Enable": True}, _region(r))]
+
+
+@plan("config-recorder-stopped")
+def _start_recorder(r: dict[str, Any]) -> list[Call]:
+    if r.get("eventName") != "StopConfigurationRecorder":
+        return []
+    return [Call("config", "start_configuration_recorder",
+                 {"ConfigurationRecorderName": params(r).get("configurationRecorderName")}, _region(r))]
+
+
+BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+
+
+@plan("s3-public-access-block-removed")
+def _restore_bpa(r: dict[str, Any]) -> list[Call]:
+    p = params(r)
+    if p.get("bucketName"):
+        return [Call("s3", "put_public_access_block", {"Bucket": p["bucketName"],
+                                                       "PublicAccessBlockConfiguration": BLOCK_ALL}, _region(r))]
+    return [Call("s3control", "put_public_access_block", {"AccountId": r.get("recipientAccountId"),
+                                                          "PublicAccessBlockConfiguration": BLOCK_ALL}, _region(r))]
+
+
+@plan("sg-ingress-open")
+def _revoke(r: dict[str, Any]) -> list[Call]:
+    p = params(r)
+    perms = []
+    for perm in (p.get("ipPermissions") or {}).get("items", []):
+        item: dict[str, Any] = {"IpProtocol": str(perm.get("ipProtocol"))}
+        if perm.get("fromPort") is not None:
+            item |= {"FromPort": int(perm["fromPort"]), "ToPort": int(perm.get("toPort", perm["fromPort"]))}
+        v4 = [{"CidrIp": x["cidrIp"]} for x in (perm.get("ipRanges") or {}).get("items", []) if x.get("cidrIp") in
+              ("0.0.0.0/0",)]
+        v6 = [{"CidrIpv6": x["cidrIpv6"]} for x in (perm.get("ipv6Ranges") or {}).get("items", []) if x.get("cidrIpv6") in
+              ("::/0",)]
+        if v4 or v6:  # revoke only the open ranges the event added
+            perms.append(item | ({"IpRanges": v4} if v4 else {}) | ({"Ipv6Ranges": v6} if v6 else {}))
+    return [Call("ec2", "revoke_security_group_ingress", {"GroupId": p.get("groupId"), "IpPermissions": perms},
+                 _region(r))] if perms else []
+
+
+@plan("access-key-for-another-user")
+def _deactivate_key(r: dict[str, Any]) -> list[Call]:
+    key = ((r.get("responseElements") or {}).get("accessKey") or {}).get("accessKeyId")
+    if not key:
+        return []
+    return [Call("iam", "update_access_key", {"UserName": params(r).get("userName"), "AccessKeyId": key,
+                                              "Status": "Inactive"}, None)]
+
+
+@plan("admin-policy-attached")
+def _detach(r: dict[str, Any]) -> list[Call]:
+    p = params(r)
+    for kind in ("User", "Role", "Group"):
+        name = p.get(f"{kind.lower()}Name")
+        if name:
+            return [Call("iam", f"detach_{kind.lower()}_policy", {f"{kind}Name": name, "PolicyArn": p.get("policyArn")},
+                         None)]
+    return []
+
+
+@plan("kms-key-disabled-or-deleted")
+def _kms(r: dict[str, Any]) -> list[Call]:
+    key = params(r).get("keyId")
+    if r.get("eventName") == "ScheduleKeyDeletion":
+        return [Call("kms", "cancel_key_deletion", {"KeyId": key}, _region(r)),
+                Call("kms", "enable_key", {"KeyId": key}, _region(r))]
+    return [Call("kms", "enable_key", {"KeyId": key}, _region(r))]
+
+
+def plans(hits: list[tuple[dict[str, Any], Any]]) -> list[tuple[Any, list[Call]]]:
+    """(finding, calls) for every finding whose detection has a response."""
+    out = []
+    for r, f in hits:
+        fn = PLANS.get(f.rule_id.removeprefix("event-"))
+        calls = fn(r) if fn else []
+        if calls:
+            out.append((f, calls))
+    return out
+
+
+def execute(calls: list[Call]) -> list[str]:
+    """Make the calls; returns one line per call (done, or the error)."""
+    import boto3
+
+    out = []
+    for c in calls:
+        try:
+            getattr(boto3.client(c.service, region_name=c.region), c.operation)(**c.args)
+            out.append(f"done: {c}")
+        except Exception as e:  # one failed response does not stop the others
+            out.append(f"failed: {c}: {e}")
+    return out
