@@ -31,12 +31,18 @@ def record(fields: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case: dict[str, Any]) -> None:
-    fired = sorted({f.rule_id.removeprefix("event-") for f in detect([record(case["r"])])})
-    assert fired == sorted(case["fires"])
+    from wasec.events.detections import reset_state
+
+    reset_state()
+    got = sorted({f.rule_id.removeprefix("event-") for f in detect([record(case["r"])])})
+    assert got == sorted(case["fires"])
+
+
+STATEFUL = {"secrets-read-burst", "password-data-burst", "mass-deletion", "self-escalation", "backdoor-user"}
 
 
 def test_every_detection_has_a_true_case_and_near_misses_exist() -> None:
-    assert set(REGISTRY) - {d for c in CASES for d in c["fires"]} == set()
+    assert set(REGISTRY) - {d for c in CASES for d in c["fires"]} == STATEFUL  # those have tests of their own below
     assert sum(1 for c in CASES if not c["fires"]) >= 20
 
 
@@ -52,3 +58,51 @@ def test_every_stratus_technique_is_detected(path: Path) -> None:
     with gzip.open(path) as fh:
         records = json.load(fh)["Records"]
     assert detect(records), f"no detection fired on {path.name}"
+
+
+def _at(minute: int, **fields: Any) -> dict[str, Any]:
+    return record({"eventTime": f"2026-11-24T10:{minute:02d}:00Z", "eventID": f"e{minute}-{id(fields)}", **fields})
+
+
+def fired(records: list[dict[str, Any]]) -> list[str]:
+    from wasec.events.detections import reset_state
+
+    reset_state()
+    return [f.rule_id.removeprefix("event-") for f in detect(records)]
+
+
+def test_a_burst_of_secret_reads_fires_once() -> None:
+    reads = [_at(i // 2, eventName="GetSecretValue", requestParameters={"secretId": f"s{i}"}) for i in range(20)]
+    assert fired(reads) == ["secrets-read-burst"]
+    assert fired(reads[:9]) == []
+    same = [_at(i, eventName="GetSecretValue", requestParameters={"secretId": "s1"}) for i in range(30)]
+    assert fired(same) == []  # one secret read often is an application, not a sweep
+    slow = [_at(0, eventName="GetSecretValue", requestParameters={"secretId": f"s{i}"}) for i in range(5)] + \
+           [_at(30, eventName="GetSecretValue", requestParameters={"secretId": f"t{i}"}) for i in range(5)]
+    assert fired(slow) == []  # outside the window
+
+
+def test_password_data_attempts_count_even_when_denied() -> None:
+    tries = [_at(i, eventName="GetPasswordData", errorCode="Client.UnauthorizedOperation",
+                 requestParameters={"instanceId": f"i-{i}"}) for i in range(5)]
+    assert fired(tries) == ["password-data-burst"]
+
+
+def test_mass_deletion() -> None:
+    batch = _at(1, eventName="DeleteObjects", requestParameters={"bucketName": "b", "delete": {
+        "Object": [{"Key": f"k{i}"} for i in range(150)]}})
+    assert fired([batch]) == ["mass-deletion"]
+    assert fired([_at(i, eventName="DeleteObject", requestParameters={"bucketName": "b", "key": f"k{i}"}) for i in range(5)]) == []
+
+
+def test_self_escalation_and_the_backdoor_user_sequence() -> None:
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert "self-escalation" in fired([_at(1, eventName="AttachUserPolicy",
+                                           requestParameters={"userName": "alice", "policyArn": admin})])
+    assert "self-escalation" not in fired([_at(1, eventName="AttachUserPolicy",
+                                               requestParameters={"userName": "bob", "policyArn": admin})])
+    grant = _at(1, eventName="AttachUserPolicy", requestParameters={"userName": "bob", "policyArn": admin})
+    key = _at(6, eventName="CreateAccessKey", requestParameters={"userName": "bob"})
+    assert sorted(fired([grant, key])) == ["access-key-for-another-user", "admin-policy-attached", "backdoor-user"]
+    late = record({"eventTime": "2026-11-24T12:30:00Z", "eventName": "CreateAccessKey", "requestParameters": {"userName": "bob"}})
+    assert "backdoor-user" not in fired([grant, late])

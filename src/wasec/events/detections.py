@@ -553,6 +553,118 @@ def _sec_service(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} called {r.get('eventSource')} {r.get('eventName')}"
 
 
+# --- detections over several records (state kept for the run, or the warm Lambda container) -----------
+
+class Windows:
+    """Distinct items per key within a sliding time window: "10 different secrets in 10 minutes"."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[tuple[float, str]]] = {}
+        self.fired: dict[str, float] = {}
+
+    def add(self, key: str, when: float, item: str, window_s: float) -> int:
+        xs = [(t, i) for t, i in self.seen.get(key, []) if when - t <= window_s and i != item]
+        xs.append((when, item))
+        self.seen[key] = xs[-1000:]
+        return len({i for _, i in xs})
+
+    def once(self, key: str, when: float, window_s: float) -> bool:
+        """True the first time a key crosses its threshold within a window (one alert per burst)."""
+        last = self.fired.get(key)
+        if last is not None and when - last <= window_s:
+            return False
+        self.fired[key] = when
+        return True
+
+
+STATE = Windows()
+
+
+def reset_state() -> None:
+    global STATE
+    STATE = Windows()
+
+
+def _when(r: dict[str, Any]) -> float:
+    from wasec.events.reader import parse_time
+
+    try:
+        t = parse_time(r.get("eventTime"))
+    except ValueError:
+        t = None
+    return t.timestamp() if t else 0.0
+
+
+def _burst(r: dict[str, Any], kind: str, item: str, threshold: int, window_s: float = 600) -> int | None:
+    key = f"{kind}|{actor(r)}"
+    when = _when(r)
+    n = STATE.add(key, when, item, window_s)
+    return n if n >= threshold and STATE.once(key, when, window_s) else None
+
+
+@detection("secrets-read-burst", "Many secrets read in a short time", "high", "GetSecretValue", "T1555.006",
+           "Check the principal should read these secrets; rotate them if not.")
+def _secrets_burst(r: dict[str, Any]) -> str | None:
+    n = _burst(r, "secrets", str(params(r).get("secretId")), 10)
+    return f"{actor(r)} read {n} different secrets within 10 minutes" if n else None
+
+
+@detection("password-data-burst", "Windows password data requested for many instances", "high", "GetPasswordData",
+           "T1552.005", "Rotate the administrator passwords of those instances.", failures=True)
+def _password_burst(r: dict[str, Any]) -> str | None:
+    n = _burst(r, "password", str(params(r).get("instanceId")), 5)
+    return f"{actor(r)} asked for the password data of {n} instances within 10 minutes" if n else None
+
+
+@detection("mass-deletion", "Mass deletion", "high", "DeleteObject DeleteObjects DeleteBucket TerminateInstances "
+           "DeleteDBInstance DeleteSnapshot DeleteVolume", "T1485",
+           "Stop the principal (deactivate its keys, revoke its sessions), then restore from versions and backups.")
+def _mass_delete(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    objects = ((p.get("Delete") or p.get("delete") or {}).get("Object") if isinstance(p.get("Delete") or p.get("delete"), dict)
+               else None)
+    items = [f"{p.get('bucketName')}/{o.get('Key')}" for o in objects if isinstance(o, dict)] if isinstance(objects, list) \
+        else [f"{r.get('eventName')}:{p.get('bucketName') or p.get('key') or p.get('instancesSet') or p.get('dBInstanceIdentifier') or p.get('snapshotId') or p.get('volumeId') or r.get('eventID')}"]
+    n = 0
+    for item in items:
+        n = max(n, _burst(r, "delete", item, 100) or 0)
+    return f"{actor(r)} deleted {n} resources or objects within 10 minutes" if n else None
+
+
+@detection("self-escalation", "A principal granted itself more permissions", "critical",
+           "AttachUserPolicy PutUserPolicy AddUserToGroup CreatePolicyVersion", "T1098",
+           "Detach or delete the policy version, deactivate the principal's keys, and review what it did after.",
+           wa=("SEC03-BP02", *DETECT))
+def _self_escalation(r: dict[str, Any]) -> str | None:
+    me = caller_user(r)
+    p = params(r)
+    if r.get("eventName") == "CreatePolicyVersion":
+        return f"{actor(r)} made a new default version of {p.get('policyArn')}" if p.get("setAsDefault") else None
+    if me and p.get("userName") == me:
+        return f"{actor(r)} called {r.get('eventName')} on its own user"
+    return None
+
+
+@detection("backdoor-user", "A user given administrator rights then an access key", "critical",
+           "AttachUserPolicy CreateAccessKey", "T1098.001",
+           "Deactivate the key and detach the policy; the pattern is how attackers keep access.",
+           wa=("SEC02-BP05", *DETECT))
+def _backdoor(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    user = p.get("userName")
+    if not user:
+        return None
+    when = _when(r)
+    if r.get("eventName") == "AttachUserPolicy":
+        if str(p.get("policyArn", "")).endswith(("/AdministratorAccess", "/IAMFullAccess")):
+            STATE.seen[f"admin|{user}"] = [(when, "admin")]
+        return None
+    granted = STATE.seen.get(f"admin|{user}")
+    if granted and 0 <= when - granted[0][0] <= 3600:
+        return f"{actor(r)} created an access key for {user} minutes after granting it administrator rights"
+    return None
+
+
 def dispatch() -> dict[str, list[Detection]]:
     """eventName → the detections that read it ("*": every record)."""
     out: dict[str, list[Detection]] = {}

@@ -80,6 +80,9 @@ class EventsScan:
 
 
 def scan_events(paths: list[str], since: Any = None, until: Any = None, prefilter: bool = True) -> EventsScan:
+    from wasec.events.detections import reset_state
+
+    reset_state()
     started = time.time()
     stats = ReadStats()
     hits = detect_with_records(read(paths, stats, prefilter_names() if prefilter else None, since, until))
