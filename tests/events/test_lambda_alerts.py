@@ -125,3 +125,25 @@ def test_cli_sends_alerts_once(hook: tuple[str, list[dict[str, Any]]], tmp_path:
                        text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 1 and "1 sent, 1 suppressed" in r.stderr
     assert [g["body"]["event_id"] for g in got] == ["e-1"]
+
+
+def test_the_lambda_package_runs_on_its_own(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    r = subprocess.run([sys.executable, "-m", "wasec", "lambda-package", "-o", str(tmp_path / "fn.zip")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "wasec.lambda_handler.handler" in r.stdout
+    with zipfile.ZipFile(tmp_path / "fn.zip") as z:
+        names = z.namelist()
+        assert "wasec/lambda_handler.py" in names and "wasec/data/iam_actions.json" in names
+        assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
+        z.extractall(tmp_path / "fn")
+    # a bare interpreter (no site-packages: only what the zip holds, as in Lambda minus boto3)
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from wasec.lambda_handler import handler; "
+            "print(json.dumps(handler(json.loads(sys.argv[2]))))")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(tmp_path / "fn"), json.dumps(eventbridge(STOP))],
+                         capture_output=True, text=True, timeout=120, env={})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.splitlines()[-1])["detections"] == 1

@@ -74,3 +74,14 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
                 click.echo(f"  {line}", err=True)
     _emit(result, names, output, output_dir, {"quiet": quiet})
     sys.exit(exit_code(result, fail_on))
+
+
+@cli.command("lambda-package")
+@click.option("--output", "-o", default="wasec-lambda.zip", show_default=True, type=click.Path(dir_okay=False))
+@_guard
+def lambda_package(output: str) -> None:
+    """Build the deployment zip for wasec.lambda_handler.handler (see docs/events-lambda.md)."""
+    from wasec.events.package import build
+
+    n, runtime = build(output)
+    click.echo(f"wrote {output}: {n} files, for {runtime}; handler wasec.lambda_handler.handler")
