@@ -65,10 +65,18 @@ def actor(r: dict[str, Any]) -> str:
 
 
 def caller_user(r: dict[str, Any]) -> str | None:
+    """The caller's user name: the IAM user, or the session name of an assumed role (people federated in
+    usually get their own name as the session name)."""
     u = r.get("userIdentity") or {}
     if u.get("type") == "IAMUser":
         return u.get("userName") or str(u.get("arn", "")).rsplit("/", 1)[-1]
+    if u.get("type") == "AssumedRole" and ":assumed-role/" in str(u.get("arn", "")):
+        return str(u["arn"]).rsplit("/", 1)[-1]
     return None
+
+
+def from_s3(r: dict[str, Any]) -> bool:
+    return r.get("eventSource") in ("s3.amazonaws.com", "s3-control.amazonaws.com", None)
 
 
 def is_root(r: dict[str, Any]) -> bool:
@@ -191,6 +199,8 @@ def _dns_logs(r: dict[str, Any]) -> str | None:
 @detection("s3-acl-public", "S3 bucket or object ACL grants everyone", "critical", "PutBucketAcl PutObjectAcl",
            "T1530", "Restore a private ACL and turn on S3 Block Public Access for the bucket and the account.")
 def _s3_acl(r: dict[str, Any]) -> str | None:
+    if not from_s3(r):
+        return None
     p = params(r)
     canned = str(p.get("x-amz-acl") or "")
     if canned in ("public-read", "public-read-write", "authenticated-read"):
@@ -205,6 +215,8 @@ def _s3_acl(r: dict[str, Any]) -> str | None:
 @detection("s3-policy-public", "S3 bucket policy made public", "critical", "PutBucketPolicy", "T1530",
            "Put back the previous policy (or delete the new statement) and turn on S3 Block Public Access.")
 def _s3_policy(r: dict[str, Any]) -> str | None:
+    if not from_s3(r):
+        return None
     p = params(r)
     kinds = exposure(p.get("bucketPolicy"), r.get("recipientAccountId"))
     if "public" in kinds:
@@ -217,6 +229,8 @@ def _s3_policy(r: dict[str, Any]) -> str | None:
            "PutAccountPublicAccessBlock", "T1562",
            "Restore all four Block Public Access settings on the bucket and the account.")
 def _bpa(r: dict[str, Any]) -> str | None:
+    if not from_s3(r):
+        return None
     p = params(r)
     if r.get("eventName", "").startswith("Delete"):
         return f"{actor(r)} removed Block Public Access from {p.get('bucketName') or 'the account'}"
@@ -446,17 +460,23 @@ def _password(r: dict[str, Any]) -> str | None:
 @detection("ec2-user-data-read", "EC2 user data read (or attempted)", "low", "DescribeInstanceAttribute", "T1552.005",
            "User data often holds credentials: move them to Secrets Manager.", failures=True)
 def _user_data(r: dict[str, Any]) -> str | None:
+    if by_aws_service(r):
+        return None  # a scanner or CloudFormation reading it on someone's behalf
     p = params(r)
     return f"{actor(r)} read the user data of {p.get('instanceId')}" if p.get("attribute") == "userData" else None
 
 
-@detection("ssm-send-command", "Commands run on instances through SSM", "medium", "SendCommand", "T1651",
+@detection("ssm-send-command", "Commands run on many instances through SSM", "medium", "SendCommand", "T1651",
            "Check the command and who ran it; restrict ssm:SendCommand to named documents.")
 def _ssm(r: dict[str, Any]) -> str | None:
     if by_aws_service(r):
         return None
     p = params(r)
-    return f"{actor(r)} ran {p.get('documentName')} on {len(p.get('instanceIds') or [])} instance(s)"
+    ids, targets = p.get("instanceIds") or [], p.get("targets")
+    if len(ids) < 2 and not targets:
+        return None  # one command on one instance is administration; the same command fanned out is not
+    where = f"{len(ids)} instances" if ids else "targets " + json.dumps(targets)[:80]
+    return f"{actor(r)} ran {p.get('documentName')} on {where}"
 
 
 @detection("ec2-instance-connect", "SSH key pushed with EC2 Instance Connect", "medium", "SendSSHPublicKey", "T1021.004",
@@ -524,6 +544,8 @@ def _ebs_default(r: dict[str, Any]) -> str | None:
            "Restore default encryption and versioning; ransomware removes them before deleting.",
            wa=("SEC08-BP02", *DETECT))
 def _s3_protection(r: dict[str, Any]) -> str | None:
+    if not from_s3(r):
+        return None
     p = params(r)
     if r.get("eventName") == "DeleteBucketEncryption":
         return f"{actor(r)} removed default encryption from {p.get('bucketName')}"
