@@ -47,3 +47,44 @@ def test_bad_input_is_reported_and_the_rest_is_read(tmp_path: Path) -> None:
     assert r.returncode == 2 and [f["resource_id"] for f in doc["findings"]] == ["e-stop"]
     assert {p["file"].rsplit("/", 1)[-1] for p in doc["problems"]} == {"bad.json", "broken.json.gz"}
     assert wasec("events", ".", "--since", "yesterday", cwd=tmp_path).returncode == 2
+
+
+def test_follow_reads_new_files_as_they_arrive(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "1.json").write_text(json.dumps({"Records": [STOP]}))
+
+    def later() -> None:
+        time.sleep(1.5)
+        (logs / "2.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [ROOT]}).encode()))
+
+    threading.Thread(target=later, daemon=True).start()
+    r = wasec("events", "logs", "--follow", "--interval", "0.3", "--follow-for", "4", "-f", "json", cwd=tmp_path)
+    lines = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    assert r.returncode == 1 and [x["resource_id"] for x in lines] == ["e-stop", "e-root"]
+
+
+def test_s3_prefixes_are_read(tmp_path: Path) -> None:
+    import os
+
+    import boto3
+
+    from wasec.demo.emulator import Emulator
+
+    with Emulator() as em, em.environment():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="trail")
+        s3.put_object(Bucket="trail", Key="AWSLogs/1/CloudTrail/us-east-1/a.json.gz",
+                      Body=gzip.compress(json.dumps({"Records": [STOP]}).encode()))
+        s3.put_object(Bucket="trail", Key="AWSLogs/1/CloudTrail-Digest/us-east-1/d.json.gz", Body=b"not records")
+        env = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+        r = subprocess.run([sys.executable, "-m", "wasec", "events", "s3://trail/AWSLogs/", "-f", "json"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, **env})
+        doc = json.loads(r.stdout)
+        assert [f["resource_id"] for f in doc["findings"]] == ["e-stop"] and doc["problems"] == []
+        r = subprocess.run([sys.executable, "-m", "wasec", "events", "s3://no-such-bucket/x", "-f", "json"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, **env})
+        assert r.returncode == 2 and "no-such-bucket" in json.loads(r.stdout)["problems"][0]["file"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -28,10 +29,15 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
 @click.option("--respond", is_flag=True, help="Plan the response for each detection that has one (a dry run: prints "
                                                "the calls; nothing is called without --execute).")
 @click.option("--execute", is_flag=True, help="With --respond: make the calls (the only way wasec writes to AWS).")
+@click.option("--follow", is_flag=True, help="Keep reading new files as they arrive; print each detection as a line "
+                                             "(JSON lines with -f json) and alert as it happens.")
+@click.option("--interval", type=float, default=10.0, show_default=True, help="Seconds between looks for new files.")
+@click.option("--follow-for", type=float, default=None, hidden=True, help="Stop following after this many seconds.")
 @_guard
 def events(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
            output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
-           sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool) -> None:
+           sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool, follow: bool,
+           interval: float, follow_for: float | None) -> None:
     """Run wasec's detections over CloudTrail records in PATHS (files or directories; - for stdin).
 
     S3 delivery files (gzip JSON {"Records": [...]}), plain JSON and JSON lines are read recursively.
@@ -49,6 +55,9 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
         t0, t1 = parse_time(since), parse_time(until)
     except ValueError as e:
         _fail(str(e))
+    if follow:
+        _follow(list(paths), formats, t0, t1, webhook, slack, sns_topic, suppress_minutes, interval, follow_for)
+        return
     s = scan_events(list(paths), t0, t1)
     what = (f"{s.stats.records:,} CloudTrail records in {s.stats.files} file(s)"
             + (f" ({s.stats.skipped_files} with nothing to check)" if s.stats.skipped_files else ""))
@@ -85,3 +94,37 @@ def lambda_package(output: str) -> None:
 
     n, runtime = build(output)
     click.echo(f"wrote {output}: {n} files, for {runtime}; handler wasec.lambda_handler.handler")
+
+
+def _follow(paths: list[str], formats: str, since: object, until: object, webhook: str | None, slack: str | None,
+            sns_topic: str | None, suppress_minutes: float, interval: float, duration: float | None) -> None:
+    import json as _json
+
+    from wasec.events.alerts import Sinks, Suppressor, alerts_for
+    from wasec.events.run import follow
+
+    if "-" in paths:
+        _fail("--follow reads files and s3:// prefixes, not standard input")
+    sinks = Sinks(webhook, slack, sns_topic)
+    suppressor = Suppressor(suppress_minutes * 60)
+    fired = [0]
+
+    def on_hits(hits: list[Any]) -> None:
+        for _, f in hits:
+            fired[0] += 1
+            if formats == "json":
+                click.echo(_json.dumps(f.to_dict()))
+            else:
+                click.echo(f"{f.severity.value.upper():<8} {f.rule_id:<40} {f.account or ''} {f.region or ''} {f.message}")
+        if webhook or slack or sns_topic:
+            _, _, errors = sinks.send(alerts_for(hits), suppressor)
+            for problem in errors:
+                click.echo(f"alert not delivered: {problem}", err=True)
+
+    try:
+        stats = follow(paths, on_hits, interval, duration, since, until)
+    except KeyboardInterrupt:
+        sys.exit(1 if fired[0] else 0)
+    for p in stats.problems:
+        click.echo(f"{p.kind}: {p}", err=True)
+    sys.exit(2 if stats.problems else 1 if fired[0] else 0)

@@ -41,9 +41,40 @@ def parse_time(text: str | None) -> dt.datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def _files(paths: Iterable[str]) -> Iterator[str]:
+def _s3_keys(url: str, stats: ReadStats) -> Iterator[str]:
+    """s3://bucket/prefix → every delivery file under it (digests left out), read-only: ListObjectsV2."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket, _, prefix = url[len("s3://"):].partition("/")
+    try:
+        pages = boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            for obj in page.get("Contents", []):
+                if "/CloudTrail-Digest/" not in obj["Key"] and not obj["Key"].endswith("/"):
+                    yield f"s3://{bucket}/{obj['Key']}"
+    except (ClientError, BotoCoreError) as e:
+        stats.problems.append(Problem(url, f"cannot list: {e}"))
+
+
+def _read_bytes(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    if path.startswith("s3://"):
+        import boto3
+
+        bucket, _, key = path[len("s3://"):].partition("/")
+        body: bytes = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _files(paths: Iterable[str], stats: ReadStats | None = None) -> Iterator[str]:
     for p in paths:
-        if p == "-" or os.path.isfile(p):
+        if p.startswith("s3://"):
+            yield from _s3_keys(p, stats or ReadStats())
+        elif p == "-" or os.path.isfile(p):
             yield p
         elif os.path.isdir(p):
             for d, dirs, names in os.walk(p):
@@ -82,46 +113,52 @@ def read(paths: Iterable[str], stats: ReadStats | None = None, names: frozenset[
          since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """Every record (a dict) in ``paths``, in file order; problems go to ``stats`` and the rest goes on."""
     stats = stats or ReadStats()
-    for path in _files(paths):
-        try:
-            raw = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-        except (OSError, EOFError) as e:
-            stats.problems.append(Problem(path, f"cannot read: {getattr(e, 'strerror', None) or e}"))
-            continue
-        stats.files += 1
-        stats.bytes += len(raw)
-        if names is not None and not _interesting(raw, names):
-            # nothing a detection reads is in it; still, a truncated or foreign file must not pass unnoticed
-            body = raw.strip()
-            if body and not (body[:1] in b"{[" and body[-1:] in b"}]"):
-                stats.problems.append(Problem(path, "not CloudTrail JSON: it does not start and end as JSON does"))
-            else:
-                stats.skipped_files += 1
-            continue
-        records: list[Any]
-        try:
-            records = _records(orjson.loads(raw))
-        except orjson.JSONDecodeError:
-            records = []
-            for i, line in enumerate(raw.splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    records += _records(orjson.loads(line))
-                except orjson.JSONDecodeError as e:
-                    stats.problems.append(Problem(path, f"not CloudTrail JSON or JSON lines: {e}", i))
-                    break
-        for r in records:
-            if not isinstance(r, dict):
+    for path in _files(paths, stats):
+        yield from read_file(path, stats, names, since, until)
+
+
+def read_file(path: str, stats: ReadStats, names: frozenset[bytes] | None = None, since: dt.datetime | None = None,
+              until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
+    """The records of one file (a path, ``s3://bucket/key`` or ``-``)."""
+    try:
+        raw = _read_bytes(path)
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except Exception as e:  # OSError, a bad gzip, an S3 error: reported, and the rest is read
+        stats.problems.append(Problem(path, f"cannot read: {getattr(e, 'strerror', None) or e}"))
+        return
+    stats.files += 1
+    stats.bytes += len(raw)
+    if names is not None and not _interesting(raw, names):
+        # nothing a detection reads is in it; still, a truncated or foreign file must not pass unnoticed
+        body = raw.strip()
+        if body and not (body[:1] in b"{[" and body[-1:] in b"}]"):
+            stats.problems.append(Problem(path, "not CloudTrail JSON: it does not start and end as JSON does"))
+        else:
+            stats.skipped_files += 1
+        return
+    records: list[Any]
+    try:
+        records = _records(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        records = []
+        for i, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
                 continue
-            if since or until:
-                try:
-                    t = parse_time(r.get("eventTime"))
-                except ValueError:
-                    t = None
-                if t is None or (since and t < since) or (until and t > until):
-                    continue
-            stats.records += 1
-            yield r
+            try:
+                records += _records(orjson.loads(line))
+            except orjson.JSONDecodeError as e:
+                stats.problems.append(Problem(path, f"not CloudTrail JSON or JSON lines: {e}", i))
+                break
+    for r in records:
+        if not isinstance(r, dict):
+            continue
+        if since or until:
+            try:
+                t = parse_time(r.get("eventTime"))
+            except ValueError:
+                t = None
+            if t is None or (since and t < since) or (until and t > until):
+                continue
+        stats.records += 1
+        yield r

@@ -87,3 +87,29 @@ def scan_events(paths: list[str], since: Any = None, until: Any = None, prefilte
     stats = ReadStats()
     hits = detect_with_records(read(paths, stats, prefilter_names() if prefilter else None, since, until))
     return EventsScan([f for _, f in hits], stats, started, time.time() - started, list(rules().values()), hits)
+
+
+def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: float | None = None,
+           since: Any = None, until: Any = None) -> ReadStats:
+    """Read the files under ``paths``, then every new one as it appears (CloudTrail delivers new files; it
+    never appends), calling ``on_hits(list of (record, finding))`` after each file. Stops after ``duration``
+    seconds, or never."""
+    from wasec.events.detections import reset_state
+    from wasec.events.reader import _files, read_file
+
+    reset_state()
+    stats = ReadStats()
+    seen: set[str] = set()
+    names = prefilter_names()
+    end = None if duration is None else time.monotonic() + duration
+    while True:
+        for path in _files(paths, stats):
+            if path in seen or path == "-":
+                continue
+            seen.add(path)
+            hits = detect_with_records(read_file(path, stats, names, since, until))
+            if hits:
+                on_hits(hits)
+        if end is not None and time.monotonic() >= end:
+            return stats
+        time.sleep(interval if end is None else max(0.0, min(interval, end - time.monotonic())))
