@@ -1,5 +1,5 @@
 # wasec — the two commands that work on a fresh machine:
-#   make demo   scan the bundled examples and an emulated AWS account (no AWS account needed)
+#   make demo   scan the bundled examples, a demo repository's history and an emulated AWS account (no AWS account needed)
 #   make test   install and run the whole test suite (lint and type checks included)
 
 PYTHON ?= python3
