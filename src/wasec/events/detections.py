@@ -11,6 +11,7 @@ event name: a bucket policy that only adds a Deny is not "made public".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -84,8 +85,22 @@ def is_root(r: dict[str, Any]) -> bool:
 
 
 def by_aws_service(r: dict[str, Any]) -> bool:
+    """A service acted: on its own, or relaying a principal's call (``invokedBy``)."""
+    return service_itself(r) or bool((r.get("userIdentity") or {}).get("invokedBy"))
+
+
+def service_itself(r: dict[str, Any]) -> bool:
+    """A service acted on its own. A user's call relayed by CloudFormation is still the user's change."""
+    return (r.get("userIdentity") or {}).get("type") == "AWSService" or r.get("eventType") == "AwsServiceEvent"
+
+
+def person(r: dict[str, Any]) -> bool:
+    """The caller is a person rather than a workload: an IAM user, root, a federated user, or an
+    IAM Identity Center (SSO) session. Pipelines and applications run as role sessions."""
     u = r.get("userIdentity") or {}
-    return u.get("type") == "AWSService" or bool(u.get("invokedBy")) or r.get("eventType") == "AwsServiceEvent"
+    issuer = ((u.get("sessionContext") or {}).get("sessionIssuer") or {}).get("arn") or u.get("arn") or ""
+    return u.get("type") in ("IAMUser", "Root", "FederatedUser", "SAMLUser", "WebIdentityUser", "IdentityCenterUser") or \
+        ("/AWSReservedSSO_" in str(issuer))
 
 
 def _policy(doc: Any) -> Any:
@@ -194,6 +209,29 @@ def _dns_logs(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} called {r.get('eventName')} on {params(r).get('resolverQueryLogConfigId')}"
 
 
+@detection("s3-access-logging-disabled", "S3 server access logging turned off", "medium", "PutBucketLogging", "T1562.008",
+           "Turn server access logging back on (s3:PutBucketLogging with LoggingEnabled).", wa=("SEC04-BP01", *DETECT))
+def _s3_logging(r: dict[str, Any]) -> str | None:
+    status = params(r).get("BucketLoggingStatus")
+    if not from_s3(r) or not isinstance(status, dict) or status.get("LoggingEnabled"):
+        return None  # no status in the record: nothing to judge
+    return f"{actor(r)} turned off server access logging on {params(r).get('bucketName')}"
+
+
+@detection("log-source-stopped", "A security log source stopped", "high",
+           "DeleteModelInvocationLoggingConfiguration StopActivityStream DeleteLoggingConfiguration", "T1562.008",
+           "Restore the logging configuration from code; review what the actor did while it was off.",
+           wa=("SEC04-BP01", *DETECT))
+def _log_source(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    what = {"DeleteModelInvocationLoggingConfiguration": "Bedrock model invocation logging",
+            "StopActivityStream": f"the database activity stream of {p.get('resourceArn')}",
+            "DeleteLoggingConfiguration": f"WAF logging of {p.get('resourceArn') or p.get('ResourceArn')}"}
+    if r.get("eventName") == "DeleteLoggingConfiguration" and "waf" not in str(r.get("eventSource", "waf")):
+        return None
+    return f"{actor(r)} stopped {what[r['eventName']]}"
+
+
 # --- data made public ----------------------------------------------------------------------------
 
 @detection("s3-acl-public", "S3 bucket or object ACL grants everyone", "critical", "PutBucketAcl PutObjectAcl",
@@ -239,41 +277,46 @@ def _bpa(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} turned off {', '.join(off)} on {p.get('bucketName') or 'the account'}" if off else None
 
 
-@detection("ebs-snapshot-shared", "EBS snapshot shared publicly or with another account", "high",
-           "ModifySnapshotAttribute", "T1537", "Remove the createVolumePermission; check who copied the snapshot.")
-def _ebs_snapshot(r: dict[str, Any]) -> str | None:
+def _share_checks(id_fields: str, added: Callable[[dict[str, Any]], list[str]], what: str) -> tuple[Check, Check]:
+    """Two checks for one kind of sharing: made public (anyone can copy it), and shared with other accounts
+    (the exfiltration step of copying data out; the own account is not "another")."""
+    def name(r: dict[str, Any]) -> str:
+        return next((str(params(r)[f]) for f in id_fields.split() if params(r).get(f)), "?")
+
+    def public(r: dict[str, Any]) -> str | None:
+        return f"{actor(r)} made {what} {name(r)} public" if "all" in added(r) else None
+
+    def shared(r: dict[str, Any]) -> str | None:
+        own = r.get("recipientAccountId")
+        others = [a for a in added(r) if a != "all" and a != own]
+        return f"{actor(r)} shared {what} {name(r)} with account(s) {', '.join(others)}" if others else None
+    return public, shared
+
+
+def _permission_items(attribute: str) -> Callable[[dict[str, Any]], list[str]]:
+    def added(r: dict[str, Any]) -> list[str]:
+        items = _items((params(r).get(attribute) or {}).get("add"))
+        # an account is 12 digits: AWS refuses anything else, so another value is no grant
+        return [str(i["userId"]) if i.get("userId") else "all" for i in items if isinstance(i, dict) and
+                (i.get("group") == "all" or re.fullmatch(r"\d{12}", str(i.get("userId") or "")))]
+    return added
+
+
+def _rds_added(r: dict[str, Any]) -> list[str]:
     p = params(r)
-    add = (p.get("createVolumePermission") or {}).get("add") or {}
-    items = _items(add)
-    if any(i.get("group") == "all" for i in items if isinstance(i, dict)):
-        return f"{actor(r)} made snapshot {p.get('snapshotId')} public"
-    users = [str(i["userId"]) for i in items if isinstance(i, dict) and i.get("userId")]
-    return f"{actor(r)} shared snapshot {p.get('snapshotId')} with account(s) {', '.join(users)}" if users else None
+    return [str(v) for v in p.get("valuesToAdd") or []] if p.get("attributeName") == "restore" else []
 
 
-@detection("rds-snapshot-shared", "RDS snapshot shared publicly or with another account", "high",
-           "ModifyDBSnapshotAttribute ModifyDBClusterSnapshotAttribute", "T1537",
-           "Remove the restore permission (valuesToRemove) and check whether it was copied.")
-def _rds_snapshot(r: dict[str, Any]) -> str | None:
-    p = params(r)
-    if p.get("attributeName") != "restore":
-        return None
-    added = p.get("valuesToAdd") or []
-    snap = p.get("dBSnapshotIdentifier") or p.get("dBClusterSnapshotIdentifier")
-    if "all" in added:
-        return f"{actor(r)} made RDS snapshot {snap} public"
-    return f"{actor(r)} shared RDS snapshot {snap} with account(s) {', '.join(map(str, added))}" if added else None
-
-
-@detection("ami-shared", "AMI shared publicly or with another account", "high", "ModifyImageAttribute", "T1537",
-           "Remove the launch permission from the image.")
-def _ami(r: dict[str, Any]) -> str | None:
-    p = params(r)
-    items = _items((p.get("launchPermission") or {}).get("add"))
-    if any(i.get("group") == "all" for i in items if isinstance(i, dict)):
-        return f"{actor(r)} made image {p.get('imageId')} public"
-    users = [str(i["userId"]) for i in items if isinstance(i, dict) and i.get("userId")]
-    return f"{actor(r)} shared image {p.get('imageId')} with account(s) {', '.join(users)}" if users else None
+for _id, _what, _events, _field, _added, _undo in (
+        ("ebs-snapshot", "EBS snapshot", "ModifySnapshotAttribute", "snapshotId", _permission_items("createVolumePermission"),
+         "Remove the createVolumePermission; check who copied the snapshot."),
+        ("rds-snapshot", "RDS snapshot", "ModifyDBSnapshotAttribute ModifyDBClusterSnapshotAttribute",
+         "dBSnapshotIdentifier dBClusterSnapshotIdentifier", _rds_added, "Remove the restore permission (valuesToRemove) and check whether it was copied."),
+        ("ami", "AMI", "ModifyImageAttribute", "imageId", _permission_items("launchPermission"),
+         "Remove the launch permission from the image.")):
+    _public, _shared = _share_checks(_field, _added, _what)
+    detection(f"{_id}-public", f"{_what} made public", "critical", _events, "T1537", _undo)(_public)
+    detection(f"{_id}-shared", f"{_what} shared with another account", "medium", _events, "T1537", _undo)(_shared)
 
 
 @detection("lambda-permission-public", "Lambda function opened to any principal", "high", "AddPermission20150331v2 "
@@ -285,25 +328,48 @@ def _lambda_perm(r: dict[str, Any]) -> str | None:
     return None
 
 
-def _resource_policy(field: str, what: str) -> Check:
+def _resource_policy(fields: str, what: str) -> Check:
+    """A check that the policy at the first of ``fields`` (dotted paths into requestParameters) lets anyone in."""
     def check(r: dict[str, Any]) -> str | None:
-        p = params(r)
-        doc = p.get(field)
-        if field == "attributes" and isinstance(doc, dict):
-            doc = doc.get("Policy")
-        if "public" in exposure(doc, r.get("recipientAccountId")):
-            return f"{actor(r)} set a {what} policy that lets anyone in"
+        for path in fields.split():
+            doc: Any = params(r)
+            for key in path.split("."):
+                doc = _policy(doc).get(key) if isinstance(_policy(doc), dict) else None
+            if doc:
+                if "public" in exposure(doc, r.get("recipientAccountId")):
+                    return f"{actor(r)} set a {what} policy that lets anyone in"
+                return None
         return None
     return check
 
 
-for _id, _events, _field, _what in (("kms-key-policy-public", "PutKeyPolicy", "policy", "KMS key"),
-                                    ("sqs-policy-public", "SetQueueAttributes", "attributes", "SQS queue"),
-                                    ("sns-policy-public", "SetTopicAttributes", "attributeValue", "SNS topic"),
-                                    ("secret-policy-public", "PutResourcePolicy", "resourcePolicy", "Secrets Manager secret")):
+for _id, _events, _fields, _what in (
+        ("kms-key-policy-public", "PutKeyPolicy CreateKey", "policy", "KMS key"),
+        ("sqs-policy-public", "SetQueueAttributes CreateQueue", "attributes.Policy", "SQS queue"),
+        ("sns-policy-public", "SetTopicAttributes", "attributeValue", "SNS topic"),
+        ("secret-policy-public", "PutResourcePolicy", "resourcePolicy", "Secrets Manager secret"),
+        ("ecr-policy-public", "SetRepositoryPolicy", "policyText", "ECR repository"),
+        ("opensearch-policy-public", "CreateDomain UpdateDomainConfig CreateElasticsearchDomain "
+         "UpdateElasticsearchDomainConfig", "accessPolicies", "OpenSearch domain"),
+        ("efs-policy-public", "PutFileSystemPolicy", "policy", "EFS file system"),
+        ("glacier-policy-public", "SetVaultAccessPolicy", "policy.policy policy.Policy", "Glacier vault"),
+        ("backup-vault-policy-public", "PutBackupVaultAccessPolicy", "policy", "Backup vault")):
     detection(_id, f"{_what} policy made public", "critical", _events, "T1530",
               f"Restore the {_what} policy to the previous version; check access from unknown principals.")(
-        _resource_policy(_field, _what))
+        _resource_policy(_fields, _what))
+
+
+@detection("event-bus-public", "EventBridge bus opened to any account", "high", "PutPermission", "T1530",
+           "Remove the statement (events:RemovePermission); name the accounts or the organization instead.")
+def _event_bus(r: dict[str, Any]) -> str | None:
+    if r.get("eventSource") not in ("events.amazonaws.com", None):
+        return None
+    p = params(r)
+    if p.get("policy"):
+        return _resource_policy("policy", "EventBridge bus")(r)
+    if str(p.get("principal")) == "*" and not p.get("condition"):
+        return f"{actor(r)} let any account put events on bus {p.get('eventBusName') or 'default'}"
+    return None
 
 
 # --- network opened ----------------------------------------------------------------------------------
@@ -332,6 +398,29 @@ def _sg(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} opened {p.get('groupId') or p.get('groupName')} to the internet: {'; '.join(hits)}" if hits else None
 
 
+@detection("nacl-open", "Network ACL entry allows inbound traffic from anywhere", "low",
+           "CreateNetworkAclEntry ReplaceNetworkAclEntry", "T1190",
+           "Replace the entry with the source ranges that need it (ec2:ReplaceNetworkAclEntry), or delete it.",
+           wa=("SEC05-BP02", *DETECT))
+def _nacl(r: dict[str, Any]) -> str | None:
+    # NACLs are stateless, so wide ephemeral-port entries are normal; an open entry is worth a look, not a page
+    p = params(r)
+    if p.get("egress") not in (False, "false") or p.get("ruleAction") != "allow":
+        return None
+    if p.get("cidrBlock") not in OPEN and p.get("ipv6CidrBlock") not in OPEN:
+        return None
+    ports = p.get("portRange") or {}
+    where = "all ports" if str(p.get("aclProtocol")) == "-1" or not ports else f"ports {ports.get('from')}-{ports.get('to')}"
+    return f"{actor(r)} let anyone reach {where} through network ACL {p.get('networkAclId')}"
+
+
+@detection("waf-disassociated", "Web ACL removed from a resource", "medium", "DisassociateWebACL", "T1562",
+           "Associate the web ACL again (wafv2:AssociateWebACL); the resource is exposed without its filters.",
+           wa=("SEC05-BP02", "SEC06-BP02", *DETECT))
+def _waf(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} removed the web ACL from {params(r).get('resourceArn') or params(r).get('ResourceArn')}"
+
+
 # --- identity abuse ----------------------------------------------------------------------------------
 
 @detection("root-console-login", "Root user signed in to the console", "high", "ConsoleLogin", "T1078.004",
@@ -344,14 +433,34 @@ def _root_login(r: dict[str, Any]) -> str | None:
     return f"root signed in from {r.get('sourceIPAddress')}" if ok else None
 
 
-@detection("root-api-activity", "Root user made API calls", "high",
-           "* ", "T1078.004", "Find out why the root user was used; move the task to a role.",
+def _root_call(r: dict[str, Any]) -> bool:
+    return is_root(r) and not by_aws_service(r) and r.get("eventType") == "AwsApiCall" and \
+        r.get("eventName") not in ("ConsoleLogin", "CreateServiceLinkedRole")  # service-linked flows run as root
+
+
+def _read_only(r: dict[str, Any]) -> bool:
+    ro = r.get("readOnly")
+    if isinstance(ro, bool):
+        return ro
+    return str(r.get("eventName", "")).startswith(("Get", "List", "Describe", "Head", "Lookup"))  # records before 1.06
+
+
+@detection("root-api-activity", "Root user changed something", "high",
+           "* ", "T1078.004", "Find out why the root user was used, review what it changed; move the task to a role.",
            wa=("SEC02-BP01", "SEC03-BP02", *DETECT))
 def _root_api(r: dict[str, Any]) -> str | None:
-    if not is_root(r) or by_aws_service(r) or r.get("eventType") != "AwsApiCall" or \
-            r.get("eventName") in ("ConsoleLogin", "CreateServiceLinkedRole"):  # service-linked flows run as root
+    if not _root_call(r) or _read_only(r):
         return None
     return f"root called {r.get('eventSource')} {r.get('eventName')} from {r.get('sourceIPAddress')}"
+
+
+@detection("root-read-activity", "Root user read or listed resources", "medium",
+           "* ", "T1087.004", "Find out why the root user was used; enumeration with root credentials may be reconnaissance.",
+           wa=("SEC02-BP01", "SEC03-BP02", *DETECT))
+def _root_read(r: dict[str, Any]) -> str | None:
+    if not _root_call(r) or not _read_only(r):
+        return None
+    return f"root read {r.get('eventSource')} {r.get('eventName')} from {r.get('sourceIPAddress')}"
 
 
 @detection("console-login-without-mfa", "Console sign-in without MFA", "medium", "ConsoleLogin", "T1078",
@@ -367,13 +476,22 @@ def _no_mfa(r: dict[str, Any]) -> str | None:
     return None
 
 
+@detection("root-access-key-created", "Access key created for the root user", "critical", "CreateAccessKey", "T1098.001",
+           "Delete the root access key now (the root user should have none) and find out why it was made.",
+           wa=("SEC02-BP01", "SEC02-BP05", *DETECT))
+def _root_key(r: dict[str, Any]) -> str | None:
+    if is_root(r) and not params(r).get("userName"):
+        return f"the root user created an access key for itself from {r.get('sourceIPAddress')}"
+    return None
+
+
 @detection("access-key-for-another-user", "Access key created for another user", "high", "CreateAccessKey", "T1098.001",
            "Deactivate the new key (iam:UpdateAccessKey --status Inactive), then ask its creator why.",
            wa=("SEC02-BP05", *DETECT))
 def _key_other(r: dict[str, Any]) -> str | None:
     target = params(r).get("userName")
     me = caller_user(r)
-    if target and target != me and not by_aws_service(r):
+    if target and target != me and not service_itself(r):
         return f"{actor(r)} created an access key for user {target}"
     return None
 
@@ -382,11 +500,14 @@ def _key_other(r: dict[str, Any]) -> str | None:
            "CreateLoginProfile UpdateLoginProfile", "T1098", "Delete or reset the login profile; check the user's activity.",
            wa=("SEC02-BP01", *DETECT))
 def _profile_other(r: dict[str, Any]) -> str | None:
-    target = params(r).get("userName")
-    if target and target != caller_user(r) and not by_aws_service(r):
-        return f"{actor(r)} {'created' if r.get('eventName') == 'CreateLoginProfile' else 'changed'} the console password " \
-               f"of user {target}"
-    return None
+    p = params(r)
+    target = p.get("userName")
+    if not target or target == caller_user(r) or service_itself(r):
+        return None
+    if r.get("eventName") == "UpdateLoginProfile" and p.get("passwordResetRequired") is True:
+        return None  # the help-desk reset: the user must choose a new password at next sign-in
+    return f"{actor(r)} {'created' if r.get('eventName') == 'CreateLoginProfile' else 'changed'} the console password " \
+           f"of user {target}"
 
 
 @detection("admin-policy-attached", "Administrator policy attached", "high",
@@ -438,9 +559,21 @@ def _kms(r: dict[str, Any]) -> str | None:
 
 
 @detection("backup-deleted", "Backups deleted", "high", "DeleteBackupVault DeleteRecoveryPoint DeleteBackupPlan "
-           "DeleteDBClusterSnapshot DeleteDBSnapshot", "T1490", "Stop the actor; check vault lock and remaining copies.")
+           "DeleteDBClusterSnapshot DeleteDBSnapshot DeleteDBInstanceAutomatedBackup DeleteDBClusterAutomatedBackup",
+           "T1490", "Stop the actor; check vault lock and remaining copies.")
 def _backup(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} called {r.get('eventName')}"
+
+
+@detection("rds-protection-removed", "RDS deletion protection or automated backups turned off", "high",
+           "ModifyDBInstance ModifyDBCluster", "T1490",
+           "Turn deletion protection back on and restore the backup retention period.", wa=("SEC09-BP02", *DETECT))
+def _rds_protection(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    off = (["deletion protection"] if p.get("deletionProtection") is False else []) + \
+          (["automated backups"] if p.get("backupRetentionPeriod") in (0, "0") else [])
+    name = p.get("dBInstanceIdentifier") or p.get("dBClusterIdentifier")
+    return f"{actor(r)} turned off {' and '.join(off)} on {name}" if off else None
 
 
 # --- credential access and execution -------------------------------------------------------------
@@ -489,7 +622,8 @@ def _eic(r: dict[str, Any]) -> str | None:
            "Check the launch was planned; terminate miners and restrict instance types with an SCP.", failures=True)
 def _instances(r: dict[str, Any]) -> str | None:
     p = params(r)
-    kind = str(p.get("instanceType") or "")
+    kind = p.get("instanceType") or ""
+    kind = str(kind.get("value", "") if isinstance(kind, dict) else kind)  # the console sends {"value": ...}
     family = kind.split(".", 1)[0]
     if family.startswith(("p2", "p3", "p4", "p5", "g4", "g5", "g6", "inf", "trn", "dl", "x1", "x2", "u-")) or \
             kind.endswith(("24xlarge", "32xlarge", "48xlarge", "metal")):
@@ -502,8 +636,14 @@ def _instances(r: dict[str, Any]) -> str | None:
            "UpdateFunctionConfiguration20150331v2 UpdateFunctionConfiguration", "T1546",
            "Check the layer's account and code; layers run inside every invocation.")
 def _layer(r: dict[str, Any]) -> str | None:
-    layers = params(r).get("layers")
-    return f"{actor(r)} set layers on {params(r).get('functionName')}: {', '.join(map(str, layers))}" if layers else None
+    layers = params(r).get("layers") or (r.get("responseElements") or {}).get("layers") or []
+    arns = [str(x.get("arn") if isinstance(x, dict) else x) for x in layers if x]
+    own = r.get("recipientAccountId")
+    foreign = [a for a in arns if a.count(":") >= 4 and a.split(":")[4] not in (own, "")]
+    if foreign or (arns and person(r)):
+        return f"{actor(r)} set layers on {params(r).get('functionName')}: {', '.join(foreign or arns)}" + \
+            (" (from another account)" if foreign else "")
+    return None
 
 
 @detection("bedrock-model-access", "Bedrock model access enabled or a model invoked", "low",
@@ -526,10 +666,12 @@ def _mfa(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} called {r.get('eventName')} for {p.get('userName') or p.get('serialNumber')}"
 
 
-@detection("left-organization", "Account left its AWS Organization", "critical", "LeaveOrganization", "T1562",
-           "The account is outside your SCPs and organization trail now: invite it back and review its activity.")
+@detection("left-organization", "Account left, or tried to leave, its AWS Organization", "critical", "LeaveOrganization",
+           "T1562", "The account is outside your SCPs and organization trail now: invite it back and review its activity. "
+           "A denied attempt is an attacker testing the guardrails: review the caller.", failures=True)
 def _leave(r: dict[str, Any]) -> str | None:
-    return f"{actor(r)} removed account {r.get('recipientAccountId')} from its organization"
+    verb = f"tried to remove ({r['errorCode']})" if r.get("errorCode") else "removed"
+    return f"{actor(r)} {verb} account {r.get('recipientAccountId')} from its organization"
 
 
 @detection("ebs-default-encryption-disabled", "EBS encryption by default turned off", "medium",
@@ -539,20 +681,23 @@ def _ebs_default(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} turned off EBS encryption by default in {r.get('awsRegion')}"
 
 
-@detection("s3-protection-removed", "S3 bucket encryption, versioning or MFA delete removed", "medium",
-           "DeleteBucketEncryption PutBucketVersioning", "T1485",
-           "Restore default encryption and versioning; ransomware removes them before deleting.",
+@detection("s3-encryption-removed", "S3 bucket default encryption removed", "medium", "DeleteBucketEncryption", "T1485",
+           "Restore default encryption; ransomware removes it before rewriting objects with its own key.",
            wa=("SEC08-BP02", *DETECT))
-def _s3_protection(r: dict[str, Any]) -> str | None:
+def _s3_encryption(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} removed default encryption from {params(r).get('bucketName')}" if from_s3(r) else None
+
+
+@detection("s3-versioning-suspended", "S3 bucket versioning suspended or MFA delete turned off", "medium",
+           "PutBucketVersioning", "T1490", "Re-enable versioning (and MFA delete); ransomware suspends them before deleting.",
+           wa=("SEC08-BP02", "SEC09-BP02", *DETECT))
+def _s3_versioning(r: dict[str, Any]) -> str | None:
     if not from_s3(r):
         return None
-    p = params(r)
-    if r.get("eventName") == "DeleteBucketEncryption":
-        return f"{actor(r)} removed default encryption from {p.get('bucketName')}"
-    conf = p.get("VersioningConfiguration") or {}
-    if isinstance(conf, dict) and (conf.get("Status") == "Suspended" or conf.get("MfaDelete") == "Disabled"):
-        what = "suspended versioning" if conf.get("Status") == "Suspended" else "disabled MFA delete"
-        return f"{actor(r)} {what} on {p.get('bucketName')}"
+    conf = params(r).get("VersioningConfiguration") or {}
+    if isinstance(conf, dict) and (conf.get("Status") in ("Suspended", "Disabled") or conf.get("MfaDelete") == "Disabled"):
+        what = "disabled MFA delete" if conf.get("Status") == "Enabled" else "suspended versioning"
+        return f"{actor(r)} {what} on {params(r).get('bucketName')}"
     return None
 
 

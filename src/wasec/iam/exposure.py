@@ -4,7 +4,7 @@
 (no wildcard) or a condition pins the caller to fixed values of the keys that identify it —
 ``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceVpce``/``aws:SourceVpc``,
 ``aws:SourceAccount``/``aws:SourceArn``/``aws:SourceOwner``, ``aws:SourceIp`` narrower than /8,
-``aws:userid``, ``sts:ExternalId`` (trust) and the like. ``IfExists`` conditions do not pin (a
+``aws:userid`` and the like; ``sts:ExternalId`` only next to named accounts. ``IfExists`` conditions do not pin (a
 caller that omits the key passes), nor do wildcard values.
 """
 
@@ -127,7 +127,9 @@ def exposures(policy: Policy, own_account: str = "", trusted: set[str] | frozens
 
 def _one(s: Statement, ptype: str, v: str, kinds: set[str], allowed: set[str], trust: bool) -> Exposure | None:
     if ptype in ("*", "AWS", "CanonicalUser") and not _fixed(v):
-        if not kinds:
+        # an external id is no secret (AWS says so): it tells a named third party's requests apart, but with a
+        # wildcard principal anyone who learns it is in
+        if not kinds - {"external-id"}:
             return Exposure("public", s, v, "anyone (any AWS account, or no account at all) is allowed")
         accounts = _pinned_accounts(s)
         outside = sorted(a for a in accounts if allowed and a not in allowed)
