@@ -33,11 +33,14 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
                                              "(JSON lines with -f json) and alert as it happens.")
 @click.option("--interval", type=float, default=10.0, show_default=True, help="Seconds between looks for new files.")
 @click.option("--follow-for", type=float, default=None, hidden=True, help="Stop following after this many seconds.")
+@click.option("--sigma", "sigma_paths", multiple=True, type=click.Path(exists=True), metavar="DIR",
+              help="Also run the Sigma rules (logsource aws/cloudtrail) in DIR or FILE; repeatable. Needs wasec[sigma].")
+@click.option("--sigma-only", is_flag=True, help="Run only the --sigma rules, not wasec's own detections.")
 @_guard
 def events(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
            output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
            sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool, follow: bool,
-           interval: float, follow_for: float | None) -> None:
+           interval: float, follow_for: float | None, sigma_paths: tuple[str, ...], sigma_only: bool) -> None:
     """Run wasec's detections over CloudTrail records in PATHS (files or directories; - for stdin).
 
     S3 delivery files (gzip JSON {"Records": [...]}), plain JSON and JSON lines are read recursively.
@@ -55,14 +58,19 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
         t0, t1 = parse_time(since), parse_time(until)
     except ValueError as e:
         _fail(str(e))
+    detector, sigma_problems = _detector(sigma_paths, sigma_only)
     if follow:
-        _follow(list(paths), formats, t0, t1, webhook, slack, sns_topic, suppress_minutes, interval, follow_for)
+        for p in sigma_problems:
+            click.echo(f"{p.kind}: {p}", err=True)
+        _follow(list(paths), formats, t0, t1, webhook, slack, sns_topic, suppress_minutes, interval, follow_for,
+                detector)
         return
-    s = scan_events(list(paths), t0, t1)
+    s = scan_events(list(paths), t0, t1, detector=detector)
     what = (f"{s.stats.records:,} CloudTrail records in {s.stats.files} file(s)"
-            + (f" ({s.stats.skipped_files} with nothing to check)" if s.stats.skipped_files else ""))
-    result = ScanResult(s.findings, s.stats.problems, Inventory(), s.rules, ".", s.started, s.duration, s.stats.files,
-                        None, what=what)
+            + (f" ({s.stats.skipped_files} with nothing to check)" if s.stats.skipped_files else "")
+            + (f", {sum(r.id.startswith('event-sigma-') for r in s.rules)} Sigma rule(s)" if sigma_paths else ""))
+    result = ScanResult(s.findings, sigma_problems + s.stats.problems, Inventory(), s.rules, ".", s.started,
+                        s.duration, s.stats.files, None, what=what)
     if webhook or slack or sns_topic:
         from wasec.events.alerts import Sinks, Suppressor, alerts_for
 
@@ -96,8 +104,34 @@ def lambda_package(output: str) -> None:
     click.echo(f"wrote {output}: {n} files, for {runtime}; handler wasec.lambda_handler.handler")
 
 
+def _detector(sigma_paths: tuple[str, ...], sigma_only: bool) -> tuple[Any, list[Any]]:
+    """wasec's detections plus the Sigma rules asked for; each rule that cannot run is a problem: a broken
+    file an error, an unsupported construct or another log source a warning (the other rules run)."""
+    from wasec.events.detections import REGISTRY
+    from wasec.events.run import Detector, builtin
+    from wasec.model.finding import Problem
+
+    if sigma_only and not sigma_paths:
+        _fail("--sigma-only needs --sigma DIR")
+    if not sigma_paths:
+        return builtin(), []
+    from wasec.events.sigma import load
+
+    try:
+        loaded = load(sigma_paths)
+    except RuntimeError as e:
+        _fail(str(e))
+    problems = [Problem(p.path, f"Sigma rule {p.rule!r}: {p.reason}",
+                        kind="error" if p.reason.startswith("not a Sigma rule file") or p.rule == "-" else "warning")
+                for p in loaded.problems]
+    click.echo(f"sigma: {len(loaded.detections)} rule(s) loaded from {loaded.files} file(s), "
+               f"{len(loaded.problems)} not run", err=True)
+    return Detector(loaded.detections if sigma_only else [*REGISTRY.values(), *loaded.detections]), problems
+
+
 def _follow(paths: list[str], formats: str, since: object, until: object, webhook: str | None, slack: str | None,
-            sns_topic: str | None, suppress_minutes: float, interval: float, duration: float | None) -> None:
+            sns_topic: str | None, suppress_minutes: float, interval: float, duration: float | None,
+            detector: Any = None) -> None:
     import json as _json
 
     from wasec.events.alerts import Sinks, Suppressor, alerts_for
@@ -122,7 +156,7 @@ def _follow(paths: list[str], formats: str, since: object, until: object, webhoo
                 click.echo(f"alert not delivered: {problem}", err=True)
 
     try:
-        stats = follow(paths, on_hits, interval, duration, since, until)
+        stats = follow(paths, on_hits, interval, duration, since, until, detector)
     except KeyboardInterrupt:
         sys.exit(1 if fired[0] else 0)
     for p in stats.problems:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,9 @@ class Detection:
     playbook: str
     check: Check
     failures: bool = False  # also look at calls that failed
+    # for a detection over every record ("*"): bytes each record it can fire on contains, so a delivery file
+    # without them can be skipped unparsed; None means no file can be skipped
+    marker: bytes | None = None
 
     @property
     def rule_id(self) -> str:
@@ -43,12 +46,13 @@ REGISTRY: dict[str, Detection] = {}
 
 
 def detection(id: str, title: str, severity: str, events: str, mitre: str, playbook: str,
-              wa: tuple[str, ...] = DETECT + RESPOND, failures: bool = False) -> Callable[[Check], Check]:
+              wa: tuple[str, ...] = DETECT + RESPOND, failures: bool = False,
+              marker: bytes | None = None) -> Callable[[Check], Check]:
     def add(fn: Check) -> Check:
         if id in REGISTRY:
             raise ValueError(f"detection {id} is defined twice")
         REGISTRY[id] = Detection(id, title, severity, tuple(events.split()), tuple(mitre.split()), wa, playbook, fn,
-                                 failures)
+                                 failures, marker)
         return fn
     return add
 
@@ -446,8 +450,8 @@ def _read_only(r: dict[str, Any]) -> bool:
 
 
 @detection("root-api-activity", "Root user changed something", "high",
-           "* ", "T1078.004", "Find out why the root user was used, review what it changed; move the task to a role.",
-           wa=("SEC02-BP01", "SEC03-BP02", *DETECT))
+           "*", "T1078.004", "Find out why the root user was used, review what it changed; move the task to a role.",
+           wa=("SEC02-BP01", "SEC03-BP02", *DETECT), marker=b'"Root"')
 def _root_api(r: dict[str, Any]) -> str | None:
     if not _root_call(r) or _read_only(r):
         return None
@@ -455,8 +459,8 @@ def _root_api(r: dict[str, Any]) -> str | None:
 
 
 @detection("root-read-activity", "Root user read or listed resources", "medium",
-           "* ", "T1087.004", "Find out why the root user was used; enumeration with root credentials may be reconnaissance.",
-           wa=("SEC02-BP01", "SEC03-BP02", *DETECT))
+           "*", "T1087.004", "Find out why the root user was used; enumeration with root credentials may be reconnaissance.",
+           wa=("SEC02-BP01", "SEC03-BP02", *DETECT), marker=b'"Root"')
 def _root_read(r: dict[str, Any]) -> str | None:
     if not _root_call(r) or not _read_only(r):
         return None
@@ -832,10 +836,11 @@ def _backdoor(r: dict[str, Any]) -> str | None:
     return None
 
 
-def dispatch() -> dict[str, list[Detection]]:
-    """eventName → the detections that read it ("*": every record)."""
+def dispatch(detections: Iterable[Detection] | None = None) -> dict[str, list[Detection]]:
+    """eventName in lower case → the detections that read it ("*": every record). Sigma compares names
+    without regard to case, so wasec does too."""
     out: dict[str, list[Detection]] = {}
-    for d in REGISTRY.values():
+    for d in REGISTRY.values() if detections is None else detections:
         for e in d.events:
-            out.setdefault(e, []).append(d)
+            out.setdefault(e if e == "*" else e.lower(), []).append(d)
     return out

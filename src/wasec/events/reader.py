@@ -102,9 +102,10 @@ EVENT_NAME = re.compile(rb'"eventName"\s*:\s*"([^"]{1,128})"')
 
 
 def _interesting(raw: bytes, names: frozenset[bytes]) -> bool:
-    """Whether a file names an event in ``names`` (one regex pass that collects every eventName in it), or
-    contains one of the literal markers in ``names`` that start with a quote (e.g. ``b'"Root"'``)."""
-    if not names.isdisjoint(EVENT_NAME.findall(raw)):
+    """Whether a file names an event in ``names`` (lower case; one regex pass collects every eventName in
+    it), or contains one of the literal markers in ``names`` that start with a quote (e.g. ``b'"Root"'``)."""
+    found = EVENT_NAME.findall(raw)
+    if found and not names.isdisjoint(b"\0".join(found).lower().split(b"\0")):
         return True
     return any(n in raw for n in names if n[:1] == b'"')
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -14,25 +14,55 @@ from wasec.events.reader import ReadStats, read
 from wasec.model.finding import Evidence, Finding, Severity, Status
 from wasec.rules.registry import Rule
 
-IMPACT = {"critical": 5, "high": 4, "medium": 3, "low": 2}
+IMPACT = {"critical": 5, "high": 4, "medium": 3, "low": 2, "info": 1}
+
+
+class Detector:
+    """A set of detections (wasec's own, plus any Sigma rules) with its dispatch table."""
+
+    def __init__(self, detections: Sequence[Detection] | None = None) -> None:
+        self.detections = list(REGISTRY.values()) if detections is None else list(detections)
+        self.table = dispatch(self.detections)
+        self.star = self.table.get("*", [])
+
+    def rules(self) -> list[Rule]:
+        return [Rule(d.rule_id, d.title, Severity.parse(d.severity), ("AWS::CloudTrail::Event",), lambda r: None,
+                     "detection", "exposure", d.wa, why=f"MITRE ATT&CK {', '.join(d.mitre) or '(none given)'}.",
+                     fix=d.playbook, scope="live") for d in self.detections]
+
+    def prefilter(self) -> frozenset[bytes] | None:
+        """Byte strings one of which a delivery file must contain to hold anything a detection reads (event
+        names in lower case, markers as they are), or None when every file must be parsed."""
+        if any(d.marker is None for d in self.star):
+            return None
+        return frozenset({e.encode() for e in self.table if e != "*"} | {d.marker for d in self.star if d.marker})
+
+    def run(self, records: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], Finding]]:
+        """(record, finding) for every detection that fires, in record order."""
+        table, star = self.table, self.star
+        out = []
+        for r in records:
+            name = r.get("eventName")
+            for d in (*(table.get(name.lower(), ()) if isinstance(name, str) else ()), *star):
+                if r.get("errorCode") and not d.failures:
+                    continue
+                msg = d.check(r)
+                if msg:
+                    out.append((r, finding(d, r, msg)))
+        return out
 
 
 @cache
+def builtin() -> Detector:
+    return Detector()
+
+
 def rules() -> dict[str, Rule]:
-    out = {}
-    for d in REGISTRY.values():
-        out[d.rule_id] = Rule(d.rule_id, d.title, Severity.parse(d.severity), ("AWS::CloudTrail::Event",), lambda r: None,
-                              "detection", "exposure", d.wa, why=f"MITRE ATT&CK {', '.join(d.mitre)}.", fix=d.playbook,
-                              scope="live")
-    return out
+    return {r.id: r for r in builtin().rules()}
 
 
-def prefilter_names() -> frozenset[bytes]:
-    """Byte strings one of which a delivery file must contain to hold anything a detection reads."""
-    names = {e.encode() for e in dispatch() if e != "*"}
-    if "*" in dispatch():
-        names.add(b'"Root"')
-    return frozenset(names)
+def prefilter_names() -> frozenset[bytes] | None:
+    return builtin().prefilter()
 
 
 def finding(d: Detection, r: dict[str, Any], message: str) -> Finding:
@@ -50,23 +80,11 @@ def finding(d: Detection, r: dict[str, Any], message: str) -> Finding:
 
 
 def detect(records: Iterable[dict[str, Any]]) -> list[Finding]:
-    return [f for _, f in detect_with_records(records)]
+    return [f for _, f in builtin().run(records)]
 
 
 def detect_with_records(records: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], Finding]]:
-    """(record, finding) for every detection that fires, in record order."""
-    table = dispatch()
-    star = table.get("*", [])
-    out = []
-    for r in records:
-        name = r.get("eventName")
-        for d in (*(table.get(name, ()) if isinstance(name, str) else ()), *star):
-            if r.get("errorCode") and not d.failures:
-                continue
-            msg = d.check(r)
-            if msg:
-                out.append((r, finding(d, r, msg)))
-    return out
+    return builtin().run(records)
 
 
 @dataclass
@@ -79,18 +97,20 @@ class EventsScan:
     hits: list[tuple[dict[str, Any], Finding]] = field(default_factory=list)  # each finding with its record
 
 
-def scan_events(paths: list[str], since: Any = None, until: Any = None, prefilter: bool = True) -> EventsScan:
+def scan_events(paths: list[str], since: Any = None, until: Any = None, prefilter: bool = True,
+                detector: Detector | None = None) -> EventsScan:
     from wasec.events.detections import reset_state
 
     reset_state()
+    detector = detector or builtin()
     started = time.time()
     stats = ReadStats()
-    hits = detect_with_records(read(paths, stats, prefilter_names() if prefilter else None, since, until))
-    return EventsScan([f for _, f in hits], stats, started, time.time() - started, list(rules().values()), hits)
+    hits = detector.run(read(paths, stats, detector.prefilter() if prefilter else None, since, until))
+    return EventsScan([f for _, f in hits], stats, started, time.time() - started, detector.rules(), hits)
 
 
 def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: float | None = None,
-           since: Any = None, until: Any = None) -> ReadStats:
+           since: Any = None, until: Any = None, detector: Detector | None = None) -> ReadStats:
     """Read the files under ``paths``, then every new one as it appears (CloudTrail delivers new files; it
     never appends), calling ``on_hits(list of (record, finding))`` after each file. Stops after ``duration``
     seconds, or never."""
@@ -98,16 +118,17 @@ def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: floa
     from wasec.events.reader import _files, read_file
 
     reset_state()
+    detector = detector or builtin()
     stats = ReadStats()
     seen: set[str] = set()
-    names = prefilter_names()
+    names = detector.prefilter()
     end = None if duration is None else time.monotonic() + duration
     while True:
         for path in _files(paths, stats):
             if path in seen or path == "-":
                 continue
             seen.add(path)
-            hits = detect_with_records(read_file(path, stats, names, since, until))
+            hits = detector.run(read_file(path, stats, names, since, until))
             if hits:
                 on_hits(hits)
         if end is not None and time.monotonic() >= end:
