@@ -87,6 +87,7 @@ TOPICS = {
     "AWS.Bedrock.DeleteModelInvocationLoggingConfiguration": {"log-source-stopped"},
     "AWS.WAF.Disassociation": {"waf-disassociated"},
     "AWS.User.Login.Profile.Modified": {"login-profile-for-another-user"},
+    "AWS.EC2.Startup.Script.Change": {"ec2-user-data-changed"},
 }
 
 

@@ -38,7 +38,8 @@ def test_case(case: dict[str, Any]) -> None:
     assert got == sorted(case["fires"])
 
 
-STATEFUL = {"secrets-read-burst", "password-data-burst", "mass-deletion", "self-escalation", "backdoor-user"}
+STATEFUL = {"secrets-read-burst", "password-data-burst", "mass-deletion", "self-escalation", "backdoor-user",
+            "password-set-then-login", "user-data-then-start"}
 
 
 def test_every_detection_has_a_true_case_and_near_misses_exist() -> None:
@@ -106,3 +107,40 @@ def test_self_escalation_and_the_backdoor_user_sequence() -> None:
     assert sorted(fired([grant, key])) == ["access-key-for-another-user", "admin-policy-attached", "backdoor-user"]
     late = record({"eventTime": "2026-11-24T12:30:00Z", "eventName": "CreateAccessKey", "requestParameters": {"userName": "bob"}})
     assert "backdoor-user" not in fired([grant, late])
+
+
+def test_password_set_then_sign_in_as_that_user() -> None:
+    reset = _at(1, eventSource="iam.amazonaws.com", eventName="UpdateLoginProfile",
+                requestParameters={"userName": "bob", "passwordResetRequired": False})
+    login = _at(9, eventSource="signin.amazonaws.com", eventName="ConsoleLogin", eventType="AwsConsoleSignIn",
+                userIdentity={"type": "IAMUser", "userName": "bob", "arn": "arn:aws:iam::111122223333:user/bob"},
+                responseElements={"ConsoleLogin": "Success"}, additionalEventData={"MFAUsed": "Yes"})
+    assert "password-set-then-login" in fired([reset, login])
+    assert "password-set-then-login" not in fired([login])  # a sign-in alone
+    assert "password-set-then-login" not in fired([login, reset])  # the order matters
+    other = dict(login, userIdentity={"type": "IAMUser", "userName": "carol", "arn": "arn:aws:iam::111122223333:user/carol"})
+    assert "password-set-then-login" not in fired([reset, other])
+    failed = dict(login, responseElements={"ConsoleLogin": "Failure"})
+    assert "password-set-then-login" not in fired([reset, failed])
+    own = _at(1, eventSource="iam.amazonaws.com", eventName="UpdateLoginProfile",
+              userIdentity={"type": "IAMUser", "userName": "bob", "arn": "arn:aws:iam::111122223333:user/bob"},
+              requestParameters={"userName": "bob", "passwordResetRequired": False})
+    assert "password-set-then-login" not in fired([own, login])  # bob changed his own password
+
+
+def test_user_data_replaced_then_instance_started() -> None:
+    change = _at(1, eventSource="ec2.amazonaws.com", eventName="ModifyInstanceAttribute",
+                 requestParameters={"instanceId": "i-1", "userData": "<sensitiveDataRemoved>"})
+    start = _at(3, eventSource="ec2.amazonaws.com", eventName="StartInstances",
+                requestParameters={"instancesSet": {"items": [{"instanceId": "i-1"}]}})
+    assert sorted(fired([change, start])) == ["ec2-user-data-changed", "user-data-then-start"]
+    assert fired([start]) == []
+    other = _at(3, eventSource="ec2.amazonaws.com", eventName="StartInstances",
+                requestParameters={"instancesSet": {"items": [{"instanceId": "i-2"}]}})
+    assert fired([change, other]) == ["ec2-user-data-changed"]
+    resize = _at(1, eventSource="ec2.amazonaws.com", eventName="ModifyInstanceAttribute",
+                 requestParameters={"instanceId": "i-1", "instanceType": {"value": "t3.large"}})
+    assert fired([resize, start]) == []
+    later = record({"eventTime": "2026-11-24T12:30:00Z", "eventSource": "ec2.amazonaws.com", "eventName": "StartInstances",
+                    "requestParameters": {"instancesSet": {"items": [{"instanceId": "i-1"}]}}})
+    assert fired([change, later]) == ["ec2-user-data-changed"]

@@ -64,3 +64,46 @@ def test_respond_plans_then_executes_and_never_writes_without_the_flag(tmp_path:
         assert [x["CidrIp"] for p in perms for x in p["IpRanges"]] == ["10.0.0.0/8"]  # only the open range revoked
         assert iam.list_access_keys(UserName="bob")["AccessKeyMetadata"][0]["Status"] == "Inactive"
         assert wasec("events", "events.json", "--execute", cwd=tmp_path, env=env).returncode == 2
+
+
+def test_respond_takes_back_shared_images_and_snapshots_and_turns_versioning_on(tmp_path: Path) -> None:
+    import boto3
+
+    from wasec.demo.emulator import Emulator
+
+    with Emulator() as em, em.environment():
+        env = {k: os.environ[k] for k in os.environ if k.startswith("AWS_")}
+        ec2, s3 = boto3.client("ec2", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
+        vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+        snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+        ec2.modify_snapshot_attribute(SnapshotId=snap, Attribute="createVolumePermission", OperationType="add",
+                                      GroupNames=["all"])
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        ami = ec2.create_image(InstanceId=instance, Name="golden")["ImageId"]
+        ec2.modify_image_attribute(ImageId=ami, LaunchPermission={"Add": [{"UserId": "444455556666"}]})
+        s3.create_bucket(Bucket="data")
+        s3.put_bucket_versioning(Bucket="data", VersioningConfiguration={"Status": "Suspended"})
+        records = [
+            record({"eventSource": "ec2.amazonaws.com", "eventName": "ModifySnapshotAttribute", "eventID": "s1",
+                    "requestParameters": {"snapshotId": snap, "attributeType": "CREATE_VOLUME_PERMISSION",
+                                          "createVolumePermission": {"add": {"items": [{"group": "all"}]}}}}),
+            record({"eventSource": "ec2.amazonaws.com", "eventName": "ModifyImageAttribute", "eventID": "a1",
+                    "requestParameters": {"imageId": ami, "attributeType": "launchPermission",
+                                          "launchPermission": {"add": {"items": [{"userId": "444455556666"}]}}}}),
+            record({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketVersioning", "eventID": "v1",
+                    "requestParameters": {"bucketName": "data", "VersioningConfiguration": {"Status": "Suspended"}}}),
+        ]
+        (tmp_path / "events.json").write_text(json.dumps({"Records": records}))
+        em.reset_log()
+        r = wasec("events", "events.json", "-q", "--respond", cwd=tmp_path, env=env)
+        assert f"would call: ec2.modify_snapshot_attribute(SnapshotId='{snap}'" in r.stderr and "GroupNames=['all']" in r.stderr
+        assert "LaunchPermission={'Remove': [{'UserId': '444455556666'}]}" in r.stderr
+        assert em.reset_log() == []
+
+        r = wasec("events", "events.json", "-q", "--respond", "--execute", cwd=tmp_path, env=env)
+        assert r.stderr.count("done: ") == 3, r.stderr
+        perms = ec2.describe_snapshot_attribute(SnapshotId=snap, Attribute="createVolumePermission")
+        assert perms["CreateVolumePermissions"] == []
+        assert ec2.describe_image_attribute(ImageId=ami, Attribute="launchPermission")["LaunchPermissions"] == []
+        assert s3.get_bucket_versioning(Bucket="data")["Status"] == "Enabled"

@@ -297,7 +297,7 @@ def _share_checks(id_fields: str, added: Callable[[dict[str, Any]], list[str]], 
     return public, shared
 
 
-def _permission_items(attribute: str) -> Callable[[dict[str, Any]], list[str]]:
+def permission_items(attribute: str) -> Callable[[dict[str, Any]], list[str]]:
     def added(r: dict[str, Any]) -> list[str]:
         items = _items((params(r).get(attribute) or {}).get("add"))
         # an account is 12 digits: AWS refuses anything else, so another value is no grant
@@ -312,11 +312,11 @@ def _rds_added(r: dict[str, Any]) -> list[str]:
 
 
 for _id, _what, _events, _field, _added, _undo in (
-        ("ebs-snapshot", "EBS snapshot", "ModifySnapshotAttribute", "snapshotId", _permission_items("createVolumePermission"),
+        ("ebs-snapshot", "EBS snapshot", "ModifySnapshotAttribute", "snapshotId", permission_items("createVolumePermission"),
          "Remove the createVolumePermission; check who copied the snapshot."),
         ("rds-snapshot", "RDS snapshot", "ModifyDBSnapshotAttribute ModifyDBClusterSnapshotAttribute",
          "dBSnapshotIdentifier dBClusterSnapshotIdentifier", _rds_added, "Remove the restore permission (valuesToRemove) and check whether it was copied."),
-        ("ami", "AMI", "ModifyImageAttribute", "imageId", _permission_items("launchPermission"),
+        ("ami", "AMI", "ModifyImageAttribute", "imageId", permission_items("launchPermission"),
          "Remove the launch permission from the image.")):
     _public, _shared = _share_checks(_field, _added, _what)
     detection(f"{_id}-public", f"{_what} made public", "critical", _events, "T1537", _undo)(_public)
@@ -833,6 +833,65 @@ def _backdoor(r: dict[str, Any]) -> str | None:
     granted = STATE.seen.get(f"admin|{user}")
     if granted and 0 <= when - granted[0][0] <= 3600:
         return f"{actor(r)} created an access key for {user} minutes after granting it administrator rights"
+    return None
+
+
+def _remember(kind: str, key: str, r: dict[str, Any], note: str) -> None:
+    STATE.seen[f"{kind}|{key}"] = [(_when(r), note)]
+
+
+def _recall(kind: str, key: str, r: dict[str, Any], within_s: float = 3600) -> tuple[float, str] | None:
+    """What was remembered under the key, if it happened at most ``within_s`` before this record; once."""
+    got = STATE.seen.get(f"{kind}|{key}")
+    if got and 0 <= _when(r) - got[0][0] <= within_s:
+        del STATE.seen[f"{kind}|{key}"]
+        return (_when(r) - got[0][0], got[0][1])
+    return None
+
+
+@detection("password-set-then-login", "Someone set a user's console password, then signed in as that user",
+           "critical", "CreateLoginProfile UpdateLoginProfile ConsoleLogin", "T1098",
+           "Disable the user's console access, end its sessions and find out who set the password.",
+           wa=("SEC02-BP01", "SEC02-BP05", *DETECT))
+def _password_then_login(r: dict[str, Any]) -> str | None:
+    if r.get("eventName") != "ConsoleLogin":
+        target = params(r).get("userName")
+        if target and target != caller_user(r) and not service_itself(r):
+            _remember("password", str(target), r, actor(r))
+        return None
+    u = r.get("userIdentity") or {}
+    if u.get("type") != "IAMUser" or (r.get("responseElements") or {}).get("ConsoleLogin") != "Success":
+        return None
+    got = _recall("password", str(caller_user(r)), r)
+    if got:
+        return f"{u.get('userName')} signed in from {r.get('sourceIPAddress')} {got[0] / 60:.0f} minutes after " \
+               f"{got[1]} set its password"
+    return None
+
+
+@detection("ec2-user-data-changed", "EC2 instance user data replaced", "medium", "ModifyInstanceAttribute", "T1059",
+           "Compare the new user data with the instance's template; it runs as root at the next start.",
+           wa=("SEC06-BP02", *DETECT))
+def _user_data(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    return f"{actor(r)} replaced the user data of {p.get('instanceId')}" if "userData" in p else None
+
+
+@detection("user-data-then-start", "EC2 user data replaced, then the instance started", "high",
+           "ModifyInstanceAttribute StartInstances", "T1059",
+           "Stop the instance, restore its user data and rotate the credentials of its role; the new script ran as root.",
+           wa=("SEC06-BP02", *DETECT))
+def _user_data_start(r: dict[str, Any]) -> str | None:
+    if r.get("eventName") == "ModifyInstanceAttribute":
+        if "userData" in params(r):
+            _remember("userdata", str(params(r).get("instanceId")), r, actor(r))
+        return None
+    started = [str(i.get("instanceId")) for i in _items(params(r).get("instancesSet")) if isinstance(i, dict)]
+    for instance in started:
+        got = STATE.seen.get(f"userdata|{instance}")
+        if got and 0 <= _when(r) - got[0][0] <= 3600:
+            return f"{actor(r)} started {instance} {(_when(r) - got[0][0]) / 60:.0f} minutes after {got[0][1]} replaced " \
+                   "its user data: the new script runs as root"
     return None
 
 

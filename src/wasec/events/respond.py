@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wasec.events.detections import params
+from wasec.events.detections import params, permission_items
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,73 @@ def _kms(r: dict[str, Any]) -> list[Call]:
         return [Call("kms", "cancel_key_deletion", {"KeyId": key}, _region(r)),
                 Call("kms", "enable_key", {"KeyId": key}, _region(r))]
     return [Call("kms", "enable_key", {"KeyId": key}, _region(r))]
+
+
+def _unshare(public: bool) -> Plan:
+    """Take back what the event granted: the "all" group, or the accounts other than the owner."""
+    def undo(r: dict[str, Any]) -> list[Call]:
+        p, own = params(r), r.get("recipientAccountId")
+        if r.get("eventName") == "ModifyImageAttribute":
+            added = permission_items("launchPermission")(r)
+        elif r.get("eventName") == "ModifySnapshotAttribute":
+            added = permission_items("createVolumePermission")(r)
+        else:
+            added = [str(v) for v in p.get("valuesToAdd") or []]
+        if public:
+            taken = ["all"] if "all" in added else []
+        else:
+            taken = [a for a in added if a not in ("all", own)]
+        if not taken:
+            return []
+        if r.get("eventName") == "ModifyImageAttribute":
+            perm = [{"Group": "all"} if a == "all" else {"UserId": a} for a in taken]
+            return [Call("ec2", "modify_image_attribute", {"ImageId": p.get("imageId"),
+                                                           "LaunchPermission": {"Remove": perm}}, _region(r))]
+        if r.get("eventName") == "ModifySnapshotAttribute":
+            who = {"GroupNames": taken} if public else {"UserIds": taken}
+            return [Call("ec2", "modify_snapshot_attribute", {"SnapshotId": p.get("snapshotId"),
+                                                              "Attribute": "createVolumePermission",
+                                                              "OperationType": "remove", **who}, _region(r))]
+        if p.get("dBClusterSnapshotIdentifier"):
+            return [Call("rds", "modify_db_cluster_snapshot_attribute",
+                         {"DBClusterSnapshotIdentifier": p["dBClusterSnapshotIdentifier"], "AttributeName": "restore",
+                          "ValuesToRemove": taken}, _region(r))]
+        return [Call("rds", "modify_db_snapshot_attribute", {"DBSnapshotIdentifier": p.get("dBSnapshotIdentifier"),
+                                                             "AttributeName": "restore", "ValuesToRemove": taken},
+                     _region(r))]
+    return undo
+
+
+for _kind in ("ami", "ebs-snapshot", "rds-snapshot"):
+    plan(f"{_kind}-public")(_unshare(True))
+    plan(f"{_kind}-shared")(_unshare(False))
+
+
+@plan("s3-versioning-suspended")
+def _versioning(r: dict[str, Any]) -> list[Call]:
+    conf = params(r).get("VersioningConfiguration") or {}
+    if conf.get("Status") not in ("Suspended", "Disabled"):
+        return []  # MFA delete can only be turned back on by the root user with its MFA device
+    return [Call("s3", "put_bucket_versioning", {"Bucket": params(r).get("bucketName"),
+                                                 "VersioningConfiguration": {"Status": "Enabled"}}, _region(r))]
+
+
+@plan("lambda-permission-public")
+def _remove_lambda_permission(r: dict[str, Any]) -> list[Call]:
+    p = params(r)
+    if not p.get("statementId"):
+        return []
+    return [Call("lambda", "remove_permission", {"FunctionName": p.get("functionName"),
+                                                 "StatementId": p["statementId"]}, _region(r))]
+
+
+@plan("event-bus-public")
+def _remove_bus_permission(r: dict[str, Any]) -> list[Call]:
+    p = params(r)
+    if not p.get("statementId"):
+        return []
+    return [Call("events", "remove_permission", {"StatementId": p["statementId"],
+                                                 "EventBusName": p.get("eventBusName") or "default"}, _region(r))]
 
 
 def plans(hits: list[tuple[dict[str, Any], Any]]) -> list[tuple[Any, list[Call]]]:
