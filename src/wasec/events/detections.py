@@ -872,7 +872,7 @@ def _password_then_login(r: dict[str, Any]) -> str | None:
 @detection("ec2-user-data-changed", "EC2 instance user data replaced", "medium", "ModifyInstanceAttribute", "T1059",
            "Compare the new user data with the instance's template; it runs as root at the next start.",
            wa=("SEC06-BP02", *DETECT))
-def _user_data(r: dict[str, Any]) -> str | None:
+def _user_data_changed(r: dict[str, Any]) -> str | None:
     p = params(r)
     return f"{actor(r)} replaced the user data of {p.get('instanceId')}" if "userData" in p else None
 
