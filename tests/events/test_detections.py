@@ -39,7 +39,7 @@ def test_case(case: dict[str, Any]) -> None:
 
 
 STATEFUL = {"secrets-read-burst", "password-data-burst", "mass-deletion", "self-escalation", "backdoor-user",
-            "password-set-then-login", "user-data-then-start"}
+            "password-set-then-login", "user-data-then-start", "secret-read-unusual"}
 
 
 def test_every_detection_has_a_true_case_and_near_misses_exist() -> None:
@@ -144,3 +144,21 @@ def test_user_data_replaced_then_instance_started() -> None:
     later = record({"eventTime": "2026-11-24T12:30:00Z", "eventSource": "ec2.amazonaws.com", "eventName": "StartInstances",
                     "requestParameters": {"instancesSet": {"items": [{"instanceId": "i-1"}]}}})
     assert fired([change, later]) == ["ec2-user-data-changed"]
+
+
+def test_secret_read_by_an_unusual_principal_or_from_an_unusual_network() -> None:
+    app = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/app/i-0abc", "accountId": "111122223333"}
+    usual = [_at(i, eventSource="secretsmanager.amazonaws.com", eventName="GetSecretValue", userIdentity=app,
+                 sourceIPAddress=f"10.1.{i}.7", requestParameters={"secretId": "prod/db"}) for i in range(10)]
+    alice = _at(20, eventSource="secretsmanager.amazonaws.com", eventName="GetSecretValue", sourceIPAddress="10.1.0.9",
+                requestParameters={"secretId": "prod/db"})
+    away = _at(21, eventSource="secretsmanager.amazonaws.com", eventName="GetSecretValue", userIdentity=app,
+               sourceIPAddress="198.51.100.4", requestParameters={"secretId": "prod/db"})
+    assert fired(usual) == []
+    assert fired([*usual, alice]) == ["secret-read-unusual"]
+    assert fired([*usual, away]) == ["secret-read-unusual"]
+    assert fired([*usual, _at(22, **{k: v for k, v in usual[0].items() if k not in ("eventTime", "eventID")})]) == []
+    assert fired([*usual[:5], alice]) == []  # too little history to call anything unusual
+    # a new secret read by a known principal from its usual network is not unusual either
+    other = dict(usual[0], requestParameters={"secretId": "prod/api"}, eventID="x")
+    assert fired([*usual, other]) == []

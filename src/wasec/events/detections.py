@@ -752,8 +752,9 @@ STATE = Windows()
 
 
 def reset_state() -> None:
-    global STATE
+    global STATE, BASELINE
     STATE = Windows()
+    BASELINE = Baseline()
 
 
 def _when(r: dict[str, Any]) -> float:
@@ -778,6 +779,60 @@ def _burst(r: dict[str, Any], kind: str, item: str, threshold: int, window_s: fl
 def _secrets_burst(r: dict[str, Any]) -> str | None:
     n = _burst(r, "secrets", str(params(r).get("secretId")), 10)
     return f"{actor(r)} read {n} different secrets within 10 minutes" if n else None
+
+
+class Baseline:
+    """Who reads each secret, and from which networks each principal reads secrets, learned as records go by.
+    Only once a secret (or a principal) has a history of ``LEARN`` reads is something new in it unusual."""
+
+    LEARN = 10
+
+    def __init__(self) -> None:
+        self.readers: dict[str, dict[str, int]] = {}
+        self.networks: dict[str, dict[str, int]] = {}
+
+    def see(self, table: dict[str, dict[str, int]], key: str, value: str) -> bool:
+        """Count the value under the key; True when it is new to a key with a history."""
+        seen = table.setdefault(key, {})
+        unusual = value not in seen and sum(seen.values()) >= self.LEARN
+        if value in seen or len(seen) < 1000:
+            seen[value] = seen.get(value, 0) + 1
+        return unusual
+
+
+BASELINE = Baseline()
+
+
+def network(ip: Any) -> str:
+    """The network a call came from: a /16 (IPv4) or /48 (IPv6), or the service name AWS puts there."""
+    import ipaddress
+
+    try:
+        addr = ipaddress.ip_address(str(ip))
+    except ValueError:
+        return str(ip)  # "AWS Internal", "lambda.amazonaws.com"…
+    return str(ipaddress.ip_network(f"{addr}/{16 if addr.version == 4 else 48}", strict=False))
+
+
+@detection("secret-read-unusual", "Secret read by an unusual principal or from an unusual network", "medium",
+           "GetSecretValue BatchGetSecretValue", "T1555.006",
+           "Confirm the principal and network are expected; if not, rotate the secret and revoke the principal's sessions.",
+           wa=("SEC04-BP02", *DETECT))
+def _secret_unusual(r: dict[str, Any]) -> str | None:
+    if service_itself(r):
+        return None
+    who, where = actor(r), network(r.get("sourceIPAddress"))
+    secret = str(params(r).get("secretId") or "(a batch)")
+    new_reader = BASELINE.see(BASELINE.readers, secret, who)
+    new_network = BASELINE.see(BASELINE.networks, who, where)
+    if new_reader and new_network:
+        return f"{who} read {secret}, which others have read, for the first time, from a network it has not used: {where}"
+    if new_reader:
+        return f"{who} read {secret} for the first time; it has been read {sum(BASELINE.readers[secret].values()) - 1} " \
+               "times by others"
+    if new_network:
+        return f"{who} read {secret} from {where}, a network it has not read secrets from before"
+    return None
 
 
 @detection("password-data-burst", "Windows password data requested for many instances", "high", "GetPasswordData",
