@@ -9,18 +9,11 @@ from typing import Any
 import pytest
 
 from tests.secrets.tokens import Tokens
+from tests.test_outputs_and_cli import BAD as OPEN_SSH_AND_QUEUE
 from wasec.outputs import render
 
-BAD = '''resource "aws_security_group" "open" {
-  description = "ssh"
-  ingress {
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-}
-resource "aws_s3_bucket" "data" {
+# the open security group and queue of the output tests, plus a bucket tagged restricted
+BAD = OPEN_SSH_AND_QUEUE + '''resource "aws_s3_bucket" "data" {
   bucket = "acme-data"
   tags   = { DataClassification = "restricted" }
 }

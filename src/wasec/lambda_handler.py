@@ -22,7 +22,7 @@ import urllib.parse
 from typing import Any
 
 from wasec.events.alerts import Sinks, Suppressor, alerts_for
-from wasec.events.reader import _records
+from wasec.events.reader import records_in
 from wasec.events.run import detect_with_records
 
 _SUPPRESSOR = Suppressor(float(os.environ.get("WASEC_SUPPRESS_MINUTES", "60")) * 60)
@@ -41,16 +41,14 @@ def _s3_records(event: dict[str, Any]) -> list[dict[str, Any]]:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         if body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
-        out += [r for r in _records(json.loads(body)) if isinstance(r, dict)]
+        out += [r for r in records_in(json.loads(body)) if isinstance(r, dict)]
     return out
 
 
 def records_of(event: dict[str, Any]) -> list[dict[str, Any]]:
-    if event.get("detail-type") == "AWS API Call via CloudTrail" and isinstance(event.get("detail"), dict):
-        return [event["detail"]]
     if event.get("Records") and all(r.get("eventSource") == "aws:s3" for r in event["Records"]):
         return _s3_records(event)
-    return [r for r in _records(event) if isinstance(r, dict)]
+    return [r for r in records_in(event) if isinstance(r, dict)]
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

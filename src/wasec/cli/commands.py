@@ -67,14 +67,39 @@ def cli() -> None:
     """
 
 
-_scan_options = [
+def options(*opts: Callable[..., Any]) -> Callable[..., Any]:
+    """Apply click options in the order they are listed (as they show in --help)."""
+    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for opt in reversed(opts):
+            fn = opt(fn)
+        return fn
+    return apply
+
+
+def output_options(fail_on_help: str) -> Callable[..., Any]:
+    """--format/--output/--output-dir/--fail-on/--quiet: how every command that reports findings writes them."""
+    return options(
+        click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
+                     help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file."),
+        click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, help=fail_on_help),
+        click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there."))
+
+
+def history_options(what: str) -> Callable[..., Any]:
+    """--save/--db/--fail-on-risk: keeping the scan in the history, and the risk gate."""
+    return options(
+        click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`)."),
+        click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path)."),
+        click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
+                     help=f"Exit 1 when {what}'s risk (impact × likelihood, 1-25) is N or more."))
+
+
+scan_options = options(
     click.argument("paths", nargs=-1, type=click.Path()),
-    click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-                 help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html."),
-    click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file."),
-    click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>."),
-    click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
-                 help="Exit 1 when a failing finding has this severity or higher (default: low, or fail_on in .wasec/config.yml)."),
+    output_options("Exit 1 when a failing finding has this severity or higher (default: low, or fail_on in "
+                   ".wasec/config.yml)."),
     click.option("--exclude", "-e", multiple=True, metavar="PATTERN", help="Skip files or directories matching a glob (repeatable)."),
     click.option("--var", "tf_vars", multiple=True, metavar="NAME=VALUE", help="Terraform variable value (repeatable)."),
     click.option("--var-file", "tf_var_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
@@ -88,18 +113,8 @@ _scan_options = [
     click.option("--show-passed", is_flag=True, help="List passing checks too."),
     click.option("--max-file-size", type=float, default=20.0, show_default=True, metavar="MB", help="Skip larger files (reported)."),
     click.option("--no-secrets", is_flag=True, help="Do not also look for secrets in the files (see `wasec secrets`)."),
-    click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`)."),
-    click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path)."),
-    click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
-                 help="Exit 1 when a failing finding's risk (impact × likelihood, 1-25) is N or more."),
-    click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there."),
-]
-
-
-def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed(_scan_options):
-        fn = opt(fn)
-    return fn
+    history_options("a failing finding"),
+)
 
 
 def _run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
@@ -250,21 +265,14 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--workers", type=int, default=24, show_default=True, help="Concurrent API calls per account.")
 @click.option("--org", is_flag=True, help="Scan every active account of the organisation (from its management account).")
 @click.option("--org-role", default="OrganizationAccountAccessRole", show_default=True, help="Role to assume in each account with --org.")
-@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS", help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
-@click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, help="Exit 1 at this severity or higher.")
+@output_options("Exit 1 at this severity or higher.")
 @click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="Run only these rules (comma-separated).")
 @click.option("--skip-rules", multiple=True, metavar="IDS", help="Do not run these rules (comma-separated).")
 @click.option("--strict", is_flag=True, help="Also run optional rules.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress findings recorded in this baseline file.")
 @click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason.")
 @click.option("--show-passed", is_flag=True, help="List passing checks too.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
-@click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`).")
-@click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path).")
-@click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
-              help="Exit 1 when a failing finding's risk (impact × likelihood, 1-25) is N or more.")
+@history_options("a failing finding")
 @_guard
 def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
     """Scan a live AWS account (or organisation) with the same rules as code. Read-only.

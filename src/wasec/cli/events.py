@@ -7,20 +7,14 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code
+from wasec.cli.commands import _emit, _fail, _guard, cli, exit_code, output_options
 
 
 @cli.command("events")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--since", help="Only records at or after this time (ISO 8601).")
 @click.option("--until", help="Only records at or before this time (ISO 8601).")
-@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-              help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
-@click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
-              help="Exit 1 when a detection of this severity or higher fires (default: low).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
+@output_options("Exit 1 when a detection of this severity or higher fires (default: low).")
 @click.option("--webhook", metavar="URL", help="POST each alert as JSON to this URL.")
 @click.option("--slack", metavar="URL", help="Send each alert to this Slack incoming webhook.")
 @click.option("--sns-topic", metavar="ARN", help="Publish each alert to this SNS topic.")

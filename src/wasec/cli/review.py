@@ -44,10 +44,7 @@ def review(paths: tuple[str, ...], from_history: bool, db: str | None, answers_f
     from wasec.config import find_config_dir
     from wasec.history import store
     from wasec.review import export
-    from wasec.review.model import build, load_answers, progress, save_answers
-    from wasec.rules.catalog import questions
-    from wasec.rules.registry import load_builtin
-    from wasec.secrets.report import rules as secret_rules
+    from wasec.review.model import load_answers, progress, review_of, save_answers
 
     start = paths[0] if paths else "."
     config_dir = find_config_dir(start) or os.path.join(os.path.abspath(start if os.path.isdir(start) else "."), ".wasec")
@@ -61,8 +58,7 @@ def review(paths: tuple[str, ...], from_history: bool, db: str | None, answers_f
         from wasec.scanning import ScanOptions, scan
 
         findings = scan(ScanOptions(paths=list(paths) or ["."])).findings
-    rules = list(load_builtin()) + list(secret_rules().values())
-    result = build(findings, rules, answers, questions())
+    result = review_of(findings, answers)
 
     if ask is None:
         ask = sys.stdin.isatty() and fmt == "text"
@@ -83,7 +79,7 @@ def review(paths: tuple[str, ...], from_history: bool, db: str | None, answers_f
         if changed:
             save_answers(answers_path, answers)
             click.echo(f"saved answers to {answers_path}", err=True)
-            result = build(findings, rules, answers, questions())
+            result = review_of(findings, answers)
 
     prog = None
     if milestone or os.path.exists(store.db_path(db)):

@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code, save_history
+from wasec.cli.commands import (
+    _emit,
+    _fail,
+    _guard,
+    cli,
+    exit_code,
+    history_options,
+    output_options,
+    save_history,
+)
 
 
 @cli.command("secrets")
@@ -15,23 +24,14 @@ from wasec.cli.commands import SEVERITIES, _emit, _fail, _guard, cli, exit_code,
 @click.option("--staged", is_flag=True, help="Scan what is staged for the next commit (for a pre-commit hook).")
 @click.option("--since", metavar="REF", help="Scan the lines every commit after REF added (e.g. origin/main).")
 @click.option("--all-history", is_flag=True, help="Scan the lines every commit of every branch ever added.")
-@click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-              help="Comma-separated: text, json, sarif, junit, asff, ocsf, markdown, html.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file.")
-@click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None,
-              help="Exit 1 when a secret of this severity or higher is found (default: low).")
+@output_options("Exit 1 when a secret of this severity or higher is found (default: low).")
 @click.option("--exclude", "-e", multiple=True, metavar="PATTERN", help="Skip paths matching a glob (repeatable).")
 @click.option("--include-vendored", is_flag=True, help="Also scan node_modules, vendor, .venv and the like.")
 @click.option("--max-file-size", type=float, default=25.0, show_default=True, metavar="MB",
               help="Skip larger files (each is reported).")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress secrets recorded in this baseline file.")
 @click.option("--workers", type=int, default=0, help="Processes for a working-tree scan (default: one per CPU).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing to stdout unless a format is written there.")
-@click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`).")
-@click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path).")
-@click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
-              help="Exit 1 when a secret's risk (impact × likelihood, 1-25) is N or more.")
+@history_options("a secret")
 @_guard
 def secrets(path: str, staged: bool, since: str | None, all_history: bool, formats: str, output: str | None,
             output_dir: str | None, fail_on: str | None, **opts: Any) -> None:

@@ -70,7 +70,8 @@ def _read_bytes(path: str) -> bytes:
         return fh.read()
 
 
-def _files(paths: Iterable[str], stats: ReadStats | None = None) -> Iterator[str]:
+def delivery_files(paths: Iterable[str], stats: ReadStats | None = None) -> Iterator[str]:
+    """Each file to read: the paths given, the files under directories (sorted), the keys under s3:// prefixes."""
     for p in paths:
         if p.startswith("s3://"):
             yield from _s3_keys(p, stats or ReadStats())
@@ -86,7 +87,9 @@ def _files(paths: Iterable[str], stats: ReadStats | None = None) -> Iterator[str
             yield p  # reported as unreadable below
 
 
-def _records(doc: Any) -> list[Any]:
+def records_in(doc: Any) -> list[Any]:
+    """The CloudTrail records in a parsed document: a delivery file, a list of records or of files, one
+    record, or an EventBridge "AWS API Call via CloudTrail" event."""
     if isinstance(doc, dict):
         if isinstance(doc.get("Records"), list):
             return list(doc["Records"])
@@ -94,7 +97,7 @@ def _records(doc: Any) -> list[Any]:
             return [doc["detail"]]  # an EventBridge "AWS API Call via CloudTrail" event
         return [doc] if "eventName" in doc else []
     if isinstance(doc, list):
-        return [r for x in doc for r in _records(x)] if doc and isinstance(doc[0], dict) and "Records" in doc[0] else doc
+        return [r for x in doc for r in records_in(x)] if doc and isinstance(doc[0], dict) and "Records" in doc[0] else doc
     return []
 
 
@@ -114,7 +117,7 @@ def read(paths: Iterable[str], stats: ReadStats | None = None, names: frozenset[
          since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """Every record (a dict) in ``paths``, in file order; problems go to ``stats`` and the rest goes on."""
     stats = stats or ReadStats()
-    for path in _files(paths, stats):
+    for path in delivery_files(paths, stats):
         yield from read_file(path, stats, names, since, until)
 
 
@@ -140,14 +143,14 @@ def read_file(path: str, stats: ReadStats, names: frozenset[bytes] | None = None
         return
     records: list[Any]
     try:
-        records = _records(orjson.loads(raw))
+        records = records_in(orjson.loads(raw))
     except orjson.JSONDecodeError:
         records = []
         for i, line in enumerate(raw.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                records += _records(orjson.loads(line))
+                records += records_in(orjson.loads(line))
             except orjson.JSONDecodeError as e:
                 stats.problems.append(Problem(path, f"not CloudTrail JSON or JSON lines: {e}", i))
                 break

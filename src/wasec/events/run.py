@@ -115,7 +115,7 @@ def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: floa
     never appends), calling ``on_hits(list of (record, finding))`` after each file. Stops after ``duration``
     seconds, or never."""
     from wasec.events.detections import reset_state
-    from wasec.events.reader import _files, read_file
+    from wasec.events.reader import delivery_files, read_file
 
     reset_state()
     detector = detector or builtin()
@@ -124,7 +124,7 @@ def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: floa
     names = detector.prefilter()
     end = None if duration is None else time.monotonic() + duration
     while True:
-        for path in _files(paths, stats):
+        for path in delivery_files(paths, stats):
             if path in seen or path == "-":
                 continue
             seen.add(path)

@@ -107,17 +107,14 @@ MARK = {"met": "✔", "not met": "✘", "not applicable": "–", "unknown": "?"}
 def _review(scan: Any) -> str:
     """The Security Pillar's questions with the evidence of this scan and the team's answers."""
     from wasec.config import find_config_dir
-    from wasec.review.model import build, load_answers
-    from wasec.rules.catalog import questions
-    from wasec.rules.registry import load_builtin
-    from wasec.secrets.report import rules as secret_rules
+    from wasec.review.model import load_answers, review_of
 
     try:
         cfg = find_config_dir(scan.root)
         answers = load_answers(os.path.join(cfg, "review.yml")) if cfg else {}
     except Exception:  # a broken answers file is reported by `wasec review`, not here
         answers = {}
-    review = build(scan.findings, list(load_builtin()) + list(secret_rules().values()), answers, questions())
+    review = review_of(scan.findings, answers)
     counts = review.counts()
     out = [f'<p>High risk questions: <b>{counts["HIGH"]}</b> · medium: <b>{counts["MEDIUM"]}</b> · none: {counts["NONE"]} · '
            f'unanswered: {counts["UNANSWERED"]}. Answer what no rule can see in <code>.wasec/review.yml</code> '

@@ -210,12 +210,6 @@ def _finish(p: subprocess.Popen[bytes], patches: Iterator[Patch]) -> Iterator[Pa
         raise UsageError(f"git failed: {err or 'exit ' + str(p.returncode)}")
 
 
-def commit_count(repo: str, since: str | None = None, all_refs: bool = False) -> int:
-    args = ["rev-list", "--count", "--all" if all_refs else (f"{since}..HEAD" if since else "HEAD")]
-    r = subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True)
-    return int(r.stdout.strip() or 0) if r.returncode == 0 else 0
-
-
 def repo_root(path: str) -> str:
     r = subprocess.run(["git", "-C", path, "rev-parse", "--show-toplevel"], capture_output=True, text=True)
     if r.returncode != 0:

@@ -69,14 +69,18 @@ def _scan_files(root: str, paths: list[str], max_bytes: int) -> Part:
     return out, unread, total, ignores
 
 
-def _chunks(root: str, paths: list[str], n: int) -> list[list[str]]:
-    """About equal bytes per chunk, several chunks per worker so a big file does not hold the others up."""
+def _sizes(root: str, paths: list[str]) -> list[int]:
     sizes = []
     for rel in paths:
         try:
             sizes.append(os.path.getsize(os.path.join(root, rel)))
-        except OSError:
+        except OSError:  # gone or unreadable: the scan itself reports it
             sizes.append(0)
+    return sizes
+
+
+def _chunks(paths: list[str], sizes: list[int], n: int) -> list[list[str]]:
+    """About equal bytes per chunk, several chunks per worker so a big file does not hold the others up."""
     target = max(1, sum(sizes) // (n * 4))
     chunks: list[list[str]] = [[]]
     acc = 0
@@ -97,10 +101,10 @@ def scan_tree(root: str, options: FileOptions | None = None, workers: int = 0) -
     result = SecretsScan(os.path.abspath(base), "tree")
     paths = list_files(root, o, result.skipped)
     workers = workers or os.cpu_count() or 1
-    total_size = sum(os.path.getsize(os.path.join(base, p)) for p in paths if os.path.isfile(os.path.join(base, p)))
+    sizes = _sizes(base, paths)
     parts: Iterable[Part]
-    if workers > 1 and total_size > PARALLEL_BYTES and len(paths) > 1:
-        chunks = _chunks(base, paths, workers)
+    if workers > 1 and sum(sizes) > PARALLEL_BYTES and len(paths) > 1:
+        chunks = _chunks(paths, sizes, workers)
         with ProcessPoolExecutor(workers) as pool:
             parts = list(pool.map(_scan_files, [base] * len(chunks), chunks, [o.max_bytes] * len(chunks)))
     else:
