@@ -38,6 +38,7 @@ def rules_markdown() -> str:
             if r.options:
                 out += ["Options: " + ", ".join(f"`{k}` (default `{v!r}`)" for k, v in r.options.items()), ""]
     out += _secrets(bps)
+    out += _events(bps)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -54,5 +55,26 @@ def _secrets(bps: dict) -> list[str]:
     for r in secret_rules:
         maps = [f"Well-Architected {b} ({bps[b]['title']})" for b in r.wa if b in bps]
         out += [f"### {r.id}", "", f"**{r.title}** · {r.severity.value}", "", r.why, "", f"**Fix:** {r.fix}", "",
+                "Mappings: " + "; ".join(maps), ""]
+    return out
+
+
+def _events(bps: dict) -> list[str]:
+    """wasec's CloudTrail detections (``wasec events`` and the Lambda entry point): one rule each."""
+    from wasec.events.detections import REGISTRY
+    from wasec.events.respond import PLANS
+
+    ds = sorted(REGISTRY.values(), key=lambda d: (-["info", "low", "medium", "high", "critical"].index(d.severity), d.id))
+    out = ["## CloudTrail detections", "", f"{len(ds)} detections, run by `wasec events` over CloudTrail records and by "
+           "the Lambda entry point `wasec.lambda_handler.handler`. A finding names the event it fired on.", "",
+           "| rule | severity | title |", "| --- | --- | --- |"]
+    out += [f"| [{d.rule_id}](#{d.rule_id}) | {d.severity} | {d.title} |" for d in ds]
+    out.append("")
+    for d in ds:
+        reads = "every record" if d.events == ("*",) else ", ".join(f"`{e}`" for e in d.events)
+        maps = [f"Well-Architected {b} ({bps[b]['title']})" for b in d.wa if b in bps]
+        out += [f"### {d.rule_id}", "", f"**{d.title}** · {d.severity}", "", f"Reads: {reads}" +
+                (" (failed calls too)" if d.failures else ""), "", f"MITRE ATT&CK: {', '.join(d.mitre)}", "",
+                f"**Playbook:** {d.playbook}" + (" `--respond` plans the calls that undo it." if d.id in PLANS else ""), "",
                 "Mappings: " + "; ".join(maps), ""]
     return out
