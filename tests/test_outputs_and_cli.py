@@ -93,9 +93,13 @@ def test_cli_exit_codes(write: Callable[..., Path]) -> None:
 
 def test_cli_several_formats_to_a_directory(infra: Path, tmp_path: Path) -> None:
     out = tmp_path / "reports"
-    r = wasec("scan", "infra", "--format", "text,json,sarif,junit", "--output-dir", str(out), cwd=infra)
+    r = wasec("scan", "infra", "--format", "text,json,sarif,junit,jsonl", "--output-dir", str(out), cwd=infra)
     assert r.returncode == 2  # the broken template
-    assert {p.name for p in out.iterdir()} == {"wasec.txt", "wasec.json", "wasec.sarif", "wasec.xml"}
+    assert {p.name for p in out.iterdir()} == {"wasec.txt", "wasec.json", "wasec.sarif", "wasec.xml", "wasec.jsonl"}
+    doc = json.loads((out / "wasec.json").read_text())
+    lines = [json.loads(x) for x in (out / "wasec.jsonl").read_text().splitlines()]
+    assert [x["fingerprint"] for x in lines if x["type"] == "finding"] == [f["fingerprint"] for f in doc["findings"]]
+    assert sum(x["type"] == "problem" for x in lines) == len(doc["problems"]) > 0
     assert "sg-admin-ports-open" in r.stdout  # text also goes to the terminal
     assert json.loads((out / "wasec.sarif").read_text())["version"] == "2.1.0"
     r = wasec("scan", "infra", "--format", "json,sarif", cwd=infra)

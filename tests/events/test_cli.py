@@ -48,6 +48,12 @@ def test_bad_input_is_reported_and_the_rest_is_read(tmp_path: Path) -> None:
     assert {p["file"].rsplit("/", 1)[-1] for p in doc["problems"]} == {"bad.json", "broken.json.gz"}
     assert wasec("events", ".", "--since", "yesterday", cwd=tmp_path).returncode == 2
 
+    # JSON lines: a line per detection, and a line per problem so the bad files are not lost downstream
+    r = wasec("events", ".", "-f", "jsonl", cwd=tmp_path)
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert r.returncode == 2 and [x["type"] for x in lines] == ["finding", "problem", "problem"]
+    assert lines[0]["rule_id"] == "event-cloudtrail-stopped" and "(event e-stop)" in lines[0]["message"]
+
 
 def test_follow_reads_new_files_as_they_arrive(tmp_path: Path) -> None:
     import threading

@@ -140,7 +140,7 @@ def _follow(paths: list[str], formats: str, since: object, until: object, webhoo
     def on_hits(hits: list[Any]) -> None:
         for _, f in hits:
             fired[0] += 1
-            if formats == "json":
+            if formats in ("json", "jsonl"):
                 click.echo(_json.dumps(f.to_dict()))
             else:
                 click.echo(f"{f.severity.value.upper():<8} {f.rule_id:<40} {f.account or ''} {f.region or ''} {f.message}")

@@ -14,6 +14,7 @@ from wasec.errors import UsageError
 FORMATS: dict[str, tuple[str, str]] = {
     "text": ("wasec.outputs.text", "txt"),
     "json": ("wasec.outputs.json_report", "json"),
+    "jsonl": ("wasec.outputs.jsonl", "jsonl"),
     "sarif": ("wasec.outputs.sarif", "sarif"),
     "junit": ("wasec.outputs.junit", "xml"),
     "asff": ("wasec.outputs.asff", "asff.json"),
