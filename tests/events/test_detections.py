@@ -39,7 +39,9 @@ def test_case(case: dict[str, Any]) -> None:
 
 
 STATEFUL = {"secrets-read-burst", "password-data-burst", "mass-deletion", "self-escalation", "backdoor-user",
-            "password-set-then-login", "user-data-then-start", "secret-read-unusual"}
+            "password-set-then-login", "user-data-then-start", "secret-read-unusual", "ssm-parameters-decrypted-burst",
+            "discovery-sweep", "ses-enumeration", "ssm-sessions-to-many", "s3-permanent-deletion", "s3-sse-c-rewrite",
+            "instance-credentials-elsewhere"}
 
 
 def test_every_detection_has_a_true_case_and_near_misses_exist() -> None:
@@ -162,3 +164,84 @@ def test_secret_read_by_an_unusual_principal_or_from_an_unusual_network() -> Non
     # a new secret read by a known principal from its usual network is not unusual either
     other = dict(usual[0], requestParameters={"secretId": "prod/api"}, eventID="x")
     assert fired([*usual, other]) == []
+
+
+def test_parameters_decrypted_in_bulk() -> None:
+    batch = [_at(1, eventSource="ssm.amazonaws.com", eventName="GetParameters", errorCode=None,
+                 requestParameters={"names": [f"/app/secret-{i}" for i in range(k, k + 5)], "withDecryption": True})
+             for k in (0, 5)]
+    assert fired(batch) == ["ssm-parameters-decrypted-burst"]
+    plain = [dict(b, requestParameters={**b["requestParameters"], "withDecryption": False}) for b in batch]
+    assert fired(plain) == []
+    same = [_at(i, eventSource="ssm.amazonaws.com", eventName="GetParameter",
+                requestParameters={"name": "/app/db", "withDecryption": True}) for i in range(20)]
+    assert fired(same) == []  # one parameter read often is an application, not a sweep
+
+
+def test_enumeration_by_one_caller() -> None:
+    calls = [("iam", "GetAccountSummary"), ("iam", "ListRoles"), ("iam", "ListUsers"), ("iam", "GetAccountAuthorizationDetails"),
+             ("ec2", "DescribeSnapshots"), ("cloudtrail", "DescribeTrails"), ("guardduty", "ListDetectors")]
+    sweep = [_at(i, eventSource=f"{svc}.amazonaws.com", eventName=name, readOnly=True) for i, (svc, name) in enumerate(calls)]
+    assert fired(sweep) == ["discovery-sweep"]
+    assert fired(sweep[:5]) == []
+    slow = [dict(r, eventTime=f"2026-11-24T{10 + i}:00:00Z") for i, r in enumerate(sweep)]
+    assert fired(slow) == []  # an hour apart each
+    config = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForConfig/cfg"}
+    assert fired([dict(r, userIdentity=config) for r in sweep]) == []
+
+
+def test_ses_enumeration() -> None:
+    quota = _at(1, eventSource="ses.amazonaws.com", eventName="GetSendQuota")
+    enabled = _at(2, eventSource="ses.amazonaws.com", eventName="GetAccountSendingEnabled")
+    assert fired([quota, enabled]) == ["ses-enumeration"]
+    assert fired([quota]) == []
+    advisor = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForTrustedAdvisor/ta"}
+    assert fired([dict(quota, userIdentity=advisor), dict(enabled, userIdentity=advisor)]) == []
+
+
+def test_sessions_on_several_instances() -> None:
+    sessions = [_at(i, eventSource="ssm.amazonaws.com", eventName="StartSession", requestParameters={"target": f"i-{i}"})
+                for i in range(3)]
+    assert fired(sessions) == ["ssm-sessions-to-many"]
+    assert fired(sessions[:2]) == []
+    again = [_at(i, eventSource="ssm.amazonaws.com", eventName="StartSession", requestParameters={"target": "i-1"})
+             for i in range(5)]
+    assert fired(again) == []
+
+
+def test_versions_deleted_permanently_in_bulk() -> None:
+    one_by_one = [_at(i // 3, eventSource="s3.amazonaws.com", eventName="DeleteObject",
+                      requestParameters={"bucketName": "b", "key": f"k{i}", "versionId": f"v{i}"}) for i in range(25)]
+    assert fired(one_by_one) == ["s3-permanent-deletion"]
+    markers = [dict(r, requestParameters={"bucketName": "b", "key": r["requestParameters"]["key"]}) for r in one_by_one]
+    assert fired(markers) == []  # delete markers: versioning keeps the data
+    batch = _at(1, eventSource="s3.amazonaws.com", eventName="DeleteObjects", requestParameters={
+        "bucketName": "b", "delete": {"Object": [{"Key": f"k{i}", "VersionId": f"v{i}"} for i in range(51)]}})
+    assert fired([batch]) == ["s3-permanent-deletion"]
+
+
+def test_objects_rewritten_with_a_customer_key() -> None:
+    writes = [_at(i // 5, eventSource="s3.amazonaws.com", eventName="PutObject", requestParameters={
+        "bucketName": "b", "key": f"k{i}", "x-amz-server-side-encryption-customer-algorithm": "AES256"}) for i in range(12)]
+    assert fired(writes) == ["s3-sse-c-rewrite"]
+    plain = [dict(w, requestParameters={"bucketName": "b", "key": w["requestParameters"]["key"]}) for w in writes]
+    assert fired(plain) == []
+
+
+def test_instance_credentials_used_from_a_second_network() -> None:
+    session = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/web/i-0abc1234def567890",
+               "accountId": "111122223333"}
+    agent = _at(1, eventSource="ssm.amazonaws.com", eventName="UpdateInstanceInformation", userIdentity=session,
+                sourceIPAddress="203.0.113.50")
+    stolen = _at(5, eventSource="sts.amazonaws.com", eventName="GetCallerIdentity", userIdentity=session,
+                 sourceIPAddress="198.51.100.23")
+    again = _at(6, eventSource="ec2.amazonaws.com", eventName="DescribeInstances", userIdentity=session,
+                sourceIPAddress="198.51.100.23")
+    assert fired([agent, stolen, again]) == ["instance-credentials-elsewhere"]  # once per session
+    assert fired([agent, dict(stolen, sourceIPAddress="10.0.2.20")]) == []  # a VPC endpoint
+    assert fired([stolen]) == []  # the first network seen is the instance's
+    assert fired([agent, dict(stolen, sourceIPAddress="203.0.113.50")]) == []  # its own address again
+    endpoint = dict(agent, sourceIPAddress="10.0.1.10")
+    assert fired([endpoint, dict(stolen, eventID="x")]) == []  # private then public: endpoints and NAT mix
+    other_role = dict(stolen, userIdentity={"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/web/alice"})
+    assert fired([agent, other_role]) == []  # not an instance's session

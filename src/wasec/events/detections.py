@@ -10,6 +10,7 @@ event name: a bucket policy that only adds a Deny is not "made public".
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -96,6 +97,11 @@ def by_aws_service(r: dict[str, Any]) -> bool:
 def service_itself(r: dict[str, Any]) -> bool:
     """A service acted on its own. A user's call relayed by CloudFormation is still the user's change."""
     return (r.get("userIdentity") or {}).get("type") == "AWSService" or r.get("eventType") == "AwsServiceEvent"
+
+
+def service_linked(r: dict[str, Any]) -> bool:
+    """A service-linked role's session: Trusted Advisor, Config, Security Hub… calling on their own schedule."""
+    return ":assumed-role/AWSServiceRoleFor" in str((r.get("userIdentity") or {}).get("arn", ""))
 
 
 def person(r: dict[str, Any]) -> bool:
@@ -332,35 +338,71 @@ def _lambda_perm(r: dict[str, Any]) -> str | None:
     return None
 
 
+def _policy_at(r: dict[str, Any], fields: str) -> Any:
+    """The policy at the first of ``fields`` (dotted paths into requestParameters) that the record has."""
+    for path in fields.split():
+        doc: Any = params(r)
+        for key in path.split("."):
+            doc = _policy(doc).get(key) if isinstance(_policy(doc), dict) else None
+        if doc:
+            return doc
+    return None
+
+
 def _resource_policy(fields: str, what: str) -> Check:
-    """A check that the policy at the first of ``fields`` (dotted paths into requestParameters) lets anyone in."""
+    """A check that the resource policy in the record lets anyone in."""
     def check(r: dict[str, Any]) -> str | None:
-        for path in fields.split():
-            doc: Any = params(r)
-            for key in path.split("."):
-                doc = _policy(doc).get(key) if isinstance(_policy(doc), dict) else None
-            if doc:
-                if "public" in exposure(doc, r.get("recipientAccountId")):
-                    return f"{actor(r)} set a {what} policy that lets anyone in"
-                return None
+        if "public" in exposure(_policy_at(r, fields), r.get("recipientAccountId")):
+            return f"{actor(r)} set a {what} policy that lets anyone in"
         return None
     return check
 
 
-for _id, _events, _fields, _what in (
-        ("kms-key-policy-public", "PutKeyPolicy CreateKey", "policy", "KMS key"),
-        ("sqs-policy-public", "SetQueueAttributes CreateQueue", "attributes.Policy", "SQS queue"),
-        ("sns-policy-public", "SetTopicAttributes", "attributeValue", "SNS topic"),
-        ("secret-policy-public", "PutResourcePolicy", "resourcePolicy", "Secrets Manager secret"),
-        ("ecr-policy-public", "SetRepositoryPolicy", "policyText", "ECR repository"),
-        ("opensearch-policy-public", "CreateDomain UpdateDomainConfig CreateElasticsearchDomain "
-         "UpdateElasticsearchDomainConfig", "accessPolicies", "OpenSearch domain"),
-        ("efs-policy-public", "PutFileSystemPolicy", "policy", "EFS file system"),
-        ("glacier-policy-public", "SetVaultAccessPolicy", "policy.policy policy.Policy", "Glacier vault"),
-        ("backup-vault-policy-public", "PutBackupVaultAccessPolicy", "policy", "Backup vault")):
+# (detection id, events, where the policy is in requestParameters, what it guards)
+RESOURCE_POLICIES = (
+    ("kms-key-policy-public", "PutKeyPolicy CreateKey", "policy", "KMS key"),
+    ("sqs-policy-public", "SetQueueAttributes CreateQueue", "attributes.Policy", "SQS queue"),
+    ("sns-policy-public", "SetTopicAttributes", "attributeValue", "SNS topic"),
+    ("secret-policy-public", "PutResourcePolicy", "resourcePolicy", "Secrets Manager secret"),
+    ("ecr-policy-public", "SetRepositoryPolicy", "policyText", "ECR repository"),
+    ("opensearch-policy-public", "CreateDomain UpdateDomainConfig CreateElasticsearchDomain UpdateElasticsearchDomainConfig",
+     "accessPolicies", "OpenSearch domain"),
+    ("efs-policy-public", "PutFileSystemPolicy", "policy", "EFS file system"),
+    ("glacier-policy-public", "SetVaultAccessPolicy", "policy.policy policy.Policy", "Glacier vault"),
+    ("backup-vault-policy-public", "PutBackupVaultAccessPolicy", "policy", "Backup vault"),
+)
+for _id, _events, _fields, _what in RESOURCE_POLICIES:
     detection(_id, f"{_what} policy made public", "critical", _events, "T1530",
               f"Restore the {_what} policy to the previous version; check access from unknown principals.")(
         _resource_policy(_fields, _what))
+
+_POLICY_FIELDS = {e: (f, w) for _, es, f, w in RESOURCE_POLICIES for e in es.split()} | \
+    {"PutBucketPolicy": ("bucketPolicy", "S3 bucket")}
+
+
+@detection("resource-policy-cross-account", "Resource policy opened to another account", "medium",
+           " ".join(_POLICY_FIELDS) + " AddPermission20150331v2 AddPermission", "T1537",
+           "Check the account is a partner you share with on purpose; if not, restore the policy. Public access is "
+           "reported by the \"made public\" detections.", wa=("SEC03-BP08", *DETECT))
+def _cross_account(r: dict[str, Any]) -> str | None:
+    own = r.get("recipientAccountId")
+    name = r.get("eventName", "")
+    if name.startswith("AddPermission"):  # Lambda: one principal per statement
+        if r.get("eventSource") not in ("lambda.amazonaws.com", None):
+            return None
+        principal = str(params(r).get("principal") or "")
+        account = principal if re.fullmatch(r"\d{12}", principal) else \
+            (principal.split(":")[4] if principal.startswith("arn:") and principal.count(":") >= 5 else "")
+        if account and account != own:
+            return f"{actor(r)} let account {account} invoke {params(r).get('functionName')}"
+        return None
+    fields, what = _POLICY_FIELDS[name]
+    if name == "PutBucketPolicy" and not from_s3(r):
+        return None
+    kinds = exposure(_policy_at(r, fields), own)
+    if "cross-account" in kinds and "public" not in kinds:
+        return f"{actor(r)} set a {what} policy that lets another account in"
+    return None
 
 
 @detection("event-bus-public", "EventBridge bus opened to any account", "high", "PutPermission", "T1530",
@@ -616,10 +658,15 @@ def _ssm(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} ran {p.get('documentName')} on {where}"
 
 
-@detection("ec2-instance-connect", "SSH key pushed with EC2 Instance Connect", "medium", "SendSSHPublicKey", "T1021.004",
-           "Check the session was expected; restrict ec2-instance-connect:SendSSHPublicKey.")
+@detection("ec2-instance-connect", "SSH key pushed with EC2 Instance Connect (or to the serial console)", "medium",
+           "SendSSHPublicKey SendSerialConsoleSSHPublicKey", "T1021.004",
+           "Check the session was expected; restrict ec2-instance-connect:SendSSHPublicKey and "
+           "SendSerialConsoleSSHPublicKey, and keep serial console access off.")
 def _eic(r: dict[str, Any]) -> str | None:
-    return f"{actor(r)} pushed an SSH key to {params(r).get('instanceId')} as {params(r).get('instanceOSUser')}"
+    p = params(r)
+    where = "the serial console of " if r.get("eventName") == "SendSerialConsoleSSHPublicKey" else ""
+    return f"{actor(r)} pushed an SSH key to {where}{p.get('instanceId')}" + \
+        (f" as {p.get('instanceOSUser')}" if p.get("instanceOSUser") else "")
 
 
 @detection("unusual-instance-launch", "Unusually large or GPU instances launched", "medium", "RunInstances", "T1496",
@@ -724,6 +771,52 @@ def _sec_service(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} called {r.get('eventSource')} {r.get('eventName')}"
 
 
+@detection("ami-deregistered", "AMI deregistered", "low", "DeregisterImage", "T1485",
+           "Check the image was retired on purpose; instances and scaling groups that launch from it now fail.",
+           wa=("SEC09-BP02", *DETECT))
+def _deregister(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} deregistered image {params(r).get('imageId')}"
+
+
+@detection("lambda-code-replaced", "Lambda function code replaced by a person", "medium",
+           "UpdateFunctionCode20150331v2 UpdateFunctionCode", "T1525",
+           "Compare the code with the pipeline's last deployment; code changed outside it may exfiltrate what the "
+           "function handles.", wa=("SEC06-BP03", *DETECT))
+def _lambda_code(r: dict[str, Any]) -> str | None:
+    # pipelines deploy code as role sessions; a person's credentials replacing it is out of band
+    return f"{actor(r)} replaced the code of {params(r).get('functionName')}" if person(r) else None
+
+
+@detection("sagemaker-lifecycle-config-attached", "Lifecycle script attached to a SageMaker notebook", "medium",
+           "UpdateNotebookInstance CreateNotebookInstance", "T1059",
+           "Read the script: it runs as the notebook's execution role at every start. Detach it if unexpected.",
+           wa=("SEC06-BP02", *DETECT))
+def _sagemaker(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    name = p.get("lifecycleConfigName")
+    return f"{actor(r)} attached lifecycle script {name} to notebook {p.get('notebookInstanceName')}" if name else None
+
+
+@detection("s3-lifecycle-short-expiry", "S3 objects set to expire within days", "medium", "PutBucketLifecycle",
+           "T1070", "Check the bucket: on a log bucket (CloudTrail's, access logs) a short expiry erases the evidence.",
+           wa=("SEC04-BP01", *DETECT))
+def _lifecycle(r: dict[str, Any]) -> str | None:
+    if not from_s3(r):
+        return None
+    conf = params(r).get("LifecycleConfiguration") or {}
+    rules = conf.get("Rule") if isinstance(conf, dict) else None
+    days = []
+    for rule in rules if isinstance(rules, list) else [rules]:
+        if isinstance(rule, dict) and rule.get("Status") == "Enabled":
+            d = (rule.get("Expiration") or {}).get("Days") if isinstance(rule.get("Expiration"), dict) else None
+            try:
+                if d is not None and int(d) <= 7:
+                    days.append(int(d))
+            except (TypeError, ValueError):
+                continue
+    return f"{actor(r)} made objects in {params(r).get('bucketName')} expire after {min(days)} day(s)" if days else None
+
+
 # --- detections over several records (state kept for the run, or the warm Lambda container) -----------
 
 class Windows:
@@ -805,8 +898,6 @@ BASELINE = Baseline()
 
 def network(ip: Any) -> str:
     """The network a call came from: a /16 (IPv4) or /48 (IPv6), or the service name AWS puts there."""
-    import ipaddress
-
     try:
         addr = ipaddress.ip_address(str(ip))
     except ValueError:
@@ -889,6 +980,143 @@ def _backdoor(r: dict[str, Any]) -> str | None:
     if granted and 0 <= when - granted[0][0] <= 3600:
         return f"{actor(r)} created an access key for {user} minutes after granting it administrator rights"
     return None
+
+
+@detection("ssm-parameters-decrypted-burst", "Many SecureString parameters decrypted in a short time", "high",
+           "GetParameter GetParameters GetParametersByPath", "T1552",
+           "Check the principal should read these parameters; rotate the secrets in them if not.", failures=True)
+def _parameters_burst(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if p.get("withDecryption") is not True:
+        return None
+    names = p.get("names") or [p.get("name") or p.get("path")]
+    n = 0
+    for name in names if isinstance(names, list) else [names]:
+        n = max(n, _burst(r, "parameters", str(name), 10) or 0)
+    return f"{actor(r)} decrypted {n} different SSM parameters within 10 minutes" if n else None
+
+
+# calls that map an account after a key or instance is taken over: rare in daily work, and a few of them by one
+# caller in minutes is how enumeration scripts start (the very common ones, like DescribeInstances, are left out)
+RECON = ("GetAccountAuthorizationDetails GetAccountSummary ListRoles ListUsers ListGroups ListPolicies "
+         "ListAttachedUserPolicies ListAttachedRolePolicies ListUserPolicies ListAccessKeys GetAccountPasswordPolicy "
+         "ListMFADevices ListInstanceProfiles DescribeTrails GetTrailStatus ListDetectors GetDetector "
+         "DescribeConfigurationRecorders ListSecrets DescribeParameters DescribeSnapshots DescribeDBSnapshots "
+         "ListAccounts DescribeOrganization ListIdentities GetSendQuota GetAccountSendingEnabled ListFunctions "
+         "ListFunctions20150331 DescribeRegions")
+
+
+@detection("discovery-sweep", "One caller enumerating the account", "medium", RECON, "T1087.004",
+           "Find out whose credentials these are and whether the sweep was planned (a scanner); if not, treat the "
+           "credentials as stolen.", failures=True, wa=("SEC04-BP02", *DETECT))
+def _discovery(r: dict[str, Any]) -> str | None:
+    if by_aws_service(r) or service_linked(r):
+        return None
+    name = f"{str(r.get('eventSource', '')).split('.')[0]}:{r.get('eventName')}"
+    n = _burst(r, "recon", name, 6)
+    if not n:
+        return None
+    services = {x.split(":")[0] for _, x in STATE.seen[f"recon|{actor(r)}"]}
+    return f"{actor(r)} called {n} different enumeration APIs of {len(services)} services within 10 minutes"
+
+
+@detection("ses-enumeration", "SES sending limits and identities enumerated", "medium",
+           "GetAccountSendingEnabled GetSendQuota ListIdentities GetIdentityVerificationAttributes ListEmailIdentities "
+           "GetAccount", "T1526",
+           "Attackers check SES before sending phishing or spam from the account: confirm the caller, review SES sending.",
+           failures=True)
+def _ses(r: dict[str, Any]) -> str | None:
+    if r.get("eventSource") not in ("ses.amazonaws.com", "email.amazonaws.com", None) or by_aws_service(r) or \
+            service_linked(r):
+        return None
+    n = _burst(r, "ses", str(r.get("eventName")), 2)
+    return f"{actor(r)} checked SES sending and identities ({n} different calls within 10 minutes)" if n else None
+
+
+@detection("ssm-sessions-to-many", "Interactive sessions opened on several instances", "medium", "StartSession",
+           "T1021", "Check the sessions were expected; an attacker fans out over instances to find credentials.")
+def _sessions(r: dict[str, Any]) -> str | None:
+    n = _burst(r, "sessions", str(params(r).get("target")), 3)
+    return f"{actor(r)} started sessions on {n} different instances within 10 minutes" if n else None
+
+
+@detection("s3-permanent-deletion", "Object versions permanently deleted in bulk", "critical", "DeleteObject DeleteObjects",
+           "T1485", "Stop the principal now; versions deleted by id cannot be recovered. Check for a ransom note.",
+           wa=("SEC09-BP02", *DETECT))
+def _permanent(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    delete = p.get("Delete") or p.get("delete")
+    objects = delete.get("Object") if isinstance(delete, dict) else None
+    if isinstance(objects, dict):
+        objects = [objects]
+    versions = [f"{o.get('Key')}@{o.get('VersionId')}" for o in objects or [] if isinstance(o, dict) and o.get("VersionId")]
+    if p.get("versionId"):
+        versions.append(f"{p.get('key')}@{p.get('versionId')}")
+    n = 0
+    for v in versions:
+        n = max(n, _burst(r, "versions", f"{p.get('bucketName')}/{v}", 20) or 0)
+    return f"{actor(r)} permanently deleted {n} object versions within 10 minutes" if n else None
+
+
+@detection("s3-sse-c-rewrite", "Objects rewritten with a customer-provided key", "critical", "PutObject CopyObject",
+           "T1486", "Ransomware pattern: stop the principal, restore earlier versions, and deny SSE-C with a bucket "
+           "policy or an RCP if nobody uses it.", wa=("SEC09-BP02", *DETECT))
+def _sse_c(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if not (p.get("x-amz-server-side-encryption-customer-algorithm") or p.get("SSECustomerAlgorithm")):
+        return None
+    n = _burst(r, "ssec", f"{p.get('bucketName')}/{p.get('key')}", 10)
+    return f"{actor(r)} rewrote {n} objects with its own encryption key within 10 minutes" if n else None
+
+
+INSTANCE_SESSION = re.compile(r":assumed-role/[^/]+/(i-[0-9a-f]{8,17})$")
+
+
+def _where(ip: Any) -> str | None:
+    """A public network (/16), "inside" (private addresses, AWS Internal, a service), or None if unknown."""
+    try:
+        addr = ipaddress.ip_address(str(ip))
+    except ValueError:
+        return "inside" if ip else None
+    return "inside" if any(addr in n for n in _VPC_RANGES if n.version == addr.version) else network(ip)
+
+
+_VPC_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+                                                      "fc00::/7"))
+
+
+@detection("instance-credentials-elsewhere", "EC2 instance credentials used from a second network", "high", "*",
+           "T1552.005", "Treat the instance role's credentials as stolen: revoke its sessions (an inline deny on "
+           "aws:TokenIssueTime), then find how they left the instance (SSRF, SSM command, a shell).",
+           wa=("SEC02-BP02", "SEC04-BP02", *DETECT), marker=b"/i-")
+def _instance_credentials(r: dict[str, Any]) -> str | None:
+    """An instance's role session calls from the instance's public address (or its NAT's); the same session
+    from another public network is its credentials copied out (the metadata service hands them to whoever asks
+    from inside). Private sources are not compared: one instance often reaches some services through VPC
+    endpoints and others through NAT."""
+    u = r.get("userIdentity") or {}
+    arn = u.get("arn")
+    if not arn or "/i-" not in arn or u.get("invokedBy"):
+        return None  # most records: no instance session, and nothing parsed
+    m = INSTANCE_SESSION.search(str(arn))
+    where = _where(r.get("sourceIPAddress")) if m else None
+    if m is None or where is None:
+        return None
+    if where == "inside":
+        return None  # VPC endpoints and NAT often mix for one instance: only public networks are compared
+    key = f"instance|{arn}"
+    seen = STATE.seen.setdefault(key, [])
+    known = {w for _, w in seen}
+    if not known or where in known:
+        if not known:
+            seen.append((_when(r), where))
+        return None
+    seen.append((_when(r), where))
+    if key in STATE.fired:
+        return None
+    STATE.fired[key] = _when(r)
+    return f"the credentials of {m.group(1)}'s role were used from {r.get('sourceIPAddress')}, after calls from " \
+           f"network {', '.join(sorted(known))}"
 
 
 def _remember(kind: str, key: str, r: dict[str, Any], note: str) -> None:
