@@ -245,3 +245,16 @@ def test_instance_credentials_used_from_a_second_network() -> None:
     assert fired([endpoint, dict(stolen, eventID="x")]) == []  # private then public: endpoints and NAT mix
     other_role = dict(stolen, userIdentity={"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/web/alice"})
     assert fired([agent, other_role]) == []  # not an instance's session
+
+
+def test_instance_credentials_used_from_where_a_command_was_sent() -> None:
+    command = _at(1, eventSource="ssm.amazonaws.com", eventName="SendCommand", sourceIPAddress="198.51.100.23",
+                  requestParameters={"instanceIds": ["i-0abc1234def567890"], "documentName": "AWS-RunShellScript"})
+    session = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/web/i-0abc1234def567890"}
+    use = _at(3, eventSource="sts.amazonaws.com", eventName="GetCallerIdentity", userIdentity=session,
+              sourceIPAddress="198.51.100.23")
+    assert fired([command, use]) == ["instance-credentials-elsewhere"]
+    assert fired([command, dict(use, sourceIPAddress="203.0.113.9")]) == []  # the instance's own address
+    other = dict(use, userIdentity={"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/web/i-0fff1234abcd56789"})
+    assert fired([command, other]) == []
+    assert fired([use, command]) == []  # the order matters

@@ -1095,6 +1095,11 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
     from inside). Private sources are not compared: one instance often reaches some services through VPC
     endpoints and others through NAT."""
     u = r.get("userIdentity") or {}
+    if r.get("eventName") in ("SendCommand", "StartSession") and not r.get("errorCode"):
+        p = params(r)  # who reached into which instance, from where: its credentials may come back from there
+        for instance in [*(p.get("instanceIds") or []), *([p["target"]] if p.get("target") else [])]:
+            _remember("commanded", str(instance), r, str(r.get("sourceIPAddress")))
+        return None
     arn = u.get("arn")
     if not arn or "/i-" not in arn or u.get("invokedBy"):
         return None  # most records: no instance session, and nothing parsed
@@ -1105,6 +1110,12 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
     if where == "inside":
         return None  # VPC endpoints and NAT often mix for one instance: only public networks are compared
     key = f"instance|{arn}"
+    commanded = STATE.seen.get(f"commanded|{m.group(1)}")
+    if commanded and commanded[0][1] == r.get("sourceIPAddress") and 0 <= _when(r) - commanded[0][0] <= 3600 and \
+            key not in STATE.fired:
+        STATE.fired[key] = _when(r)
+        return f"the credentials of {m.group(1)}'s role were used from {r.get('sourceIPAddress')}, the address that " \
+               "had just sent the instance a command or session: they were read from its metadata service"
     seen = STATE.seen.setdefault(key, [])
     known = {w for _, w in seen}
     if not known or where in known:
