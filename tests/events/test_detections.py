@@ -188,6 +188,8 @@ def test_enumeration_by_one_caller() -> None:
     assert fired(slow) == []  # an hour apart each
     config = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForConfig/cfg"}
     assert fired([dict(r, userIdentity=config) for r in sweep]) == []
+    console = {**sweep[0]["userIdentity"], "sessionCredentialFromConsole": "true"}
+    assert fired([dict(r, userIdentity=console) for r in sweep]) == []  # a person clicking through the IAM console
 
 
 def test_ses_enumeration() -> None:
@@ -197,6 +199,7 @@ def test_ses_enumeration() -> None:
     assert fired([quota]) == []
     advisor = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForTrustedAdvisor/ta"}
     assert fired([dict(quota, userIdentity=advisor), dict(enabled, userIdentity=advisor)]) == []
+    assert fired([dict(quota, userAgent="console.amazonaws.com"), dict(enabled, userAgent="console.amazonaws.com")]) == []
 
 
 def test_sessions_on_several_instances() -> None:

@@ -99,6 +99,14 @@ def service_itself(r: dict[str, Any]) -> bool:
     return (r.get("userIdentity") or {}).get("type") == "AWSService" or r.get("eventType") == "AwsServiceEvent"
 
 
+def from_console(r: dict[str, Any]) -> bool:
+    """A call the AWS console made for a signed-in person (its pages list and describe a lot)."""
+    u = r.get("userIdentity") or {}
+    ua = str(r.get("userAgent") or "")
+    return str(u.get("sessionCredentialFromConsole", "")).lower() == "true" or ua.startswith("console.") or \
+        ".console.aws" in ua or "console.amazonaws.com" in ua
+
+
 def service_linked(r: dict[str, Any]) -> bool:
     """A service-linked role's session: Trusted Advisor, Config, Security Hub… calling on their own schedule."""
     return ":assumed-role/AWSServiceRoleFor" in str((r.get("userIdentity") or {}).get("arn", ""))
@@ -771,11 +779,12 @@ def _sec_service(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} called {r.get('eventSource')} {r.get('eventName')}"
 
 
-@detection("ami-deregistered", "AMI deregistered", "low", "DeregisterImage", "T1485",
+@detection("ami-deregistered", "AMI deregistered by a person", "low", "DeregisterImage", "T1485",
            "Check the image was retired on purpose; instances and scaling groups that launch from it now fail.",
            wa=("SEC09-BP02", *DETECT))
 def _deregister(r: dict[str, Any]) -> str | None:
-    return f"{actor(r)} deregistered image {params(r).get('imageId')}"
+    # image pipelines retire old AMIs as role sessions every day; a person doing it is out of band
+    return f"{actor(r)} deregistered image {params(r).get('imageId')}" if person(r) else None
 
 
 @detection("lambda-code-replaced", "Lambda function code replaced by a person", "medium",
@@ -1010,7 +1019,7 @@ RECON = ("GetAccountAuthorizationDetails GetAccountSummary ListRoles ListUsers L
            "Find out whose credentials these are and whether the sweep was planned (a scanner); if not, treat the "
            "credentials as stolen.", failures=True, wa=("SEC04-BP02", *DETECT))
 def _discovery(r: dict[str, Any]) -> str | None:
-    if by_aws_service(r) or service_linked(r):
+    if by_aws_service(r) or service_linked(r) or from_console(r):
         return None
     name = f"{str(r.get('eventSource', '')).split('.')[0]}:{r.get('eventName')}"
     n = _burst(r, "recon", name, 6)
@@ -1027,7 +1036,7 @@ def _discovery(r: dict[str, Any]) -> str | None:
            failures=True)
 def _ses(r: dict[str, Any]) -> str | None:
     if r.get("eventSource") not in ("ses.amazonaws.com", "email.amazonaws.com", None) or by_aws_service(r) or \
-            service_linked(r):
+            service_linked(r) or from_console(r):
         return None
     n = _burst(r, "ses", str(r.get("eventName")), 2)
     return f"{actor(r)} checked SES sending and identities ({n} different calls within 10 minutes)" if n else None
