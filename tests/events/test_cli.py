@@ -94,3 +94,17 @@ def test_s3_prefixes_are_read(tmp_path: Path) -> None:
         r = subprocess.run([sys.executable, "-m", "wasec", "events", "s3://no-such-bucket/x", "-f", "json"],
                            capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, **env})
         assert r.returncode == 2 and "no-such-bucket" in json.loads(r.stdout)["problems"][0]["file"]
+
+
+def test_files_are_skipped_unread_only_when_nothing_in_them_can_fire(tmp_path: Path) -> None:
+    # routine calls by an instance's role: no event name a detection reads, but the instance-session marker
+    session = {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/web/i-0abc1234def567890"}
+    own = record({"eventSource": "ssm.amazonaws.com", "eventName": "UpdateInstanceInformation", "eventID": "e-own",
+                  "userIdentity": session, "sourceIPAddress": "203.0.113.50", "eventTime": "2026-11-24T10:00:00Z"})
+    away = record({"eventSource": "sts.amazonaws.com", "eventName": "GetCallerIdentity", "eventID": "e-away",
+                   "userIdentity": session, "sourceIPAddress": "198.51.100.23", "eventTime": "2026-11-24T10:05:00Z"})
+    (tmp_path / "instance.json").write_text(json.dumps({"Records": [own, away]}))
+    (tmp_path / "quiet.json").write_text(json.dumps({"Records": [QUIET]}))
+    doc = json.loads(wasec("events", ".", "-f", "json", cwd=tmp_path).stdout)
+    assert [(f["rule_id"], f["resource_id"]) for f in doc["findings"]] == [("event-instance-credentials-elsewhere", "e-away")]
+    assert "(1 with nothing to check)" in wasec("events", ".", cwd=tmp_path).stdout

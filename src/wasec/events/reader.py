@@ -1,8 +1,8 @@
 """CloudTrail records from files, directories and standard input.
 
 S3 delivery files (gzip JSON ``{"Records": [...]}``), plain JSON (that object, a list of records or
-one record) and JSON lines, gzipped or not, read recursively. ``names`` lets a caller skip a file
-whose event names are none it cares about, before parsing it: most delivery files
+one record) and JSON lines, gzipped or not, read recursively. A :class:`Prefilter` lets a caller skip a
+file whose event names are none it cares about, before parsing it: most delivery files
 hold nothing a detection looks at, and a byte search is far cheaper than JSON.
 """
 
@@ -104,24 +104,30 @@ def records_in(doc: Any) -> list[Any]:
 EVENT_NAME = re.compile(rb'"eventName"\s*:\s*"([^"]{1,128})"')
 
 
-def _interesting(raw: bytes, names: frozenset[bytes]) -> bool:
-    """Whether a file names an event in ``names`` (lower case; one regex pass collects every eventName in
-    it), or contains one of the literal markers in ``names`` that start with a quote (e.g. ``b'"Root"'``)."""
-    found = EVENT_NAME.findall(raw)
-    if found and not names.isdisjoint(b"\0".join(found).lower().split(b"\0")):
-        return True
-    return any(n in raw for n in names if n[:1] == b'"')
+@dataclass(frozen=True)
+class Prefilter:
+    """What a delivery file must hold to be worth parsing: one of the event ``names`` (lower case), or one
+    of the literal ``markers`` (bytes every record a detection over all records can fire on contains)."""
+
+    names: frozenset[bytes]
+    markers: frozenset[bytes] = frozenset()
+
+    def wants(self, raw: bytes) -> bool:
+        found = EVENT_NAME.findall(raw)  # one regex pass collects every eventName in the file
+        if found and not self.names.isdisjoint(b"\0".join(found).lower().split(b"\0")):
+            return True
+        return any(m in raw for m in self.markers)
 
 
-def read(paths: Iterable[str], stats: ReadStats | None = None, names: frozenset[bytes] | None = None,
+def read(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Prefilter | None = None,
          since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """Every record (a dict) in ``paths``, in file order; problems go to ``stats`` and the rest goes on."""
     stats = stats or ReadStats()
     for path in delivery_files(paths, stats):
-        yield from read_file(path, stats, names, since, until)
+        yield from read_file(path, stats, prefilter, since, until)
 
 
-def read_file(path: str, stats: ReadStats, names: frozenset[bytes] | None = None, since: dt.datetime | None = None,
+def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, since: dt.datetime | None = None,
               until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """The records of one file (a path, ``s3://bucket/key`` or ``-``)."""
     try:
@@ -133,7 +139,7 @@ def read_file(path: str, stats: ReadStats, names: frozenset[bytes] | None = None
         return
     stats.files += 1
     stats.bytes += len(raw)
-    if names is not None and not _interesting(raw, names):
+    if prefilter is not None and not prefilter.wants(raw):
         # nothing a detection reads is in it; still, a truncated or foreign file must not pass unnoticed
         body = raw.strip()
         if body and not (body[:1] in b"{[" and body[-1:] in b"}]"):

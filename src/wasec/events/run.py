@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from wasec.events.detections import REGISTRY, Detection, dispatch
-from wasec.events.reader import ReadStats, read
+from wasec.events.reader import Prefilter, ReadStats, read
 from wasec.model.finding import Evidence, Finding, Severity, Status
 from wasec.rules.registry import Rule
 
@@ -30,12 +30,12 @@ class Detector:
                      "detection", "exposure", d.wa, why=f"MITRE ATT&CK {', '.join(d.mitre) or '(none given)'}.",
                      fix=d.playbook, scope="live") for d in self.detections]
 
-    def prefilter(self) -> frozenset[bytes] | None:
-        """Byte strings one of which a delivery file must contain to hold anything a detection reads (event
-        names in lower case, markers as they are), or None when every file must be parsed."""
+    def prefilter(self) -> Prefilter | None:
+        """What a delivery file must hold to be worth parsing, or None when every file must be parsed."""
         if any(d.marker is None for d in self.star):
             return None
-        return frozenset({e.encode() for e in self.table if e != "*"} | {d.marker for d in self.star if d.marker})
+        return Prefilter(frozenset(e.encode() for e in self.table if e != "*"),
+                         frozenset(d.marker for d in self.star if d.marker))
 
     def run(self, records: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], Finding]]:
         """(record, finding) for every detection that fires, in record order."""
@@ -59,10 +59,6 @@ def builtin() -> Detector:
 
 def rules() -> dict[str, Rule]:
     return {r.id: r for r in builtin().rules()}
-
-
-def prefilter_names() -> frozenset[bytes] | None:
-    return builtin().prefilter()
 
 
 def finding(d: Detection, r: dict[str, Any], message: str) -> Finding:
@@ -121,14 +117,14 @@ def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: floa
     detector = detector or builtin()
     stats = ReadStats()
     seen: set[str] = set()
-    names = detector.prefilter()
+    prefilter = detector.prefilter()
     end = None if duration is None else time.monotonic() + duration
     while True:
         for path in delivery_files(paths, stats):
             if path in seen or path == "-":
                 continue
             seen.add(path)
-            hits = detector.run(read_file(path, stats, names, since, until))
+            hits = detector.run(read_file(path, stats, prefilter, since, until))
             if hits:
                 on_hits(hits)
         if end is not None and time.monotonic() >= end:
