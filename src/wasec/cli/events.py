@@ -115,9 +115,7 @@ def _detector(sigma_paths: tuple[str, ...], sigma_only: bool) -> tuple[Any, list
         loaded = load(sigma_paths)
     except RuntimeError as e:
         _fail(str(e))
-    problems = [Problem(p.path, f"Sigma rule {p.rule!r}: {p.reason}",
-                        kind="error" if p.reason.startswith("not a Sigma rule file") or p.rule == "-" else "warning")
-                for p in loaded.problems]
+    problems = [Problem(p.path, f"Sigma rule {p.rule!r}: {p.reason}", kind=p.kind) for p in loaded.problems]
     click.echo(f"sigma: {len(loaded.detections)} rule(s) loaded from {loaded.files} file(s), "
                f"{len(loaded.problems)} not run", err=True)
     return Detector(loaded.detections if sigma_only else [*REGISTRY.values(), *loaded.detections]), problems

@@ -325,6 +325,15 @@ def _rds_added(r: dict[str, Any]) -> list[str]:
     return [str(v) for v in p.get("valuesToAdd") or []] if p.get("attributeName") == "restore" else []
 
 
+# sharing event name → who it grants ("all" or account ids); the responses take the same back
+SHARED_WITH: dict[str, Callable[[dict[str, Any]], list[str]]] = {}
+
+
+def shared_with(r: dict[str, Any]) -> list[str]:
+    added = SHARED_WITH.get(str(r.get("eventName")))
+    return added(r) if added else []
+
+
 for _id, _what, _events, _field, _added, _undo in (
         ("ebs-snapshot", "EBS snapshot", "ModifySnapshotAttribute", "snapshotId", permission_items("createVolumePermission"),
          "Remove the createVolumePermission; check who copied the snapshot."),
@@ -332,6 +341,7 @@ for _id, _what, _events, _field, _added, _undo in (
          "dBSnapshotIdentifier dBClusterSnapshotIdentifier", _rds_added, "Remove the restore permission (valuesToRemove) and check whether it was copied."),
         ("ami", "AMI", "ModifyImageAttribute", "imageId", permission_items("launchPermission"),
          "Remove the launch permission from the image.")):
+    SHARED_WITH.update(dict.fromkeys(_events.split(), _added))
     _public, _shared = _share_checks(_field, _added, _what)
     detection(f"{_id}-public", f"{_what} made public", "critical", _events, "T1537", _undo)(_public)
     detection(f"{_id}-shared", f"{_what} shared with another account", "medium", _events, "T1537", _undo)(_shared)
@@ -351,7 +361,8 @@ def _policy_at(r: dict[str, Any], fields: str) -> Any:
     for path in fields.split():
         doc: Any = params(r)
         for key in path.split("."):
-            doc = _policy(doc).get(key) if isinstance(_policy(doc), dict) else None
+            parsed = _policy(doc)  # a level may be JSON text (SQS attributes, Glacier's policy)
+            doc = parsed.get(key) if isinstance(parsed, dict) else None
         if doc:
             return doc
     return None
@@ -398,9 +409,9 @@ def _cross_account(r: dict[str, Any]) -> str | None:
     if name.startswith("AddPermission"):  # Lambda: one principal per statement
         if r.get("eventSource") not in ("lambda.amazonaws.com", None):
             return None
-        principal = str(params(r).get("principal") or "")
-        account = principal if re.fullmatch(r"\d{12}", principal) else \
-            (principal.split(":")[4] if principal.startswith("arn:") and principal.count(":") >= 5 else "")
+        from wasec.iam.evaluate import account_of
+
+        account = account_of(str(params(r).get("principal") or ""))
         if account and account != own:
             return f"{actor(r)} let account {account} invoke {params(r).get('functionName')}"
         return None
@@ -876,6 +887,22 @@ def _burst(r: dict[str, Any], kind: str, item: str, threshold: int, window_s: fl
     return n if n >= threshold and STATE.once(key, when, window_s) else None
 
 
+def _remember(kind: str, key: str, r: dict[str, Any], note: str) -> None:
+    STATE.seen[f"{kind}|{key}"] = [(_when(r), note)]
+
+
+def _recall(kind: str, key: str, r: dict[str, Any], within_s: float = 3600,
+            forget: bool = True) -> tuple[float, str] | None:
+    """(seconds since, note) of what was remembered under the key, if it happened at most ``within_s`` before
+    this record; with ``forget``, only the first record after it gets it."""
+    got = STATE.seen.get(f"{kind}|{key}")
+    if got and 0 <= _when(r) - got[0][0] <= within_s:
+        if forget:
+            del STATE.seen[f"{kind}|{key}"]
+        return (_when(r) - got[0][0], got[0][1])
+    return None
+
+
 @detection("secrets-read-burst", "Many secrets read in a short time", "high", "GetSecretValue", "T1555.006",
            "Check the principal should read these secrets; rotate them if not.")
 def _secrets_burst(r: dict[str, Any]) -> str | None:
@@ -980,13 +1007,11 @@ def _backdoor(r: dict[str, Any]) -> str | None:
     user = p.get("userName")
     if not user:
         return None
-    when = _when(r)
     if r.get("eventName") == "AttachUserPolicy":
         if str(p.get("policyArn", "")).endswith(("/AdministratorAccess", "/IAMFullAccess")):
-            STATE.seen[f"admin|{user}"] = [(when, "admin")]
+            _remember("admin", str(user), r, "admin")
         return None
-    granted = STATE.seen.get(f"admin|{user}")
-    if granted and 0 <= when - granted[0][0] <= 3600:
+    if _recall("admin", str(user), r, forget=False):
         return f"{actor(r)} created an access key for {user} minutes after granting it administrator rights"
     return None
 
@@ -1119,9 +1144,8 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
     if where == "inside":
         return None  # VPC endpoints and NAT often mix for one instance: only public networks are compared
     key = f"instance|{arn}"
-    commanded = STATE.seen.get(f"commanded|{m.group(1)}")
-    if commanded and commanded[0][1] == r.get("sourceIPAddress") and 0 <= _when(r) - commanded[0][0] <= 3600 and \
-            key not in STATE.fired:
+    commanded = _recall("commanded", m.group(1), r, forget=False)
+    if commanded and commanded[1] == r.get("sourceIPAddress") and key not in STATE.fired:
         STATE.fired[key] = _when(r)
         return f"the credentials of {m.group(1)}'s role were used from {r.get('sourceIPAddress')}, the address that " \
                "had just sent the instance a command or session: they were read from its metadata service"
@@ -1137,19 +1161,6 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
     STATE.fired[key] = _when(r)
     return f"the credentials of {m.group(1)}'s role were used from {r.get('sourceIPAddress')}, after calls from " \
            f"network {', '.join(sorted(known))}"
-
-
-def _remember(kind: str, key: str, r: dict[str, Any], note: str) -> None:
-    STATE.seen[f"{kind}|{key}"] = [(_when(r), note)]
-
-
-def _recall(kind: str, key: str, r: dict[str, Any], within_s: float = 3600) -> tuple[float, str] | None:
-    """What was remembered under the key, if it happened at most ``within_s`` before this record; once."""
-    got = STATE.seen.get(f"{kind}|{key}")
-    if got and 0 <= _when(r) - got[0][0] <= within_s:
-        del STATE.seen[f"{kind}|{key}"]
-        return (_when(r) - got[0][0], got[0][1])
-    return None
 
 
 @detection("password-set-then-login", "Someone set a user's console password, then signed in as that user",
@@ -1191,10 +1202,10 @@ def _user_data_start(r: dict[str, Any]) -> str | None:
         return None
     started = [str(i.get("instanceId")) for i in _items(params(r).get("instancesSet")) if isinstance(i, dict)]
     for instance in started:
-        got = STATE.seen.get(f"userdata|{instance}")
-        if got and 0 <= _when(r) - got[0][0] <= 3600:
-            return f"{actor(r)} started {instance} {(_when(r) - got[0][0]) / 60:.0f} minutes after {got[0][1]} replaced " \
-                   "its user data: the new script runs as root"
+        got = _recall("userdata", instance, r, forget=False)
+        if got:
+            return f"{actor(r)} started {instance} {got[0] / 60:.0f} minutes after {got[1]} replaced its user data: " \
+                   "the new script runs as root"
     return None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wasec.events.detections import params, permission_items
+from wasec.events.detections import params, shared_with
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,7 @@ def _kms(r: dict[str, Any]) -> list[Call]:
 def _unshare(public: bool) -> Plan:
     """Take back what the event granted: the "all" group, or the accounts other than the owner."""
     def undo(r: dict[str, Any]) -> list[Call]:
-        p, own = params(r), r.get("recipientAccountId")
-        if r.get("eventName") == "ModifyImageAttribute":
-            added = permission_items("launchPermission")(r)
-        elif r.get("eventName") == "ModifySnapshotAttribute":
-            added = permission_items("createVolumePermission")(r)
-        else:
-            added = [str(v) for v in p.get("valuesToAdd") or []]
+        p, own, added = params(r), r.get("recipientAccountId"), shared_with(r)
         if public:
             taken = ["all"] if "all" in added else []
         else:

@@ -57,10 +57,6 @@ def builtin() -> Detector:
     return Detector()
 
 
-def rules() -> dict[str, Rule]:
-    return {r.id: r for r in builtin().rules()}
-
-
 def finding(d: Detection, r: dict[str, Any], message: str) -> Finding:
     event_id = str(r.get("eventID") or "")
     sev = Severity.parse(d.severity)

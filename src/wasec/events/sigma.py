@@ -38,8 +38,13 @@ class Unsupported(Exception):
 @dataclass(frozen=True)
 class SigmaProblem:
     path: str
-    rule: str
+    rule: str  # "-": the file itself
     reason: str
+
+    @property
+    def kind(self) -> str:
+        """A file that cannot be read as Sigma is an input error; a rule that cannot run, a warning."""
+        return "error" if self.rule == "-" else "warning"
 
     def __str__(self) -> str:
         return f"{self.path}: {self.rule}: {self.reason}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from wasec.model.finding import Severity
 from wasec.rules.catalog import best_practices, cis_controls, cis_version, fsbp_controls
 from wasec.rules.registry import AREAS, load_builtin
 
@@ -21,9 +24,8 @@ def rules_markdown() -> str:
         rules = sorted((r for r in registry if r.area == area), key=lambda r: (-r.severity.rank, r.id))
         if not rules:
             continue
-        out += [f"## {name}", "", "| rule | severity | title |", "| --- | --- | --- |"]
-        out += [f"| [{r.id}](#{r.id}) | {r.severity.value} | {r.title}{' (optional)' if r.optional else ''} |" for r in rules]
-        out.append("")
+        out += [f"## {name}", "", *_index((r.id, r.severity.value, r.title + (" (optional)" if r.optional else ""))
+                                          for r in rules)]
         for r in rules:
             out += [f"### {r.id}", "", f"**{r.title}** · {r.severity.value}" + (" · optional (`--strict`)" if r.optional else ""),
                     "", f"Applies to: {', '.join(f'`{t}`' for t in r.types)}", "", r.why, "", f"**Fix:** {r.fix}", ""]
@@ -31,7 +33,7 @@ def rules_markdown() -> str:
                 out += ["```hcl", r.fix_terraform, "```", ""]
             if r.fix_cloudformation:
                 out += ["```yaml", r.fix_cloudformation, "```", ""]
-            maps = [f"Well-Architected {b} ({bps[b]['title']})" for b in r.wa if b in bps]
+            maps = _wa(r.wa, bps)
             maps += [f"CIS {c} ({cis[c]['title']})" for c in r.cis if c in cis]
             maps += [f"FSBP {c} ({fsbp[c]['title']})" for c in r.fsbp if c in fsbp]
             out += ["Mappings: " + "; ".join(maps), ""]
@@ -48,14 +50,11 @@ def _secrets(bps: dict) -> list[str]:
 
     secret_rules = sorted(rules().values(), key=lambda r: (-r.severity.rank, r.id))
     out = ["## Secrets", "", f"{len(secret_rules)} detectors, run by `wasec secrets` (working tree, `--staged`, "
-           "git history) and by `wasec scan` on the working tree.", "",
-           "| rule | severity | title |", "| --- | --- | --- |"]
-    out += [f"| [{r.id}](#{r.id}) | {r.severity.value} | {r.title} |" for r in secret_rules]
-    out.append("")
+           "git history) and by `wasec scan` on the working tree.", ""]
+    out += _index((r.id, r.severity.value, r.title) for r in secret_rules)
     for r in secret_rules:
-        maps = [f"Well-Architected {b} ({bps[b]['title']})" for b in r.wa if b in bps]
         out += [f"### {r.id}", "", f"**{r.title}** · {r.severity.value}", "", r.why, "", f"**Fix:** {r.fix}", "",
-                "Mappings: " + "; ".join(maps), ""]
+                "Mappings: " + "; ".join(_wa(r.wa, bps)), ""]
     return out
 
 
@@ -64,17 +63,24 @@ def _events(bps: dict) -> list[str]:
     from wasec.events.detections import REGISTRY
     from wasec.events.respond import PLANS
 
-    ds = sorted(REGISTRY.values(), key=lambda d: (-["info", "low", "medium", "high", "critical"].index(d.severity), d.id))
+    ds = sorted(REGISTRY.values(), key=lambda d: (-Severity.parse(d.severity).rank, d.id))
     out = ["## CloudTrail detections", "", f"{len(ds)} detections, run by `wasec events` over CloudTrail records and by "
-           "the Lambda entry point `wasec.lambda_handler.handler`. A finding names the event it fired on.", "",
-           "| rule | severity | title |", "| --- | --- | --- |"]
-    out += [f"| [{d.rule_id}](#{d.rule_id}) | {d.severity} | {d.title} |" for d in ds]
-    out.append("")
+           "the Lambda entry point `wasec.lambda_handler.handler`. A finding names the event it fired on.", ""]
+    out += _index((d.rule_id, d.severity, d.title) for d in ds)
     for d in ds:
         reads = "every record" if d.events == ("*",) else ", ".join(f"`{e}`" for e in d.events)
-        maps = [f"Well-Architected {b} ({bps[b]['title']})" for b in d.wa if b in bps]
         out += [f"### {d.rule_id}", "", f"**{d.title}** · {d.severity}", "", f"Reads: {reads}" +
                 (" (failed calls too)" if d.failures else ""), "", f"MITRE ATT&CK: {', '.join(d.mitre)}", "",
                 f"**Playbook:** {d.playbook}" + (" `--respond` plans the calls that undo it." if d.id in PLANS else ""), "",
-                "Mappings: " + "; ".join(maps), ""]
+                "Mappings: " + "; ".join(_wa(d.wa, bps)), ""]
     return out
+
+
+def _index(rows: Iterable[tuple[str, str, str]]) -> list[str]:
+    """A section's table of (rule id, severity, title), each id linking to its entry."""
+    return ["| rule | severity | title |", "| --- | --- | --- |",
+            *(f"| [{i}](#{i}) | {sev} | {title} |" for i, sev, title in rows), ""]
+
+
+def _wa(ids: Iterable[str], bps: dict) -> list[str]:
+    return [f"Well-Architected {b} ({bps[b]['title']})" for b in ids if b in bps]
