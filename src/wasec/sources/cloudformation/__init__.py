@@ -14,7 +14,7 @@ from wasec.model.finding import Problem
 from wasec.model.resource import Loc, PathKey, Resource
 from wasec.model.values import Unknown
 from wasec.sources.builder import Assembly, Builder
-from wasec.sources.cloudformation import sam
+from wasec.sources.cloudformation import foreach, sam
 from wasec.sources.cloudformation.intrinsics import NO_VALUE, CfnError, Resolver
 from wasec.sources.documents import Lines, load_json, load_yaml
 from wasec.sources.files import InputError, read_text
@@ -49,14 +49,25 @@ def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: in
         return [], [Problem(path, "not a CloudFormation template: the document is not a mapping")]
     res_section = doc.get("Resources")
     if not isinstance(res_section, dict):
-        return [], [Problem(path, "not a CloudFormation template: no Resources mapping", lines.get(("Resources",)))]
+        # a file that only mentions resource types (a macro's event, a manifest) is not a template: say so, gently
+        kind = "error" if "AWSTemplateFormatVersion" in doc or "Resources" in doc else "warning"
+        return [], [Problem(path, "not a CloudFormation template: no Resources mapping", lines.get(("Resources",)), kind=kind)]
     resolver = Resolver(doc, params)
+    try:
+        res_section = foreach.expand(res_section, lambda c: _collection(resolver, c), lines, ("Resources",))
+    except foreach.ForEachError as e:
+        problems.append(Problem(path, f"Resources: {e}; the loop is not assessed", lines.get(("Resources",))))
+        res_section = {k: v for k, v in res_section.items() if not str(k).startswith(foreach.PREFIX)}
     g = doc.get("Globals")
     globals_: dict[str, Any] = g if isinstance(g, dict) else {}
     run = Assembly(path, "cloudformation")
     for lid, res in res_section.items():
         base: PathKey = ("Resources", lid)
         line = lines.get(base, 1)
+        if isinstance(res, dict) and isinstance(res.get("Type"), dict) and "Rain::Module" in res["Type"]:
+            problems.append(Problem(path, f"resource {lid} is a Rain module ({res['Type']['Rain::Module']}); "
+                                    "package the template with `rain pkg` to assess it", line, kind="warning"))
+            continue
         if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
             problems.append(Problem(path, f"resource {lid} has no Type", line))
             continue
@@ -113,6 +124,15 @@ def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: in
 
     merge_split_resources(run)
     return run.resources(), problems
+
+
+def _collection(resolver: Resolver, value: Any) -> list[Any]:
+    items = resolver.resolve(value)
+    if isinstance(items, str):  # a CommaDelimitedList parameter's default
+        items = [x.strip() for x in items.split(",")]
+    if not isinstance(items, list) or any(isinstance(x, Unknown) for x in items):
+        raise foreach.ForEachError(f"Fn::ForEach collection is not known here ({getattr(items, 'reason', items)!s:.120})")
+    return items
 
 
 def _line_for(lines: dict[PathKey, int], path: PathKey) -> int | None:

@@ -16,6 +16,7 @@ from wasec.model.values import Unknown, ref
 from wasec.sources.terraform import functions as F
 from wasec.sources.terraform.eval import ID_ALIASES, Ctx, Cycle, EvalError, resource_attr_ref, safe_ev, step
 from wasec.sources.terraform.hcl import ast as A
+from wasec.sources.terraform.types import conform
 
 MAX_MODULE_DEPTH = 16
 
@@ -125,20 +126,31 @@ class Scope:
         self._attr_cache: dict[tuple[str, str], Any] = {}
         self._children: dict[str, list[tuple[Any, Scope]]] | None = None
         self._reported: set[str] = set()
+        self._vars: dict[str, Any] = {}
         self.root_ctx = Ctx(self)
 
     # -- variables and locals --------------------------------------------------------------
     def var(self, name: str) -> Any:
-        if name in self.inputs:
-            return _convert(self.inputs[name], self.module.variables.get(name))
+        if name not in self._vars:
+            self._vars[name] = self._var(name)
+        return self._vars[name]
+
+    def _var(self, name: str) -> Any:
         decl = self.module.variables.get(name)
         if decl is None:
-            return Unknown(f"var.{name} is not declared")
+            return self.inputs[name] if name in self.inputs else Unknown(f"var.{name} is not declared")
         block, _ = decl
         default = block.body.attributes.get("default")
-        if default is not None:
-            return safe_ev(default.expr, self.root_ctx)
-        return Unknown(f"var.{name} has no value (set it with --var or a .tfvars file)", text="${var." + name + "}")
+        nullable = block.body.attributes.get("nullable")
+        if name in self.inputs and not (self.inputs[name] is None and default is not None and nullable is not None
+                                        and safe_ev(nullable.expr, self.root_ctx) is False):
+            value = self.inputs[name]  # (a null given for `nullable = false` takes the default)
+        elif default is not None:
+            value = safe_ev(default.expr, self.root_ctx)
+        else:
+            return Unknown(f"var.{name} has no value (set it with --var or a .tfvars file)", text="${var." + name + "}")
+        t = block.body.attributes.get("type")
+        return conform(value, t.expr if t else None, lambda e: safe_ev(e, self.root_ctx))
 
     def local(self, name: str) -> Any:
         if name in self._locals:
@@ -381,19 +393,3 @@ def _walk(value: Any, steps: list[Any]) -> Any:
             return Unknown(str(e))
     return value
 
-
-def _convert(value: Any, decl: tuple[A.Block, str] | None) -> Any:
-    """Apply a variable's declared primitive type to a value given as text (``-var x=true``)."""
-    if decl is None or not isinstance(value, str):
-        return value
-    t = decl[0].body.attributes.get("type")
-    if t is None or not isinstance(t.expr, A.Var):
-        return value
-    try:
-        if t.expr.name == "bool":
-            return F._tobool(value)
-        if t.expr.name == "number":
-            return F._num(value)
-    except F.FunctionError:
-        return value
-    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from wasec.model.values import RefStr, Unknown, contains_unknown, ref
+from wasec.model.values import RefStr, Unknown, UnknownValue, contains_unknown, ref
 from wasec.sources.terraform import functions as F
 from wasec.sources.terraform.hcl import ast as A
 
@@ -324,17 +324,21 @@ def _for(e: A.ForExpr, ctx: Ctx) -> Any:
 
 
 def _splat(e: A.Splat, ctx: Ctx) -> Any:
-    src = ev(e.src, ctx)
+    return _each(ev(e.src, ctx), e.ops, ctx)
+
+
+def _each(src: Any, ops: list[tuple[str, Any]], ctx: Ctx) -> Any:
     if isinstance(src, Unknown):
         return Unknown(src.reason, nonnull=src.nonnull, refs=src.refs)
     if src is None:
         return []
-    items = src if isinstance(src, list) else [src]
     out = []
-    for item in items:
-        for kind, arg in e.ops:
-            key = arg if kind == "attr" else ev(arg, ctx)
-            item = step(item, key)
+    for item in src if isinstance(src, list) else [src]:
+        for kind, arg in ops:
+            if kind == "splat":
+                item = _each(item, arg, ctx)
+                break
+            item = step(item, arg if kind == "attr" else ev(arg, ctx))
         out.append(item)
     return out
 
@@ -428,6 +432,8 @@ def safe_ev(e: A.Expr, ctx: Ctx) -> Any:
         raise
     except EvalError as err:
         return Unknown(f"cannot evaluate expression on line {e.line}: {err}")
+    except UnknownValue as u:  # a function or a data source compared or tested a value not known yet
+        return Unknown(u.reason)
     except RecursionError:
         return Unknown(f"expression on line {e.line} is nested too deeply")
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from wasec.model.values import RefStr, Unknown, contains_unknown, refs_of
+from wasec.model.values import RefStr, Unknown, UnknownValue, contains_unknown, refs_of
 
 
 class EncodedJson(str):
@@ -497,7 +497,10 @@ def call(name: str, args: list[Any], base_dir: str) -> Any:
             return unknown_from(args, name)
     elif name == "length" and isinstance(args[0], Unknown):
         return unknown_from(args, name)
-    result = fn(*args)
+    try:
+        result = fn(*args)
+    except UnknownValue:  # an unknown item compared or tested inside (distinct, compact, contains…)
+        return unknown_from(args, name)
     if isinstance(result, str) and not isinstance(result, (RefStr, EncodedJson)) and len(args) == 1 and isinstance(args[0], RefStr):
         return RefStr(result, args[0].ref)
     return result

@@ -42,9 +42,10 @@ def _principals(blocks: list[Body]) -> Any:
 def _statement(s: Body) -> dict[str, Any]:
     st: dict[str, Any] = {}
     sid = _v(s, "sid")
-    if sid:
+    if isinstance(sid, Unknown) or sid:  # an unknown Sid changes nothing a rule reads
         st["Sid"] = sid
-    st["Effect"] = _v(s, "effect") or "Allow"
+    effect = _v(s, "effect")
+    st["Effect"] = effect if isinstance(effect, Unknown) or effect else "Allow"
     for tf, key in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"), ("not_resources", "NotResource")):
         v = _v(s, tf)
         if v is not None:

@@ -348,6 +348,14 @@ class Parser:
             if t[0] == OP and t[1] == "." and toks[self.i + 1][0] == ID:
                 ops.append(("attr", str(toks[self.i + 1][1])))
                 self.i += 2
+            elif t[0] == OP and (t[1], toks[self.i + 1][1], toks[self.i + 2][1]) == ("[", "*", "]") and not attr_only:
+                self.i += 3  # a[*].b[*].c: the inner splat applies to each element's b
+                ops.append(("splat", self.splat_ops(attr_only=False)))
+                return ops
+            elif t[0] == OP and (t[1], toks[self.i + 1][1]) == (".", "*"):
+                self.i += 2
+                ops.append(("splat", self.splat_ops(attr_only=True)))
+                return ops
             elif not attr_only and t[0] == OP and t[1] == "[":
                 self.i += 1
                 self.depth += 1
