@@ -80,7 +80,7 @@ def output_options(fail_on_help: str) -> Callable[..., Any]:
     """--format/--output/--output-dir/--fail-on/--quiet: how every command that reports findings writes them."""
     return options(
         click.option("--format", "-f", "formats", default="text", show_default=True, metavar="FORMATS",
-                     help="Comma-separated: text, json, jsonl, sarif, junit, asff, ocsf, markdown, html."),
+                     help="Comma-separated: text, json, jsonl, csv, sarif, junit, asff, ocsf, markdown, html."),
         click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the (single) format to this file."),
         click.option("--output-dir", type=click.Path(file_okay=False), help="Write every format to DIR/wasec.<ext>."),
         click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default=None, help=fail_on_help),

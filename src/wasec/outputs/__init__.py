@@ -21,6 +21,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "ocsf": ("wasec.outputs.ocsf", "ocsf.json"),
     "markdown": ("wasec.outputs.markdown", "md"),
     "html": ("wasec.outputs.html", "html"),
+    "csv": ("wasec.outputs.csv_report", "csv"),
 }
 
 
