@@ -56,13 +56,13 @@ class ScanResult:
         return [p for p in self.problems if p.kind == "error"]
 
 
-def select_rules(options: ScanOptions) -> list[Any]:
+def select_rules(options: ScanOptions, custom_ids: frozenset[str] = frozenset()) -> list[Any]:
     from wasec.errors import UsageError
     from wasec.rules.registry import load_builtin
 
     registry = load_builtin()
     for rid in [*options.rules, *options.skip_rules]:
-        if rid not in registry:
+        if rid not in registry and rid not in custom_ids:
             raise UsageError(f"unknown rule id {rid!r} (see `wasec rules`)")
     chosen = [r for r in registry
               if (r.id in options.rules if options.rules else (options.strict or not r.optional))
@@ -70,6 +70,16 @@ def select_rules(options: ScanOptions) -> list[Any]:
     if options.min_severity is not None:
         chosen = [r for r in chosen if r.severity.rank >= options.min_severity.rank]
     return chosen
+
+
+def rules_for(options: ScanOptions, config: Any) -> tuple[list[Any], Any]:
+    """Built-in rules chosen by the options, plus the project's and installed rule packs."""
+    from wasec.rules.packs import load
+
+    pack = load(config)
+    chosen = [r for r in select_rules(options, frozenset(r.id for r in pack.rules)) if r.id not in pack.replaced]
+    mine = [r for r in pack.rules if not options.rules or r.id in options.rules]
+    return chosen + [r for r in mine if r.id not in options.skip_rules], pack
 
 
 def scan_inventory(inventory: Inventory, rules: list[Any], root: str, config: Any = None) -> list[Finding]:
@@ -89,7 +99,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     """Scan Terraform and CloudFormation under ``options.paths``."""
     from wasec.config import load_config
     from wasec.findings.exceptions import apply_exceptions
-    from wasec.rules.custom import load_custom_rules
+    from wasec.rules.packs import apply_disables
     from wasec.sources import SourceOptions, collect
 
     o = options or ScanOptions()
@@ -97,7 +107,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     root = os.path.abspath(o.root or ".")
     config_dir = o.config_dir or (o.paths[0] if o.paths and os.path.isdir(o.paths[0]) else ".")
     config = load_config(config_dir)
-    rules = select_rules(o) + load_custom_rules(config)
+    rules, pack = rules_for(o, config)
     collected = collect(o.paths, SourceOptions(o.exclude + config.exclude, o.tf_vars, o.tf_var_files, o.cfn_params, o.max_bytes))
     findings = scan_inventory(collected.inventory, rules, root, config)
     problems = list(collected.problems)
@@ -117,6 +127,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
             problems += [replace(p, file=os.path.relpath(os.path.join(s.root, p.file), root)) for p in s.problems]
         rules = rules + [r for rid, r in secret_rules().items() if rid in used]
     findings, refused = apply_exceptions(findings, config, root)
+    findings = apply_disables(findings, pack.disables)
     d = collected.discovery
     files = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans)
     return ScanResult(findings, problems + refused, collected.inventory, rules, root, started,
@@ -170,18 +181,19 @@ def scan_aws(options: ScanOptions | None = None, aws: Any = None) -> ScanResult:
     """
     from wasec.config import load_config
     from wasec.findings.exceptions import apply_exceptions
-    from wasec.rules.custom import load_custom_rules
+    from wasec.rules.packs import apply_disables
     from wasec.sources.aws import AwsOptions, collect_aws
 
     o = options or ScanOptions()
     started = time.time()
     root = os.path.abspath(o.root or ".")
     config = load_config(o.config_dir or ".")
-    rules = select_rules(o) + load_custom_rules(config)
+    rules, pack = rules_for(o, config)
     collected = collect_aws(aws or AwsOptions(), rule_types(rules))
     findings = scan_inventory(collected.inventory, rules, root, config)
     findings += _gap_findings(collected.gaps, rules, root)
     findings, problems = apply_exceptions(findings, config, root)
+    findings = apply_disables(findings, pack.disables)
     return ScanResult(findings, collected.problems + problems, collected.inventory, rules, root, started,
                       time.time() - started, 0, config, collected.coverage)
 

@@ -353,80 +353,6 @@ def permissions(fmt: str, services: tuple[str, ...]) -> None:
     click.echo(orjson.dumps(policy_document(chosen), option=orjson.OPT_INDENT_2).decode())
 
 
-@cli.group(invoke_without_command=True)
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--area", help="Only rules of this pillar area (identity, detection, infrastructure, data, incident, appsec).")
-@click.option("--strict", is_flag=True, help="Include optional rules.")
-@click.pass_context
-def rules(ctx: click.Context, fmt: str, area: str | None, strict: bool) -> None:
-    """List every rule with its severity and Well-Architected, CIS and FSBP mappings."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from wasec.rules.registry import load_builtin
-
-    registry = load_builtin()
-    chosen = [r for r in registry if (area is None or r.area == area) and (strict or not r.optional)]
-    if fmt == "json":
-        import orjson
-
-        from wasec.outputs.json_report import rule_meta
-
-        click.echo(orjson.dumps([rule_meta(r) for r in chosen], option=orjson.OPT_INDENT_2).decode())
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(chosen)} rules", title_justify="left")
-    for col in ("id", "severity", "title", "well-architected", "CIS", "FSBP"):
-        table.add_column(col, overflow="fold")
-    for r in sorted(chosen, key=lambda r: (r.area, -r.severity.rank, r.id)):
-        table.add_row(r.id, r.severity.value, r.title + (" (optional)" if r.optional else ""), ", ".join(r.wa),
-                      ", ".join(r.cis), ", ".join(r.fsbp))
-    Console(width=160, soft_wrap=False).print(table)
-
-
-@rules.command("show")
-@click.argument("rule_id")
-@_guard
-def rules_show(rule_id: str) -> None:
-    """Explain one rule: what it checks, why it matters, how to fix it in Terraform and CloudFormation."""
-    from wasec.rules.catalog import best_practices, cis_controls, fsbp_controls
-    from wasec.rules.registry import AREAS, load_builtin
-
-    r = load_builtin().get(rule_id)
-    if r is None:
-        _fail(f"unknown rule {rule_id!r} (see `wasec rules`)")
-        return
-    bps, cis, fsbp = best_practices(), cis_controls(), fsbp_controls()
-    lines = [
-        f"{r.id} · {r.severity.value} · {AREAS[r.area]}" + (" · optional (--strict)" if r.optional else ""),
-        r.title,
-        "",
-        f"Applies to: {', '.join(r.types)}",
-        "",
-        "Why it matters:",
-        f"  {r.why}",
-        "",
-        "How to fix:",
-        f"  {r.fix}",
-    ]
-    if r.fix_terraform:
-        lines += ["", "Terraform:"] + [f"  {x}" for x in r.fix_terraform.splitlines()]
-    if r.fix_cloudformation:
-        lines += ["", "CloudFormation:"] + [f"  {x}" for x in r.fix_cloudformation.splitlines()]
-    lines += ["", "Mappings:"]
-    for bp in r.wa:
-        lines.append(f"  Well-Architected {bp}: {bps.get(bp, {}).get('title', '?')}")
-    for c in r.cis:
-        lines.append(f"  CIS AWS Foundations {c}: {cis.get(c, {}).get('title', '?')}")
-    for c in r.fsbp:
-        lines.append(f"  AWS FSBP {c}: {fsbp.get(c, {}).get('title', '?')}")
-    if r.options:
-        lines += ["", "Options (.wasec/config.yml, rules: {" + r.id + ": {...}}):"]
-        lines += [f"  {k}: {v!r}" for k, v in r.options.items()]
-    click.echo("\n".join(lines))
-
-
 @cli.group()
 def baseline() -> None:
     """Record current findings so CI fails only on new ones."""
@@ -452,8 +378,10 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
 
 
 from wasec.cli import events as _events  # noqa: E402, F401  (registers `wasec events`)
+from wasec.cli import fix as _fix  # noqa: E402, F401  (registers `wasec fix`)
 from wasec.cli import history as _history  # noqa: E402, F401  (registers `wasec history` and `wasec diff`)
 from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)
 from wasec.cli import review as _review  # noqa: E402, F401  (registers `wasec review`)
 from wasec.cli import risk as _risk  # noqa: E402, F401  (registers `wasec risk`)
+from wasec.cli import rules as _rules  # noqa: E402, F401  (registers `wasec rules`)
 from wasec.cli import secrets as _secrets  # noqa: E402, F401  (registers `wasec secrets`)

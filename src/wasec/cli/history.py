@@ -67,18 +67,22 @@ def diff(old: str | None, new: str | None, db: str | None, fmt: str, show_unchan
     d = store.diff(conn, a, b)
     if fmt == "json":
         doc = {"old": {**a.__dict__, "when": a.when}, "new": {**b.__dict__, "when": b.when},
-               "new_findings": d.new_findings, "fixed": d.fixed, "unchanged": len(d.unchanged)}
+               "new_findings": d.new_findings, "fixed": d.fixed, "fixed_by_remediation": d.fixed_by_remediation,
+               "unchanged": len(d.unchanged)}
         if show_unchanged:
             doc["unchanged"] = d.unchanged
         click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
     else:
-        click.echo(f"scan {a.id} ({a.when}) → scan {b.id} ({b.when}): {len(d.new_findings)} new, {len(d.fixed)} fixed, "
+        click.echo(f"scan {a.id} ({a.when}) → scan {b.id} ({b.when}): {len(d.new_findings)} new, "
+                   f"{len(d.fixed) + len(d.fixed_by_remediation)} fixed ({len(d.fixed_by_remediation)} by `wasec fix`), "
                    f"{len(d.unchanged)} unchanged")
-        for title, items in (("new", d.new_findings), ("fixed", d.fixed), *((("unchanged", d.unchanged),) if show_unchanged else ())):
+        sections = (("new", "+", d.new_findings), ("fixed by remediation", "-", d.fixed_by_remediation), ("fixed", "-", d.fixed),
+                    *((("unchanged", " ", d.unchanged),) if show_unchanged else ()))
+        for title, mark, items in sections:
             if items:
                 click.echo(f"\n{title} ({len(items)})")
                 for f in items:
                     where = f"{f['file']}:{f['line']}" if f["file"] else f["resource_id"]
-                    click.echo(f"  {'+' if title == 'new' else '-' if title == 'fixed' else ' '} risk {f['risk']:>2} "
-                               f"{f['severity']:<8} {f['rule_id']:<40} {where}  {f['message']}")
+                    by = f"  (applied by {f['remediated_by']})" if "remediated_by" in f else ""
+                    click.echo(f"  {mark} risk {f['risk']:>2} {f['severity']:<8} {f['rule_id']:<40} {where}  {f['message']}{by}")
     sys.exit(1 if fail_on_new and d.new_findings else 0)

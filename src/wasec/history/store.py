@@ -12,7 +12,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -70,6 +70,21 @@ MIGRATIONS: tuple[str, ...] = (
         created REAL NOT NULL,
         state TEXT NOT NULL          -- JSON: each question's risk, each best practice's status
     )
+    """,
+    # 4: remediations planned and applied by `wasec fix`, with who, when and the finding each closes
+    """
+    CREATE TABLE remediations (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        who TEXT NOT NULL,
+        action TEXT NOT NULL,        -- planned | applied
+        fingerprint TEXT NOT NULL,   -- the finding it closes
+        rule_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        file TEXT NOT NULL,
+        diff TEXT NOT NULL           -- the change of that file, unified diff
+    );
+    CREATE INDEX remediations_fingerprint ON remediations(fingerprint)
     """,
 )
 VERSION = len(MIGRATIONS)
@@ -258,20 +273,61 @@ class Diff:
     old: ScanRow
     new: ScanRow
     new_findings: list[dict[str, Any]]
-    fixed: list[dict[str, Any]]
+    fixed: list[dict[str, Any]]  # fixed some other way (by hand, by a change upstream…)
     unchanged: list[dict[str, Any]]
+    fixed_by_remediation: list[dict[str, Any]] = field(default_factory=list)  # closed by a `wasec fix --apply`
 
 
 def diff(conn: sqlite3.Connection, old: ScanRow, new: ScanRow) -> Diff:
     """New (open in ``new``, not in ``old``), fixed (open in ``old``, gone or passing or suppressed in ``new``)
-    and unchanged findings, matched by fingerprint, so moved lines are not new findings."""
+    and unchanged findings, matched by fingerprint, so moved lines are not new findings. Fixed findings
+    that a recorded remediation closed between the two scans are listed apart, with who applied it."""
     a, b = open_findings(conn, old.id), open_findings(conn, new.id)
 
     def order(xs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return sorted(xs, key=lambda f: (-f["risk"], f["rule_id"], f["resource_id"], f["file"] or "", f["line"] or 0))
 
-    return Diff(old, new, order([f for fp, f in b.items() if fp not in a]), order([f for fp, f in a.items() if fp not in b]),
-                order([f for fp, f in b.items() if fp in a]))
+    fixed = [f for fp, f in a.items() if fp not in b]
+    applied = {fp: (who, at) for fp, who, at in conn.execute(
+        "SELECT fingerprint, who, max(at) FROM remediations WHERE action = 'applied' AND at >= ? AND at <= ? "
+        "GROUP BY fingerprint", (old.started, new.started + new.duration))}
+    by_fix = [{**f, "remediated_by": applied[f["fingerprint"]][0], "remediated_at": applied[f["fingerprint"]][1]}
+              for f in fixed if f["fingerprint"] in applied]
+    return Diff(old, new, order([f for fp, f in b.items() if fp not in a]),
+                order([f for f in fixed if f["fingerprint"] not in applied]), order([f for fp, f in b.items() if fp in a]),
+                order(by_fix))
+
+
+@dataclass
+class Remediation:
+    at: float
+    who: str
+    action: str  # planned | applied
+    fingerprint: str
+    rule_id: str
+    resource_id: str
+    file: str
+    diff: str
+
+
+def record_remediations(conn: sqlite3.Connection, rows: Iterable[Remediation]) -> int:
+    """Store what `wasec fix` planned or applied, in one transaction; returns how many."""
+    values = [(r.at, r.who, r.action, r.fingerprint, r.rule_id, r.resource_id, r.file, r.diff) for r in rows]
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany("INSERT INTO remediations (at, who, action, fingerprint, rule_id, resource_id, file, diff) "
+                         "VALUES (?,?,?,?,?,?,?,?)", values)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(values)
+
+
+def remediations(conn: sqlite3.Connection) -> list[Remediation]:
+    """Every recorded remediation, oldest first."""
+    return [Remediation(*r) for r in conn.execute(
+        "SELECT at, who, action, fingerprint, rule_id, resource_id, file, diff FROM remediations ORDER BY id")]
 
 
 def save_milestone(conn: sqlite3.Connection, name: str, state: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@
               matches: "^acme-"
             - not: {path: AccessControl, equals: PublicRead}
 
-Conditions: ``exists``, ``equals``, ``not_equals``, ``in``, ``not_in``, ``matches`` (regular
+``Tags.<key>`` reads a tag by its key. Conditions: ``exists``, ``equals``, ``not_equals``, ``in``, ``not_in``, ``matches`` (regular
 expression), ``contains``, ``gte``, ``lte``, ``truthy``; combined with ``all``, ``any``, ``not``.
 A condition on a value that is unknown makes the finding UNKNOWN, as for built-in rules.
 The same rule runs on Terraform, CloudFormation and live accounts.
@@ -25,21 +25,19 @@ The same rule runs on Terraform, CloudFormation and live accounts.
 
 from __future__ import annotations
 
-import glob
-import os
 import re
 from typing import Any
 
-from wasec.config import Config, read_yaml
 from wasec.errors import ConfigError
 from wasec.model.finding import Severity
+from wasec.model.values import Unknown, UnknownValue
 from wasec.rules.registry import AREAS, Rule
 from wasec.rules.view import MISSING, Fail, View, truthy
 
 _OPS = {"exists", "equals", "not_equals", "in", "not_in", "matches", "contains", "gte", "lte", "truthy"}
 
 
-def _validate(cond: Any, where: str) -> None:
+def validate(cond: Any, where: str) -> None:
     if not isinstance(cond, dict):
         raise ConfigError(f"{where}: a condition must be a mapping")
     if "all" in cond or "any" in cond:
@@ -48,10 +46,10 @@ def _validate(cond: Any, where: str) -> None:
         if not isinstance(items, list) or not items:
             raise ConfigError(f"{where}: '{key}' needs a non-empty list")
         for i, c in enumerate(items):
-            _validate(c, f"{where}.{key}[{i}]")
+            validate(c, f"{where}.{key}[{i}]")
         return
     if "not" in cond:
-        _validate(cond["not"], f"{where}.not")
+        validate(cond["not"], f"{where}.not")
         return
     if "path" not in cond:
         raise ConfigError(f"{where}: a condition needs 'path' (or all/any/not)")
@@ -64,6 +62,20 @@ def _validate(cond: Any, where: str) -> None:
             re.compile(str(cond["matches"]))
         except re.error as e:
             raise ConfigError(f"{where}: invalid regular expression: {e}") from None
+
+
+def _tag(r: View, key: str) -> Any:
+    """``Tags.<key>``: a tag by its key, whatever shape the source gives tags (list of Key/Value or mapping)."""
+    tags = r.get("Tags")  # an unknown tag set (or tag) makes the condition unknown
+    if isinstance(tags, dict):
+        v = tags.get(key, MISSING)
+    elif isinstance(tags, list):
+        v = next((t.get("Value") for t in tags if isinstance(t, dict) and t.get("Key") == key), MISSING)
+    else:
+        v = r.resource.tags.get(key, MISSING)
+    if isinstance(v, Unknown):
+        raise UnknownValue(f"Tags.{key} is unknown: {v.reason}", "Tags")
+    return v
 
 
 def holds(r: View, cond: dict[str, Any]) -> tuple[bool, str]:
@@ -86,7 +98,7 @@ def holds(r: View, cond: dict[str, Any]) -> tuple[bool, str]:
         ok, path = holds(r, cond["not"])
         return not ok, path
     path = str(cond["path"])
-    v = r.get(path, MISSING)
+    v = _tag(r, path[5:]) if path.startswith("Tags.") else r.get(path, MISSING)
     (op, arg), = ((k, x) for k, x in cond.items() if k != "path")
     present = v is not MISSING and v is not None
     if op == "exists":
@@ -129,7 +141,7 @@ def rule_from_dict(d: dict[str, Any], where: str) -> Rule:
     area = str(d.get("area", "foundations"))
     if area not in AREAS:
         raise ConfigError(f"{where}: area must be one of {', '.join(AREAS)}")
-    _validate(d["check"], f"{where}: check")
+    validate(d["check"], f"{where}: check")
     message = str(d.get("message") or f"does not satisfy: {d['title']}")
     cond = d["check"]
 
@@ -143,26 +155,3 @@ def rule_from_dict(d: dict[str, Any], where: str) -> Rule:
         fsbp=tuple(d.get("fsbp", ())), why=str(d.get("why", "")), fix=str(d.get("fix", "")),
         fix_terraform=str(d.get("terraform", "")), fix_cloudformation=str(d.get("cloudformation", "")), custom=True,
     )
-
-
-def load_custom_rules(config: Config) -> list[Rule]:
-    if config.directory is None:
-        return []
-    from wasec.rules.registry import load_builtin
-
-    builtin = load_builtin()
-    out: list[Rule] = []
-    seen: set[str] = set()
-    for path in sorted(glob.glob(os.path.join(config.directory, "rules", "*.y*ml"))):
-        data = read_yaml(path)
-        docs = data if isinstance(data, list) else [data]
-        for i, d in enumerate(docs):
-            where = f"{path}" + (f"[{i}]" if len(docs) > 1 else "")
-            if not isinstance(d, dict):
-                raise ConfigError(f"{where}: a rule must be a mapping")
-            r = rule_from_dict(d, where)
-            if r.id in seen or r.id in builtin:
-                raise ConfigError(f"{where}: rule id {r.id} is already defined")
-            seen.add(r.id)
-            out.append(r)
-    return out

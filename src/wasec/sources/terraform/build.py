@@ -55,12 +55,14 @@ def assemble(instances: Sequence[tuple[str, str, Body, bool]], scope_name: str, 
         mapper.fn(body, o, ctx)
         if ctx.dropped:
             continue
-        tags = tags_of(body)
-        if tags:
-            o.tags.update(tags)
-            if "Tags" not in o.props:  # CloudFormation's tag shape, so rules and custom rules read one form
-                line = body.attr("tags")
-                o.put("Tags", [{"Key": k, "Value": v} for k, v in tags.items()], line.line if line else None)
+        o.tags.update(tags_of(body))
+        raw = body.attr("tags")
+        if raw is not None and "Tags" not in o.props and (isinstance(raw.value, Unknown) or raw.value):
+            # CloudFormation's tag shape, so rules and custom rules read one form; unknown tags stay unknown
+            value = raw.value if isinstance(raw.value, Unknown) else [{"Key": str(k), "Value": v} for k, v in raw.value.items()] \
+                if isinstance(raw.value, dict) else None
+            if value is not None:
+                o.put("Tags", value, raw.line)
         run.add(o)
     run.index_names()
     for mapper, address, body in later:

@@ -1,0 +1,153 @@
+"""``wasec rules list|show|test``: every rule, built in or the project's own, and the tests of the latter."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from wasec.cli.commands import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _fail, _guard, cli
+
+
+def _all_rules(strict: bool) -> tuple[list[Any], dict[str, str]]:
+    """Built-in and custom rules, and where each custom rule is defined."""
+    from wasec.config import load_config
+    from wasec.rules.packs import load
+    from wasec.rules.registry import load_builtin
+
+    pack = load(load_config("."))
+    builtin = [r for r in load_builtin() if strict or not r.optional]
+    return builtin + pack.rules, pack.origin
+
+
+_FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+_AREA = click.option("--area", help="Only rules of this pillar area (identity, detection, infrastructure, data, incident, appsec).")
+_STRICT = click.option("--strict", is_flag=True, help="Include optional rules.")
+
+
+@cli.group(invoke_without_command=True)
+@_FORMAT
+@_AREA
+@_STRICT
+@click.pass_context
+def rules(ctx: click.Context, fmt: str, area: str | None, strict: bool) -> None:
+    """Every rule, built in and custom, with mappings; a rule explained; custom rules' own tests.
+
+    `wasec rules` alone is `wasec rules list`.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(rules_list, fmt=fmt, area=area, strict=strict)
+
+
+@rules.command("list")
+@_FORMAT
+@_AREA
+@_STRICT
+@_guard
+def rules_list(fmt: str = "text", area: str | None = None, strict: bool = False) -> None:
+    """List every rule (built in and from rule packs) with its severity and WA, CIS and FSBP mappings."""
+    found, origin = _all_rules(strict)
+    chosen = [r for r in found if area is None or r.area == area]
+    if fmt == "json":
+        import orjson
+
+        from wasec.outputs.json_report import rule_meta
+
+        click.echo(orjson.dumps([{**rule_meta(r), "defined_in": origin.get(r.id, "built in")} for r in chosen],
+                                option=orjson.OPT_INDENT_2).decode())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(chosen)} rules ({sum(r.custom for r in chosen)} custom)", title_justify="left")
+    for col in ("id", "severity", "title", "well-architected", "CIS", "FSBP"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(chosen, key=lambda r: (r.custom, r.area, -r.severity.rank, r.id)):
+        title = r.title + (" (optional)" if r.optional else "") + (" (custom)" if r.custom else "")
+        table.add_row(r.id, r.severity.value, title, ", ".join(r.wa), ", ".join(r.cis), ", ".join(r.fsbp))
+    Console(width=160, soft_wrap=False).print(table)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_guard
+def rules_show(rule_id: str) -> None:
+    """Explain one rule: what it checks, why it matters, how to fix it in Terraform and CloudFormation."""
+    from wasec.rules.catalog import best_practices, cis_controls, fsbp_controls
+    from wasec.rules.registry import AREAS
+
+    found, origin = _all_rules(strict=True)
+    r = next((x for x in found if x.id == rule_id), None)
+    if r is None:
+        _fail(f"unknown rule {rule_id!r} (see `wasec rules list`)")
+        return
+    bps, cis, fsbp = best_practices(), cis_controls(), fsbp_controls()
+    lines = [
+        f"{r.id} · {r.severity.value} · {AREAS[r.area]}" + (" · optional (--strict)" if r.optional else ""),
+        r.title,
+        *([f"Defined in {origin[r.id]}"] if r.id in origin else []),
+        "",
+        f"Applies to: {', '.join(r.types)}",
+        "",
+        "Why it matters:",
+        f"  {r.why or '(not given)'}",
+        "",
+        "How to fix:",
+        f"  {r.fix or '(not given)'}",
+    ]
+    if r.fix_terraform:
+        lines += ["", "Terraform:"] + [f"  {x}" for x in r.fix_terraform.splitlines()]
+    if r.fix_cloudformation:
+        lines += ["", "CloudFormation:"] + [f"  {x}" for x in r.fix_cloudformation.splitlines()]
+    lines += ["", "Mappings:"]
+    for bp in r.wa:
+        lines.append(f"  Well-Architected {bp}: {bps.get(bp, {}).get('title', '?')}")
+    for c in r.cis:
+        lines.append(f"  CIS AWS Foundations {c}: {cis.get(c, {}).get('title', '?')}")
+    for c in r.fsbp:
+        lines.append(f"  AWS FSBP {c}: {fsbp.get(c, {}).get('title', '?')}")
+    if r.options:
+        lines += ["", "Options (.wasec/config.yml, rules: {" + r.id + ": {...}}):"]
+        lines += [f"  {k}: {v!r}" for k, v in r.options.items()]
+    click.echo("\n".join(lines))
+
+
+@rules.command("test")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+@_guard
+def rules_test(directory: str | None) -> None:
+    """Run each custom rule's `tests:` cases (DIRECTORY, default: the project's rule packs).
+
+    Exit 0 when every case gets the status it expects, 1 when one does not, 2 when a rule file is wrong.
+    """
+    import glob
+    import os
+
+    from wasec.config import load_config
+    from wasec.rules.packs import Pack, load, load_file
+    from wasec.rules.registry import load_builtin
+    from wasec.rules.testing import run
+
+    if directory is None:
+        pack = load(load_config("."))
+    else:
+        pack = Pack()
+        files = sorted(glob.glob(os.path.join(directory, "*.y*ml")))
+        if not files:
+            _fail(f"{directory}: no rule files (*.yml, *.yaml)")
+        for path in files:
+            load_file(path, pack, load_builtin())
+    untested = [r.id for r in pack.rules if not any(c.rule_id == r.id for c in pack.cases)]
+    outcomes = run(pack)
+    for o in outcomes:
+        mark = "ok  " if o.ok else "FAIL"
+        click.echo(f"{mark} {o.case.rule_id} · {o.case.name} · expect {o.case.expect}: {o.got}  ({o.case.where})")
+    for rid in untested:
+        click.echo(f"warning: {rid} has no tests", err=True)
+    wrong = sum(not o.ok for o in outcomes)
+    click.echo(f"{len(outcomes) - wrong} of {len(outcomes)} case(s) as expected, {len(pack.rules)} rule(s)"
+               + (f", {len(untested)} without tests" if untested else ""))
+    if not outcomes and not pack.rules:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if wrong else EXIT_OK)

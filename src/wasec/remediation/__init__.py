@@ -1,0 +1,1 @@
+"""Remediation: the mechanical fixes for failing findings, as edits of the user's own files (`wasec fix`)."""
