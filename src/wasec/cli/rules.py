@@ -121,11 +121,8 @@ def rules_test(directory: str | None) -> None:
 
     Exit 0 when every case gets the status it expects, 1 when one does not, 2 when a rule file is wrong.
     """
-    import glob
-    import os
-
     from wasec.config import load_config
-    from wasec.rules.packs import Pack, load, load_file
+    from wasec.rules.packs import Pack, load, load_directory
     from wasec.rules.registry import load_builtin
     from wasec.rules.testing import run
 
@@ -133,11 +130,8 @@ def rules_test(directory: str | None) -> None:
         pack = load(load_config("."))
     else:
         pack = Pack()
-        files = sorted(glob.glob(os.path.join(directory, "*.y*ml")))
-        if not files:
-            _fail(f"{directory}: no rule files (*.yml, *.yaml)")
-        for path in files:
-            load_file(path, pack, load_builtin())
+        if not load_directory(directory, pack, load_builtin()):
+            _fail(f"{directory}: no rule files (*.yml, *.yaml, *.rego)")
     untested = [r.id for r in pack.rules if not any(c.rule_id == r.id for c in pack.cases)]
     outcomes = run(pack)
     for o in outcomes:

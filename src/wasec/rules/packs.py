@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from wasec.config import Config, read_yaml
+from wasec.config import Config
 from wasec.errors import ConfigError
 from wasec.model.finding import Finding, Severity, Status, Suppression
 from wasec.rules.custom import holds, rule_from_dict, validate
@@ -204,13 +204,26 @@ def _cases(d: dict[str, Any], rule_id: str, w: _Where, directory: str) -> list[C
     return out
 
 
+def read_yaml_all(path: str) -> list[Any]:
+    """Every document of a YAML file; errors name the file and line, as :func:`wasec.config.read_yaml` does."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return list(yaml.load_all(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise ConfigError(f"{path}{f':{mark.line + 1}' if mark else ''}: invalid YAML: {getattr(e, 'problem', e)}") from None
+
+
 def load_file(path: str, pack: Pack, builtin: Any) -> None:
     """Add one file's rules, refinements, disables and cases to ``pack``."""
-    data = read_yaml(path)
-    docs = data if isinstance(data, list) else [data]
     lines = _lines(path)
-    for i, d in enumerate(docs):
-        w = _Where(path, lines, (0, i) if isinstance(data, list) else (0,))
+    entries: list[tuple[tuple[int, ...], Any]] = []
+    for n, data in enumerate(read_yaml_all(path)):  # documents separated by ---, each a rule or a list of them
+        entries += [((n, i), d) for i, d in enumerate(data)] if isinstance(data, list) else [((n,), data)]
+    for base, d in entries:
+        w = _Where(path, lines, base)
         if d is None:
             continue
         if not isinstance(d, dict):
@@ -223,6 +236,13 @@ def load_file(path: str, pack: Pack, builtin: Any) -> None:
             if not isinstance(paths, list) or not paths or not d.get("reason"):
                 raise ConfigError(f"{w.at()}: disable {rid}: give 'paths' (a list of globs) and a 'reason'")
             pack.disables.append(Disable(rid, tuple(str(p) for p in paths), str(d["reason"]), w.at()))
+            continue
+        if "tests_for" in d:  # cases for a rule defined elsewhere (a Rego rule)
+            w.unknown_keys(d, {"tests_for", "tests"}, "tests_for")
+            rid = str(d["tests_for"])
+            if rid not in pack.origin:
+                raise ConfigError(f"{w.at('tests_for')}: tests_for: no custom rule '{rid}' is defined before this file")
+            pack.cases += _cases(d, rid, w, os.path.dirname(path))
             continue
         rid = str(d.get("id", "?"))
         w.unknown_keys(d, RULE_KEYS, f"rule {rid}")
@@ -306,9 +326,26 @@ def load(config: Config, extra: list[str] | None = None) -> Pack:
     builtin = load_builtin()
     pack = Pack()
     for d in directories(config, extra):
-        for path in sorted(glob.glob(os.path.join(d, "*.y*ml"))):
-            load_file(path, pack, builtin)
+        load_directory(d, pack, builtin)
     return pack
+
+
+def load_directory(directory: str, pack: Pack, builtin: Any) -> int:
+    """Rego rules first (YAML files may hold their tests), then YAML; returns how many files."""
+    rego_files = sorted(glob.glob(os.path.join(directory, "*.rego")))
+    for path in rego_files:
+        from wasec.rules import rego
+
+        rule = rego.load(path)
+        _mappings({k: list(getattr(rule, k)) for k in ("wa", "cis", "fsbp")}, _Where(path, {}, ()))
+        if rule.id in builtin or rule.id in pack.origin:
+            raise ConfigError(f"{path}: rule id {rule.id} is already defined")
+        pack.origin[rule.id] = path
+        pack.rules.append(rule)
+    yaml_files = sorted(glob.glob(os.path.join(directory, "*.y*ml")))
+    for path in yaml_files:
+        load_file(path, pack, builtin)
+    return len(rego_files) + len(yaml_files)
 
 
 def apply_disables(findings: list[Finding], disables: list[Disable]) -> list[Finding]:
