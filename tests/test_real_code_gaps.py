@@ -178,3 +178,30 @@ Resources:
     kinds = sorted((p.kind, p.message.split(" ")[0]) for p in c.problems)
     assert kinds == [("warning", "not"), ("warning", "resource")]
     assert "rain pkg" in str(c.problems)
+
+
+def test_a_policy_names_its_bucket_by_the_same_parameterised_name(write: Callable[..., Path]) -> None:
+    # AWS's "compliant bucket" samples: BucketName and the policy's Bucket are both !Sub "${AppName}-logs-…"
+    root = write({"template.yaml": '''
+Parameters:
+  AppName: {Type: String}
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "${AppName}-logs-${AWS::Region}"
+  LogsPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Sub "${AppName}-logs-${AWS::Region}"
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: {AWS: "*"}
+            Action: "s3:*"
+            Resource: [!Sub "arn:${AWS::Partition}:s3:::${AppName}-logs-${AWS::Region}/*"]
+            Condition: {Bool: {aws:SecureTransport: false}}
+'''})
+    result = scan_paths(root, secrets=False)
+    assert {f.resource_id for f in result.findings} == {"Logs", "(account)"}  # no stand-in for a bucket "outside"
+    assert statuses(result, "s3-bucket-secure-transport") == ["PASS"]

@@ -120,6 +120,9 @@ class Assembly:
                 b = self.builders.get(cand)
                 if b is not None and b.type == type_:
                     return b
+        if isinstance(value, Unknown) and value.text and "${" in value.text:
+            # the same partly known name on both sides (!Sub "${AppName}-logs" on a bucket and on its policy)
+            return self._by_name.get((type_, value.text))
         if isinstance(value, str) and not isinstance(value, Unknown):
             text = str(value)
             hit = self._by_name.get((type_, text))

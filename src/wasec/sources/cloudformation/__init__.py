@@ -154,4 +154,6 @@ def _names(type_: str, lid: str, props: dict[str, Any]) -> list[str]:
         v = props.get(p)
         if isinstance(v, str) and not isinstance(v, Unknown):
             out.append(v)
+        elif isinstance(v, Unknown) and v.text and "${" in v.text:
+            out.append(v.text)  # a name with parameters in it: matched by its text (no real name contains "${")
     return out
