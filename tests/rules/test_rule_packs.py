@@ -189,3 +189,20 @@ def test_rule_packs_listed_in_the_configuration(write: Callable[..., Path]) -> N
     (root / ".wasec/config.yml").write_text("rule_packs: [nowhere]\n")
     r = wasec("scan", ".", cwd=root)
     assert r.returncode == 2 and "rule pack nowhere: no such directory" in r.stderr
+
+
+def test_custom_rules_are_evidence_in_the_review(write: Callable[..., Path]) -> None:
+    root = write({
+        ".wasec/rules/acct.yml": "id: acme-bucket-workload\ntitle: Buckets name their workload account\nseverity: medium\n"
+                                 "types: [AWS::S3::Bucket]\nwa: [SEC01-BP01]\ncheck: {path: Tags.workload, exists: true}\n",
+        "main.tf": 'resource "aws_s3_bucket" "b" { bucket = "b" }\n',
+    })
+
+    def practice(*args: str) -> dict[str, object]:
+        doc = json.loads(wasec("review", *args, "-f", "json", "--no-ask", cwd=root).stdout)
+        return next(p for q in doc["questions"] for p in q["best_practices"] if p["id"] == "SEC01-BP01")
+
+    p = practice(".")
+    assert p["status"] == "not met" and p["source"] == "evidence" and p["rules"] == ["acme-bucket-workload"]
+    assert wasec("scan", ".", "--save", "--no-secrets", cwd=root).returncode == 1
+    assert practice("--from-history")["status"] == "not met"  # the saved finding counts as evidence too

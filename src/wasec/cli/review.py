@@ -58,7 +58,10 @@ def review(paths: tuple[str, ...], from_history: bool, db: str | None, answers_f
         from wasec.scanning import ScanOptions, scan
 
         findings = scan(ScanOptions(paths=list(paths) or ["."])).findings
-    result = review_of(findings, answers)
+    from wasec.config import load_config
+    from wasec.rules.packs import load as load_packs
+
+    result = review_of(findings, answers, load_packs(load_config(start)).rules)  # custom rules evidence their BPs too
 
     if ask is None:
         ask = sys.stdin.isatty() and fmt == "text"
@@ -79,7 +82,10 @@ def review(paths: tuple[str, ...], from_history: bool, db: str | None, answers_f
         if changed:
             save_answers(answers_path, answers)
             click.echo(f"saved answers to {answers_path}", err=True)
-            result = review_of(findings, answers)
+            from wasec.config import load_config
+    from wasec.rules.packs import load as load_packs
+
+    result = review_of(findings, answers, load_packs(load_config(start)).rules)  # custom rules evidence their BPs too
 
     prog = None
     if milestone or os.path.exists(store.db_path(db)):

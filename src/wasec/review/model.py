@@ -189,13 +189,14 @@ class Progress:
         return 100.0 * len(self.remediated) / len(self.hri_then) if self.hri_then else 100.0
 
 
-def review_of(findings: list[Finding], answers: dict[str, Answer]) -> Review:
-    """The review from wasec's own evidence: its rules (code and cloud) and secret detectors, the pillar's questions."""
+def review_of(findings: list[Finding], answers: dict[str, Answer], custom: list[Any] | None = None) -> Review:
+    """The review from wasec's own evidence: its rules (code and cloud), the team's rule packs (``custom``),
+    secret detectors, and the pillar's questions."""
     from wasec.rules.catalog import questions
     from wasec.rules.registry import load_builtin
     from wasec.secrets.report import rules as secret_rules
 
-    return build(findings, [*load_builtin(), *secret_rules().values()], answers, questions())
+    return build(findings, [*load_builtin(), *(custom or []), *secret_rules().values()], answers, questions())
 
 
 def progress(review: Review, milestone_name: str, state: dict[str, Any]) -> Progress:
