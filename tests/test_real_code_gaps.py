@@ -205,3 +205,33 @@ Resources:
     result = scan_paths(root, secrets=False)
     assert {f.resource_id for f in result.findings} == {"Logs", "(account)"}  # no stand-in for a bucket "outside"
     assert statuses(result, "s3-bucket-secure-transport") == ["PASS"]
+
+
+def test_try_moves_on_when_a_variable_lacks_an_attribute(write: Callable[..., Path]) -> None:
+    # terraform-aws-s3-bucket: status = try(var.versioning["enabled"] ? … , tobool(var.versioning["status"]) ? …)
+    root = write({"main.tf": '''
+variable "versioning" {
+  type    = map(string)
+  default = { status = true }
+}
+variable "lock" {
+  type    = any
+  default = { rule = { days = 1 } }
+}
+resource "aws_s3_bucket" "b" { bucket = "b" }
+resource "aws_s3_bucket_versioning" "v" {
+  bucket = aws_s3_bucket.b.id
+  versioning_configuration {
+    status = try(var.versioning["enabled"] ? "Enabled" : "Suspended", tobool(var.versioning["status"]) ? "Enabled" : "Suspended", "Enabled")
+  }
+}
+resource "aws_sqs_queue" "q" {
+  name                       = "q"
+  kms_master_key_id          = "alias/q"
+  message_retention_seconds  = try(var.lock.rule.years, null)
+}
+'''})
+    res, _ = load(root)
+    assert res["aws_s3_bucket.b"].properties["VersioningConfiguration"]["Status"] == "Enabled"
+    q = res["aws_sqs_queue.q"].properties
+    assert q.get("MessageRetentionPeriod") is None  # try(var.lock.rule.years, null): null, not unknown

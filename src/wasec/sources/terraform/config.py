@@ -179,9 +179,9 @@ class Scope:
     # -- references ------------------------------------------------------------------------
     def resolve(self, root: str, steps: list[Any], ctx: Ctx, line: int) -> Any:
         if root == "var":
-            return _walk(self.var(steps[0]), steps[1:]) if steps else Unknown("var needs a name")
+            return _walk(self.var(steps[0]), steps[1:], strict=True) if steps else Unknown("var needs a name")
         if root == "local":
-            return _walk(self.local(steps[0]), steps[1:]) if steps else Unknown("local needs a name")
+            return _walk(self.local(steps[0]), steps[1:], strict=True) if steps else Unknown("local needs a name")
         if root == "data":
             return self._data_ref(steps)
         if root == "module":
@@ -385,11 +385,15 @@ def _reason(v: Any) -> str:
     return v.reason if isinstance(v, Unknown) else f"not a number: {v!r}"
 
 
-def _walk(value: Any, steps: list[Any]) -> Any:
+def _walk(value: Any, steps: list[Any], strict: bool = False) -> Any:
+    """Follow ``steps`` into ``value``. ``strict`` (variables and locals, whose shape is the code's own):
+    a missing attribute is an error, as in Terraform, so ``try()`` moves on to its next argument."""
     for s in steps:
         try:
             value = step(value, s)
         except EvalError as e:
+            if strict:
+                raise
             return Unknown(str(e))
     return value
 
