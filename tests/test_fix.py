@@ -174,3 +174,17 @@ def test_cfn_edits_with_and_without_properties() -> None:
     _, lines = load_json(j)
     out = set_property(j, lines, "K", ("EnableKeyRotation",), True, is_json=True)
     assert json.loads(out)["Resources"]["K"] == {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}}
+
+
+def test_values_from_variables_and_parameters_are_not_overwritten() -> None:
+    # in a shared module, `storage_encrypted = var.storage_encrypted` is the caller's to set
+    text = 'resource "aws_db_instance" "d" {\n  storage_encrypted = var.storage_encrypted # set by the caller\n}\n'
+    with pytest.raises(EditError, match=r"set from `var\.storage_encrypted`"):
+        set_attribute(text, find_resource(text, "aws_db_instance", "d"), ("storage_encrypted",), "true")
+    literal = 'resource "aws_db_instance" "d" {\n  storage_encrypted = false # for now\n}\n'
+    assert "storage_encrypted = true" in set_attribute(literal, find_resource(literal, "aws_db_instance", "d"),
+                                                       ("storage_encrypted",), "true")
+    y = "Resources:\n  D:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      StorageEncrypted: !Ref Encrypt\n"
+    _, lines = load_yaml(y)
+    with pytest.raises(EditError, match=r"set from `!Ref Encrypt`"):
+        set_property(y, lines, "D", ("StorageEncrypted",), True, is_json=False)

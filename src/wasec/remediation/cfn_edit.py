@@ -40,6 +40,8 @@ def set_property(text: str, lines: Lines, logical_id: str, path: tuple[str, ...]
         pattern = (r'^(\s*"' + re.escape(path[-1]) + r'"\s*:\s*)(.*?)(\s*,?\s*)$' if is_json
                    else r"^(\s*(?:-\s+)?['\"]?" + re.escape(path[-1]) + r"['\"]?\s*:\s*)(.*?)(\s*)$")
         m = re.match(pattern, rows[n])
+        if m and m.group(2)[:1] == "!":
+            raise EditError(f"{'.'.join(path)} is set from `{m.group(2)}`; change the value where it is given")
         if not m or not m.group(2) or m.group(2)[0] in "{[|>&*":
             raise EditError(f"{'.'.join(path)} is written over several lines; change it by hand")
         rows[n] = m.group(1) + (json.dumps(value) if is_json else _yaml_value(value)) + m.group(3)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+_LITERAL = re.compile(r'^(true|false|null|-?[0-9.]+|"[^"$%]*")$')
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\n")
 
 
@@ -149,6 +150,9 @@ def set_attribute(text: str, open_: int, path: tuple[str, ...], value: str) -> s
         if m:
             if "\n" in head:
                 raise EditError(f"{name} is set over several lines; change it by hand")
+            current = head[m.end():].split("#")[0].split("//")[0].strip()
+            if not _LITERAL.match(current):  # var.x, a conditional…: the value is decided elsewhere
+                raise EditError(f"{name} is set from `{current}`; change the value where it is given")
             return text[:start] + name + m.group(1) + value + text[end:]
     return _insert(text, open_, close, kids, f"{name} = {value}")
 
