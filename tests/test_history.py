@@ -17,6 +17,7 @@ import pytest
 
 from wasec.errors import UsageError
 from wasec.history import store
+from wasec.history.db import open_sqlite
 from wasec.model.finding import Evidence, Finding, Severity, Status, Suppression
 
 
@@ -65,7 +66,7 @@ def test_diff_matches_by_fingerprint(tmp_path: Path) -> None:
 
 def test_migration_from_the_first_schema_keeps_the_data(tmp_path: Path) -> None:
     path = str(tmp_path / "old.db")
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = open_sqlite(path, create=True)
     assert store.migrate(conn, target=1) == 1
     conn.execute("INSERT INTO scans (started, duration, source, target, tool_version, rules, counts) "
                  "VALUES (1, 1, 'code', '.', '0.0.1', 1, '{}')")
@@ -169,6 +170,9 @@ def test_cli_errors(tmp_path: Path) -> None:
     assert r.returncode == 2 and "no scan history" in r.stderr
     r = wasec("scan", ".", "--db", "x.db", cwd=tmp_path)
     assert r.returncode == 2 and "--save" in r.stderr
-    r = wasec("scan", ".", "--save", "--db", "postgresql://db/wasec", cwd=tmp_path)
-    assert r.returncode == 2 and "only SQLite" in r.stderr
+    r = wasec("scan", ".", "--save", "--db", "mysql://db/wasec", cwd=tmp_path)
+    assert r.returncode == 2 and "a postgresql:// URL" in r.stderr
+    r = wasec("scan", ".", "--save", "--db", "postgresql://me:s3cret@db.invalid:5999/wasec", cwd=tmp_path)
+    assert r.returncode == 2 and "cannot connect" in r.stderr and "me:***@db.invalid:5999" in r.stderr
+    assert "s3cret" not in r.stderr + r.stdout
     assert not os.path.exists(tmp_path / "x.db")

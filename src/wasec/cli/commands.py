@@ -91,7 +91,7 @@ def history_options(what: str) -> Callable[..., Any]:
     """--save/--db/--fail-on-risk: keeping the scan in the history, and the risk gate."""
     return options(
         click.option("--save", is_flag=True, help="Save the scan in the history (see `wasec history`, `wasec diff`)."),
-        click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path)."),
+        click.option("--db", metavar="URL", help="History database: a SQLite file (default .wasec/history.db) or postgresql://user@host/db."),
         click.option("--fail-on-risk", type=click.IntRange(1, 25), metavar="N",
                      help=f"Exit 1 when {what}'s risk (impact × likelihood, 1-25) is N or more."))
 
@@ -177,20 +177,41 @@ def _emit(result: Any, formats: list[str], output: str | None, output_dir: str |
     click.echo(render(name, result, color=name == "text" and sys.stdout.isatty(), **extra), nl=False)
 
 
-def save_history(result: Any, opts: dict[str, Any], source: str, target: str) -> None:
-    """With --save, record the scan (after baselines are applied) in the history database."""
+def check_history(opts: dict[str, Any]) -> None:
+    """Before a scan: --db without --save is a mistake, and a history that cannot be opened is said now,
+    not after a long scan."""
     if not opts.get("save"):
         if opts.get("db"):
             _fail("--db names the history to save to: add --save (or use it with `wasec history` / `wasec diff`)")
         return
     from wasec.history import store
 
-    conn = store.connect(opts.get("db"))
+    store.connect(opts.get("db")).close()
+
+
+def save_history(result: Any, opts: dict[str, Any], source: str, target: str) -> bool:
+    """With --save, record the scan (after baselines are applied) in the history database.
+
+    A history that fails now (a server gone away) is an error, but the report is still written:
+    returns False so the caller exits 2 after writing it.
+    """
+    if not opts.get("save"):
+        check_history(opts)  # --db without --save
+        return True
+    from wasec.errors import WasecError
+    from wasec.history import store
+
     try:
-        scan_id = store.save(conn, result, source, target)
-    finally:
-        conn.close()
+        conn = store.connect(opts.get("db"))
+        try:
+            scan_id = store.save(conn, result, source, target)
+        finally:
+            conn.close()
+    except WasecError as e:
+        click.echo(f"error: {e} (the report is still written)", err=True)
+        return False
     click.echo(f"saved scan {scan_id} to {store.db_path(opts.get('db'))}", err=True)
+    return True
 
 
 def exit_code(result: Any, fail_on: str | None, fail_on_risk: int | None = None) -> int:
@@ -248,10 +269,11 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
     from wasec.outputs import parse_formats
 
     names = parse_formats(formats)
+    check_history(opts)
     result = _run_scan(paths, opts)
-    save_history(result, opts, "code", ",".join(paths) or ".")
+    saved = save_history(result, opts, "code", ",".join(paths) or ".")
     _emit(result, names, output, output_dir, opts)
-    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")))
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")) if saved else EXIT_ERROR)
 
 
 
@@ -293,15 +315,16 @@ def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: 
                      regions=_ids(opts["regions"]), services=_ids(opts["services"]), max_rps=opts["max_rps"],
                      workers=opts["workers"], org=opts["org"], org_role=opts["org_role"],
                      progress=not opts["quiet"])
+    check_history(opts)
     result = run(options, aws)
     if opts.get("baseline"):
         from wasec.findings.baseline import apply
 
         result.findings = apply(result.findings, opts["baseline"])
     target = ",".join(result.coverage.accounts) if result.coverage is not None else "aws"
-    save_history(result, opts, "aws", target)
+    saved = save_history(result, opts, "aws", target)
     _emit(result, names, output, output_dir, opts)
-    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")))
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")) if saved else EXIT_ERROR)
 
 
 @cli.command()

@@ -10,7 +10,7 @@ import orjson
 
 from wasec.cli.commands import _guard, cli
 
-DB = click.option("--db", metavar="URL", help="History database (default .wasec/history.db; a path or sqlite:///path).")
+DB = click.option("--db", metavar="URL", help="History database: a SQLite file (default .wasec/history.db) or postgresql://user@host/db.")
 FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 

@@ -19,7 +19,7 @@ STATUS_MARK = {"met": "✔", "not met": "✘", "not applicable": "–", "unknown
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--from-history", is_flag=True, help="Use the newest saved scan of each source (code, aws, secrets) "
                                                    "instead of scanning PATHS.")
-@click.option("--db", metavar="URL", help="History database (default .wasec/history.db).")
+@click.option("--db", metavar="URL", help="History database: a SQLite file (default .wasec/history.db) or postgresql://user@host/db.")
 @click.option("--answers", "answers_file", type=click.Path(dir_okay=False),
               help="The team's answers (default .wasec/review.yml).")
 @click.option("--ask/--no-ask", default=None, help="Ask the best practices no rule evidences (default: on a terminal).")

@@ -8,9 +8,11 @@ from typing import Any
 import click
 
 from wasec.cli.commands import (
+    EXIT_ERROR,
     _emit,
     _fail,
     _guard,
+    check_history,
     cli,
     exit_code,
     history_options,
@@ -57,11 +59,12 @@ def secrets(path: str, staged: bool, since: str | None, all_history: bool, forma
     names = parse_formats(formats)
     mode = "staged" if staged else "history" if (since or all_history) else "tree"
     options = FileOptions(list(opts["exclude"]), opts["include_vendored"], int(opts["max_file_size"] * 1024 * 1024))
+    check_history(opts)
     result = scan_secrets(path, mode, since, all_history, options, opts["workers"])
     if opts.get("baseline"):
         from wasec.findings.baseline import apply
 
         result.findings = apply(result.findings, opts["baseline"])
-    save_history(result, opts, "git-history" if mode == "history" else "secrets", path)
+    saved = save_history(result, opts, "git-history" if mode == "history" else "secrets", path)
     _emit(result, names, output, output_dir, opts)
-    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")))
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")) if saved else EXIT_ERROR)

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from wasec.errors import UsageError
+from wasec.history.db import POSTGRES, Db, open_postgres, open_sqlite, redact
 from wasec.model.finding import Finding, Status
 
 DEFAULT_DB = os.path.join(".wasec", "history.db")
@@ -91,54 +92,53 @@ VERSION = len(MIGRATIONS)
 
 
 def db_path(url: str | None) -> str:
-    """``sqlite:///abs/path``, ``sqlite:rel/path`` or a plain path."""
+    """``sqlite:///abs/path``, ``sqlite:rel/path`` or a plain path (a ``postgresql://`` URL, without its password)."""
     url = url or DEFAULT_DB
+    if url.startswith(POSTGRES):
+        return redact(url)
     if url.startswith("sqlite:///"):
         return "/" + url[len("sqlite:///"):]
     if url.startswith("sqlite:"):
         return url[len("sqlite:"):]
     if "://" in url:
-        raise UsageError(f"--db {url}: only SQLite is supported (a path or sqlite:///path)")
+        raise UsageError(f"--db {redact(url)}: use a SQLite file (a path or sqlite:///path) or a postgresql:// URL")
     return url
 
 
-def connect(url: str | None = None, create: bool = True) -> sqlite3.Connection:
-    path = db_path(url)
-    if not create and not os.path.exists(path):
-        raise UsageError(f"no scan history at {path}: save scans with --save")
-    if os.path.dirname(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+def connect(url: str | None = None, create: bool = True) -> Db:
+    """The history database at ``url`` (default .wasec/history.db), migrated to this wasec's schema."""
+    url = url or DEFAULT_DB
+    conn = open_postgres(url) if url.startswith(POSTGRES) else open_sqlite(db_path(url), create)
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
         migrate(conn)
     except sqlite3.DatabaseError as e:
-        raise UsageError(f"scan history {path}: {e}") from None
+        conn.close()
+        raise UsageError(f"scan history {conn.label}: {e}") from None
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-def schema_version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+def schema_version(conn: Db) -> int:
+    return conn.version()
 
 
-def migrate(conn: sqlite3.Connection, target: int = VERSION) -> int:
+def migrate(conn: Db, target: int = VERSION) -> int:
     """Bring the schema to ``target``, one transaction per step; returns the version reached."""
     version = schema_version(conn)
     if version > VERSION:
-        raise UsageError(f"the scan history was written by a newer wasec (schema {version}, this one knows {VERSION})")
+        raise UsageError(f"the scan history {conn.label} was written by a newer wasec (schema {version}, this one knows {VERSION})")
     while version < target:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.begin()
         try:
+            conn.lock_migrations()
             if schema_version(conn) == version:  # another process may have migrated meanwhile
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
+                conn.script(MIGRATIONS[version])
+                conn.set_version(version + 1)
+            conn.commit()
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.rollback()
             raise
         version = schema_version(conn)
     return version
@@ -183,7 +183,7 @@ def _extra(f: Finding) -> bytes | None:
     return orjson.dumps(d) if d else None
 
 
-def save(conn: sqlite3.Connection, result: Any, source: str, target: str) -> int:
+def save(conn: Db, result: Any, source: str, target: str) -> int:
     """Store a scan and its findings in one transaction; returns the scan id."""
     from wasec import __version__
 
@@ -191,18 +191,19 @@ def save(conn: sqlite3.Connection, result: Any, source: str, target: str) -> int
     rows = [(f.fingerprint, f.rule_id, str(f.status), str(f.severity), f.impact, f.likelihood, f.title, f.resource_type,
              f.resource_id, f.message, f.source, f.file, f.line, f.suppressed.kind if f.suppressed else None, f.commit,
              _extra(f)) for f in findings]
-    conn.execute("BEGIN IMMEDIATE")
+    conn.begin()
     try:
         cur = conn.execute(
-            "INSERT INTO scans (started, duration, source, target, tool_version, rules, counts) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO scans (started, duration, source, target, tool_version, rules, counts) VALUES (?,?,?,?,?,?,?) "
+            "RETURNING id",
             (result.started, result.duration, source, target, __version__, len(result.rules),
              orjson.dumps(counts(findings)).decode()))
-        scan_id = int(cur.lastrowid or 0)
+        scan_id = int(cur.fetchone()[0])
         conn.executemany(f"INSERT INTO findings (scan_id, {', '.join(COLUMNS)}, extra) "
                          f"VALUES ({scan_id}, {', '.join('?' * (len(COLUMNS) + 1))})", rows)
-        conn.execute("COMMIT")
+        conn.commit()
     except BaseException:
-        conn.execute("ROLLBACK")
+        conn.rollback()
         raise
     return scan_id
 
@@ -223,7 +224,7 @@ class ScanRow:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.started))
 
 
-def scans(conn: sqlite3.Connection, limit: int | None = None) -> list[ScanRow]:
+def scans(conn: Db, limit: int | None = None) -> list[ScanRow]:
     """Saved scans, oldest first (the ``limit`` newest when given)."""
     sql = "SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans ORDER BY id DESC"
     rows = conn.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
@@ -234,7 +235,7 @@ def _row(r: Any) -> ScanRow:
     return ScanRow(int(r[0]), float(r[1]), float(r[2]), str(r[3]), str(r[4]), str(r[5]), int(r[6]), orjson.loads(r[7]))
 
 
-def scan(conn: sqlite3.Connection, ref: str | int) -> ScanRow:
+def scan(conn: Db, ref: str | int) -> ScanRow:
     """A scan by id, or by position from the end (``-1`` the latest, ``-2`` the one before)."""
     try:
         n = int(ref)
@@ -256,7 +257,7 @@ SHOWN = ("fingerprint", "rule_id", "severity", "impact", "likelihood", "title", 
          "message", "file", "line")
 
 
-def open_findings(conn: sqlite3.Connection, scan_id: int) -> dict[str, dict[str, Any]]:
+def open_findings(conn: Db, scan_id: int) -> dict[str, dict[str, Any]]:
     """The failing, unsuppressed findings of a scan by fingerprint (the ones a team has to act on)."""
     rows = conn.execute(f"SELECT {', '.join(SHOWN)} FROM findings WHERE scan_id = ? AND status = ? AND suppressed IS NULL",
                         (scan_id, Status.FAIL.value))
@@ -278,7 +279,7 @@ class Diff:
     fixed_by_remediation: list[dict[str, Any]] = field(default_factory=list)  # closed by a `wasec fix --apply`
 
 
-def diff(conn: sqlite3.Connection, old: ScanRow, new: ScanRow) -> Diff:
+def diff(conn: Db, old: ScanRow, new: ScanRow) -> Diff:
     """New (open in ``new``, not in ``old``), fixed (open in ``old``, gone or passing or suppressed in ``new``)
     and unchanged findings, matched by fingerprint, so moved lines are not new findings. Fixed findings
     that a recorded remediation closed between the two scans are listed apart, with who applied it."""
@@ -288,9 +289,9 @@ def diff(conn: sqlite3.Connection, old: ScanRow, new: ScanRow) -> Diff:
         return sorted(xs, key=lambda f: (-f["risk"], f["rule_id"], f["resource_id"], f["file"] or "", f["line"] or 0))
 
     fixed = [f for fp, f in a.items() if fp not in b]
-    applied = {fp: (who, at) for fp, who, at in conn.execute(
-        "SELECT fingerprint, who, max(at) FROM remediations WHERE action = 'applied' AND at >= ? AND at <= ? "
-        "GROUP BY fingerprint", (old.started, new.started + new.duration))}
+    applied = {fp: (who, at) for fp, who, at in conn.execute(  # the latest application of each wins
+        "SELECT fingerprint, who, at FROM remediations WHERE action = 'applied' AND at >= ? AND at <= ? ORDER BY at, id",
+        (old.started, new.started + new.duration))}
     by_fix = [{**f, "remediated_by": applied[f["fingerprint"]][0], "remediated_at": applied[f["fingerprint"]][1]}
               for f in fixed if f["fingerprint"] in applied]
     return Diff(old, new, order([f for fp, f in b.items() if fp not in a]),
@@ -310,43 +311,43 @@ class Remediation:
     diff: str
 
 
-def record_remediations(conn: sqlite3.Connection, rows: Iterable[Remediation]) -> int:
+def record_remediations(conn: Db, rows: Iterable[Remediation]) -> int:
     """Store what `wasec fix` planned or applied, in one transaction; returns how many."""
     values = [(r.at, r.who, r.action, r.fingerprint, r.rule_id, r.resource_id, r.file, r.diff) for r in rows]
-    conn.execute("BEGIN IMMEDIATE")
+    conn.begin()
     try:
         conn.executemany("INSERT INTO remediations (at, who, action, fingerprint, rule_id, resource_id, file, diff) "
                          "VALUES (?,?,?,?,?,?,?,?)", values)
-        conn.execute("COMMIT")
+        conn.commit()
     except BaseException:
-        conn.execute("ROLLBACK")
+        conn.rollback()
         raise
     return len(values)
 
 
-def remediations(conn: sqlite3.Connection) -> list[Remediation]:
+def remediations(conn: Db) -> list[Remediation]:
     """Every recorded remediation, oldest first."""
     return [Remediation(*r) for r in conn.execute(
         "SELECT at, who, action, fingerprint, rule_id, resource_id, file, diff FROM remediations ORDER BY id")]
 
 
-def save_milestone(conn: sqlite3.Connection, name: str, state: dict[str, Any]) -> None:
-    conn.execute("BEGIN IMMEDIATE")
+def save_milestone(conn: Db, name: str, state: dict[str, Any]) -> None:
+    conn.begin()
     try:
         conn.execute("INSERT INTO milestones (name, created, state) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
                      "created = excluded.created, state = excluded.state", (name, time.time(), orjson.dumps(state).decode()))
-        conn.execute("COMMIT")
+        conn.commit()
     except BaseException:
-        conn.execute("ROLLBACK")
+        conn.rollback()
         raise
 
 
-def milestones(conn: sqlite3.Connection) -> list[tuple[str, float, dict[str, Any]]]:
+def milestones(conn: Db) -> list[tuple[str, float, dict[str, Any]]]:
     """(name, created, state), oldest first."""
     return [(n, c, orjson.loads(s)) for n, c, s in conn.execute("SELECT name, created, state FROM milestones ORDER BY id")]
 
 
-def latest_findings(conn: sqlite3.Connection) -> list[Finding]:
+def latest_findings(conn: Db) -> list[Finding]:
     """The findings of the newest saved scan of each source (code, aws, secrets…), as findings."""
     from wasec.model.finding import Severity, Suppression
 
