@@ -96,17 +96,24 @@ class Db:
             if type(e).__module__.split(".")[0] != "psycopg":
                 raise
 
-    def lock_migrations(self) -> None:
-        if self.dialect == "postgresql":
-            self.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
-
     # -- the schema version -----------------------------------------------------------------
     def version(self) -> int:
         if self.dialect == "sqlite":
             return int(self.raw.execute("PRAGMA user_version").fetchone()[0])
-        self.execute("CREATE TABLE IF NOT EXISTS wasec_schema (version INTEGER NOT NULL)")
-        row = self.execute("SELECT version FROM wasec_schema").fetchone()
+        import psycopg
+
+        try:
+            row = self.execute("SELECT version FROM wasec_schema").fetchone()
+        except psycopg.errors.UndefinedTable:
+            return 0
         return int(row[0]) if row else 0
+
+    def lock_migrations(self) -> None:
+        """Inside the migration's transaction: one migrator at a time; on PostgreSQL the version table is
+        created here, under the lock (concurrent CREATE TABLE IF NOT EXISTS can collide)."""
+        if self.dialect == "postgresql":
+            self.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            self.execute("CREATE TABLE IF NOT EXISTS wasec_schema (version INTEGER NOT NULL)")
 
     def set_version(self, n: int) -> None:
         if self.dialect == "sqlite":
