@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from wasec.model.coverage import NOT_ASSESSED, PARTIAL, Coverage
 from wasec.model.finding import Problem
 from wasec.model.resource import Inventory, Origin, Resource
 from wasec.sources.aws.api import Api, CallError, RateLimiter
-from wasec.sources.aws.session import Identity, assume_role, base_session, emulated, enabled_regions, identity
+from wasec.sources.aws.session import assume_role, base_session, emulated, enabled_regions, identity
 from wasec.sources.aws.spec import Collector, Ctx, load_collectors
 
 ACCOUNT = "Wasec::AWS::Account"
@@ -41,8 +41,10 @@ class AwsOptions:
     max_attempts: int = 6
     org: bool = False
     org_role: str = DEFAULT_ORG_ROLE
-    org_workers: int = 4
     progress: bool = False
+    shard: tuple[int, int] | None = None  # (i, N): only this shard's units (see wasec.sources.aws.units)
+    results_dir: str | None = None  # keep each unit's result here (shards; --resume)
+    resume: bool = False  # with results_dir: units already there are not run again
 
 
 @dataclass
@@ -77,140 +79,212 @@ def select_collectors(types: Iterable[str] | None, services: Iterable[str] = ())
 
 
 def collect_aws(options: AwsOptions, types: Iterable[str] | None = None) -> AwsCollected:
-    """Read the account (or every account of the organisation) into one canonical inventory."""
+    """Read the account (or every account of the organisation) into one canonical inventory.
+
+    The scan is planned as units (:mod:`wasec.sources.aws.units`) and the units are run here, on a
+    thread pool; with ``shard`` only this shard's units, with ``results_dir`` each result is kept
+    (and, with ``resume``, finished ones are not run again).
+    """
+    from wasec.sources.aws import units as U
+
     collectors = select_collectors(types, options.services)
-    inv = Inventory()
-    inv.complete = True
-    out = AwsCollected(inv, Coverage(), [], [])
-    base = base_session(options.profile)
-    if options.role_arn:
-        base = assume_role(base, options.role_arn, options.external_id)
-    try:
-        me = identity(base, options.max_attempts)
-    except Exception as e:
-        from wasec.errors import WasecError
-
-        raise WasecError(f"cannot use the AWS credentials: {_short(e)}") from None
-    targets: list[tuple[str, Any]] = [(me.account, base)]
-    if options.org:
-        targets = _org_accounts(base, me, options, out)
+    ctx = UnitContext(options, collectors)
+    plan = make_plan(ctx)
+    chosen = plan.shard(*options.shard) if options.shard else plan.units()
+    store = U.ResultDir(options.results_dir) if options.results_dir else None
+    if store is not None and options.shard:
+        U.write_manifest(options.results_dir or "", plan, *options.shard, chosen, complete=False)
     progress = _Progress(options.progress)
-    lock = threading.Lock()
-
-    def one(account: str, session: Any) -> None:
-        part = AwsCollected(Inventory(), Coverage(), [], [])
-        try:
-            _collect_account(account, session, me.partition, collectors, options, part, progress)
-        except UsageError:
-            raise
-        except Exception as e:  # an account that cannot be read is reported; the others go on
-            part.coverage.cell(account, "global", "sts").worsen(NOT_ASSESSED, _short(e))
-            part.problems.append(Problem(f"aws:{account}", f"account not scanned: {_short(e)}"))
-        with lock:
-            _merge(out, part, account)
-
+    progress.add(len(chosen))
     try:
-        if len(targets) == 1:
-            one(*targets[0])
-        else:
-            with ThreadPoolExecutor(max_workers=max(1, options.org_workers)) as pool:
-                for f in [pool.submit(one, a, s) for a, s in targets]:
-                    f.result()
+        results = U.run_local(chosen, ctx.run, store, options.resume, options.workers,
+                              lambda done, total: progress.advance())
     finally:
         progress.close()
-    out.coverage.requests = out.requests
-    return out
+        ctx.close()
+    if store is not None and options.shard:
+        U.write_manifest(options.results_dir or "", plan, *options.shard, chosen, complete=True)
+    return U.merge(results, plan.cells, plan.problems, plan.requests)
 
 
-def _merge(out: AwsCollected, part: AwsCollected, account: str) -> None:
-    out.inventory.extend(part.inventory)
-    for acct, types in part.inventory.collected.items():
-        out.inventory.collected[acct] |= types
-    out.inventory.gaps.update(part.inventory.gaps)
-    out.coverage.cells.update(part.coverage.cells)
-    out.coverage.accounts.append(account)
-    out.problems += part.problems
-    out.gaps += part.gaps
-    out.requests += part.requests
+def make_plan(ctx: UnitContext) -> Any:
+    """Accounts (the organisation's, sorted), regions and services: the same on every shard."""
+    from wasec.sources.aws.units import Plan
 
-
-def _org_accounts(base: Any, me: Identity, options: AwsOptions, out: AwsCollected) -> list[tuple[str, Any]]:
-    """Every active account of the organisation, each with a session on the named role."""
-    api = Api(base, me.account, RateLimiter(options.max_rps), emulated=emulated(), max_attempts=options.max_attempts)
+    options = ctx.options
+    plan = Plan([], [], sorted({c.service for c in ctx.collectors if c.scope != "global"}),
+                sorted({c.service for c in ctx.collectors if c.scope == "global"}), ctx.home)
+    api = Api(ctx.base, ctx.me.account, RateLimiter(options.max_rps), emulated=emulated(), max_attempts=options.max_attempts)
     try:
-        accounts = api.pages("organizations", base.region_name, "ListAccounts", "Accounts")
+        plan.accounts = _org_accounts(api, ctx, plan) if options.org else [ctx.me.account]
+        plan.regions = _plan_regions(api, ctx, plan)
+        ctx.planned = plan.regions
+    finally:
+        plan.requests += api.stats.requests
+    return plan
+
+
+def _org_accounts(api: Api, ctx: UnitContext, plan: Any) -> list[str]:
+    """Every active account of the organisation; the others are in the coverage, not scanned."""
+    try:
+        accounts = api.pages("organizations", ctx.home, "ListAccounts", "Accounts")
     except CallError as e:
         from wasec.errors import WasecError
 
         raise WasecError(f"--org needs the organisation's account list: {e.reason}") from None
-    finally:
-        out.requests += api.stats.requests
-    targets: list[tuple[str, Any]] = []
+    out = []
     for a in sorted(accounts, key=lambda a: str(a.get("Id"))):
         acct = str(a.get("Id"))
         if a.get("Status", "ACTIVE") != "ACTIVE":
-            out.coverage.cell(acct, "global", "organizations").worsen(NOT_ASSESSED, f"account is {a.get('Status')}")
+            cell = Coverage().cell(acct, "global", "organizations")
+            cell.worsen(NOT_ASSESSED, f"account is {a.get('Status')}")
+            plan.cells.append(cell)
             continue
-        if acct == me.account:
-            targets.append((acct, base))
-        else:
-            role = f"arn:{me.partition}:iam::{acct}:role/{options.org_role}"
-            targets.append((acct, assume_role(base, role, options.external_id)))
-    return targets
+        out.append(acct)
+    return out
 
 
-def _collect_account(account: str, session: Any, partition: str, collectors: list[Collector], options: AwsOptions,
-                     out: AwsCollected, progress: _Progress) -> None:
-    api = Api(session, account, RateLimiter(options.max_rps), emulated=emulated(), max_attempts=options.max_attempts)
+def _plan_regions(api: Api, ctx: UnitContext, plan: Any) -> list[str]:
+    """The regions asked for (checked), or every region of the partition; opt-in status is each account's."""
+    asked = [r for r in ctx.options.regions if r != "all"]
     try:
-        # the account's identity through the assumed role: a role that cannot be assumed fails here
-        who = identity(session, options.max_attempts)
-        if who.account != account:
-            raise RuntimeError(f"credentials are for account {who.account}, not {account}")
-        home = session.region_name or "us-east-1"
-        regions = _regions(api, session, home, account, options, out)
-        inv = out.inventory
-        inv.add(_anchor(ACCOUNT, account, None, partition))
-        for region in regions:
-            inv.add(_anchor(REGION, account, region, partition))
-        inv.collected[account].update(ANCHORS)
-        tasks = [(c, "global" if c.scope == "global" else r)
-                 for c in collectors for r in ([home] if c.scope == "global" else regions)]
-        progress.add(len(tasks))
-        with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool, \
-                ThreadPoolExecutor(max_workers=max(1, options.workers)) as items:
-            futures = {pool.submit(_run, api, c, account, home if where == "global" else where, partition, items): (c, where)
-                       for c, where in tasks}
-            for fut in as_completed(futures):
-                c, where = futures[fut]
-                _record(out, c, account, where, *fut.result())
-                progress.advance()
-    finally:
-        out.requests += api.stats.requests
-
-
-def _regions(api: Api, session: Any, home: str, account: str, options: AwsOptions, out: AwsCollected) -> list[str]:
-    asked = [r for r in options.regions if r != "all"]
-    try:
-        answer = api.call("ec2", home, "DescribeRegions", AllRegions=True)["Regions"]
+        answer = api.call("ec2", ctx.home, "DescribeRegions", AllRegions=True)["Regions"]
+        known = sorted({str(r.get("RegionName")) for r in answer})
     except CallError as e:
-        # without the list, scan what was asked (or every region boto3 knows) and say why
-        out.problems.append(Problem(f"aws:{account}", f"cannot list the account's regions ({e.reason}); "
-                                                     "opt-in status unknown", kind="warning"))
-        return asked or sorted(session.get_available_regions("ec2"))
-    on, off = enabled_regions(answer)
-    if not asked:
-        for r in off:
-            out.coverage.cell(account, r, "*").worsen(NOT_ASSESSED, "region not enabled for the account (opt-in)")
-        return on
-    known = set(on) | set(off)
+        plan.problems.append(Problem(f"aws:{ctx.me.account}", f"cannot list the partition's regions ({e.reason}); "
+                                                             "using the regions boto3 knows", kind="warning"))
+        known = sorted(ctx.base.get_available_regions("ec2"))
     bad = [r for r in asked if r not in known]
     if bad:
         raise UsageError(f"unknown region(s): {', '.join(bad)}")
-    for r in asked:
-        if r in off:
-            out.coverage.cell(account, r, "*").worsen(NOT_ASSESSED, "region not enabled for the account (opt-in)")
-    return [r for r in asked if r in on]
+    return sorted(dict.fromkeys(asked)) if asked else known
+
+
+class UnitContext:
+    """What running units needs in one process: credentials, a session and a rate cap per account,
+    each account's enabled regions (asked once), and a pool for per-item calls. Thread-safe."""
+
+    def __init__(self, options: AwsOptions, collectors: list[Collector], share: int = 1) -> None:
+        self.options = options
+        self.collectors = collectors
+        self.base = base_session(options.profile)
+        if options.role_arn:
+            self.base = assume_role(self.base, options.role_arn, options.external_id)
+        try:
+            self.me = identity(self.base, options.max_attempts)
+        except Exception as e:
+            from wasec.errors import WasecError
+
+            raise WasecError(f"cannot use the AWS credentials: {_short(e)}") from None
+        self.home = self.base.region_name or "us-east-1"
+        # each process that may work on an account at the same time gets its share of the cap
+        shards = options.shard[1] if options.shard else 1
+        self.rate = options.max_rps / (shards * max(1, share)) if options.max_rps > 0 else 0.0
+        self.lock = threading.Lock()
+        self.sessions: dict[str, Any] = {}
+        self.limiters: dict[str, RateLimiter] = {}
+        self.entered: dict[str, str | None] = {}  # account -> None (entered) or why not
+        self.enabled: dict[str, tuple[list[str], list[str]] | None] = {}
+        self.account_locks: dict[str, threading.Lock] = {}
+        self.items = ThreadPoolExecutor(max_workers=max(1, options.workers))
+        self.planned: list[str] = []  # the plan's regions (set by make_plan, or by the engine that ships the plan)
+
+    def close(self) -> None:
+        self.items.shutdown(wait=True)
+
+    def _account_lock(self, account: str) -> threading.Lock:
+        with self.lock:
+            return self.account_locks.setdefault(account, threading.Lock())
+
+    def api(self, account: str) -> Api:
+        with self.lock:
+            if account not in self.sessions:
+                if account == self.me.account:
+                    self.sessions[account] = self.base
+                else:
+                    role = f"arn:{self.me.partition}:iam::{account}:role/{self.options.org_role}"
+                    self.sessions[account] = assume_role(self.base, role, self.options.external_id)
+                self.limiters[account] = RateLimiter(self.rate)
+            session, limiter = self.sessions[account], self.limiters[account]
+        return Api(session, account, limiter, emulated=emulated(), max_attempts=self.options.max_attempts)
+
+    def enter(self, account: str, api: Api) -> str | None:
+        """None when the account can be read through its session (asked once per process), else why not."""
+        with self._account_lock(account):
+            if account not in self.entered:
+                try:
+                    who = identity(api.session, self.options.max_attempts)
+                    self.entered[account] = None if who.account == account else \
+                        f"credentials are for account {who.account}, not {account}"
+                except Exception as e:
+                    self.entered[account] = _short(e)
+            return self.entered[account]
+
+    def regions(self, account: str, api: Api) -> tuple[list[str], list[str]] | None:
+        """(enabled, not enabled) regions of the account, or None when they cannot be listed."""
+        with self._account_lock(account):
+            if account not in self.enabled:
+                try:
+                    answer = api.call("ec2", self.home, "DescribeRegions", AllRegions=True)["Regions"]
+                    self.enabled[account] = enabled_regions(answer)
+                except CallError:
+                    self.enabled[account] = None
+            return self.enabled[account]
+
+    def run(self, unit: Any) -> Any:
+        """One unit, start to end; never raises for what AWS answers (that goes into the result)."""
+        from wasec.sources.aws.units import ACCOUNT_GROUP, GLOBAL, UnitResult
+
+        out = UnitResult(unit)
+        api = self.api(unit.account)
+        try:
+            why = self.enter(unit.account, api)
+            if unit.group == ACCOUNT_GROUP:
+                self._account_unit(unit, api, why, out)
+                return out
+            if why is not None:
+                return out  # the account unit says why the account was not scanned
+            regions = self.regions(unit.account, api)
+            if unit.region != GLOBAL and regions is not None and unit.region not in regions[0]:
+                return out  # not enabled for the account: the account unit records it
+            part = AwsCollected(Inventory(), Coverage(), [], [])
+            where = unit.region
+            for c in self.collectors:
+                if c.service != unit.group or (c.scope == "global") != (where == GLOBAL):
+                    continue
+                region = self.home if where == GLOBAL else where
+                _record(part, c, unit.account, where, *_run(api, c, unit.account, region, self.me.partition, self.items))
+            out.resources = sorted(part.inventory, key=lambda r: (r.type, r.id))
+            out.cells = part.coverage.rows()
+            out.collected = sorted(part.inventory.collected.get(unit.account, ()))
+            out.gaps = [(g.account, g.region, g.types, g.reason) for g in part.gaps]
+            out.problems = part.problems
+            return out
+        finally:
+            out.requests = api.stats.requests
+
+    def _account_unit(self, unit: Any, api: Api, why: str | None, out: Any) -> None:
+        cov = Coverage()
+        if why is not None:
+            cov.cell(unit.account, "global", "sts").worsen(NOT_ASSESSED, why)
+            out.problems.append(Problem(f"aws:{unit.account}", f"account not scanned: {why}"))
+            out.cells = cov.rows()
+            return
+        planned = self.planned
+        regions = self.regions(unit.account, api)
+        if regions is None:
+            out.problems.append(Problem(f"aws:{unit.account}", "cannot list the account's regions; opt-in status unknown",
+                                        kind="warning"))
+            on = planned
+        else:
+            on = [r for r in planned if r in regions[0]]
+            for r in planned:
+                if r not in regions[0]:
+                    cov.cell(unit.account, r, "*").worsen(NOT_ASSESSED, "region not enabled for the account (opt-in)")
+        out.resources = [_anchor(ACCOUNT, unit.account, None, self.me.partition),
+                         *[_anchor(REGION, unit.account, r, self.me.partition) for r in on]]
+        out.collected = sorted(ANCHORS)
+        out.cells = cov.rows()
 
 
 def _anchor(type_: str, account: str, region: str | None, partition: str) -> Resource:

@@ -1,0 +1,281 @@
+"""Scan units: a live scan cut into (account, region, service) pieces that any engine can run.
+
+The plan is computed the same way everywhere (sorted accounts × regions × services, with no API call
+but the organisation's account list), so shard i of N of an Indexed Job, an array job or a
+Distributed Map item takes exactly ``units[i::N]``. Each account also has one ``account`` unit: the
+account's identity through its role, its enabled regions, and the anchors account-level rules read.
+
+A unit's result (resources, coverage cells, gaps, problems, requests) depends only on the unit and
+the account's state: running it twice gives the same result, written whole or not at all, so an
+interrupted run resumes where it stopped and a unit retried elsewhere is stored once. Rules run when
+the results are merged, over each account's whole inventory (GuardDuty in every region, a trail that
+covers them all: facts no single unit holds).
+
+Rate caps hold however the units are spread: every process that runs units caps each account at
+``--max-rps`` divided by the number of processes that may work on it at once (shards × workers).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from wasec.errors import UsageError
+from wasec.model.coverage import Cell, Coverage
+from wasec.model.finding import Problem
+from wasec.model.resource import Inventory, Origin, Resource
+from wasec.model.values import Unknown
+
+ACCOUNT_GROUP = "account"
+GLOBAL = "global"
+
+
+@dataclass(frozen=True, order=True)
+class Unit:
+    account: str
+    region: str  # a region, or "global" (account-wide services, and the account unit)
+    group: str  # a service (s3, ec2…), or "account"
+
+    @property
+    def key(self) -> str:
+        return f"{self.account}/{self.region}/{self.group}"
+
+    @classmethod
+    def parse(cls, key: str) -> Unit:
+        account, region, group = key.split("/")
+        return cls(account, region, group)
+
+
+@dataclass
+class Plan:
+    """What a scan reads: the same on every shard and every worker."""
+
+    accounts: list[str]
+    regions: list[str]
+    regional: list[str]  # services with per-region collectors
+    global_: list[str]  # services with account-wide collectors
+    home: str
+    # facts of the plan itself (accounts of the organisation that are not active), kept by every shard
+    cells: list[Cell] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    requests: int = 0
+
+    def units(self) -> list[Unit]:
+        out = []
+        for a in self.accounts:
+            out.append(Unit(a, GLOBAL, ACCOUNT_GROUP))
+            out += [Unit(a, GLOBAL, g) for g in self.global_]
+            out += [Unit(a, r, g) for r in self.regions for g in self.regional]
+        return sorted(out)
+
+    def shard(self, index: int, count: int) -> list[Unit]:
+        if not (count >= 1 and 0 <= index < count):
+            raise UsageError(f"--shard {index}/{count}: expected i/N with 0 <= i < N")
+        return self.units()[index::count]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accounts": self.accounts, "regions": self.regions, "regional": self.regional, "global": self.global_,
+                "home": self.home}
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class UnitResult:
+    unit: Unit
+    resources: list[Resource] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    collected: list[str] = field(default_factory=list)  # resource types read in this account
+    gaps: list[tuple[str, str, tuple[str, ...], str]] = field(default_factory=list)  # account, region, types, why
+    requests: int = 0
+
+
+# -- a portable form of results (files for --resume and shards; Dask ships them the same way) -------
+
+def _enc(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _enc(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return [_enc(x) for x in v]
+    if isinstance(v, Unknown):
+        return {"__unknown__": v.reason}
+    if isinstance(v, dt.datetime):
+        return {"__datetime__": v.isoformat()}
+    if isinstance(v, dt.date):
+        return {"__date__": v.isoformat()}
+    if isinstance(v, bytes):
+        return {"__bytes__": base64.b64encode(v).decode()}
+    return v
+
+
+def _dec(v: Any) -> Any:
+    if isinstance(v, dict):
+        if len(v) == 1:
+            (k, x), = v.items()
+            if k == "__unknown__":
+                return Unknown(str(x))
+            if k == "__datetime__":
+                return dt.datetime.fromisoformat(x)
+            if k == "__date__":
+                return dt.date.fromisoformat(x)
+            if k == "__bytes__":
+                return base64.b64decode(x)
+        return {k: _dec(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_dec(x) for x in v]
+    return v
+
+
+def to_dict(r: UnitResult) -> dict[str, Any]:
+    return {
+        "unit": r.unit.key,
+        "resources": [{"type": x.type, "id": x.id, "properties": _enc(x.properties), "scope": x.origin.scope,
+                       "arn": x.origin.arn, "account": x.account, "region": x.region, "names": list(x.names),
+                       "tags": x.tags} for x in r.resources],
+        "cells": [{"account": c.account, "region": c.region, "service": c.service, "status": c.status,
+                   "reasons": c.reasons, "resources": c.resources} for c in r.cells],
+        "problems": [{"file": p.file, "message": p.message, "line": p.line, "kind": p.kind} for p in r.problems],
+        "collected": sorted(r.collected),
+        "gaps": [[a, g, list(t), why] for a, g, t, why in r.gaps],
+        "requests": r.requests,
+    }
+
+
+def from_dict(d: dict[str, Any]) -> UnitResult:
+    return UnitResult(
+        unit=Unit.parse(d["unit"]),
+        resources=[Resource(x["type"], x["id"], _dec(x["properties"]), Origin("aws", x["scope"], arn=x["arn"]),
+                            account=x["account"], region=x["region"], names=tuple(x["names"]), tags=dict(x["tags"]))
+                   for x in d["resources"]],
+        cells=[Cell(c["account"], c["region"], c["service"], c["status"], list(c["reasons"]), c["resources"])
+               for c in d["cells"]],
+        problems=[Problem(p["file"], p["message"], p["line"], p["kind"]) for p in d["problems"]],
+        collected=list(d["collected"]),
+        gaps=[(a, g, tuple(t), why) for a, g, t, why in d["gaps"]],
+        requests=int(d["requests"]),
+    )
+
+
+def encode(r: UnitResult) -> bytes:
+    return json.dumps(to_dict(r), sort_keys=True, separators=(",", ":")).encode()
+
+
+# -- results on disk ---------------------------------------------------------------------------------
+
+class ResultDir:
+    """Unit results under ``DIR/units/<account>/<region>/<service>.json``, each written whole (rename)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def path(self, unit: Unit) -> str:
+        return os.path.join(self.root, "units", unit.account, unit.region, f"{unit.group}.json")
+
+    def load(self, unit: Unit) -> UnitResult | None:
+        try:
+            with open(self.path(unit), "rb") as fh:
+                return from_dict(json.loads(fh.read()))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise UsageError(f"{self.path(unit)}: not a wasec unit result ({e}); delete it to run the unit again") from None
+
+    def save(self, result: UnitResult) -> None:
+        path = self.path(result.unit)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(encode(result))
+        os.replace(tmp, path)  # a unit result is there whole, or not at all
+
+
+def manifest_path(root: str, index: int, count: int) -> str:
+    return os.path.join(root, f"shard-{index}-of-{count}.json")
+
+
+def write_manifest(root: str, plan: Plan, index: int, count: int, units: list[Unit], complete: bool) -> None:
+    os.makedirs(root, exist_ok=True)
+    doc = {"wasec_scan_shard": 1, "plan": plan.to_dict(), "digest": plan.digest, "shard": [index, count],
+           "units": [u.key for u in units], "complete": complete,
+           "cells": [{"account": c.account, "region": c.region, "service": c.service, "status": c.status,
+                      "reasons": c.reasons, "resources": c.resources} for c in plan.cells],
+           "problems": [{"file": p.file, "message": p.message, "line": p.line, "kind": p.kind} for p in plan.problems],
+           "requests": plan.requests}
+    path = manifest_path(root, index, count)
+    with open(path + ".tmp", "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1)
+    os.replace(path + ".tmp", path)
+
+
+# -- merging -----------------------------------------------------------------------------------------
+
+def merge(results: Iterable[UnitResult], plan_cells: Iterable[Cell] = (), plan_problems: Iterable[Problem] = (),
+          plan_requests: int = 0) -> Any:
+    """Unit results (in any order) → one inventory, coverage and problem list, as one process would have."""
+    from wasec.sources.aws.runner import AwsCollected, Gap
+
+    inv = Inventory()
+    inv.complete = True
+    out = AwsCollected(inv, Coverage(), list(plan_problems), [], plan_requests)
+    for c in plan_cells:
+        out.coverage.cells[(c.account, c.region, c.service)] = c
+    accounts: set[str] = set()
+    for r in sorted(results, key=lambda r: r.unit):
+        if r.unit.group == ACCOUNT_GROUP:
+            accounts.add(r.unit.account)
+        inv.extend(r.resources)
+        inv.collected[r.unit.account].update(r.collected)
+        for c in r.cells:
+            out.coverage.cells[(c.account, c.region, c.service)] = c
+        for account, where, types, why in r.gaps:
+            for t in types:
+                inv.gaps[(account, "*" if where == GLOBAL else where, t)] = why
+            out.gaps.append(Gap(account, where, types, why))
+        out.problems += r.problems
+        out.requests += r.requests
+    out.coverage.accounts = sorted(accounts)
+    out.coverage.requests = out.requests
+    return out
+
+
+# -- running units in this process (the local engine; Dask workers use the same) ------------------
+
+Runner = Callable[[Unit], UnitResult]
+
+
+def run_local(units: list[Unit], run: Runner, store: ResultDir | None, resume: bool, workers: int,
+              progress: Callable[[int, int], None] | None = None) -> list[UnitResult]:
+    """Run ``units`` on a thread pool; with a result directory, keep each result and skip finished ones."""
+    done: dict[Unit, UnitResult] = {}
+    todo = []
+    for u in units:
+        prior = store.load(u) if (store is not None and resume) else None
+        if prior is not None:
+            done[u] = prior
+        else:
+            todo.append(u)
+    total = len(units)
+
+    def one(u: Unit) -> UnitResult:
+        r = run(u)
+        if store is not None:
+            store.save(r)
+        return r
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for r in pool.map(one, todo):
+            done[r.unit] = r
+            if progress is not None:
+                progress(len(done), total)
+    return [done[u] for u in units]
