@@ -178,18 +178,42 @@ def scan_aws(options: ScanOptions | None = None, aws: Any = None) -> ScanResult:
 
     Collectors run for the resource types the selected rules read. What could not be read leaves
     its rules UNKNOWN with the reason, and ``result.coverage`` says what was and was not assessed.
+    With ``aws.shard`` only that shard's units are read (and kept in ``aws.results_dir``): rules run
+    when the shards are merged (:func:`merge_results`), so the result has no findings.
     """
     from wasec.config import load_config
-    from wasec.findings.exceptions import apply_exceptions
-    from wasec.rules.packs import apply_disables
     from wasec.sources.aws import AwsOptions, collect_aws
 
     o = options or ScanOptions()
     started = time.time()
-    root = os.path.abspath(o.root or ".")
     config = load_config(o.config_dir or ".")
     rules, pack = rules_for(o, config)
-    collected = collect_aws(aws or AwsOptions(), rule_types(rules))
+    aws = aws or AwsOptions()
+    collected = collect_aws(aws, rule_types(rules))
+    if aws.shard:
+        return ScanResult([], collected.problems, collected.inventory, rules, os.path.abspath(o.root or "."), started,
+                          time.time() - started, 0, config, collected.coverage, what="a shard")
+    return _evaluate_live(collected, o, config, rules, pack, started)
+
+
+def merge_results(directories: list[str], options: ScanOptions | None = None) -> ScanResult:
+    """Join the unit results of every shard of a live scan and run the rules once, over every account."""
+    from wasec.config import load_config
+    from wasec.sources.aws.units import load_shards
+
+    o = options or ScanOptions()
+    started = time.time()
+    config = load_config(o.config_dir or ".")
+    rules, pack = rules_for(o, config)
+    collected = load_shards(directories)
+    return _evaluate_live(collected, o, config, rules, pack, started)
+
+
+def _evaluate_live(collected: Any, o: ScanOptions, config: Any, rules: list[Any], pack: Any, started: float) -> ScanResult:
+    from wasec.findings.exceptions import apply_exceptions
+    from wasec.rules.packs import apply_disables
+
+    root = os.path.abspath(o.root or ".")
     findings = scan_inventory(collected.inventory, rules, root, config)
     findings += _gap_findings(collected.gaps, rules, root)
     findings, problems = apply_exceptions(findings, config, root)

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from wasec import __version__
-from wasec.errors import WasecError
+from wasec.errors import UsageError, WasecError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = ["critical", "high", "medium", "low", "info", "never"]
@@ -42,6 +42,18 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
         k, _, val = v.partition("=")
         out[k.strip()] = val
     return out
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    try:
+        i, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {value}: expected I/N, e.g. 0/4") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise UsageError(f"--shard {value}: expected 0 <= I < N")
+    return i, n
 
 
 def _ids(values: tuple[str, ...]) -> list[str]:
@@ -287,6 +299,11 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--workers", type=int, default=24, show_default=True, help="Concurrent API calls per account.")
 @click.option("--org", is_flag=True, help="Scan every active account of the organisation (from its management account).")
 @click.option("--org-role", default="OrganizationAccountAccessRole", show_default=True, help="Role to assume in each account with --org.")
+@click.option("--shard", metavar="I/N", help="Read only shard I of N (0-based) of the scan's units; merge the shards "
+                                           "with `wasec merge`. For Indexed Jobs, array jobs, Distributed Map.")
+@click.option("--results", "results_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep each unit's result in DIR (needed with --shard; lets --resume skip finished units).")
+@click.option("--resume", is_flag=True, help="With --results: do not read again the units already there.")
 @output_options("Exit 1 at this severity or higher.")
 @click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="Run only these rules (comma-separated).")
 @click.option("--skip-rules", multiple=True, metavar="IDS", help="Do not run these rules (comma-separated).")
@@ -311,12 +328,24 @@ def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: 
 
     names = parse_formats(formats)
     options = ScanOptions(rules=_ids(opts["rule_ids"]), skip_rules=_ids(opts["skip_rules"]), strict=opts["strict"])
+    shard = _shard(opts.get("shard"))
+    if shard and not opts.get("results_dir"):
+        _fail("--shard needs --results DIR: a shard's units are kept there for `wasec merge`")
     aws = AwsOptions(profile=opts["profile"], role_arn=opts["role_arn"], external_id=opts["external_id"],
                      regions=_ids(opts["regions"]), services=_ids(opts["services"]), max_rps=opts["max_rps"],
                      workers=opts["workers"], org=opts["org"], org_role=opts["org_role"],
-                     progress=not opts["quiet"])
-    check_history(opts)
+                     progress=not opts["quiet"], shard=shard, results_dir=opts.get("results_dir"),
+                     resume=opts.get("resume", False))
+    if not shard:
+        check_history(opts)
     result = run(options, aws)
+    if shard:
+        for p in result.problems:
+            click.echo(f"{p.kind}: {p}", err=True)
+        click.echo(f"shard {shard[0]}/{shard[1]}: {len(result.inventory)} resources from "
+                   f"{len(result.coverage.accounts) if result.coverage else 0} account(s) kept in {opts['results_dir']}; "
+                   "run `wasec merge` on every shard's results when all are done", err=True)
+        sys.exit(EXIT_OK)
     if opts.get("baseline"):
         from wasec.findings.baseline import apply
 
@@ -374,6 +403,36 @@ def permissions(fmt: str, services: tuple[str, ...]) -> None:
     import orjson
 
     click.echo(orjson.dumps(policy_document(chosen), option=orjson.OPT_INDENT_2).decode())
+
+
+@cli.command("merge")
+@click.argument("directories", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@output_options("Exit 1 at this severity or higher.")
+@click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="Run only these rules (comma-separated).")
+@click.option("--skip-rules", multiple=True, metavar="IDS", help="Do not run these rules (comma-separated).")
+@click.option("--strict", is_flag=True, help="Also run optional rules.")
+@click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason.")
+@click.option("--show-passed", is_flag=True, help="List passing checks too.")
+@history_options("a failing finding")
+@_guard
+def merge(directories: tuple[str, ...], formats: str, output: str | None, output_dir: str | None, fail_on: str | None,
+          **opts: Any) -> None:
+    """Join the shards of a live scan (`wasec scan aws --shard I/N --results DIR`) into one report.
+
+    Every shard must be there and finished, and every unit must have its result: a partial set is
+    refused, naming what is missing. Rules run once, over every account; one history entry is saved.
+    """
+    from wasec.outputs import parse_formats
+    from wasec.scanning import ScanOptions, merge_results
+
+    names = parse_formats(formats)
+    check_history(opts)
+    options = ScanOptions(rules=_ids(opts["rule_ids"]), skip_rules=_ids(opts["skip_rules"]), strict=opts["strict"])
+    result = merge_results(list(directories), options)
+    target = ",".join(result.coverage.accounts) if result.coverage is not None else "aws"
+    saved = save_history(result, opts, "aws", target)
+    _emit(result, names, output, output_dir, opts)
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")) if saved else EXIT_ERROR)
 
 
 @cli.group()

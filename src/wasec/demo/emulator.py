@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -188,6 +189,8 @@ class _Recorder:
         with self.em.lock:
             self.em.log.append(req)
             faults = list(self.em.faults)
+        if self.em.latency:
+            time.sleep(self.em.latency)  # a network and a service that take time to answer (benchmarks, engine tests)
         protocol = self.em.ops.protocol(service)
         for f in faults:
             if f.when(req):
@@ -217,6 +220,7 @@ class Emulator:
     def __init__(self) -> None:
         self.log: list[Request] = []
         self.faults: list[Fault] = []
+        self.latency = 0.0  # seconds added to every request
         self.lock = threading.Lock()
         self.ops = _Operations()
         self._supported: dict[str, bool] = {}

@@ -92,8 +92,11 @@ def collect_aws(options: AwsOptions, types: Iterable[str] | None = None) -> AwsC
     plan = make_plan(ctx)
     chosen = plan.shard(*options.shard) if options.shard else plan.units()
     store = U.ResultDir(options.results_dir) if options.results_dir else None
-    if store is not None and options.shard:
-        U.write_manifest(options.results_dir or "", plan, *options.shard, chosen, complete=False)
+    if options.resume and store is None:
+        raise UsageError("--resume needs --results DIR (where the finished units were kept)")
+    shard = options.shard or (0, 1)
+    if store is not None:
+        U.write_manifest(store.root, plan, *shard, chosen, complete=False)
     progress = _Progress(options.progress)
     progress.add(len(chosen))
     try:
@@ -102,8 +105,8 @@ def collect_aws(options: AwsOptions, types: Iterable[str] | None = None) -> AwsC
     finally:
         progress.close()
         ctx.close()
-    if store is not None and options.shard:
-        U.write_manifest(options.results_dir or "", plan, *options.shard, chosen, complete=True)
+    if store is not None:
+        U.write_manifest(store.root, plan, *shard, chosen, complete=True)
     return U.merge(results, plan.cells, plan.problems, plan.requests)
 
 

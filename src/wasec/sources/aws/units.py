@@ -279,3 +279,66 @@ def run_local(units: list[Unit], run: Runner, store: ResultDir | None, resume: b
             if progress is not None:
                 progress(len(done), total)
     return [done[u] for u in units]
+
+
+def load_shards(directories: list[str]) -> Any:
+    """Every shard's manifest and unit results under ``directories``, checked whole, merged.
+
+    Refused, naming what is wrong: results of different scans, a shard missing or unfinished, a unit
+    without its result. Nothing is evaluated on a partial set.
+    """
+    import glob
+
+    manifests: dict[int, tuple[str, dict[str, Any]]] = {}
+    counts: set[int] = set()
+    digests: dict[str, str] = {}
+    for d in directories:
+        found = sorted(glob.glob(os.path.join(d, "shard-*-of-*.json")))
+        if not found:
+            raise UsageError(f"{d}: no shard results here (shard-I-of-N.json from `wasec scan aws --shard I/N --results {d}`)")
+        for path in found:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    doc = json.load(fh)
+                index, count = int(doc["shard"][0]), int(doc["shard"][1])
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                raise UsageError(f"{path}: not a wasec shard manifest ({e})") from None
+            digests[doc["digest"]] = path
+            counts.add(count)
+            if index in manifests and manifests[index][1]["digest"] == doc["digest"]:
+                continue  # the same shard found twice (a copy): one is enough
+            manifests[index] = (path, doc)
+    if len(digests) > 1:
+        raise UsageError("these results come from different scans (accounts, regions or services differ): "
+                         + ", ".join(sorted(digests.values())))
+    if len(counts) > 1:
+        raise UsageError(f"these results were cut into different numbers of shards ({', '.join(map(str, sorted(counts)))})")
+    (count,) = counts
+    missing = [i for i in range(count) if i not in manifests]
+    if missing:
+        raise UsageError(", ".join(f"shard {i}/{count} is missing" for i in missing)
+                         + f" (no shard-I-of-{count}.json in {', '.join(directories)})")
+    unfinished = [f"shard {i}/{count} ({manifests[i][0]})" for i in range(count) if not manifests[i][1].get("complete")]
+    if unfinished:
+        raise UsageError(f"{', '.join(unfinished)} did not finish: run it again with --resume")
+    doc = manifests[0][1]
+    p = doc["plan"]
+    plan = Plan(p["accounts"], p["regions"], p["regional"], p["global"], p["home"])
+    stores = [ResultDir(d) for d in directories]
+    results = []
+    for i, unit in enumerate(plan.units()):
+        r = next((x for x in (s.load(unit) for s in stores) if x is not None), None)
+        if r is None:
+            raise UsageError(f"unit {unit.key} has no result (shard {i % count}/{count} should have written it)")
+        results.append(r)
+    cells: dict[tuple[str, str, str], Cell] = {}
+    problems: dict[tuple[str, str], Problem] = {}
+    requests = 0
+    for _, m in manifests.values():
+        for c in m["cells"]:
+            cells[(c["account"], c["region"], c["service"])] = Cell(c["account"], c["region"], c["service"], c["status"],
+                                                                    list(c["reasons"]), c["resources"])
+        for x in m["problems"]:
+            problems[(x["file"], x["message"])] = Problem(x["file"], x["message"], x["line"], x["kind"])
+        requests += int(m.get("requests", 0))
+    return merge(results, cells.values(), problems.values(), requests)
