@@ -84,3 +84,45 @@ def config_dir(tmp: Path, text: str) -> str:
     (tmp / ".wasec").mkdir(exist_ok=True)
     (tmp / ".wasec" / "config.yml").write_text(text)
     return str(tmp)
+
+
+ORG_MANAGEMENT = "666666666666"
+ORG_REGIONS = ["eu-west-1", "us-east-1"]
+
+
+@pytest.fixture(scope="session")
+def org(emulator: Any) -> list[str]:
+    """An organisation of three accounts, each with an open security group, a queue and a bucket (shards, engines)."""
+    import boto3
+
+    s = boto3.Session(region_name="us-east-1", **as_account(ORG_MANAGEMENT))
+    o = s.client("organizations")
+    o.create_organization(FeatureSet="ALL")
+    members = [o.create_account(AccountName=n, Email=f"{n}@example.com")["CreateAccountStatus"]["AccountId"]
+               for n in ("shop", "data")]
+    for n, acct in enumerate([ORG_MANAGEMENT, *members]):
+        m = boto3.Session(**as_account(acct))
+        for region in ORG_REGIONS:
+            ec2 = m.client("ec2", region_name=region)
+            g = ec2.create_security_group(GroupName=f"web{n}", Description="web")["GroupId"]
+            ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+            m.client("sqs", region_name=region).create_queue(QueueName=f"jobs-{n}", Attributes={"SqsManagedSseEnabled": "false"})
+        m.client("s3", region_name="us-east-1").create_bucket(Bucket=f"wasec-units-{acct}")
+    return [ORG_MANAGEMENT, *members]
+
+
+@pytest.fixture
+def weather(emulator: Any) -> Any:
+    """A slow emulator that throttles one request in twenty (retried by the scan)."""
+    import random
+
+    from wasec.demo.emulator import Fault
+
+    rnd = random.Random(7)
+    emulator.latency = 0.002
+    emulator.faults.append(Fault("Throttling", 400, "Rate exceeded",
+                                 when=lambda r: r.operation not in ("AssumeRole", "GetCallerIdentity") and rnd.random() < 0.05))
+    yield emulator
+    emulator.latency = 0.0
+    emulator.faults.clear()

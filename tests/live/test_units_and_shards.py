@@ -4,42 +4,19 @@ regions, with latency and throttling injected. The merged shards must equal the 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
-from tests.live.conftest import as_account
-from wasec.demo.emulator import Fault
+from tests.live.conftest import ORG_MANAGEMENT as MANAGEMENT
+from tests.live.conftest import ORG_REGIONS as REGIONS
 from wasec.errors import UsageError
 from wasec.scanning import ScanOptions, merge_results, scan_aws
 from wasec.sources.aws import AwsOptions
 
-MANAGEMENT = "666666666666"
-REGIONS = ["eu-west-1", "us-east-1"]
 SERVICES = ["ec2", "sqs", "s3"]
-
-
-@pytest.fixture(scope="module")
-def org(emulator: Any) -> list[str]:
-    s = boto3.Session(region_name="us-east-1", **as_account(MANAGEMENT))
-    o = s.client("organizations")
-    o.create_organization(FeatureSet="ALL")
-    members = [o.create_account(AccountName=n, Email=f"{n}@example.com")["CreateAccountStatus"]["AccountId"]
-               for n in ("shop", "data")]
-    for n, acct in enumerate([MANAGEMENT, *members]):
-        m = boto3.Session(**as_account(acct))
-        for region in REGIONS:
-            ec2 = m.client("ec2", region_name=region)
-            g = ec2.create_security_group(GroupName=f"web{n}", Description="web")["GroupId"]
-            ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[
-                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-            m.client("sqs", region_name=region).create_queue(QueueName=f"jobs-{n}", Attributes={"SqsManagedSseEnabled": "false"})
-        m.client("s3", region_name="us-east-1").create_bucket(Bucket=f"wasec-units-{acct}")
-    return [MANAGEMENT, *members]
 
 
 def _aws(**kw: Any) -> AwsOptions:
@@ -49,18 +26,6 @@ def _aws(**kw: Any) -> AwsOptions:
 
 def _view(result: Any) -> set[tuple[Any, ...]]:
     return {(f.rule_id, f.resource_id, f.status.value, f.account, f.region, f.message) for f in result.findings}
-
-
-@pytest.fixture
-def weather(emulator: Any) -> Any:
-    """A slow emulator that throttles one request in twenty (retried by the scan)."""
-    rnd = random.Random(7)
-    emulator.latency = 0.002
-    emulator.faults.append(Fault("Throttling", 400, "Rate exceeded",
-                                 when=lambda r: r.operation not in ("AssumeRole", "GetCallerIdentity") and rnd.random() < 0.05))
-    yield emulator
-    emulator.latency = 0.0
-    emulator.faults.clear()
 
 
 def test_shards_merged_equal_the_single_process_scan(org: list[str], weather: Any, tmp_path: Path) -> None:

@@ -304,6 +304,8 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--results", "results_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Keep each unit's result in DIR (needed with --shard; lets --resume skip finished units).")
 @click.option("--resume", is_flag=True, help="With --results: do not read again the units already there.")
+@click.option("--engine", default="local", show_default=True, metavar="ENGINE",
+              help="Where the units run: local (threads here) or dask://HOST:PORT (a Dask cluster; wasec[dask]).")
 @output_options("Exit 1 at this severity or higher.")
 @click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="Run only these rules (comma-separated).")
 @click.option("--skip-rules", multiple=True, metavar="IDS", help="Do not run these rules (comma-separated).")
@@ -335,7 +337,7 @@ def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: 
                      regions=_ids(opts["regions"]), services=_ids(opts["services"]), max_rps=opts["max_rps"],
                      workers=opts["workers"], org=opts["org"], org_role=opts["org_role"],
                      progress=not opts["quiet"], shard=shard, results_dir=opts.get("results_dir"),
-                     resume=opts.get("resume", False))
+                     resume=opts.get("resume", False), engine=opts.get("engine", "local"))
     if not shard:
         check_history(opts)
     result = run(options, aws)

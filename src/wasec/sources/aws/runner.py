@@ -45,6 +45,7 @@ class AwsOptions:
     shard: tuple[int, int] | None = None  # (i, N): only this shard's units (see wasec.sources.aws.units)
     results_dir: str | None = None  # keep each unit's result here (shards; --resume)
     resume: bool = False  # with results_dir: units already there are not run again
+    engine: str = "local"  # or dask://HOST:PORT: units run on a Dask cluster
 
 
 @dataclass
@@ -100,8 +101,17 @@ def collect_aws(options: AwsOptions, types: Iterable[str] | None = None) -> AwsC
     progress = _Progress(options.progress)
     progress.add(len(chosen))
     try:
-        results = U.run_local(chosen, ctx.run, store, options.resume, options.workers,
-                              lambda done, total: progress.advance())
+        if options.engine.startswith("dask://"):
+            from wasec.sources.aws import dask_engine
+
+            results = dask_engine.run(options.engine[len("dask://"):], chosen, options, plan,
+                                      sorted(c.name for c in collectors), store, options.resume,
+                                      lambda done, total: progress.advance())
+        elif options.engine == "local":
+            results = U.run_local(chosen, ctx.run, store, options.resume, options.workers,
+                                  lambda done, total: progress.advance())
+        else:
+            raise UsageError(f"--engine {options.engine}: use local or dask://HOST:PORT")
     finally:
         progress.close()
         ctx.close()

@@ -171,6 +171,10 @@ def encode(r: UnitResult) -> bytes:
     return json.dumps(to_dict(r), sort_keys=True, separators=(",", ":")).encode()
 
 
+def decode(data: bytes) -> UnitResult:
+    return from_dict(json.loads(data))
+
+
 # -- results on disk ---------------------------------------------------------------------------------
 
 class ResultDir:
