@@ -341,29 +341,36 @@ def _short(e: object) -> str:
 
 
 class _Progress:
-    """A progress bar on a terminal (stderr); nothing otherwise."""
+    """Units done / total: a progress bar on a terminal; otherwise (CI, a pod's log) a line at each tenth."""
 
     def __init__(self, enabled: bool) -> None:
         self.bar: Any = None
         self.task: Any = None
         self.lock = threading.Lock()
+        self.lines = enabled and not sys.stderr.isatty()
+        self.total = self.done = self.said = 0
         if enabled and sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn("reading AWS"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            self.bar = Progress(TextColumn("reading AWS (units)"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                 transient=True)
             self.bar.start()
             self.task = self.bar.add_task("collect", total=0)
 
     def add(self, n: int) -> None:
-        if self.bar is not None:
-            with self.lock:
-                total = self.bar.tasks[0].total or 0
-                self.bar.update(self.task, total=total + n)
+        with self.lock:
+            self.total += n
+            if self.bar is not None:
+                self.bar.update(self.task, total=self.total)
 
     def advance(self) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task)
+        with self.lock:
+            self.done += 1
+            if self.bar is not None:
+                self.bar.advance(self.task)
+            elif self.lines and self.total and (self.done * 10 // self.total > self.said or self.done == self.total):
+                self.said = self.done * 10 // self.total
+                print(f"wasec: units {self.done}/{self.total}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
