@@ -9,6 +9,7 @@ is refused before it is sent.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 import threading
@@ -131,6 +132,22 @@ class Stats:
     by_operation: Counter[str] = field(default_factory=Counter)
 
 
+class Tally:
+    """Requests made on behalf of one scan unit, whichever thread makes them (see UNIT_REQUESTS)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._lock = threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self.n += 1
+
+
+# the unit a thread is working for; the per-item pool carries it along (spec.Ctx.map)
+UNIT_REQUESTS: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("wasec_unit_requests", default=None)
+
+
 class Api:
     """The read-only gateway to one account's APIs (thread-safe)."""
 
@@ -181,6 +198,9 @@ class Api:
         self.limiter.acquire()
         with self._lock:
             self.stats.requests += 1
+        tally = UNIT_REQUESTS.get()
+        if tally is not None:
+            tally.add()
 
     # -- calls -------------------------------------------------------------------------------------
     def call(self, service: str, region: str, op: str, *, cached: bool = True, **params: Any) -> dict[str, Any]:

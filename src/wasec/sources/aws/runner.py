@@ -19,7 +19,7 @@ from wasec.errors import UsageError
 from wasec.model.coverage import NOT_ASSESSED, PARTIAL, Coverage
 from wasec.model.finding import Problem
 from wasec.model.resource import Inventory, Origin, Resource
-from wasec.sources.aws.api import Api, CallError, RateLimiter
+from wasec.sources.aws.api import UNIT_REQUESTS, Api, CallError, RateLimiter, Tally
 from wasec.sources.aws.session import assume_role, base_session, emulated, enabled_regions, identity
 from wasec.sources.aws.spec import Collector, Ctx, load_collectors
 
@@ -194,8 +194,7 @@ class UnitContext:
         shards = options.shard[1] if options.shard else 1
         self.rate = options.max_rps / (shards * max(1, share)) if options.max_rps > 0 else 0.0
         self.lock = threading.Lock()
-        self.sessions: dict[str, Any] = {}
-        self.limiters: dict[str, RateLimiter] = {}
+        self.apis: dict[str, Api] = {}
         self.entered: dict[str, str | None] = {}  # account -> None (entered) or why not
         self.enabled: dict[str, tuple[list[str], list[str]] | None] = {}
         self.account_locks: dict[str, threading.Lock] = {}
@@ -210,16 +209,17 @@ class UnitContext:
             return self.account_locks.setdefault(account, threading.Lock())
 
     def api(self, account: str) -> Api:
+        """The account's API gateway, one per process: its clients, answers and rate cap serve every unit."""
         with self.lock:
-            if account not in self.sessions:
+            if account not in self.apis:
                 if account == self.me.account:
-                    self.sessions[account] = self.base
+                    session = self.base
                 else:
                     role = f"arn:{self.me.partition}:iam::{account}:role/{self.options.org_role}"
-                    self.sessions[account] = assume_role(self.base, role, self.options.external_id)
-                self.limiters[account] = RateLimiter(self.rate)
-            session, limiter = self.sessions[account], self.limiters[account]
-        return Api(session, account, limiter, emulated=emulated(), max_attempts=self.options.max_attempts)
+                    session = assume_role(self.base, role, self.options.external_id)
+                self.apis[account] = Api(session, account, RateLimiter(self.rate), emulated=emulated(),
+                                         max_attempts=self.options.max_attempts)
+            return self.apis[account]
 
     def enter(self, account: str, api: Api) -> str | None:
         """None when the account can be read through its session (asked once per process), else why not."""
@@ -250,6 +250,8 @@ class UnitContext:
 
         out = UnitResult(unit)
         api = self.api(unit.account)
+        tally = Tally()
+        token = UNIT_REQUESTS.set(tally)
         try:
             why = self.enter(unit.account, api)
             if unit.group == ACCOUNT_GROUP:
@@ -274,7 +276,8 @@ class UnitContext:
             out.problems = part.problems
             return out
         finally:
-            out.requests = api.stats.requests
+            UNIT_REQUESTS.reset(token)
+            out.requests = tally.n
 
     def _account_unit(self, unit: Any, api: Api, why: str | None, out: Any) -> None:
         cov = Coverage()

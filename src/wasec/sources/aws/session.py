@@ -55,6 +55,9 @@ def assume_role(source: Any, role_arn: str, external_id: str | None = None, regi
     )
     creds = DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
     bc = botocore.session.Session()
+    # share the source's model loader: one copy of each service model for every account's session
+    # (an organisation scan holds a session per account; each loading its own models cost gigabytes)
+    bc.register_component("data_loader", source._session.get_component("data_loader"))
     bc._credentials = creds
     bc.set_config_variable("region", region or source.region_name or "us-east-1")
     return boto3.Session(botocore_session=bc)

@@ -10,6 +10,7 @@ drift from the code.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -110,7 +111,8 @@ class Ctx:
         seq = list(items)
         if self.items_pool is None or len(seq) < 2:
             return [fn(x) for x in seq]
-        return list(self.items_pool.map(fn, seq))
+        here = contextvars.copy_context()  # the unit this work is for (its request tally) goes along
+        return list(self.items_pool.map(lambda x: here.copy().run(fn, x), seq))
 
     def arn(self, service: str, resource: str, *, region: str | None = None, account: str | None = None) -> str:
         reg = self.region if region is None else region

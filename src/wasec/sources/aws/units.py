@@ -137,15 +137,31 @@ def _dec(v: Any) -> Any:
     return v
 
 
+def _cell_out(c: Cell) -> dict[str, Any]:
+    return {"account": c.account, "region": c.region, "service": c.service, "status": c.status, "reasons": c.reasons,
+            "resources": c.resources}
+
+
+def _cell_in(c: dict[str, Any]) -> Cell:
+    return Cell(c["account"], c["region"], c["service"], c["status"], list(c["reasons"]), c["resources"])
+
+
+def _problem_out(p: Problem) -> dict[str, Any]:
+    return {"file": p.file, "message": p.message, "line": p.line, "kind": p.kind}
+
+
+def _problem_in(p: dict[str, Any]) -> Problem:
+    return Problem(p["file"], p["message"], p["line"], p["kind"])
+
+
 def to_dict(r: UnitResult) -> dict[str, Any]:
     return {
         "unit": r.unit.key,
         "resources": [{"type": x.type, "id": x.id, "properties": _enc(x.properties), "scope": x.origin.scope,
                        "arn": x.origin.arn, "account": x.account, "region": x.region, "names": list(x.names),
                        "tags": x.tags} for x in r.resources],
-        "cells": [{"account": c.account, "region": c.region, "service": c.service, "status": c.status,
-                   "reasons": c.reasons, "resources": c.resources} for c in r.cells],
-        "problems": [{"file": p.file, "message": p.message, "line": p.line, "kind": p.kind} for p in r.problems],
+        "cells": [_cell_out(c) for c in r.cells],
+        "problems": [_problem_out(p) for p in r.problems],
         "collected": sorted(r.collected),
         "gaps": [[a, g, list(t), why] for a, g, t, why in r.gaps],
         "requests": r.requests,
@@ -158,9 +174,8 @@ def from_dict(d: dict[str, Any]) -> UnitResult:
         resources=[Resource(x["type"], x["id"], _dec(x["properties"]), Origin("aws", x["scope"], arn=x["arn"]),
                             account=x["account"], region=x["region"], names=tuple(x["names"]), tags=dict(x["tags"]))
                    for x in d["resources"]],
-        cells=[Cell(c["account"], c["region"], c["service"], c["status"], list(c["reasons"]), c["resources"])
-               for c in d["cells"]],
-        problems=[Problem(p["file"], p["message"], p["line"], p["kind"]) for p in d["problems"]],
+        cells=[_cell_in(c) for c in d["cells"]],
+        problems=[_problem_in(p) for p in d["problems"]],
         collected=list(d["collected"]),
         gaps=[(a, g, tuple(t), why) for a, g, t, why in d["gaps"]],
         requests=int(d["requests"]),
@@ -212,9 +227,7 @@ def write_manifest(root: str, plan: Plan, index: int, count: int, units: list[Un
     os.makedirs(root, exist_ok=True)
     doc = {"wasec_scan_shard": 1, "plan": plan.to_dict(), "digest": plan.digest, "shard": [index, count],
            "units": [u.key for u in units], "complete": complete,
-           "cells": [{"account": c.account, "region": c.region, "service": c.service, "status": c.status,
-                      "reasons": c.reasons, "resources": c.resources} for c in plan.cells],
-           "problems": [{"file": p.file, "message": p.message, "line": p.line, "kind": p.kind} for p in plan.problems],
+           "cells": [_cell_out(c) for c in plan.cells], "problems": [_problem_out(p) for p in plan.problems],
            "requests": plan.requests}
     path = manifest_path(root, index, count)
     with open(path + ".tmp", "w", encoding="utf-8") as fh:
@@ -339,10 +352,9 @@ def load_shards(directories: list[str]) -> Any:
     problems: dict[tuple[str, str], Problem] = {}
     requests = 0
     for _, m in manifests.values():
-        for c in m["cells"]:
-            cells[(c["account"], c["region"], c["service"])] = Cell(c["account"], c["region"], c["service"], c["status"],
-                                                                    list(c["reasons"]), c["resources"])
-        for x in m["problems"]:
-            problems[(x["file"], x["message"])] = Problem(x["file"], x["message"], x["line"], x["kind"])
+        for c in map(_cell_in, m["cells"]):
+            cells[(c.account, c.region, c.service)] = c
+        for x in map(_problem_in, m["problems"]):
+            problems[(x.file, x.message)] = x
         requests += int(m.get("requests", 0))
     return merge(results, cells.values(), problems.values(), requests)
