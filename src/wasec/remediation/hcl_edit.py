@@ -55,11 +55,8 @@ def _skip_braces(text: str, i: int) -> int:
             j = text.find("*/", i + 2)
             i = n if j < 0 else j + 2
             continue
-        if text.startswith("<<", i) and (m := _HEREDOC.match(text, i)):
-            end = re.compile(r"^[ \t]*" + re.escape(m.group(1)) + r"[ \t]*$", re.M).search(text, m.end())
-            if end is None:
-                raise EditError("unterminated heredoc")
-            i = end.end()
+        if text.startswith("<<", i) and _HEREDOC.match(text, i):
+            i = _skip_heredoc(text, i)
             continue
         if c == "{":
             depth += 1

@@ -52,16 +52,9 @@ def run(address: str, units: list[Any], options: Any, plan: Any, collectors: lis
         from distributed import Client, as_completed
     except ImportError:
         raise UsageError("--engine dask://… needs the dask extra: pip install 'wasec[dask]'") from None
-    from wasec.sources.aws.units import decode
+    from wasec.sources.aws.units import decode, split_finished
 
-    done: dict[Any, Any] = {}
-    todo = []
-    for u in units:
-        prior = store.load(u) if (store is not None and resume) else None
-        if prior is not None:
-            done[u] = prior
-        else:
-            todo.append(u)
+    done, todo = split_finished(units, store, resume)
     try:
         client = Client(address, timeout=30)
     except (OSError, TimeoutError) as e:

@@ -271,9 +271,8 @@ def merge(results: Iterable[UnitResult], plan_cells: Iterable[Cell] = (), plan_p
 Runner = Callable[[Unit], UnitResult]
 
 
-def run_local(units: list[Unit], run: Runner, store: ResultDir | None, resume: bool, workers: int,
-              progress: Callable[[int, int], None] | None = None) -> list[UnitResult]:
-    """Run ``units`` on a thread pool; with a result directory, keep each result and skip finished ones."""
+def split_finished(units: list[Unit], store: ResultDir | None, resume: bool) -> tuple[dict[Unit, UnitResult], list[Unit]]:
+    """With --resume, the results already kept, and the units still to run (every engine starts here)."""
     done: dict[Unit, UnitResult] = {}
     todo = []
     for u in units:
@@ -282,6 +281,13 @@ def run_local(units: list[Unit], run: Runner, store: ResultDir | None, resume: b
             done[u] = prior
         else:
             todo.append(u)
+    return done, todo
+
+
+def run_local(units: list[Unit], run: Runner, store: ResultDir | None, resume: bool, workers: int,
+              progress: Callable[[int, int], None] | None = None) -> list[UnitResult]:
+    """Run ``units`` on a thread pool; with a result directory, keep each result and skip finished ones."""
+    done, todo = split_finished(units, store, resume)
     total = len(units)
 
     def one(u: Unit) -> UnitResult:
