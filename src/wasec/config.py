@@ -61,12 +61,24 @@ def find_config_dir(start: str) -> str | None:
         cur = parent
 
 
-def read_yaml(path: str) -> Any:
+CONFIG_MAX_BYTES = 5 * 1024 * 1024
+
+
+def read_config_text(path: str) -> str:
+    """A configuration, exceptions or rule file's text; a FIFO, a device or a huge file is a ConfigError."""
+    from wasec import safe_io
+    from wasec.errors import InputError
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+        return safe_io.read_text(path, CONFIG_MAX_BYTES)
+    except InputError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def read_yaml(path: str) -> Any:
+    text = read_config_text(path)
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

@@ -22,3 +22,7 @@ class ParseError(WasecError):
 
 class ConfigError(UsageError):
     """A malformed ``.wasec`` configuration, exceptions or rules file."""
+
+
+class InputError(WasecError):
+    """A file that cannot be read as text: not a regular file, too large, binary, not UTF-8, or an OS error."""

@@ -26,6 +26,7 @@ class ScanOptions:
     root: str | None = None  # findings' paths are relative to it (default: the current directory)
     config_dir: str | None = None  # where .wasec lives (default: the first path if a directory, else cwd)
     secrets: bool = True  # code scans also look for secrets in the working tree
+    follow_symlinks: bool = False  # follow symlinks that lead out of the scanned paths
 
 
 @dataclass
@@ -108,7 +109,8 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     config_dir = o.config_dir or (o.paths[0] if o.paths and os.path.isdir(o.paths[0]) else ".")
     config = load_config(config_dir)
     rules, pack = rules_for(o, config)
-    collected = collect(o.paths, SourceOptions(o.exclude + config.exclude, o.tf_vars, o.tf_var_files, o.cfn_params, o.max_bytes))
+    collected = collect(o.paths, SourceOptions(o.exclude + config.exclude, o.tf_vars, o.tf_var_files, o.cfn_params, o.max_bytes,
+                                                o.follow_symlinks))
     findings = scan_inventory(collected.inventory, rules, root, config)
     problems = list(collected.problems)
     if o.secrets:
@@ -119,12 +121,16 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
 
         used: set[str] = set()
         for path in o.paths:
-            s = scan_tree(path, FileOptions(o.exclude + config.exclude, max_bytes=o.max_bytes))
+            s = scan_tree(path, FileOptions(o.exclude + config.exclude, max_bytes=o.max_bytes, follow_symlinks=o.follow_symlinks))
             for f in secret_findings(s):
                 rel = os.path.relpath(os.path.join(s.root, f.file or ""), root)
                 findings.append(f.with_(file=rel, resource_id=rel, evidence=tuple(replace(e, file=rel) for e in f.evidence)))
                 used.add(f.rule_id)
-            problems += [replace(p, file=os.path.relpath(os.path.join(s.root, p.file), root)) for p in s.problems]
+            named = {os.path.normpath(os.path.join(root, p.file)) for p in problems if p.file}
+            for p in s.problems:  # a file discovery already reported is named once
+                where = os.path.normpath(os.path.join(s.root, p.file))
+                if where not in named:
+                    problems.append(replace(p, file=os.path.relpath(where, root)))
         rules = rules + [r for rid, r in secret_rules().items() if rid in used]
     findings, refused = apply_exceptions(findings, config, root)
     findings = apply_disables(findings, pack.disables)

@@ -1,11 +1,15 @@
 """The ``wasec`` command: a thin layer over the library.
 
-Exit codes CI can trust: 0 clean, 1 findings at or above ``--fail-on``, 2 usage or input errors.
+Exit codes CI can trust, each meaning one thing: 0 clean, 1 findings at or above ``--fail-on``,
+2 usage or input errors, 3 an internal error that stopped the run (a wasec bug: never 1).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+
+EXIT_INTERNAL = 3
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,6 +19,32 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"wasec {__version__}")
         return
-    from wasec.cli.commands import cli
+    import click
 
-    cli.main(args=args, prog_name="wasec")
+    try:
+        from wasec.cli.commands import cli
+
+        rv = cli.main(args=args, prog_name="wasec", standalone_mode=False)
+    except click.ClickException as e:  # usage errors: exit 2
+        e.show()
+        sys.exit(e.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("wasec: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except MemoryError:
+        _internal("ran out of memory (a smaller --max-file-size or --exclude may help)")
+    except Exception as e:  # a bug: never a traceback with exit 1, which CI would take for "findings"
+        if os.environ.get("WASEC_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        _internal(f"{type(e).__name__}: {e}")
+    if isinstance(rv, int):  # --help and --version end here
+        sys.exit(rv)
+
+
+def _internal(what: str) -> None:
+    print(f"wasec: internal error: {what}\n"
+          "This is a bug in wasec, not a finding. Run again with WASEC_DEBUG=1 for the traceback, and please "
+          "report it.", file=sys.stderr)
+    sys.exit(EXIT_INTERNAL)

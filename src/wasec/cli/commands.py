@@ -125,6 +125,8 @@ scan_options = options(
     click.option("--show-passed", is_flag=True, help="List passing checks too."),
     click.option("--max-file-size", type=float, default=20.0, show_default=True, metavar="MB", help="Skip larger files (reported)."),
     click.option("--no-secrets", is_flag=True, help="Do not also look for secrets in the files (see `wasec secrets`)."),
+    click.option("--follow-symlinks", is_flag=True, help="Follow symlinks that lead out of PATHS (by default they are "
+                                                         "reported and not followed)."),
     history_options("a failing finding"),
 )
 
@@ -143,6 +145,7 @@ def _run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
         strict=opts["strict"],
         max_bytes=int(opts["max_file_size"] * 1024 * 1024),
         secrets=not opts.get("no_secrets"),
+        follow_symlinks=bool(opts.get("follow_symlinks")),
     )
     if sys.stderr.isatty() and not opts.get("quiet"):
         from rich.console import Console

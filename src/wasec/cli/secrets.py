@@ -31,6 +31,8 @@ from wasec.cli.commands import (
 @click.option("--include-vendored", is_flag=True, help="Also scan node_modules, vendor, .venv and the like.")
 @click.option("--max-file-size", type=float, default=25.0, show_default=True, metavar="MB",
               help="Skip larger files (each is reported).")
+@click.option("--follow-symlinks", is_flag=True, help="Read files through symlinks that lead out of PATH (by default "
+                                                     "they are reported and not read).")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress secrets recorded in this baseline file.")
 @click.option("--workers", type=int, default=0, help="Processes for a working-tree scan (default: one per CPU).")
 @history_options("a secret")
@@ -58,7 +60,8 @@ def secrets(path: str, staged: bool, since: str | None, all_history: bool, forma
         _fail("choose one of --staged, --since and --all-history")
     names = parse_formats(formats)
     mode = "staged" if staged else "history" if (since or all_history) else "tree"
-    options = FileOptions(list(opts["exclude"]), opts["include_vendored"], int(opts["max_file_size"] * 1024 * 1024))
+    options = FileOptions(list(opts["exclude"]), opts["include_vendored"], int(opts["max_file_size"] * 1024 * 1024),
+                          opts["follow_symlinks"])
     check_history(opts)
     result = scan_secrets(path, mode, since, all_history, options, opts["workers"])
     if opts.get("baseline"):

@@ -9,16 +9,18 @@ hold nothing a detection looks at, and a byte search is far cheaper than JSON.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from wasec import safe_io
+from wasec.errors import InputError
 from wasec.model.finding import Problem
 
 
@@ -57,6 +59,26 @@ def _s3_keys(url: str, stats: ReadStats) -> Iterator[str]:
         stats.problems.append(Problem(url, f"cannot list: {e}"))
 
 
+# one delivery file, decompressed: CloudTrail writes a file every five minutes, far below this
+MAX_LOG_BYTES = 512 * 1024 * 1024
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress gzip members, refusing to grow past ``limit`` bytes (a gzip bomb is an error, not a crash)."""
+    out: list[bytes] = []
+    total = 0
+    while data:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out.append(d.decompress(data, limit + 1 - total))
+        total += len(out[-1])
+        if total > limit or d.unconsumed_tail:
+            raise InputError(f"decompresses to more than {limit // (1024 * 1024)} MB: not read")
+        data = d.unused_data  # CloudTrail files may hold several gzip members
+        if not d.eof:
+            raise InputError("truncated gzip data")
+    return b"".join(out)
+
+
 def _read_bytes(path: str) -> bytes:
     if path == "-":
         return sys.stdin.buffer.read()
@@ -66,8 +88,7 @@ def _read_bytes(path: str) -> bytes:
         bucket, _, key = path[len("s3://"):].partition("/")
         body: bytes = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
         return body
-    with open(path, "rb") as fh:
-        return fh.read()
+    return safe_io.read_bytes(path, MAX_LOG_BYTES)
 
 
 def delivery_files(paths: Iterable[str], stats: ReadStats | None = None) -> Iterator[str]:
@@ -133,7 +154,7 @@ def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, s
     try:
         raw = _read_bytes(path)
         if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+            raw = _gunzip(raw, MAX_LOG_BYTES)
     except Exception as e:  # OSError, a bad gzip, an S3 error: reported, and the rest is read
         stats.problems.append(Problem(path, f"cannot read: {getattr(e, 'strerror', None) or e}"))
         return

@@ -28,7 +28,9 @@ import os
 import re
 from dataclasses import dataclass
 
+from wasec import safe_io
 from wasec.config import Config, read_yaml
+from wasec.errors import InputError
 from wasec.model.finding import Finding, Problem, Status, Suppression
 
 INLINE = re.compile(r"(?:#|//)\s*wasec:ignore(?:\s+([A-Za-z0-9_.:-]+))?(?:\s+(.*\S))?")
@@ -86,9 +88,8 @@ class _Lines:
     def get(self, path: str) -> list[str]:
         if path not in self.cache:
             try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    self.cache[path] = fh.read().split("\n")
-            except OSError:
+                self.cache[path] = safe_io.read_text(path, 50 * safe_io.MB, errors="replace").split("\n")
+            except InputError:
                 self.cache[path] = []
         return self.cache[path]
 

@@ -153,3 +153,10 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
+
+    @classmethod
+    def internal(cls, file: str, error: BaseException, line: int | None = None, what: str = "reading it") -> Problem:
+        """A wasec bug met while ``what``: this input is not assessed, the rest of the scan goes on."""
+        text = str(error).splitlines()[0][:200] if str(error) else ""
+        return cls(file, f"internal error while {what} ({type(error).__name__}{': ' + text if text else ''}); "
+                         "this input is not assessed; please report it", line)

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from wasec.config import Config
+from wasec.config import Config, read_config_text
 from wasec.errors import ConfigError
 from wasec.model.finding import Finding, Severity, Status, Suppression
 from wasec.rules.custom import holds, rule_from_dict, validate
@@ -82,8 +82,12 @@ class Pack:
 def _lines(path: str) -> dict[tuple[Any, ...], int]:
     """Line of every key and list item in a YAML file, by its path from the document (index first)."""
     out: dict[tuple[Any, ...], int] = {}
+    budget = [200_000]  # aliases can make a small file a huge tree: lines are a courtesy, not worth that
 
     def walk(node: Any, at: tuple[Any, ...]) -> None:
+        budget[0] -= 1
+        if budget[0] < 0 or len(at) > 100:
+            return
         out.setdefault(at, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
@@ -94,12 +98,11 @@ def _lines(path: str) -> dict[tuple[Any, ...], int]:
                 walk(v, (*at, i))
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            for n, doc in enumerate(yaml.compose_all(fh, Loader=loader)):
-                if doc is not None:
-                    walk(doc, (n,))
-    except (OSError, yaml.YAMLError):
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        for n, doc in enumerate(yaml.compose_all(read_config_text(path), Loader=loader)):
+            if doc is not None:
+                walk(doc, (n,))
+    except (ConfigError, yaml.YAMLError):
         pass  # read_yaml reports it
     return out
 
@@ -206,11 +209,9 @@ def _cases(d: dict[str, Any], rule_id: str, w: _Where, directory: str) -> list[C
 
 def read_yaml_all(path: str) -> list[Any]:
     """Every document of a YAML file; errors name the file and line, as :func:`wasec.config.read_yaml` does."""
+    text = read_config_text(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            return list(yaml.load_all(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+        return list(yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ConfigError(f"{path}{f':{mark.line + 1}' if mark else ''}: invalid YAML: {getattr(e, 'problem', e)}") from None

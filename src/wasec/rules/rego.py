@@ -108,11 +108,9 @@ def _plain(v: Any, path: str, unknown: list[str]) -> Any:
 
 def load(path: str) -> Rule:
     """One Rego file as a rule; every mistake names the file (and the line, where rego-cpp gives one)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    from wasec.config import read_config_text
+
+    text = read_config_text(path)
     m = re.search(r"^package\s+([A-Za-z_][\w.]*)", text, re.M)
     if m is None:
         raise ConfigError(f"{path}:1: a Rego rule needs a package line")

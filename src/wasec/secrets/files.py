@@ -15,6 +15,9 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 
+from wasec import safe_io
+from wasec.errors import InputError
+
 VENDORED = ("node_modules", "vendor", "bower_components", "jspm_packages", "third_party", "third-party",
             ".venv", "venv", "site-packages", "Pods", "Carthage", ".terraform", ".tox", ".nox")
 ALWAYS_SKIPPED = (".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache")
@@ -33,6 +36,7 @@ class FileOptions:
     exclude: list[str] = field(default_factory=list)  # glob patterns on the path relative to the root
     include_vendored: bool = False
     max_bytes: int = 25 * 1024 * 1024
+    follow_symlinks: bool = False  # read files through symlinks that lead out of the scanned tree
 
 
 @dataclass
@@ -58,10 +62,16 @@ def _git_files(root: str) -> list[str] | None:
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
-def _walk(root: str, vendored: bool) -> list[str]:
+def _walk(root: str, vendored: bool, follow_symlinks: bool = False) -> list[str]:
     out = []
     skip = set(ALWAYS_SKIPPED) | (set() if vendored else set(VENDORED))
-    for d, dirs, names in os.walk(root):
+    seen: set[str] = set()
+    for d, dirs, names in os.walk(root, followlinks=follow_symlinks):
+        real = os.path.realpath(d)
+        if real in seen:  # a directory link loop
+            dirs[:] = []
+            continue
+        seen.add(real)
         dirs[:] = [x for x in dirs if x not in skip]
         rel = os.path.relpath(d, root)
         out += [n if rel == "." else f"{rel}/{n}" for n in names]
@@ -73,7 +83,7 @@ def list_files(root: str, options: FileOptions, skipped: Skipped) -> list[str]:
     if os.path.isfile(root):
         return [os.path.basename(root)]
     inside_git = os.path.exists(os.path.join(root, ".git")) or _in_work_tree(root)
-    names = (_git_files(root) if inside_git else None) or _walk(root, options.include_vendored)
+    names = (_git_files(root) if inside_git else None) or _walk(root, options.include_vendored, options.follow_symlinks)
     out = []
     for rel in names:
         parts = rel.split("/")
@@ -89,8 +99,19 @@ def list_files(root: str, options: FileOptions, skipped: Skipped) -> list[str]:
             skipped.binary += 1
             continue
         out.append(rel)
+    listed = set(out)
+    out = [rel for rel in out if not _link_to_listed(root, rel, listed)]
     out.sort()
     return out
+
+
+def _link_to_listed(root: str, rel: str, listed: set[str]) -> bool:
+    """A symlink to a file that is scanned under its own name (read once, reported once)."""
+    path = os.path.join(root, rel)
+    if not os.path.islink(path):
+        return False
+    target = os.path.relpath(os.path.realpath(path), os.path.realpath(root)).replace(os.sep, "/")
+    return target != rel and target in listed
 
 
 def _in_work_tree(path: str) -> bool:
@@ -101,16 +122,18 @@ def _in_work_tree(path: str) -> bool:
     return r.returncode == 0 and r.stdout.strip() == b"true"
 
 
-def read_text(path: str, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """(content, None), or (None, why it was not read: "binary", "too large", or the OS error)."""
+def read_text(path: str, max_bytes: int, root: str | None = None, follow_symlinks: bool = False) -> tuple[bytes | None, str | None]:
+    """(content, None), or (None, why it was not read: "binary", "too large", or what is wrong).
+
+    Only regular files are read, to ``max_bytes`` (a FIFO or a link to a device is never opened for
+    reading); a symlink that leads out of ``root`` is not followed unless ``follow_symlinks``.
+    """
+    if root is not None and not follow_symlinks and not safe_io.inside(path, root):
+        return None, f"symlink to {os.path.realpath(path)} leads out of the scanned tree: not followed (--follow-symlinks follows it)"
     try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            return None, "too large"
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        return None, e.strerror or str(e)
+        data = safe_io.read_bytes(path, max_bytes)
+    except InputError as e:
+        return None, "too large" if str(e).startswith("skipped:") else str(e)
     if b"\0" in data[:8192]:
         return None, "binary"
     return data, None

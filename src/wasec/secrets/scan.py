@@ -50,13 +50,13 @@ PARALLEL_BYTES = 4 * 1024 * 1024  # below this a pool costs more than it saves
 Part = tuple[list[Located], list[tuple[str, str]], int, set[str]]  # hits, unread files, bytes, files with ignores
 
 
-def _scan_files(root: str, paths: list[str], max_bytes: int) -> Part:
+def _scan_files(root: str, paths: list[str], max_bytes: int, follow_symlinks: bool = False) -> Part:
     out: list[Located] = []
     unread: list[tuple[str, str]] = []
     ignores: set[str] = set()
     total = 0
     for rel in paths:
-        data, why = read_text(os.path.join(root, rel), max_bytes)
+        data, why = read_text(os.path.join(root, rel), max_bytes, root, follow_symlinks)
         if data is None:
             unread.append((rel, why or "unreadable"))
             continue
@@ -106,9 +106,10 @@ def scan_tree(root: str, options: FileOptions | None = None, workers: int = 0) -
     if workers > 1 and sum(sizes) > PARALLEL_BYTES and len(paths) > 1:
         chunks = _chunks(paths, sizes, workers)
         with ProcessPoolExecutor(workers) as pool:
-            parts = list(pool.map(_scan_files, [base] * len(chunks), chunks, [o.max_bytes] * len(chunks)))
+            parts = list(pool.map(_scan_files, [base] * len(chunks), chunks, [o.max_bytes] * len(chunks),
+                                  [o.follow_symlinks] * len(chunks)))
     else:
-        parts = [_scan_files(base, paths, o.max_bytes)]
+        parts = [_scan_files(base, paths, o.max_bytes, o.follow_symlinks)]
     for located, unread, n, ignores in parts:
         result.located += located
         result.bytes += n
@@ -119,10 +120,12 @@ def scan_tree(root: str, options: FileOptions | None = None, workers: int = 0) -
             elif why == "too large":
                 result.skipped.too_large.append(rel)
                 result.problems.append(Problem(rel, f"not scanned for secrets: larger than {o.max_bytes // (1024 * 1024)} MB "
-                                                    "(raise --max-file-mb to include it)", kind="warning"))
+                                                    "(raise --max-file-size to include it)", kind="warning"))
             else:
                 result.skipped.unreadable.append((rel, why))
-                result.problems.append(Problem(rel, f"not scanned for secrets: {why}"))
+                # a FIFO, a device or a link out of the tree is not a broken input: say so, as discovery does
+                special = why.startswith(("not read:", "symlink to"))
+                result.problems.append(Problem(rel, f"not scanned for secrets: {why}", kind="warning" if special else "error"))
     result.files = len(paths) - result.skipped.binary - len(result.skipped.too_large) - len(result.skipped.unreadable)
     result.duration = time.time() - started
     return result

@@ -22,6 +22,7 @@ class SourceOptions:
     tf_var_files: list[str] = field(default_factory=list)
     cfn_params: dict[str, Any] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
+    follow_symlinks: bool = False  # follow symlinks that lead out of the scanned paths
 
 
 @dataclass
@@ -47,7 +48,10 @@ def _plans(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem
     resources: list[Resource] = []
     problems: list[Problem] = []
     for path in d.plans:
-        rs, ps = load_plan(path, o.max_bytes * 10)  # plans are machine-written and larger
+        try:
+            rs, ps = load_plan(path, o.max_bytes * 10)  # plans are machine-written and larger
+        except Exception as e:  # a bug meets one surprising file: name it, read the rest
+            rs, ps = [], [Problem.internal(path, e)]
         resources += rs
         problems += ps
     return resources, problems
@@ -61,7 +65,12 @@ def _cloudformation(d: Discovery, o: SourceOptions) -> tuple[list[Resource], lis
     resources: list[Resource] = []
     problems: list[Problem] = []
     for path in d.cloudformation:
-        rs, ps = load_template(path, o.cfn_params, o.max_bytes)
+        try:
+            rs, ps = load_template(path, o.cfn_params, o.max_bytes)
+        except RecursionError:
+            rs, ps = [], [Problem(path, "nested too deeply to evaluate")]
+        except Exception as e:  # a bug meets one surprising file: name it, read the rest
+            rs, ps = [], [Problem.internal(path, e)]
         resources += rs
         problems += ps
     return resources, problems
@@ -77,7 +86,7 @@ SOURCES: dict[str, Callable[[Discovery, SourceOptions], tuple[list[Resource], li
 def collect(paths: list[str], options: SourceOptions | None = None, want_other: bool = False) -> Collected:
     """Discover and load every infrastructure file under ``paths``."""
     o = options or SourceOptions()
-    d = discover(paths, o.exclude, want_other=want_other)
+    d = discover(paths, o.exclude, want_other=want_other, follow_symlinks=o.follow_symlinks)
     inv = Inventory()
     problems = list(d.problems)
     for load in SOURCES.values():

@@ -1,8 +1,9 @@
 """Finding and reading input files safely.
 
 Discovery walks the given paths once, skips what never holds infrastructure code (``.git``,
-``.terraform``, ``node_modules`` and ``--exclude`` patterns), follows directory symlinks without
-looping, and sorts files by kind. Content, not only the extension, decides what a JSON or YAML file
+``.terraform``, ``node_modules`` and ``--exclude`` patterns), stays inside the paths it is given
+(symlinks that lead out are reported, not followed, unless asked), reads only regular files, and sorts
+files by kind. Content, not only the extension, decides what a JSON or YAML file
 is. Reading refuses binary, oversized and undecodable files with a message that names the file.
 """
 
@@ -11,9 +12,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
+from wasec import safe_io
+from wasec.errors import InputError
 from wasec.model.finding import Problem
+
+__all__ = ["Discovery", "InputError", "discover", "read_text"]
 
 SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".venv", ".tox", ".wasec"})
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -24,10 +30,6 @@ _CFN_MARK = re.compile(
     rb"|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+"
 )
 _PLAN_MARK = re.compile(rb"\"format_version\"\s*:.*?\"(planned_values|resource_changes|terraform_version)\"", re.S)
-
-
-class InputError(Exception):
-    """A file that cannot be read as text."""
 
 
 @dataclass
@@ -41,30 +43,13 @@ class Discovery:
 
 def read_text(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Read a text file, or raise InputError saying why it cannot be read."""
-    try:
-        size = os.path.getsize(path)
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}") from None
-    if size > max_bytes:
-        raise InputError(f"skipped: {size / 1048576:.1f} MB is over the {max_bytes / 1048576:.0f} MB limit (--max-file-size)")
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}") from None
-    if b"\x00" in data[:8192]:
-        raise InputError("binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"not valid UTF-8 (byte {e.start})") from None
+    return safe_io.read_text(path, max_bytes)
 
 
 def _head(path: str) -> bytes:
     try:
-        with open(path, "rb") as fh:
-            return fh.read(SNIFF_BYTES)
-    except OSError:
+        return safe_io.head(path, SNIFF_BYTES)
+    except InputError:
         return b""
 
 
@@ -84,8 +69,14 @@ def _excluded(rel: str, name: str, patterns: list[str]) -> bool:
     return False
 
 
-def discover(paths: list[str], exclude: list[str] | None = None, want_other: bool = False) -> Discovery:
-    """Walk ``paths`` and sort what they hold into Terraform, CloudFormation and plan files."""
+def discover(paths: list[str], exclude: list[str] | None = None, want_other: bool = False,
+             follow_symlinks: bool = False) -> Discovery:
+    """Walk ``paths`` and sort what they hold into Terraform, CloudFormation and plan files.
+
+    Only regular files are read. A symlink that leads out of the path being walked is reported and
+    not followed unless ``follow_symlinks``; one that stays inside is skipped when its target is
+    walked anyway, so every file is read once. Directory loops are reported, never walked twice.
+    """
     out = Discovery()
     patterns = list(exclude or [])
     seen_dirs: dict[tuple[int, int], str] = {}
@@ -108,51 +99,73 @@ def discover(paths: list[str], exclude: list[str] | None = None, want_other: boo
         if want_other:
             out.other.append(path)
 
-    def walk(directory: str, rel: str) -> None:
-        try:
-            st = os.stat(directory)
-        except OSError as e:
-            out.problems.append(Problem(directory, f"cannot read directory: {e.strerror}"))
-            return
-        key = (st.st_dev, st.st_ino)
-        if key in seen_dirs:
-            out.problems.append(Problem(directory, f"symlink loop: already scanned as {seen_dirs[key]}", kind="warning"))
-            return
-        seen_dirs[key] = directory
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as e:
-            out.problems.append(Problem(directory, f"cannot list directory: {e.strerror}"))
-            return
-        for entry in entries:
-            name = entry.name
-            child_rel = f"{rel}/{name}" if rel else name
-            if _excluded(child_rel, name, patterns):
-                continue
+    def walked_anyway(real: str, top: str) -> bool:
+        """Whether the walk of ``top`` reaches ``real`` by its own path (not skipped, not excluded)."""
+        rel = os.path.relpath(real, top).replace(os.sep, "/")
+        parts = rel.split("/")
+        return not any(p in SKIP_DIRS for p in parts[:-1]) and not any(
+            _excluded("/".join(parts[: i + 1]), parts[i], patterns) for i in range(len(parts)))
+
+    def walk(start: str, top: str) -> None:
+        stack = [(start, "")]
+        while stack:
+            directory, rel = stack.pop()
             try:
-                is_dir = entry.is_dir()  # follows symlinks
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if name in SKIP_DIRS:
+                st = os.stat(directory)
+            except OSError as e:
+                out.problems.append(Problem(directory, f"cannot read directory: {e.strerror}"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                out.problems.append(Problem(directory, f"symlink loop: already scanned as {seen_dirs[key]}", kind="warning"))
+                continue
+            seen_dirs[key] = directory
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as e:
+                out.problems.append(Problem(directory, f"cannot list directory: {e.strerror}"))
+                continue
+            subdirs = []
+            for entry in entries:
+                name = entry.name
+                child_rel = f"{rel}/{name}" if rel else name
+                if _excluded(child_rel, name, patterns):
                     continue
-                walk(entry.path, child_rel)
-            else:
-                try:
-                    if not entry.is_file():
-                        if entry.is_symlink():
-                            out.problems.append(Problem(entry.path, "broken symlink", kind="warning"))
+                if entry.is_symlink():
+                    real = os.path.realpath(entry.path)
+                    if not os.path.exists(real):
+                        out.problems.append(Problem(entry.path, "broken symlink", kind="warning"))
                         continue
+                    if not follow_symlinks:
+                        if not safe_io.inside(real, top):
+                            out.problems.append(Problem(entry.path, f"symlink to {real} leads out of {top}: not followed "
+                                                                    "(--follow-symlinks follows it)", kind="warning"))
+                            continue
+                        if not os.path.isdir(real) and walked_anyway(real, top):
+                            continue  # its target is read under its own name
+                try:
+                    is_dir = entry.is_dir()  # follows symlinks
+                    mode = entry.stat().st_mode
                 except OSError as e:
                     out.problems.append(Problem(entry.path, f"cannot read: {e.strerror}", kind="warning"))
                     continue
-                classify(entry.path, name)
+                if is_dir:
+                    if name not in SKIP_DIRS:
+                        subdirs.append((entry.path, child_rel))
+                elif stat.S_ISREG(mode):
+                    classify(entry.path, name)
+                else:
+                    out.problems.append(Problem(entry.path, f"not read: {safe_io.kind(mode)}, not a regular file",
+                                                kind="warning"))
+            stack.extend(reversed(subdirs))
 
     for p in paths:
         if os.path.isdir(p):
-            walk(p, "")
+            walk(p, os.path.realpath(p))
         elif os.path.isfile(p):
             classify(p, os.path.basename(p))
+        elif os.path.exists(p):
+            out.problems.append(Problem(p, f"not read: {safe_io.kind(os.stat(p).st_mode)}, not a regular file"))
         else:
             out.problems.append(Problem(p, "no such file or directory"))
     return out

@@ -67,6 +67,9 @@ class _ModuleCache:
             except RecursionError:
                 self.problems.append(Problem(f, "nested too deeply to parse"))
                 continue
+            except Exception as e:  # a bug meets one surprising file: name it, read the rest
+                self.problems.append(Problem.internal(f, e, what="parsing it"))
+                continue
             module.add(f, body, self.problems)
         self.cache[directory] = module
         return module
@@ -126,8 +129,8 @@ def load_directories(dirs: dict[str, list[str]], options: TerraformOptions) -> t
     """Evaluate every root module among ``dirs`` and map its resources."""
     from wasec.sources.terraform.body import HclBody
     from wasec.sources.terraform.build import assemble
-    from wasec.sources.terraform.config import Module, Scope
-    from wasec.sources.terraform.mapping import DATA_MAPPERS
+    from wasec.sources.terraform.config import Module, Scope, module_manifest
+    from wasec.sources.terraform.mapping import DATA_MAPPERS, MAPPERS
 
     problems: list[Problem] = []
     cache = _ModuleCache(options, problems)
@@ -145,35 +148,91 @@ def load_directories(dirs: dict[str, list[str]], options: TerraformOptions) -> t
                 modules[path] = single
         else:
             modules[os.path.normpath(d)] = module
-    called: set[str] = set()
-    for m in modules.values():
-        if m is not None:
-            stack = list(m.local_sources())
-            while stack:
-                d = stack.pop()
-                if d in called:
-                    continue
-                called.add(d)
-                child = cache.load(d)
-                if child is not None:
-                    stack.extend(child.local_sources())
+    roots = _roots(modules, cache)
     resources: list[Resource] = []
     for d, module in modules.items():
-        if module is None or d in called:
+        if module is None or d not in roots:
             continue
         inputs = _tfvars(module.dir, options, problems)
-        root = Scope(module, "", inputs, loader=cache.load, problems=problems)
+        root = Scope(module, "", inputs, loader=cache.load, problems=problems, manifest=module_manifest(module.dir))
         instances: list[tuple[str, str, Any, bool]] = []
         try:
             for scope in root.all_scopes():
-                for inst in scope.instances("resource"):
+                for inst in scope.instances("resource", MAPPERS):
                     body = HclBody(inst.decl.body, inst.ctx, inst.decl.file, inst.decl.block.line)
                     instances.append((inst.decl.type, inst.address, body, False))
-                for inst in scope.instances("data"):
-                    if inst.decl.type in DATA_MAPPERS:
-                        body = HclBody(inst.decl.body, inst.ctx, inst.decl.file, inst.decl.block.line)
-                        instances.append((inst.decl.type, inst.address, body, True))
-            resources.extend(assemble(instances, d))
+                for inst in scope.instances("data", DATA_MAPPERS):
+                    body = HclBody(inst.decl.body, inst.ctx, inst.decl.file, inst.decl.block.line)
+                    instances.append((inst.decl.type, inst.address, body, True))
+            resources.extend(assemble(instances, d, problems=problems))
         except RecursionError:
             problems.append(Problem(d, "configuration is nested too deeply to evaluate"))
+        except Exception as e:  # a bug meets one surprising module: name it, evaluate the others
+            problems.append(Problem.internal(d, e, what="evaluating this module"))
     return resources, problems
+
+
+def _roots(modules: dict[str, Any], cache: _ModuleCache) -> set[str]:
+    """The directories to evaluate as root modules: those no other module calls.
+
+    Modules that call each other in a cycle (``source = "./"``, A → B → A) are each other's callers
+    only: the first of them is a root, so its resources are evaluated once and the cycle is reported
+    where the call loops back, not silently dropped.
+    """
+    graph: dict[str, list[str]] = {}
+    stack = [d for d, m in modules.items() if m is not None]
+    while stack:
+        d = stack.pop()
+        if d in graph:
+            continue
+        m = modules[d] if d in modules else cache.load(d)
+        graph[d] = m.local_sources() if m is not None else []
+        stack.extend(c for c in graph[d] if c not in graph)
+    component = _components(graph)
+    called = {component[c] for d, cs in graph.items() for c in cs if component[c] != component[d]}
+    roots: set[str] = set()
+    for d in sorted(x for x, m in modules.items() if m is not None):
+        if component[d] not in called and component[d] not in {component[r] for r in roots}:
+            roots.add(d)
+    return roots
+
+
+def _components(graph: dict[str, list[str]]) -> dict[str, int]:
+    """Strongly connected components of a call graph (Tarjan's algorithm, iterative): node → component id."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    on: set[str] = set()
+    order: list[str] = []
+    counter = 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                order.append(node)
+                on.add(node)
+            children = graph.get(node, [])
+            if i < len(children):
+                work.append((node, i + 1))
+                child = children[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on:
+                    low[node] = min(low[node], index[child])
+                continue
+            for child in children:
+                if child in on:
+                    low[node] = min(low[node], low[child])
+            if low[node] == index[node]:
+                while True:
+                    w = order.pop()
+                    on.discard(w)
+                    comp[w] = index[node]
+                    if w == node:
+                        break
+    return comp

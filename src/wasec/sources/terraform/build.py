@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from wasec.model.finding import Problem
 from wasec.model.resource import Resource
 from wasec.model.values import Unknown
 from wasec.sources.builder import Assembly
@@ -39,9 +40,15 @@ class MapCtx:
         self.dropped = True
 
 
-def assemble(instances: Sequence[tuple[str, str, Body, bool]], scope_name: str, source: str = "terraform") -> list[Resource]:
-    """Map (tf_type, address, body, is_data) instances into canonical resources."""
+def assemble(instances: Sequence[tuple[str, str, Body, bool]], scope_name: str, source: str = "terraform",
+             problems: list[Problem] | None = None) -> list[Resource]:
+    """Map (tf_type, address, body, is_data) instances into canonical resources.
+
+    A mapper that fails on one resource (a wasec bug meeting an unexpected shape) leaves that
+    resource out with a problem naming its file and line; the others are mapped.
+    """
     run = Assembly(scope_name, source, Builder)
+    problems = problems if problems is not None else []
     later: list[tuple[Mapper, str, Body]] = []
     for tf_type, address, body, is_data in instances:
         mapper = (DATA_MAPPERS if is_data else MAPPERS).get(tf_type)
@@ -52,7 +59,11 @@ def assemble(instances: Sequence[tuple[str, str, Body, bool]], scope_name: str, 
             continue
         o = Builder(mapper.cfn_type, address, body.file, body.line)
         ctx = MapCtx(run, address, body)
-        mapper.fn(body, o, ctx)
+        try:
+            mapper.fn(body, o, ctx)
+        except Exception as e:
+            problems.append(Problem.internal(body.file, e, body.line, f"mapping {address}"))
+            continue
         if ctx.dropped:
             continue
         o.tags.update(tags_of(body))
@@ -70,5 +81,8 @@ def assemble(instances: Sequence[tuple[str, str, Body, bool]], scope_name: str, 
         value = via.value if via is not None else Unknown(f"{address} names no parent")
         parent = run.parent(value, mapper.cfn_type, address, body.file, body.line)
         assert isinstance(parent, Builder)
-        mapper.fn(body, parent, MapCtx(run, address, body))
+        try:
+            mapper.fn(body, parent, MapCtx(run, address, body))
+        except Exception as e:
+            problems.append(Problem.internal(body.file, e, body.line, f"mapping {address}"))
     return run.resources()

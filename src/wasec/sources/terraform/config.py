@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from wasec import safe_io
+from wasec.errors import InputError
 from wasec.model.finding import Problem
 from wasec.model.values import Unknown, ref
 from wasec.sources.terraform import functions as F
@@ -19,6 +21,10 @@ from wasec.sources.terraform.hcl import ast as A
 from wasec.sources.terraform.types import conform
 
 MAX_MODULE_DEPTH = 16
+# count / for_each beyond this is a typo or a hostile file, never real code: the rest is not built (and said so)
+MAX_INSTANCES = 10_000
+# instances of every block of one root module and its modules together (nested counts multiply)
+MAX_TOTAL_INSTANCES = 250_000
 
 
 @dataclass(eq=False)
@@ -82,11 +88,9 @@ class Module:
         """Directories of the local modules this module calls."""
         out = []
         for b, _ in self.calls.values():
-            src = b.body.attributes.get("source")
-            if src is not None and isinstance(src.expr, A.Literal) and isinstance(src.expr.value, str):
-                s = src.expr.value
-                if s.startswith(("./", "../")):
-                    out.append(os.path.normpath(os.path.join(self.dir, s)))
+            s = _source(b)
+            if s is not None and is_local(s):
+                out.append(os.path.normpath(os.path.join(self.dir, s)))
         return out
 
 
@@ -113,6 +117,10 @@ class Scope:
         depth: int = 0,
         problems: list[Problem] | None = None,
         display_dir: str | None = None,
+        budget: list[int] | None = None,
+        key: str = "",
+        ancestors: tuple[str, ...] = (),
+        manifest: dict[str, str] | None = None,
     ) -> None:
         self.module = module
         self.prefix = prefix
@@ -121,6 +129,10 @@ class Scope:
         self.depth = depth
         self.problems: list[Problem] = problems if problems is not None else []
         self.display_dir = display_dir or module.dir
+        self.budget = budget if budget is not None else [MAX_TOTAL_INSTANCES]  # shared by the root and its modules
+        self.key = key  # the module's path of call names from the root ("vpc.subnets"), as modules.json keys it
+        self.ancestors = (*ancestors, os.path.normpath(module.dir))  # module directories from the root to here
+        self.manifest = manifest if manifest is not None else {}  # key → directory `terraform init` downloaded to
         self._locals: dict[str, Any] = {}
         self._stack: list[str] = []
         self._attr_cache: dict[tuple[str, str], Any] = {}
@@ -167,14 +179,19 @@ class Scope:
             value = safe_ev(decl[0].expr, self.root_ctx)
         except Cycle as c:
             attr, path = decl
-            if key not in self._reported:
-                self._reported.add(key)
-                self.problems.append(Problem(path, f"reference cycle: {' → '.join(c.chain)}", attr.line))
-            value = Unknown(f"local.{name} is part of a reference cycle ({' → '.join(c.chain)})")
+            value = self._cycle(key, c, path, attr.line)
         finally:
             self._stack.pop()
         self._locals[name] = value
         return value
+
+    def _cycle(self, key: str, c: Cycle, file: str, line: int) -> Unknown:
+        """A value caught in a reference cycle: reported once (as Terraform refuses it), unknown from then on."""
+        chain = " → ".join(c.chain)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.problems.append(Problem(file, f"reference cycle: {chain}", line))
+        return Unknown(f"{key} is part of a reference cycle ({chain})")
 
     # -- references ------------------------------------------------------------------------
     def resolve(self, root: str, steps: list[Any], ctx: Ctx, line: int) -> Any:
@@ -239,6 +256,8 @@ class Scope:
             self._stack.append(guard)
             try:
                 value = resource_attr_ref(address, attr, safe_ev(a.expr, self.instance_ctx(decl, key)))
+            except Cycle as c:
+                value = self._cycle(guard, c, decl.file, a.line)
             finally:
                 self._stack.pop()
         self._attr_cache[ck] = value
@@ -306,12 +325,26 @@ class Scope:
         return safe_ev(v.expr, self.root_ctx) if v else None
 
     # -- instances -------------------------------------------------------------------------
-    def instances(self, mode: str = "resource") -> list[Instance]:
+    def instances(self, mode: str = "resource", types: Any = None) -> list[Instance]:
+        """Every instance of the module's resources (or data sources); only of ``types`` when given, so
+        blocks no mapper reads are never expanded."""
         table = self.module.resources if mode == "resource" else self.module.data
         out: list[Instance] = []
         for decl in table.values():
+            if types is not None and decl.type not in types:
+                continue
             base = f"{self.prefix}{'data.' if mode == 'data' else ''}{decl.type}.{decl.name}"
-            for key, ctx in self._expand(decl.body, self.root_ctx, decl.file):
+            expanded = self._expand(decl.body, self.root_ctx, decl.file)
+            if len(expanded) > self.budget[0]:
+                if self.budget[0] >= 0:  # said once, where the budget ran out
+                    self.problems.append(Problem(decl.file, f"the configuration makes more than {MAX_TOTAL_INSTANCES:,} "
+                                                 f"instances: {base} and what follows are evaluated in part",
+                                                 decl.block.line, "warning"))
+                expanded = expanded[: max(self.budget[0], 0)]
+                self.budget[0] = -1
+            else:
+                self.budget[0] -= len(expanded)
+            for key, ctx in expanded:
                 addr = base if key is None else (f"{base}[{key!r}]" if isinstance(key, str) else f"{base}[{key}]")
                 out.append(Instance(decl, addr.replace("'", '"'), ctx, key))
         return out
@@ -323,7 +356,7 @@ class Scope:
             n = safe_ev(count.expr, ctx)
             if isinstance(n, Unknown) or not isinstance(n, (int, float)) or isinstance(n, bool):
                 return [(None, ctx.bind(count={"index": Unknown(f"count is unknown ({_reason(n)})")}))]
-            return [(i, ctx.bind(count={"index": i})) for i in range(int(n))]
+            return [(i, ctx.bind(count={"index": i})) for i in range(self._capped(int(n), file, count.line, "count"))]
         if fe is not None:
             coll = safe_ev(fe.expr, ctx)
             if isinstance(coll, Unknown):
@@ -333,34 +366,62 @@ class Scope:
                 coll = {F._s(x): x for x in coll if not isinstance(x, Unknown)}
             if not isinstance(coll, dict):
                 return []
-            return [(k, ctx.bind(each={"key": k, "value": v})) for k, v in coll.items()]
+            items = list(coll.items())[: self._capped(len(coll), file, fe.line, "for_each")]
+            return [(k, ctx.bind(each={"key": k, "value": v})) for k, v in items]
         return [(None, ctx)]
 
+    def _capped(self, n: int, file: str, line: int, what: str) -> int:
+        if n <= MAX_INSTANCES:
+            return max(n, 0)
+        key = f"{file}:{line}:{what}"
+        if key not in self._reported:
+            self._reported.add(key)
+            self.problems.append(Problem(file, f"{what} makes {n:,} instances: only the first {MAX_INSTANCES:,} are "
+                                               "evaluated", line, "warning"))
+        return MAX_INSTANCES
+
     def children(self) -> dict[str, list[tuple[Any, Scope]]]:
-        """Child module scopes, by call name (several when the call has count/for_each)."""
+        """Child module scopes, by call name (several when the call has count/for_each).
+
+        Local sources are read from disk; registry and git sources from where ``terraform init``
+        downloaded them (``.terraform/modules/modules.json``). A module that is not on disk, or a call
+        that would loop back into a module being evaluated, is a named problem: never silently nothing.
+        """
         if self._children is not None:
             return self._children
         self._children = {}
-        if self.loader is None or self.depth >= MAX_MODULE_DEPTH:
+        if self.loader is None:
+            return self._children
+        if self.depth >= MAX_MODULE_DEPTH:
+            if self.module.calls:
+                block, path = next(iter(self.module.calls.values()))
+                self.problems.append(Problem(path, f"modules nested deeper than {MAX_MODULE_DEPTH} levels are not "
+                                                   "evaluated", block.line, "warning"))
             return self._children
         for name, (block, path) in self.module.calls.items():
-            src = block.body.attributes.get("source")
-            source = src.expr.value if src is not None and isinstance(src.expr, A.Literal) else None
-            if not isinstance(source, str) or not source.startswith(("./", "../")):
+            key = f"{self.key}.{name}" if self.key else name
+            child_dir = self._module_dir(name, key, block, path)
+            if child_dir is None:
                 continue
-            child_dir = os.path.normpath(os.path.join(self.module.dir, source))
+            if child_dir in self.ancestors:
+                loop = [*self.ancestors[self.ancestors.index(child_dir):], child_dir]
+                self.problems.append(Problem(path, f"module {name} calls back into a module being evaluated "
+                                                   f"({' → '.join(_show_dirs(loop))}): Terraform refuses a module "
+                                                   "cycle; the call is not followed", block.line))
+                continue
             module = self.loader(child_dir)
             if module is None:
-                self.problems.append(Problem(path, f"module {name}: no Terraform files in {source}", block.line, "warning"))
+                self.problems.append(Problem(path, f"module {name}: no Terraform files in {_source(block)}", block.line,
+                                             "warning"))
                 continue
             scopes = []
-            for key, ctx in self._expand(block.body, self.root_ctx, path):
+            for k, ctx in self._expand(block.body, self.root_ctx, path):
                 inputs = {
-                    k: safe_ev(a.expr, ctx)
-                    for k, a in block.body.attributes.items()
-                    if k not in ("source", "version", "count", "for_each", "providers", "depends_on")
+                    n: safe_ev(a.expr, ctx)
+                    for n, a in block.body.attributes.items()
+                    if n not in ("source", "version", "count", "for_each", "providers", "depends_on")
                 }
-                suffix = "" if key is None else (f'["{key}"]' if isinstance(key, str) else f"[{key}]")
+                suffix = "" if k is None else (f'["{k}"]' if isinstance(k, str) else f"[{k}]")
                 child = Scope(
                     module,
                     f"{self.prefix}module.{name}{suffix}.",
@@ -368,10 +429,31 @@ class Scope:
                     loader=self.loader,
                     depth=self.depth + 1,
                     problems=self.problems,
+                    budget=self.budget,
+                    key=key,
+                    ancestors=self.ancestors,
+                    manifest=self.manifest,
                 )
-                scopes.append((key, child))
+                scopes.append((k, child))
             self._children[name] = scopes
         return self._children
+
+    def _module_dir(self, name: str, key: str, block: A.Block, path: str) -> str | None:
+        """Where a module call's source is on disk, or None (said, unless the call has no source at all)."""
+        source = _source(block)
+        if source is None:
+            src = block.body.attributes.get("source")
+            if src is not None:
+                self.problems.append(Problem(path, f"module {name}: the source must be a literal string", block.line))
+            return None
+        if is_local(source):
+            return os.path.normpath(os.path.join(self.module.dir, source))
+        found = self.manifest.get(key)
+        if found is not None and os.path.isdir(found):
+            return found
+        self.problems.append(Problem(path, f"module {name} ({source}) is not on disk: run `terraform init` (or "
+                                           "`terraform get`) so its resources are scanned too", block.line, "warning"))
+        return None
 
     def all_scopes(self) -> list[Scope]:
         out = [self]
@@ -379,6 +461,38 @@ class Scope:
             for _, s in scopes:
                 out.extend(s.all_scopes())
         return out
+
+
+def _source(block: A.Block) -> str | None:
+    src = block.body.attributes.get("source")
+    value = src.expr.value if src is not None and isinstance(src.expr, A.Literal) else None
+    return value if isinstance(value, str) else None
+
+
+def is_local(source: str) -> bool:
+    """A module source that is a path (Terraform's rule: it starts with ./ or ../)."""
+    return source.startswith(("./", "../", ".\\", "..\\")) or source in (".", "..")
+
+
+def _show_dirs(dirs: list[str]) -> list[str]:
+    base = os.path.commonpath(dirs) if len(set(dirs)) > 1 else os.path.dirname(dirs[0])
+    return [os.path.relpath(d, base) if base else d for d in dirs]
+
+
+def module_manifest(root_dir: str) -> dict[str, str]:
+    """Module directories ``terraform init`` recorded for a root module, by key (``vpc``, ``vpc.subnets``)."""
+    import json
+
+    path = os.path.join(root_dir, ".terraform", "modules", "modules.json")
+    try:
+        data = json.loads(safe_io.read_text(path, 16 * safe_io.MB))
+    except (InputError, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for m in data.get("Modules") or [] if isinstance(data, dict) else []:
+        if isinstance(m, dict) and m.get("Key") and isinstance(m.get("Dir"), str):
+            out[str(m["Key"])] = os.path.normpath(os.path.join(root_dir, m["Dir"]))
+    return out
 
 
 def _reason(v: Any) -> str:

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from wasec import safe_io
+from wasec.errors import InputError
 from wasec.model.values import RefStr, Unknown, UnknownValue, contains_unknown, refs_of
 
 
@@ -320,17 +322,13 @@ def _file_reader(base_dir: str) -> dict[str, Callable[..., Any]]:
     """Functions that read files relative to a module directory (bounded in size)."""
 
     def read(path: Any) -> str:
-        p = os.path.join(base_dir, _s(path))
         try:
-            if os.path.getsize(p) > 5_000_000:
-                raise FunctionError(f"file({path!r}) is larger than 5 MB")
-            with open(p, encoding="utf-8") as fh:
-                return fh.read()
-        except OSError as e:
-            raise FunctionError(f"file({path!r}): {e.strerror}") from None
+            return safe_io.read_text(os.path.join(base_dir, _s(path)), 5 * safe_io.MB)
+        except InputError as e:
+            raise FunctionError(f"file({path!r}): {e}") from None
 
     def fileexists(path: Any) -> bool:
-        return os.path.isfile(os.path.join(base_dir, _s(path)))
+        return safe_io.is_regular(os.path.join(base_dir, _s(path)))
 
     def filebase64(path: Any) -> str:
         return base64.b64encode(read(path).encode()).decode()

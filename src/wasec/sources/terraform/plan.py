@@ -138,4 +138,5 @@ def load_plan(path: str, max_bytes: int) -> tuple[list[Resource], list[Problem]]
             pos = text.find(f'"address": "{address}"')
         line = bisect.bisect_right(starts, pos) if pos >= 0 else 1
         instances.append((tf_type, address, DictBody(values, path, line, None, after_unknown), is_data))
-    return assemble(instances, path, source="terraform-plan"), []
+    problems: list[Problem] = []
+    return assemble(instances, path, source="terraform-plan", problems=problems), problems

@@ -160,7 +160,9 @@ class Parser:
     __slots__ = ("depth", "i", "nest", "toks")
 
     def __init__(self, toks: list[Token]) -> None:
-        self.toks = toks
+        # two more EOFs so a fixed lookahead (``[*]`` is three tokens) never runs off the end
+        end = toks[-1] if toks and toks[-1][0] == EOF else (EOF, None, toks[-1][2] if toks else 1)
+        self.toks = [*toks, end, end] if toks and toks[-1][0] == EOF else [*toks, end, end, end]
         self.i = 0
         self.depth = 0  # bracket depth: newlines are insignificant when > 0
         self.nest = 0  # recursion guard
