@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from wasec.analyzers.network import is_anywhere
 from wasec.model.values import Unknown
 
 # Condition keys that narrow who can use a grant (S3 Block Public Access treats these as restricting).
@@ -24,7 +25,6 @@ RESTRICTING_KEYS = {
     "aws:resourceorgid", "sts:externalid", "kms:calleraccount", "kms:viaservice", "lambda:eventsourcetoken",
     "aws:calledvia", "s3:dataaccesspointaccount", "s3:dataaccesspointarn", "aws:principalservicename",
 }
-_ANY_IP = {"0.0.0.0/0", "::/0"}
 
 
 def as_list(v: Any) -> list[Any]:
@@ -156,7 +156,7 @@ def has_restricting_condition(stmt: Statement) -> bool:
             vals = as_list(values)
             if "ifexists" in op_l and k != "aws:sourceip":
                 continue  # an IfExists condition does not bind callers that omit the key
-            if k == "aws:sourceip" and any(isinstance(x, str) and x in _ANY_IP for x in vals):
+            if k == "aws:sourceip" and any(is_anywhere(x) for x in vals):
                 continue
             if any(isinstance(x, str) and x.strip() == "*" for x in vals) and "like" in op_l:
                 continue
@@ -200,9 +200,46 @@ def _plain_document(doc: Any) -> dict[str, Any]:
                     raise_unknown(v, k.lower())
                 out[k] = _plain_values(v, k, True)  # a computed value is a fixed one
             else:
-                out[k] = _plain_values(v, k, False)
+                out[k] = _plain_values(v, k, k == "Sid")  # a statement's name decides nothing
         plain.append(out)
     return {k: v for k, v in doc.items() if k != "Statement"} | {"Statement": plain}
+
+
+# stands for a statement that cannot be read: a Deny of nothing, so every other statement keeps its index
+INERT_STATEMENT = {"Effect": "Deny", "Action": "wasec:unknownstatement", "Resource": "arn:wasec:none"}
+
+
+def known_part(doc: Any) -> tuple[Any, list[tuple[int, str]]]:
+    """The document with every Allow statement that holds an unknown action, principal or condition made inert,
+    and (index, why) for each.
+
+    Such a statement can only grant more, so whatever the rest grants is granted: a rule that fails on
+    the rest fails. An unknown Deny, or an unknown Effect, could take a grant away: that raises
+    UnknownValue, as an unknown document or statement list does.
+    """
+    from wasec.model.values import UnknownValue
+
+    found = _document(doc)
+    if found is None:
+        return doc, []
+    whole, raw = found
+    out: list[Any] = []
+    why: list[tuple[int, str]] = []
+    for i, st in enumerate(raw):
+        if isinstance(st, dict):
+            try:
+                _plain_document({"Statement": [st]})
+            except UnknownValue as u:
+                effect = st.get("Effect")
+                if not (isinstance(effect, str) and effect.strip().lower() == "allow"):
+                    raise
+                out.append(dict(INERT_STATEMENT))
+                why.append((i, u.reason))
+                continue
+        out.append(st)
+    if not why:
+        return doc, []
+    return {k: v for k, v in whole.items() if k != "Statement"} | {"Statement": out}, why
 
 
 def _key(doc: Any) -> bytes:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from wasec.analyzers.network import is_anywhere
+
 DETECT = ("SEC04-BP01", "SEC04-BP03")  # capture logs; correlate and enrich alerts
 RESPOND = ("SEC10-BP06",)  # pre-deploy tools (a playbook ready to run)
 
@@ -145,7 +147,6 @@ def exposure(doc: Any, own_account: str | None, trust: bool = False) -> list[str
     return [e.kind for e in exposures(policy, own_account or "", frozenset(), trust_policy=trust)]
 
 
-OPEN = ("0.0.0.0/0", "::/0")
 ADMIN_PORTS = {22: "SSH", 3389: "RDP", 3306: "MySQL", 5432: "PostgreSQL", 1433: "SQL Server", 6379: "Redis",
                27017: "MongoDB", 9200: "Elasticsearch", 2375: "Docker", 5985: "WinRM", 445: "SMB", 23: "Telnet"}
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
@@ -450,7 +451,7 @@ def _sg(r: dict[str, Any]) -> str | None:
             continue
         ranges = [x.get("cidrIp") for x in _items(perm.get("ipRanges"))] + \
                  [x.get("cidrIpv6") for x in _items(perm.get("ipv6Ranges"))]
-        if not any(c in OPEN for c in ranges):
+        if not any(is_anywhere(c) for c in ranges):
             continue
         lo, hi = perm.get("fromPort"), perm.get("toPort")
         if perm.get("ipProtocol") in ("-1", -1) or lo is None:
@@ -458,7 +459,7 @@ def _sg(r: dict[str, Any]) -> str | None:
             continue
         admin = [f"{n} ({port})" for port, n in ADMIN_PORTS.items() if int(lo) <= port <= int(hi if hi is not None else lo)]
         hits.append(", ".join(admin) if admin else f"port {lo}" + (f"-{hi}" if hi != lo else ""))
-    if not hits and p.get("cidrIp") in OPEN:
+    if not hits and is_anywhere(p.get("cidrIp")):
         hits.append("(legacy parameters)")
     return f"{actor(r)} opened {p.get('groupId') or p.get('groupName')} to the internet: {'; '.join(hits)}" if hits else None
 
@@ -472,7 +473,7 @@ def _nacl(r: dict[str, Any]) -> str | None:
     p = params(r)
     if p.get("egress") not in (False, "false") or p.get("ruleAction") != "allow":
         return None
-    if p.get("cidrBlock") not in OPEN and p.get("ipv6CidrBlock") not in OPEN:
+    if not is_anywhere(p.get("cidrBlock")) and not is_anywhere(p.get("ipv6CidrBlock")):
         return None
     ports = p.get("portRange") or {}
     where = "all ports" if str(p.get("aclProtocol")) == "-1" or not ports else f"ports {ports.get('from')}-{ports.get('to')}"

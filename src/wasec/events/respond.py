@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from wasec.analyzers.network import is_anywhere
 from wasec.events.detections import params, shared_with
 
 
@@ -83,10 +84,9 @@ def _revoke(r: dict[str, Any]) -> list[Call]:
         item: dict[str, Any] = {"IpProtocol": str(perm.get("ipProtocol"))}
         if perm.get("fromPort") is not None:
             item |= {"FromPort": int(perm["fromPort"]), "ToPort": int(perm.get("toPort", perm["fromPort"]))}
-        v4 = [{"CidrIp": x["cidrIp"]} for x in (perm.get("ipRanges") or {}).get("items", []) if x.get("cidrIp") in
-              ("0.0.0.0/0",)]
-        v6 = [{"CidrIpv6": x["cidrIpv6"]} for x in (perm.get("ipv6Ranges") or {}).get("items", []) if x.get("cidrIpv6") in
-              ("::/0",)]
+        v4 = [{"CidrIp": x["cidrIp"]} for x in (perm.get("ipRanges") or {}).get("items", []) if is_anywhere(x.get("cidrIp"))]
+        v6 = [{"CidrIpv6": x["cidrIpv6"]} for x in (perm.get("ipv6Ranges") or {}).get("items", [])
+              if is_anywhere(x.get("cidrIpv6"))]
         if v4 or v6:  # revoke only the open ranges the event added
             perms.append(item | ({"IpRanges": v4} if v4 else {}) | ({"Ipv6Ranges": v6} if v6 else {}))
     return [Call("ec2", "revoke_security_group_ingress", {"GroupId": p.get("groupId"), "IpPermissions": perms},

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wasec.analyzers.network import is_anywhere
 from wasec.errors import ConfigError
 from wasec.model.finding import Status
 from wasec.model.values import UnknownValue
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 CLASSIFICATION_TAGS = ("DataClassification", "data-classification", "data_classification", "Classification")
 CLASSIFICATION_IMPACT = {"public": 1, "internal": 3, "confidential": 4, "restricted": 5, "secret": 5, "pii": 5,
                          "sensitive": 4, "critical": 5}
-OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 _ACCOUNT = re.compile(r"^(?:arn:aws[\w-]*:iam::)?(\d{12})(?::|$)")
 # weaknesses that are easier to use when the resource can be reached (a missing log or backup is not)
 REACHABLE = frozenset(("exposure", "access", "network", "encryption", "secret", "hardening"))
@@ -131,7 +131,7 @@ def exposure(r: Resource) -> tuple[int, str] | None:
     rules = p.get("SecurityGroupIngress")
     if isinstance(rules, list):
         for rule in rules:
-            if isinstance(rule, dict) and (rule.get("CidrIp") in OPEN_CIDRS or rule.get("CidrIpv6") in OPEN_CIDRS):
+            if isinstance(rule, dict) and (is_anywhere(rule.get("CidrIp")) or is_anywhere(rule.get("CidrIpv6"))):
                 return 5, "reachable from 0.0.0.0/0"
     if r.type == "AWS::IAM::Role":
         statements = _get(p.get("AssumeRolePolicyDocument"), "Statement")

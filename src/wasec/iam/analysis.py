@@ -215,12 +215,18 @@ class Analysis:
 ADMIN_SHARE = 0.95  # a grant covering this share of all actions, IAM included, is administrator access
 
 
+# any one of these on every resource lets the holder give itself whatever else it lacks
+SELF_GRANTING = ("iam:CreatePolicyVersion", "iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy",
+                 "iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:AttachGroupPolicy")
+
+
 def is_admin(granted: frozenset[int], cat: Catalog) -> bool:
-    """Every action (or all but a few), including IAM's permissions management: the holder can do anything."""
+    """Every action (or all but a few) with IAM's permissions management, or with a way to grant itself the
+    rest (``NotAction: iam:DeleteUser`` on ``*`` is administrator access): the holder can do anything."""
     if len(granted) < ADMIN_SHARE * len(cat):
         return False
     iam_pm = cat.expand("iam:*") & cat.of_level("P")
-    return iam_pm <= granted
+    return iam_pm <= granted or any(cat.index.get(a.lower()) in granted for a in SELF_GRANTING)
 
 
 def _names(cat: Catalog, wanted: tuple[str, ...], granted: frozenset[int]) -> list[str]:

@@ -8,6 +8,7 @@ PASS or FAIL on a guess.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -67,6 +68,21 @@ class View:
     resource: Resource
     inventory: Inventory
     options: dict[str, Any] = field(default_factory=dict)
+    # parts of the resource a rule could not judge (see part()): they make a rule UNKNOWN only when nothing fails
+    undecided: list[UnknownValue] = field(default_factory=list)
+
+    @contextmanager
+    def part(self) -> Iterator[None]:
+        """Judge one part of the resource (one rule of a security group, one policy statement).
+
+        An unknown value met inside leaves only that part undecided, and the rule goes on with the
+        next: a definite failure elsewhere is still a FAIL; with no failure the rule is UNKNOWN.
+        Use it only where an unknown part can add failures but not take one away.
+        """
+        try:
+            yield
+        except UnknownValue as u:
+            self.undecided.append(u)
 
     @property
     def type(self) -> str:

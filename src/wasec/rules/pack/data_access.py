@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasec.analyzers.policy import is_full_wildcard, public_statements, service_wildcard, statements
-from wasec.model.values import Unknown
+from wasec.analyzers.policy import is_full_wildcard, known_part, public_statements, service_wildcard, statements
+from wasec.model.values import Unknown, UnknownValue
 from wasec.rules.pack._common import is_true
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Pass, View
@@ -86,9 +86,12 @@ def _public_policy(id: str, types: tuple[str, ...], path: str, title: str, what:
             return None
         if isinstance(doc, Unknown):
             r.get(path)  # raises: the document is not known
-        return [Fail(f"{path}.Statement.{s.index}" if isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
-                     else path, f"statement {s.data.get('Sid') or s.index} allows everyone", s.data.get("Action"))
-                for s in public_statements(doc)]
+        listed = isinstance(doc, dict) and isinstance(doc.get("Statement"), list)
+        known, unread = known_part(doc)  # an Allow nobody can read may open more, never less
+        r.undecided += [UnknownValue(why, f"{path}.Statement.{i}" if listed else path) for i, why in unread]
+        return [Fail(f"{path}.Statement.{s.index}" if listed else path,
+                     f"statement {s.data.get('Sid') or s.index} allows everyone", s.data.get("Action"))
+                for s in public_statements(known)]
 
 
 _public_policy("s3-bucket-policy-public", ("AWS::S3::Bucket",), "PolicyDocument", "S3 bucket policy does not allow public access",

@@ -12,6 +12,7 @@ from wasec.analyzers.policy import (
     has_restricting_condition,
     is_everyone,
     is_full_wildcard,
+    known_part,
     principal_values,
     service_wildcard,
     statements,
@@ -19,7 +20,7 @@ from wasec.analyzers.policy import (
 )
 from wasec.iam.catalog import catalog
 from wasec.iam.exposure import exposures
-from wasec.model.values import Unknown
+from wasec.model.values import Unknown, UnknownValue
 from wasec.rules.pack._common import POLICY_TYPES, PRINCIPAL_TYPES, is_true, policy_documents
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, View
@@ -28,14 +29,23 @@ LEAST = ("SEC03-BP02",)
 
 
 def _documents(r: View) -> list[tuple[str, Any]]:
-    """(path, document) for every policy document the resource carries (raises UnknownValue for an unknown one)."""
+    """(path, document) for every policy document the resource carries, as far as it is known.
+
+    The rules over these documents judge what a policy grants, so an Allow statement nobody can read
+    only leaves the rule undecided where nothing else fails (see :func:`known_part`); an unknown
+    document, or an unknown Deny that could take a grant away, leaves that document undecided.
+    """
     out = []
     for path, doc in policy_documents(r):
         if doc is None:
             continue
-        if isinstance(doc, Unknown):
-            r.get(path)  # raises UnknownValue with the reason
-        out.append((path, doc))
+        with r.part():
+            if isinstance(doc, Unknown):
+                r.get(path)  # raises UnknownValue with the reason
+            known, unread = known_part(doc)
+            for i, why in unread:
+                r.undecided.append(UnknownValue(why, _stmt_path(path, doc, i)))
+            out.append((path, known))
     return out
 
 

@@ -30,8 +30,9 @@ def _open_rules(r: View, key: str = "SecurityGroupIngress") -> list[tuple[str, d
             continue
         for field in ("CidrIp", "CidrIpv6"):
             v = rule_.get(field)
-            if isinstance(v, Unknown):
-                r.get(f"{p}.{field}")  # raises: the source is unknown
+            with r.part():  # a rule whose source is unknown leaves only that rule undecided
+                if isinstance(v, Unknown):
+                    r.get(f"{p}.{field}")  # raises: the source is unknown
             if is_anywhere(v):
                 out.append((p, rule_, str(v)))
     return out
@@ -52,7 +53,9 @@ def _sg_ports_rule(id: str, title: str, ports: dict[int, str], severity: str, ci
                 continue
             rng = port_range(rule_)
             if rng is None:
-                r.get(f"{p}.FromPort")
+                with r.part():
+                    r.get(f"{p}.FromPort")
+                    r.get(f"{p}.ToPort")
                 continue
             hit = exposed_ports(rng[0], rng[1], ports)
             if hit and not (all_protocols(proto) or rng == (0, 65535)):
