@@ -34,6 +34,7 @@ resource "aws_instance" "web" {
   instance_type = "t3.micro"
   metadata_options {
     http_endpoint = "enabled"
+    http_tokens   = "optional"
   }
 }
 '''
@@ -88,7 +89,9 @@ def test_plan_is_a_diff_git_applies_and_nothing_is_written(project: Path) -> Non
     assert {p: p.read_text() for p in before} == before  # a plan writes nothing but the diff
     diff = (project / "fix.diff").read_text()
     assert "+  enable_key_rotation = true" in diff and "-  enable_key_rotation = false" in diff
-    assert '+    http_tokens = "required"' in diff and diff.count("http_tokens") == 1  # count = 2: one declaration
+    # count = 2: one declaration changed, once
+    assert '+    http_tokens   = "required"' in diff and '-    http_tokens   = "optional"' in diff
+    assert diff.count("http_tokens") == 2
     assert "+      PointInTimeRecoverySpecification:\n+        PointInTimeRecoveryEnabled: true" in diff
     assert "-      EnableLogFileValidation: false\n+      EnableLogFileValidation: true" in diff
     assert '-        "PubliclyAccessible": true,\n+        "PubliclyAccessible": false,' in diff

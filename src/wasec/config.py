@@ -47,18 +47,44 @@ class Config:
     def path(self, name: str) -> str | None:
         return os.path.join(self.directory, name) if self.directory else None
 
+    @property
+    def project_root(self) -> str | None:
+        """The directory holding ``.wasec``: paths in rule packs and exceptions are relative to it."""
+        return os.path.dirname(self.directory) if self.directory else None
+
+    def relative(self, file: str, root: str) -> str:
+        """``file`` (relative to the scan root ``root``, or absolute) as a path from the project root."""
+        top = self.project_root
+        if top is None:
+            return file
+        rel = os.path.relpath(os.path.join(root, file), top).replace(os.sep, "/")
+        return file if rel.startswith("../") else rel
+
 
 def find_config_dir(start: str) -> str | None:
-    """The nearest ``.wasec`` directory at or above ``start``."""
+    """The nearest ``.wasec`` directory at or above ``start``, looking no higher than the repository root
+    (the first directory up that holds ``.git``), so a scan finds the same configuration from anywhere."""
     cur = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
     while True:
         candidate = os.path.join(cur, CONFIG_DIR)
         if os.path.isdir(candidate):
             return candidate
         parent = os.path.dirname(cur)
-        if parent == cur:
+        if parent == cur or os.path.exists(os.path.join(cur, ".git")):
             return None
         cur = parent
+
+
+def explicit_config_dir(path: str) -> str:
+    """The ``.wasec`` directory ``--config PATH`` names: that directory, the one holding it, or a config.yml's."""
+    p = os.path.abspath(path)
+    if os.path.isfile(p):
+        return os.path.dirname(p)
+    if os.path.isdir(os.path.join(p, CONFIG_DIR)):
+        return os.path.join(p, CONFIG_DIR)
+    if os.path.isdir(p):
+        return p
+    raise ConfigError(f"--config {path}: no such file or directory")
 
 
 CONFIG_MAX_BYTES = 5 * 1024 * 1024
@@ -85,8 +111,9 @@ def read_yaml(path: str) -> Any:
         raise ConfigError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from None
 
 
-def load_config(start: str = ".") -> Config:
-    directory = find_config_dir(start)
+def load_config(start: str = ".", explicit: str | None = None) -> Config:
+    """The configuration for a scan of ``start`` (see :func:`find_config_dir`), or of ``explicit`` (--config)."""
+    directory = explicit_config_dir(explicit) if explicit else find_config_dir(start)
     cfg = Config(directory=directory)
     if directory is None:
         return cfg

@@ -24,7 +24,8 @@ class ScanOptions:
     min_severity: Severity | None = None
     max_bytes: int = 20 * 1024 * 1024
     root: str | None = None  # findings' paths are relative to it (default: the current directory)
-    config_dir: str | None = None  # where .wasec lives (default: the first path if a directory, else cwd)
+    config_dir: str | None = None  # where to look for .wasec (default: the first path, else cwd), up to the repository root
+    config: str | None = None  # --config: the .wasec directory (or its config.yml) to use, no lookup
     secrets: bool = True  # code scans also look for secrets in the working tree
     follow_symlinks: bool = False  # follow symlinks that lead out of the scanned paths
 
@@ -106,8 +107,8 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     o = options or ScanOptions()
     started = time.time()
     root = os.path.abspath(o.root or ".")
-    config_dir = o.config_dir or (o.paths[0] if o.paths and os.path.isdir(o.paths[0]) else ".")
-    config = load_config(config_dir)
+    config_dir = o.config_dir or (o.paths[0] if o.paths else ".")
+    config = load_config(config_dir, o.config)
     rules, pack = rules_for(o, config)
     collected = collect(o.paths, SourceOptions(o.exclude + config.exclude, o.tf_vars, o.tf_var_files, o.cfn_params, o.max_bytes,
                                                 o.follow_symlinks))
@@ -133,7 +134,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
                     problems.append(replace(p, file=os.path.relpath(where, root)))
         rules = rules + [r for rid, r in secret_rules().items() if rid in used]
     findings, refused = apply_exceptions(findings, config, root)
-    findings = apply_disables(findings, pack.disables)
+    findings = apply_disables(findings, pack.disables, root, config)
     d = collected.discovery
     files = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans)
     return ScanResult(findings, problems + refused, collected.inventory, rules, root, started,
@@ -141,7 +142,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
 
 
 def scan_secrets(path: str = ".", mode: str = "tree", since: str | None = None, all_history: bool = False,
-                 options: Any = None, workers: int = 0) -> ScanResult:
+                 options: Any = None, workers: int = 0, config_path: str | None = None) -> ScanResult:
     """Secrets in the working tree (``tree``), the index (``staged``) or git history (``history``)."""
     from wasec.config import load_config
     from wasec.findings.exceptions import apply_exceptions
@@ -151,7 +152,7 @@ def scan_secrets(path: str = ".", mode: str = "tree", since: str | None = None, 
     from wasec.secrets.scan import scan_history, scan_staged, scan_tree
 
     started = time.time()
-    config = load_config(path)
+    config = load_config(path, config_path)
     o = options or FileOptions()
     own = config.raw.get("secrets") or {}  # secrets: {exclude: [...], include_vendored: true}
     o.exclude = list(o.exclude) + config.exclude + [str(x) for x in own.get("exclude") or []]
@@ -192,7 +193,7 @@ def scan_aws(options: ScanOptions | None = None, aws: Any = None) -> ScanResult:
 
     o = options or ScanOptions()
     started = time.time()
-    config = load_config(o.config_dir or ".")
+    config = load_config(o.config_dir or ".", o.config)
     rules, pack = rules_for(o, config)
     aws = aws or AwsOptions()
     collected = collect_aws(aws, rule_types(rules))
@@ -209,7 +210,7 @@ def merge_results(directories: list[str], options: ScanOptions | None = None) ->
 
     o = options or ScanOptions()
     started = time.time()
-    config = load_config(o.config_dir or ".")
+    config = load_config(o.config_dir or ".", o.config)
     rules, pack = rules_for(o, config)
     collected = load_shards(directories)
     return _evaluate_live(collected, o, config, rules, pack, started)
@@ -223,7 +224,7 @@ def _evaluate_live(collected: Any, o: ScanOptions, config: Any, rules: list[Any]
     findings = scan_inventory(collected.inventory, rules, root, config)
     findings += _gap_findings(collected.gaps, rules, root)
     findings, problems = apply_exceptions(findings, config, root)
-    findings = apply_disables(findings, pack.disables)
+    findings = apply_disables(findings, pack.disables, root, config)
     return ScanResult(findings, collected.problems + problems, collected.inventory, rules, root, started,
                       time.time() - started, 0, config, collected.coverage)
 

@@ -108,6 +108,11 @@ def history_options(what: str) -> Callable[..., Any]:
                      help=f"Exit 1 when {what}'s risk (impact × likelihood, 1-25) is N or more."))
 
 
+config_option = click.option(
+    "--config", "config_path", type=click.Path(exists=True), metavar="PATH",
+    help="The .wasec directory (or its config.yml) to use; by default the nearest one from the scanned path up to "
+         "the repository root.")
+
 scan_options = options(
     click.argument("paths", nargs=-1, type=click.Path()),
     output_options("Exit 1 when a failing finding has this severity or higher (default: low, or fail_on in "
@@ -125,6 +130,7 @@ scan_options = options(
     click.option("--show-passed", is_flag=True, help="List passing checks too."),
     click.option("--max-file-size", type=float, default=20.0, show_default=True, metavar="MB", help="Skip larger files (reported)."),
     click.option("--no-secrets", is_flag=True, help="Do not also look for secrets in the files (see `wasec secrets`)."),
+    config_option,
     click.option("--follow-symlinks", is_flag=True, help="Follow symlinks that lead out of PATHS (by default they are "
                                                          "reported and not followed)."),
     history_options("a failing finding"),
@@ -146,6 +152,7 @@ def _run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
         max_bytes=int(opts["max_file_size"] * 1024 * 1024),
         secrets=not opts.get("no_secrets"),
         follow_symlinks=bool(opts.get("follow_symlinks")),
+        config=opts.get("config_path"),
     )
     if sys.stderr.isatty() and not opts.get("quiet"):
         from rich.console import Console
@@ -316,6 +323,7 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress findings recorded in this baseline file.")
 @click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason.")
 @click.option("--show-passed", is_flag=True, help="List passing checks too.")
+@config_option
 @history_options("a failing finding")
 @_guard
 def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
@@ -332,7 +340,8 @@ def scan_aws(formats: str, output: str | None, output_dir: str | None, fail_on: 
     from wasec.sources.aws import AwsOptions
 
     names = parse_formats(formats)
-    options = ScanOptions(rules=_ids(opts["rule_ids"]), skip_rules=_ids(opts["skip_rules"]), strict=opts["strict"])
+    options = ScanOptions(rules=_ids(opts["rule_ids"]), skip_rules=_ids(opts["skip_rules"]), strict=opts["strict"],
+                          config=opts.get("config_path"))
     shard = _shard(opts.get("shard"))
     if shard and not opts.get("results_dir"):
         _fail("--shard needs --results DIR: a shard's units are kept there for `wasec merge`")
@@ -418,6 +427,7 @@ def permissions(fmt: str, services: tuple[str, ...]) -> None:
 @click.option("--strict", is_flag=True, help="Also run optional rules.")
 @click.option("--show-unknown", is_flag=True, help="List the checks that could not be assessed, with the reason.")
 @click.option("--show-passed", is_flag=True, help="List passing checks too.")
+@config_option
 @history_options("a failing finding")
 @_guard
 def merge(directories: tuple[str, ...], formats: str, output: str | None, output_dir: str | None, fail_on: str | None,
@@ -432,7 +442,8 @@ def merge(directories: tuple[str, ...], formats: str, output: str | None, output
 
     names = parse_formats(formats)
     check_history(opts)
-    options = ScanOptions(rules=_ids(opts["rule_ids"]), skip_rules=_ids(opts["skip_rules"]), strict=opts["strict"])
+    options = ScanOptions(rules=_ids(opts["rule_ids"]), skip_rules=_ids(opts["skip_rules"]), strict=opts["strict"],
+                          config=opts.get("config_path"))
     result = merge_results(list(directories), options)
     target = ",".join(result.coverage.accounts) if result.coverage is not None else "aws"
     saved = save_history(result, opts, "aws", target)

@@ -14,6 +14,7 @@ from wasec.cli.commands import (
     _guard,
     check_history,
     cli,
+    config_option,
     exit_code,
     history_options,
     output_options,
@@ -34,6 +35,7 @@ from wasec.cli.commands import (
 @click.option("--follow-symlinks", is_flag=True, help="Read files through symlinks that lead out of PATH (by default "
                                                      "they are reported and not read).")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Suppress secrets recorded in this baseline file.")
+@config_option
 @click.option("--workers", type=int, default=0, help="Processes for a working-tree scan (default: one per CPU).")
 @history_options("a secret")
 @_guard
@@ -63,7 +65,7 @@ def secrets(path: str, staged: bool, since: str | None, all_history: bool, forma
     options = FileOptions(list(opts["exclude"]), opts["include_vendored"], int(opts["max_file_size"] * 1024 * 1024),
                           opts["follow_symlinks"])
     check_history(opts)
-    result = scan_secrets(path, mode, since, all_history, options, opts["workers"])
+    result = scan_secrets(path, mode, since, all_history, options, opts["workers"], opts.get("config_path"))
     if opts.get("baseline"):
         from wasec.findings.baseline import apply
 

@@ -10,7 +10,7 @@ Two forms, both with a reason:
       exceptions:
         - rule: s3-bucket-access-logging
           resource: aws_s3_bucket.public_site     # resource id; * and ? globs allowed
-          file: site/main.tf                      # optional
+          file: site/main.tf                      # optional; from the project root (where .wasec is)
           justification: static site content, logged at CloudFront
           owner: web-team@example.com
           expires: 2027-03-31
@@ -151,7 +151,8 @@ def apply_exceptions(findings: list[Finding], config: Config, root: str, today: 
             for e in file_excs:
                 if e.rule != f.rule_id or not fnmatch.fnmatchcase(f.resource_id, e.resource):
                     continue
-                if e.file and f.file and not fnmatch.fnmatchcase(f.file, e.file):
+                if e.file and f.file and not fnmatch.fnmatchcase(config.relative(f.file, root), e.file) \
+                        and not fnmatch.fnmatchcase(f.file, e.file):
                     continue
                 if e.expires < today:
                     notes.append(f"exception expired on {e.expires.isoformat()} (owner {e.owner}): {e.justification}")

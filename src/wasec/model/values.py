@@ -100,6 +100,14 @@ class RefStr(str):
         return (RefStr, (str(self), self.ref))
 
 
+def known_prefix(value: object) -> str:
+    """What is known of the start of a string: all of a known one, the text before the first unknown part
+    of a partly known one (``elasticloadbalancing.${…dns_suffix}`` → ``elasticloadbalancing.``)."""
+    if isinstance(value, Unknown):
+        return value.text.split("${", 1)[0] if value.text else ""
+    return value if isinstance(value, str) else ""
+
+
 def is_unknown(value: object) -> bool:
     return isinstance(value, Unknown)
 

@@ -106,10 +106,10 @@ class Engine:
             return self._finding(rule, r, Status.UNKNOWN, out.reason, (), path=out.path)
         fails = [out] if isinstance(out, Fail) else [x for x in out if isinstance(x, Fail)] if isinstance(out, list) else []
         if not fails and view.undecided:  # nothing failed, but a part could not be judged
-            u = view.undecided[0]
+            first = view.undecided[0]
             more = f" (and {len(view.undecided) - 1} more part{'s' if len(view.undecided) > 2 else ''})" \
                 if len(view.undecided) > 1 else ""
-            return self._finding(rule, r, Status.UNKNOWN, u.reason + more, (), path=u.path)
+            return self._finding(rule, r, Status.UNKNOWN, first.reason + more, (), path=first.path)
         if not fails:
             note = out.note if isinstance(out, Pass) else ""
             return self._finding(rule, r, Status.PASS, note or rule.title, (), path=out.path if isinstance(out, Pass) else "")

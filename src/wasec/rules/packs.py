@@ -349,14 +349,19 @@ def load_directory(directory: str, pack: Pack, builtin: Any) -> int:
     return len(rego_files) + len(yaml_files)
 
 
-def apply_disables(findings: list[Finding], disables: list[Disable]) -> list[Finding]:
-    """Findings of a rule turned off for a path stay in the report, suppressed with the pack's reason."""
+def apply_disables(findings: list[Finding], disables: list[Disable], root: str = ".", config: Config | None = None
+                   ) -> list[Finding]:
+    """Findings of a rule turned off for a path stay in the report, suppressed with the pack's reason.
+
+    Paths are relative to the project root (the directory holding ``.wasec``), wherever wasec runs from.
+    """
     if not disables:
         return findings
     out = []
     for f in findings:
-        d = next((d for d in disables if d.rule_id == f.rule_id and f.file and f.status is not Status.PASS
-                  and any(fnmatch.fnmatch(f.file, p) or f.file.startswith(p.rstrip("*").rstrip("/") + "/") for p in d.paths)),
+        file = config.relative(f.file, root) if config is not None and f.file else f.file
+        d = next((d for d in disables if d.rule_id == f.rule_id and file and f.status is not Status.PASS
+                  and any(fnmatch.fnmatch(file, p) or file.startswith(p.rstrip("*").rstrip("/") + "/") for p in d.paths)),
                  None)
         if d is not None and f.suppressed is None:
             f = f.with_(suppressed=Suppression(kind="rule-pack", reason=d.reason, source=d.where))

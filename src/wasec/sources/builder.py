@@ -116,8 +116,10 @@ class Assembly:
         elif isinstance(value, Unknown):
             targets.extend(value.refs)
         for t in targets:
-            for cand in (t, f"{t}[0]"):
-                b = self.builders.get(cand)
+            # r[0] of a resource whose count is unknown is its one evaluated instance, not a resource elsewhere
+            base = t[: t.rindex("[")] if t.endswith("]") and "[" in t else None
+            for cand in (t, f"{t}[0]", base):
+                b = self.builders.get(cand) if cand else None
                 if b is not None and b.type == type_:
                     return b
         if isinstance(value, Unknown) and value.text and "${" in value.text:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from wasec.analyzers.inline_secrets import find_in_script, redact, secret_env, secret_name
-from wasec.model.values import Unknown
+from wasec.model.values import Unknown, known_prefix
 from wasec.rules.pack._common import expect, is_true
 from wasec.rules.registry import rule
-from wasec.rules.view import Fail, Skip, View
+from wasec.rules.view import Fail, Skip, Unsure, View
 
 COMPUTE = ("SEC06-BP05",)
 SECRETS = ("SEC02-BP03",)
@@ -31,10 +32,29 @@ def imdsv2(r: View) -> Any:
     base = _meta_path(r)
     if str(r.get(f"{base}.HttpEndpoint", "enabled")).lower() == "disabled":
         return None
-    v = r.get(f"{base}.HttpTokens", "optional")
-    if str(v).lower() != "required":
+    v = r.get(f"{base}.HttpTokens")
+    if v is None and r.source != "aws":
+        # undeclared, EC2 takes the AMI's ImdsSupport (v2.0: required) and the account's metadata defaults
+        if _ami_requires_imdsv2(r):
+            return None
+        return Unsure("HttpTokens is not declared: the AMI (its ImdsSupport) and the account's instance metadata "
+                      "defaults decide whether IMDSv1 answers; declare http_tokens = \"required\"", base)
+    if str(v or "optional").lower() != "required":
         return Fail(f"{base}.HttpTokens" if r.present(base) else base or "", "IMDSv1 is allowed (tokens optional)", v)
     return None
+
+
+def _ami_requires_imdsv2(r: View) -> bool:
+    """The instance's AMI is declared here with ImdsSupport v2.0 (an aws_ami, or a lookup filtered on it)."""
+    image = r.raw("LaunchTemplateData.ImageId" if r.type == "AWS::EC2::LaunchTemplate" else "ImageId")
+    ami = r.resolve(image, "Wasec::EC2::Image", "Wasec::EC2::AmiLookup") if image is not None else None
+    if ami is None:
+        return False
+    if ami.type == "Wasec::EC2::Image":
+        return str(ami.properties.get("ImdsSupport") or "") == "v2.0"
+    filters = ami.properties.get("Filters")
+    return any(isinstance(f, dict) and f.get("Name") == "imds-support" and f.get("Values") == ["v2.0"]
+               for f in (filters if isinstance(filters, list) else []))
 
 
 @rule("ec2-imds-hop-limit", title="Instance metadata is not reachable from containers (hop limit 1)", severity="low",
@@ -133,8 +153,8 @@ def db_password(r: View) -> Any:
     v = r.raw("MasterUserPassword")
     if v is None or isinstance(v, Unknown) or not isinstance(v, str) or r.source == "aws":
         return None
-    if v.startswith("{{resolve:"):
-        return None
+    if v.startswith("{{resolve:") or not v.strip():
+        return None  # resolved at deploy time, or left empty for the deployer (a NoEcho parameter's Default: "")
     return Fail("MasterUserPassword", "the master password is a literal in the code", redact(v))
 
 
@@ -270,6 +290,8 @@ def lambda_runtime(r: View) -> Any:
       tf='principal  = "events.amazonaws.com"\nsource_arn = aws_cloudwatch_event_rule.nightly.arn',
       cfn="Principal: events.amazonaws.com\nSourceArn: !GetAtt NightlyRule.Arn")
 def lambda_public(r: View) -> Any:
+    if known_prefix(r.raw("Principal")).strip() not in ("", "*"):
+        return None  # a service or an account, even with an unknown suffix ("elb.${dns_suffix}")
     if str(r.get("Principal", "")).strip() != "*":
         return None
     if r.present("SourceArn") or r.present("SourceAccount") or r.present("PrincipalOrgID"):
@@ -286,12 +308,19 @@ def lambda_public(r: View) -> Any:
       fix="Add source_arn (and source_account for S3).",
       tf='source_arn = aws_sns_topic.events.arn', cfn="SourceArn: !Ref EventsTopic")
 def lambda_source(r: View) -> Any:
-    principal = r.get("Principal")
-    if not isinstance(principal, str) or not principal.endswith(".amazonaws.com"):
+    raw = r.raw("Principal")
+    if isinstance(raw, Unknown):  # "elasticloadbalancing.${data.aws_partition.current.dns_suffix}": any partition
+        service = re.match(r"[a-z0-9-]+\.", known_prefix(raw)) is not None
+    else:
+        service = isinstance(raw, str) and re.search(r"\.amazonaws\.com(\.cn)?$", raw.strip()) is not None
+    if not service:
+        if isinstance(raw, Unknown) and not known_prefix(raw):
+            r.get("Principal")  # raises: who the principal is cannot be known
         return None
-    if r.present("SourceArn") or r.present("SourceAccount"):
+    if r.present("SourceArn") or r.present("SourceAccount") or r.present("PrincipalOrgID"):
         return None
-    return Fail("Principal", f"{principal} may invoke the function from any account", principal)
+    shown = raw.text if isinstance(raw, Unknown) else raw
+    return Fail("Principal", f"{shown} may invoke the function from any account", shown)
 
 
 @rule("lambda-url-auth", title="Lambda function URLs require IAM authentication", severity="high",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasec.analyzers.policy import is_full_wildcard, known_part, public_statements, service_wildcard, statements
+from wasec.analyzers.policy import (
+    is_full_wildcard,
+    known_part,
+    public_statements,
+    service_wildcard,
+    statements,
+)
 from wasec.model.values import Unknown, UnknownValue
 from wasec.rules.pack._common import is_true
 from wasec.rules.registry import rule
@@ -62,13 +68,15 @@ _PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers", "http://a
       cfn="OwnershipControls:\n  Rules:\n    - ObjectOwnership: BucketOwnerEnforced")
 def s3_acl(r: View) -> Any:
     fails = []
-    acl = r.get("AccessControl")
-    if acl in _PUBLIC_ACLS:
-        fails.append(Fail("AccessControl", f"canned ACL {acl}: {_PUBLIC_ACLS[acl]}", acl))
-    for p, g in r.items("AccessControlPolicy.Grants"):
-        uri = (g.get("Grantee") or {}).get("URI") if isinstance(g, dict) and isinstance(g.get("Grantee"), dict) else None
-        if uri in _PUBLIC_GRANTEES:
-            fails.append(Fail(f"{p}.Grantee.URI", f"grant to {uri.rsplit('/', 1)[-1]}", uri))
+    with r.part():
+        acl = r.get("AccessControl")
+        if acl in _PUBLIC_ACLS:
+            fails.append(Fail("AccessControl", f"canned ACL {acl}: {_PUBLIC_ACLS[acl]}", acl))
+    with r.part():  # grants nobody can read (a bucket defined elsewhere) do not hide a public canned ACL
+        for p, g in r.items("AccessControlPolicy.Grants"):
+            uri = (g.get("Grantee") or {}).get("URI") if isinstance(g, dict) and isinstance(g.get("Grantee"), dict) else None
+            if uri in _PUBLIC_GRANTEES:
+                fails.append(Fail(f"{p}.Grantee.URI", f"grant to {uri.rsplit('/', 1)[-1]}", uri))
     return fails
 
 

@@ -153,6 +153,16 @@ _READ_PREFIXES = ("get", "list", "describe", "head", "batchget", "lookup", "sear
 
 
 def _write_action(a: str) -> bool:
+    """A write, permissions or tagging action that could be scoped to resources.
+
+    The action catalog decides where it knows the action: one that supports no resource-level
+    permissions (``ec2:CreateKeyPair``…, ``logs:CreateLogDelivery``) can only be granted on ``*``, so
+    ``*`` is not a choice anyone made. Unknown names fall back to their verb.
+    """
+    cat = catalog()
+    found = cat.expand(a)
+    if found:
+        return any(cat.actions[i].level in ("W", "P", "T") and cat.actions[i].resource_types for i in found)
     if ":" not in a:
         return True
     name = a.split(":", 1)[1].lower()

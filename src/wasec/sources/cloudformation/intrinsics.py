@@ -91,7 +91,7 @@ class Resolver:
                 a, b = (self.resolve(x) for x in arg)
                 if isinstance(a, Unknown) or isinstance(b, Unknown):
                     return Unknown("condition depends on an unknown value")
-                return str(a) == str(b)
+                return str(_as_string(a)) == str(_as_string(b))  # CloudFormation compares strings
             if fn in ("Fn::And", "Fn::Or"):
                 vals = [self.cond_value(x) for x in arg]
                 known = [v for v in vals if not isinstance(v, Unknown)]
@@ -163,9 +163,20 @@ def _section(template: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _param_value(v: Any, spec: dict[str, Any]) -> Any:
+    """A parameter's value as CloudFormation passes it: a string (``Default: true`` is "true"), or a list."""
     t = str(spec.get("Type", "String"))
     if t.startswith("List<") or t == "CommaDelimitedList":
-        return [x.strip() for x in v.split(",")] if isinstance(v, str) else v
+        if isinstance(v, str):
+            return [x.strip() for x in v.split(",")]
+        return [_as_string(x) for x in v] if isinstance(v, list) else v
+    return _as_string(v)
+
+
+def _as_string(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
     return v
 
 

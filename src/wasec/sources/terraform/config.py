@@ -7,6 +7,7 @@ resource, data-source and ``module.`` references, lazily and with cycle detectio
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,6 +122,7 @@ class Scope:
         key: str = "",
         ancestors: tuple[str, ...] = (),
         manifest: dict[str, str] | None = None,
+        root_dir: str | None = None,
     ) -> None:
         self.module = module
         self.prefix = prefix
@@ -133,6 +135,8 @@ class Scope:
         self.key = key  # the module's path of call names from the root ("vpc.subnets"), as modules.json keys it
         self.ancestors = (*ancestors, os.path.normpath(module.dir))  # module directories from the root to here
         self.manifest = manifest if manifest is not None else {}  # key → directory `terraform init` downloaded to
+        # the root module's directory: Terraform runs there, so path.cwd is it and file() paths start from it
+        self.root_dir = root_dir if root_dir is not None else module.dir
         self._locals: dict[str, Any] = {}
         self._stack: list[str] = []
         self._attr_cache: dict[tuple[str, str], Any] = {}
@@ -204,7 +208,7 @@ class Scope:
         if root == "module":
             return self._module_ref(steps)
         if root == "path":
-            return {"module": self.module.dir, "root": self.module.dir, "cwd": "."}.get(str(steps[0]) if steps else "", ".")
+            return self._path(str(steps[0]) if steps else "")
         if root == "terraform":
             return "default" if steps and steps[0] == "workspace" else Unknown("terraform.* is unknown")
         if root in ("count", "each", "self"):
@@ -212,6 +216,16 @@ class Scope:
         if "_" in root and steps:
             return self._resource_ref(root, steps)
         return Unknown(f"{root} is not a known reference")
+
+    def _path(self, what: str) -> Any:
+        """``path.module`` (relative to the root, as Terraform gives it), ``path.root`` ("."), ``path.cwd``."""
+        if what == "module":
+            return os.path.relpath(self.module.dir, self.root_dir).replace(os.sep, "/")
+        if what == "root":
+            return "."
+        if what == "cwd":
+            return os.path.abspath(self.root_dir)
+        return Unknown(f"path.{what} is not a Terraform path")
 
     def _resource_ref(self, type_: str, steps: list[Any]) -> Any:
         name = str(steps[0])
@@ -229,7 +243,7 @@ class Scope:
                 rest = rest[1:]
                 if isinstance(key, Unknown):
                     return ref(address, str(rest[0]) if rest else "id")
-                address = f"{address}[{key!r}]" if isinstance(key, str) else f"{address}[{key}]"
+                address = instance_address(address, key)
             else:
                 return Unknown(f"{address} has several instances", nonnull=True, refs=(address,))
         if not rest:
@@ -345,8 +359,7 @@ class Scope:
             else:
                 self.budget[0] -= len(expanded)
             for key, ctx in expanded:
-                addr = base if key is None else (f"{base}[{key!r}]" if isinstance(key, str) else f"{base}[{key}]")
-                out.append(Instance(decl, addr.replace("'", '"'), ctx, key))
+                out.append(Instance(decl, instance_address(base, key), ctx, key))
         return out
 
     def _expand(self, body: A.Body, ctx: Ctx, file: str) -> list[tuple[Any, Ctx]]:
@@ -421,7 +434,7 @@ class Scope:
                     for n, a in block.body.attributes.items()
                     if n not in ("source", "version", "count", "for_each", "providers", "depends_on")
                 }
-                suffix = "" if k is None else (f'["{k}"]' if isinstance(k, str) else f"[{k}]")
+                suffix = instance_address("", k)
                 child = Scope(
                     module,
                     f"{self.prefix}module.{name}{suffix}.",
@@ -433,6 +446,7 @@ class Scope:
                     key=key,
                     ancestors=self.ancestors,
                     manifest=self.manifest,
+                    root_dir=self.root_dir,
                 )
                 scopes.append((k, child))
             self._children[name] = scopes
@@ -463,6 +477,15 @@ class Scope:
         return out
 
 
+def instance_address(base: str, key: Any) -> str:
+    """``base[0]`` or ``base["key"]`` as Terraform writes instance addresses (quotes inside a key escaped)."""
+    if key is None:
+        return base
+    if isinstance(key, str):
+        return f"{base}[{json.dumps(key, ensure_ascii=False)}]"
+    return f"{base}[{key}]"
+
+
 def _source(block: A.Block) -> str | None:
     src = block.body.attributes.get("source")
     value = src.expr.value if src is not None and isinstance(src.expr, A.Literal) else None
@@ -481,7 +504,6 @@ def _show_dirs(dirs: list[str]) -> list[str]:
 
 def module_manifest(root_dir: str) -> dict[str, str]:
     """Module directories ``terraform init`` recorded for a root module, by key (``vpc``, ``vpc.subnets``)."""
-    import json
 
     path = os.path.join(root_dir, ".terraform", "modules", "modules.json")
     try:

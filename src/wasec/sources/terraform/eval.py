@@ -261,7 +261,7 @@ def _call(e: A.Call, ctx: Ctx) -> Any:
             return F.unknown_from([last], name)
         args.extend(last if isinstance(last, list) else list(last.values()) if isinstance(last, dict) else [last])
     try:
-        return F.call(name, args, ctx.scope.module.dir)
+        return F.call(name, args, ctx.scope.root_dir)  # file paths start where Terraform runs: the root module
     except KeyError:
         return F.unknown_from(args, name)
     except F.FunctionError as err:

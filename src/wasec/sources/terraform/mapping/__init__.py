@@ -40,7 +40,7 @@ class Builder(_Builder):
         if val is None:
             return
         v = val.value
-        if fn is not None and not isinstance(v, Unknown):
+        if fn is not None and (not isinstance(v, Unknown) or getattr(fn, "reads_unknown", False)):
             v = fn(v)
         self.put(path, v, val.line, val.file)
 
@@ -151,7 +151,9 @@ def json_doc(v: Any) -> Any:
     if isinstance(v, EncodedJson):
         return v.data
     if isinstance(v, Unknown):
-        return v
+        from wasec.sources.terraform import partial_json
+
+        return partial_json.parse(v)  # a heredoc with a computed ARN keeps its known statements
     if isinstance(v, str):
         text = v.strip()
         if not text:
@@ -161,6 +163,9 @@ def json_doc(v: Any) -> Any:
         except ValueError:
             return Unknown("document is not valid JSON")
     return v
+
+
+json_doc.reads_unknown = True  # type: ignore[attr-defined]  # a partly known text keeps what is known
 
 
 def enabled_status(v: Any) -> Any:

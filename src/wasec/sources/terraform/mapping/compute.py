@@ -108,7 +108,7 @@ def _http(b: Body, o: Builder, m: Any) -> None:
     o.copy(b, {"url": "Url", "request_headers": "RequestHeaders", "request_body": "RequestBody"})
 
 
-simple("aws_ami", "Wasec::EC2::Image", {"name": "Name"})
+simple("aws_ami", "Wasec::EC2::Image", {"name": "Name", "imds_support": "ImdsSupport"})
 
 # -- Lambda ---------------------------------------------------------------------------------------
 simple("aws_lambda_function", "AWS::Lambda::Function", {
