@@ -28,6 +28,7 @@ class ScanOptions:
     config: str | None = None  # --config: the .wasec directory (or its config.yml) to use, no lookup
     secrets: bool = True  # code scans also look for secrets in the working tree
     follow_symlinks: bool = False  # follow symlinks that lead out of the scanned paths
+    progress: Any = None  # progress(stage, done, total), called as a long scan goes (wasec.rules.engine.Progress)
 
 
 @dataclass
@@ -84,7 +85,8 @@ def rules_for(options: ScanOptions, config: Any) -> tuple[list[Any], Any]:
     return chosen + [r for r in mine if r.id not in options.skip_rules], pack
 
 
-def scan_inventory(inventory: Inventory, rules: list[Any], root: str, config: Any = None) -> list[Finding]:
+def scan_inventory(inventory: Inventory, rules: list[Any], root: str, config: Any = None, progress: Any = None
+                   ) -> list[Finding]:
     """Evaluate rules over an inventory (code or live) and apply exceptions from the configuration."""
     from wasec.findings.risk import RiskModel
     from wasec.rules.engine import Engine
@@ -92,7 +94,7 @@ def scan_inventory(inventory: Inventory, rules: list[Any], root: str, config: An
     raw = getattr(config, "raw", None) or {}
     engine = Engine(rules, root=root, options=getattr(config, "rule_options", None),
                     risk=RiskModel.from_config(raw.get("risk")))
-    findings = engine.evaluate(inventory)
+    findings = engine.evaluate(inventory, progress)
     findings.sort(key=lambda f: (-f.risk, -f.severity.rank, f.file or "", f.line or 0, f.rule_id))
     return findings
 
@@ -111,8 +113,8 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     config = load_config(config_dir, o.config)
     rules, pack = rules_for(o, config)
     collected = collect(o.paths, SourceOptions(o.exclude + config.exclude, o.tf_vars, o.tf_var_files, o.cfn_params, o.max_bytes,
-                                                o.follow_symlinks))
-    findings = scan_inventory(collected.inventory, rules, root, config)
+                                                o.follow_symlinks, o.progress))
+    findings = scan_inventory(collected.inventory, rules, root, config, o.progress)
     problems = list(collected.problems)
     if o.secrets:
         from wasec.secrets.files import FileOptions

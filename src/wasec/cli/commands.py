@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -155,9 +156,7 @@ def _run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
         config=opts.get("config_path"),
     )
     if sys.stderr.isatty() and not opts.get("quiet"):
-        from rich.console import Console
-
-        with Console(stderr=True).status("wasec: scanning…", spinner="dots"):
+        with progress_bar() as options.progress:
             result = scan(options)
     else:
         result = scan(options)
@@ -166,6 +165,31 @@ def _run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
 
         result.findings = apply(result.findings, opts["baseline"])
     return result
+
+
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A transient progress bar on the terminal (files read, then resources checked, with counts)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("wasec: {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True, console=_stderr_console()) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                for t in tasks.values():
+                    bar.update(t, completed=bar.tasks[t].total)
+                tasks[stage] = bar.add_task(f"{stage} {'files' if stage == 'reading' else 'resources'}", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _emit(result: Any, formats: list[str], output: str | None, output_dir: str | None, opts: dict[str, Any]) -> None:

@@ -89,10 +89,15 @@ class Inventory:
         # ("*" for account-wide collectors); there, the absence of a resource is evidence only if it was read
         self.collected: dict[str, set[str]] = defaultdict(set)
         self.gaps: dict[tuple[str, str, str], str] = {}
+        # built on first use, once rules run (sources only add): peers by scope, and who refers to whom
+        self._by_scope_type: dict[tuple[str, str], list[Resource]] | None = None
+        self._referrers: dict[tuple[str, PathKey, str], dict[str, list[Resource]]] = {}
         for r in resources:
             self.add(r)
 
     def add(self, r: Resource) -> None:
+        self._by_scope_type = None
+        self._referrers.clear()
         self._resources.append(r)
         self._by_key[r.key] = r
         self._by_type[r.type].append(r)
@@ -118,8 +123,36 @@ class Inventory:
 
     def peers(self, near: Resource, *types: str) -> list[Resource]:
         """Resources of ``types`` in the same scope as ``near`` (one template, one Terraform root, one account)."""
+        if self._by_scope_type is None:
+            index: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+            for r in self._resources:
+                index[(r.origin.scope, r.type)].append(r)
+            self._by_scope_type = index
         scope = near.origin.scope
-        return [r for r in self.of_type(*types) if r.origin.scope == scope]
+        if len(types) == 1:
+            return list(self._by_scope_type.get((scope, types[0]), ()))
+        return [r for t in types for r in self._by_scope_type.get((scope, t), ())]
+
+    def referrers(self, target: Resource, type_: str, path: PathKey) -> list[Resource]:
+        """Resources of ``type_`` in ``target``'s scope whose property at ``path`` designates ``target``.
+
+        The answer for every target is indexed on the first question, so asking it of each of N
+        resources costs N, not N² (a bucket asking which buckets send it their logs).
+        """
+        key = (type_, path, target.type)
+        index = self._referrers.get(key)
+        if index is None:
+            index = defaultdict(list)
+            for other in self.of_type(type_):
+                v = _dig(other.properties, path)
+                for item in v if isinstance(v, list) else [v]:
+                    if item is None:
+                        continue
+                    hit = self.resolve(item, other, target.type)
+                    if hit is not None and (not index[hit.key] or index[hit.key][-1] is not other):
+                        index[hit.key].append(other)
+            self._referrers[key] = index
+        return [o for o in index.get(target.key, ()) if o.origin.scope == target.origin.scope]
 
     def unseen(self, near: Resource, type_: str) -> str | None:
         """Why resources of ``type_`` around ``near`` may be missing from a live inventory (None: they are all here)."""
@@ -171,3 +204,14 @@ def ref_key(value: object) -> str | None:
     if isinstance(value, Unknown):
         return value.target
     return None
+
+
+def _dig(d: Any, key: PathKey) -> Any:
+    for part in key:
+        if isinstance(d, dict):
+            d = d.get(part)
+        elif isinstance(d, list) and isinstance(part, int) and part < len(d):
+            d = d[part]
+        else:
+            return None
+    return d

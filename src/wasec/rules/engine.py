@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +15,9 @@ from wasec.model.resource import Inventory, Resource
 from wasec.model.values import UnknownValue
 from wasec.rules.registry import Rule
 from wasec.rules.view import MISSING, Fail, Pass, Skip, Unsure, View, parse_path
+
+# progress(stage, done, total): how far a long scan is, for a progress bar
+Progress = Callable[[str, int, int], None]
 
 
 @lru_cache(maxsize=65536)
@@ -57,9 +60,12 @@ class Engine:
             for t in rule.types:
                 self._by_type.setdefault(t, []).append(rule)
 
-    def evaluate(self, inv: Inventory) -> list[Finding]:
+    def evaluate(self, inv: Inventory, progress: Progress | None = None) -> list[Finding]:
         findings: list[Finding] = []
-        for r in inv:
+        total = len(inv)
+        for n, r in enumerate(inv):
+            if progress is not None and n % 500 == 0:
+                progress("checking", n, total)
             live = r.origin.source == "aws"
             for rule in self._by_type.get(r.type, ()):
                 if rule.scope == "code" and live:

@@ -197,24 +197,10 @@ class View:
 
     def related(self, type_: str, path: str) -> list[Resource]:
         """Resources of ``type_`` in the same scope whose property ``path`` refers to this resource."""
-        out = []
-        key = parse_path(path)
-        for other in self.peers(type_):
-            v = _dig(other.properties, key)
-            if v is not None and self.inventory.refers_to(v, self.resource, other):
-                out.append(other)
-        return out
-
-
-def _dig(d: Any, key: PathKey) -> Any:
-    for part in key:
-        if isinstance(d, dict):
-            d = d.get(part)
-        elif isinstance(d, list) and isinstance(part, int) and part < len(d):
-            d = d[part]
-        else:
-            return None
-    return d
+        for_unseen = self.inventory.unseen(self.resource, type_)
+        if for_unseen is not None:
+            raise UnknownValue(for_unseen)
+        return self.inventory.referrers(self.resource, type_, parse_path(path))
 
 
 def truthy(v: Any) -> bool:

@@ -23,6 +23,7 @@ class SourceOptions:
     cfn_params: dict[str, Any] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
     follow_symlinks: bool = False  # follow symlinks that lead out of the scanned paths
+    progress: Callable[[str, int, int], None] | None = None  # progress(stage, done, total) for long scans
 
 
 @dataclass
@@ -89,8 +90,14 @@ def collect(paths: list[str], options: SourceOptions | None = None, want_other: 
     d = discover(paths, o.exclude, want_other=want_other, follow_symlinks=o.follow_symlinks)
     inv = Inventory()
     problems = list(d.problems)
-    for load in SOURCES.values():
+    total = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans)
+    done = 0
+    for kind, load in SOURCES.items():
+        if o.progress is not None:
+            o.progress("reading", done, total)
         resources, ps = load(d, o)
+        done += sum(len(v) for v in d.terraform.values()) if kind == "terraform" else \
+            len(d.plans) if kind == "terraform-plan" else len(d.cloudformation)
         inv.extend(resources)
         problems += ps
     return Collected(inv, problems, d)

@@ -138,9 +138,4 @@ def is_log_bucket(r: View) -> bool:
                         return True
         except UnknownValue:
             pass
-    for other in r.peers("AWS::S3::Bucket"):
-        target = (other.properties.get("LoggingConfiguration") or {}).get("DestinationBucketName") \
-            if isinstance(other.properties.get("LoggingConfiguration"), dict) else None
-        if target is not None and other is not r.resource and r.inventory.refers_to(target, r.resource, other):
-            return True
-    return False
+    return any(other is not r.resource for other in r.related("AWS::S3::Bucket", "LoggingConfiguration.DestinationBucketName"))

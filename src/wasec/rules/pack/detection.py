@@ -403,12 +403,8 @@ expect("ecs-container-insights", types=["AWS::ECS::Cluster"], path="ClusterSetti
       tf='resource "aws_flow_log" "vpc" {\n  vpc_id          = aws_vpc.main.id\n  traffic_type    = "ALL"\n  log_destination = aws_cloudwatch_log_group.flow.arn\n  iam_role_arn    = aws_iam_role.flow.arn\n}',
       cfn="FlowLog:\n  Type: AWS::EC2::FlowLog\n  Properties:\n    ResourceId: !Ref Vpc\n    ResourceType: VPC\n    TrafficType: ALL\n    LogDestinationType: cloud-watch-logs\n    LogGroupName: !Ref FlowLogs\n    DeliverLogsPermissionArn: !GetAtt FlowRole.Arn")
 def vpc_flow_logs(r: View) -> Any:
-    if r.related("AWS::EC2::FlowLog", "ResourceId"):
+    if r.related("AWS::EC2::FlowLog", "ResourceId") or r.related("AWS::EC2::FlowLog", "ResourceIds"):
         return None
-    for f in r.peers("AWS::EC2::FlowLog"):
-        ids = f.properties.get("ResourceIds")
-        if isinstance(ids, list) and r.inventory.refers_to(ids, r.resource, f):
-            return None
     return Fail("", "no flow log covers this VPC")
 
 

@@ -26,6 +26,8 @@ MAX_MODULE_DEPTH = 16
 MAX_INSTANCES = 10_000
 # instances of every block of one root module and its modules together (nested counts multiply)
 MAX_TOTAL_INSTANCES = 250_000
+# items that for-expressions, splats and template loops of one root module may visit, nested loops multiplied
+MAX_LOOP_STEPS = 5_000_000
 
 
 @dataclass(eq=False)
@@ -119,6 +121,7 @@ class Scope:
         problems: list[Problem] | None = None,
         display_dir: str | None = None,
         budget: list[int] | None = None,
+        steps: list[int] | None = None,
         key: str = "",
         ancestors: tuple[str, ...] = (),
         manifest: dict[str, str] | None = None,
@@ -132,6 +135,7 @@ class Scope:
         self.problems: list[Problem] = problems if problems is not None else []
         self.display_dir = display_dir or module.dir
         self.budget = budget if budget is not None else [MAX_TOTAL_INSTANCES]  # shared by the root and its modules
+        self.steps = steps if steps is not None else [MAX_LOOP_STEPS]  # likewise
         self.key = key  # the module's path of call names from the root ("vpc.subnets"), as modules.json keys it
         self.ancestors = (*ancestors, os.path.normpath(module.dir))  # module directories from the root to here
         self.manifest = manifest if manifest is not None else {}  # key → directory `terraform init` downloaded to
@@ -383,6 +387,15 @@ class Scope:
             return [(k, ctx.bind(each={"key": k, "value": v})) for k, v in items]
         return [(None, ctx)]
 
+    def spend(self, n: int, line: int) -> None:
+        """Account for ``n`` loop items; past the budget every loop is an EvalError (its value unknown), said once."""
+        self.steps[0] -= n
+        if self.steps[0] < 0:
+            if self.steps[0] + n >= 0:
+                self.problems.append(Problem(self.display_dir, f"loops visit more than {MAX_LOOP_STEPS:,} items (near "
+                                                               f"line {line}): the rest is left unknown", line, "warning"))
+            raise EvalError(f"loops visit more than {MAX_LOOP_STEPS:,} items")
+
     def _capped(self, n: int, file: str, line: int, what: str) -> int:
         if n <= MAX_INSTANCES:
             return max(n, 0)
@@ -443,6 +456,7 @@ class Scope:
                     depth=self.depth + 1,
                     problems=self.problems,
                     budget=self.budget,
+                    steps=self.steps,
                     key=key,
                     ancestors=self.ancestors,
                     manifest=self.manifest,

@@ -96,6 +96,8 @@ def render_parts(parts: list[Any], ctx: Ctx) -> Any:
                 out.append("${...}")
                 continue
             pieces = []
+            if isinstance(coll, (list, dict)):
+                ctx.scope.spend(len(coll), p.line)
             for k, item in _iter_coll(coll):
                 b = {p.val_var: item}
                 if p.key_var:
@@ -285,6 +287,8 @@ def _for(e: A.ForExpr, ctx: Ctx) -> Any:
     coll = ev(e.coll, ctx)
     if isinstance(coll, Unknown):
         return Unknown(f"for expression over an unknown collection ({coll.reason})", refs=coll.refs)
+    if isinstance(coll, (list, dict)):
+        ctx.scope.spend(len(coll), e.line)
     if e.key is None:
         out_list: list[Any] = []
         for k, v in _iter_coll(coll):
@@ -333,6 +337,8 @@ def _each(src: Any, ops: list[tuple[str, Any]], ctx: Ctx) -> Any:
     if src is None:
         return []
     out = []
+    if isinstance(src, list):
+        ctx.scope.spend(len(src), 0)
     for item in src if isinstance(src, list) else [src]:
         for kind, arg in ops:
             if kind == "splat":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import itertools
 import json
 import math
 import os
@@ -47,6 +48,10 @@ def _placeholder(v: Any) -> Any:
     if isinstance(v, list):
         return [_placeholder(x) for x in v]
     return v
+
+
+# no real configuration builds a list or a string this long in a function: a larger one is a hostile file
+MAX_COLLECTION = 100_000
 
 
 class FunctionError(Exception):
@@ -146,6 +151,8 @@ def _format(fmt: str, *args: Any) -> str:
         else:
             s = _s(v)
         if width:
+            if int(width) > MAX_COLLECTION:
+                raise FunctionError(f"format(): width {width} is too large")
             s = s.ljust(int(width)) if "-" in flags else s.rjust(int(width), "0" if "0" in flags else " ")
         out.append(s)
     return "".join(out)
@@ -248,6 +255,13 @@ def _substr(s: Any, off: Any, length: Any) -> str:
     return s[o:] if n < 0 else s[o : o + n]
 
 
+def _setproduct(lists: list[list[Any]]) -> list[list[Any]]:
+    n = math.prod(len(x) for x in lists) if lists else 0
+    if n > MAX_COLLECTION:
+        raise FunctionError(f"setproduct() would make {n:,} elements")
+    return [list(t) for t in itertools.product(*lists)]
+
+
 def _range(*a: Any) -> list[int | float]:
     nums = [_num(x) for x in a]
     start: int | float
@@ -264,7 +278,7 @@ def _range(*a: Any) -> list[int | float]:
     while (step > 0 and x < stop) or (step < 0 and x > stop):
         out.append(x)
         x += step
-        if len(out) > 100_000:
+        if len(out) > MAX_COLLECTION:
             raise FunctionError("range() too large")
     return out
 
@@ -420,7 +434,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "range": _range,
     "reverse": lambda lst: list(reversed(_list(lst))),
     "setintersection": _setop("intersection"),
-    "setproduct": lambda *ls: [list(t) for t in __import__("itertools").product(*[_list(x) for x in ls])],
+    "setproduct": lambda *ls: _setproduct([_list(x) for x in ls]),
     "setsubtract": _setop("subtract"),
     "setunion": _setop("union"),
     "slice": lambda lst, a, b: _list(lst)[int(_num(a)) : int(_num(b))],
