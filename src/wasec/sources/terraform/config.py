@@ -25,7 +25,7 @@ MAX_MODULE_DEPTH = 16
 # count / for_each beyond this is a typo or a hostile file, never real code: the rest is not built (and said so)
 MAX_INSTANCES = 10_000
 # instances of every block of one root module and its modules together (nested counts multiply)
-MAX_TOTAL_INSTANCES = 250_000
+MAX_TOTAL_INSTANCES = 100_000
 # items that for-expressions, splats and template loops of one root module may visit, nested loops multiplied
 MAX_LOOP_STEPS = 5_000_000
 
@@ -352,40 +352,45 @@ class Scope:
             if types is not None and decl.type not in types:
                 continue
             base = f"{self.prefix}{'data.' if mode == 'data' else ''}{decl.type}.{decl.name}"
-            expanded = self._expand(decl.body, self.root_ctx, decl.file)
-            if len(expanded) > self.budget[0]:
-                if self.budget[0] >= 0:  # said once, where the budget ran out
-                    self.problems.append(Problem(decl.file, f"the configuration makes more than {MAX_TOTAL_INSTANCES:,} "
-                                                 f"instances: {base} and what follows are evaluated in part",
-                                                 decl.block.line, "warning"))
-                expanded = expanded[: max(self.budget[0], 0)]
-                self.budget[0] = -1
-            else:
-                self.budget[0] -= len(expanded)
-            for key, ctx in expanded:
+            for key, ctx in self._expand(decl.body, self.root_ctx, decl.file, base, decl.block.line):
                 out.append(Instance(decl, instance_address(base, key), ctx, key))
         return out
 
-    def _expand(self, body: A.Body, ctx: Ctx, file: str) -> list[tuple[Any, Ctx]]:
+    def _expand(self, body: A.Body, ctx: Ctx, file: str, base: str, line: int) -> list[tuple[Any, Ctx]]:
+        """The instances of a resource, data or module block: (key, context) for each, within the budgets."""
         count = body.attributes.get("count")
         fe = body.attributes.get("for_each")
         if count is not None:
             n = safe_ev(count.expr, ctx)
             if isinstance(n, Unknown) or not isinstance(n, (int, float)) or isinstance(n, bool):
-                return [(None, ctx.bind(count={"index": Unknown(f"count is unknown ({_reason(n)})")}))]
-            return [(i, ctx.bind(count={"index": i})) for i in range(self._capped(int(n), file, count.line, "count"))]
+                return [(None, ctx.bind(count={"index": Unknown(f"count is unknown ({_reason(n)})")}))][
+                    : self._charge(1, file, line, base)]
+            n = self._charge(self._capped(int(n), file, count.line, "count"), file, line, base)
+            return [(i, ctx.bind(count={"index": i})) for i in range(n)]
         if fe is not None:
             coll = safe_ev(fe.expr, ctx)
             if isinstance(coll, Unknown):
                 u = Unknown(f"for_each is unknown ({coll.reason})", refs=coll.refs)
-                return [(None, ctx.bind(each={"key": u, "value": u}))]
+                return [(None, ctx.bind(each={"key": u, "value": u}))][: self._charge(1, file, line, base)]
             if isinstance(coll, list):
                 coll = {F._s(x): x for x in coll if not isinstance(x, Unknown)}
             if not isinstance(coll, dict):
                 return []
-            items = list(coll.items())[: self._capped(len(coll), file, fe.line, "for_each")]
-            return [(k, ctx.bind(each={"key": k, "value": v})) for k, v in items]
-        return [(None, ctx)]
+            n = self._charge(self._capped(len(coll), file, fe.line, "for_each"), file, line, base)
+            return [(k, ctx.bind(each={"key": k, "value": v})) for k, v in list(coll.items())[:n]]
+        return [(None, ctx)][: self._charge(1, file, line, base)]
+
+    def _charge(self, n: int, file: str, line: int, base: str) -> int:
+        """How many of ``n`` instances the root's budget still allows (said once, where it runs out)."""
+        if n <= self.budget[0]:
+            self.budget[0] -= n
+            return n
+        allowed = max(self.budget[0], 0)
+        if self.budget[0] >= 0:
+            self.problems.append(Problem(file, f"the configuration makes more than {MAX_TOTAL_INSTANCES:,} instances: "
+                                               f"{base} and what follows are evaluated in part", line, "warning"))
+        self.budget[0] = -1
+        return allowed
 
     def spend(self, n: int, line: int) -> None:
         """Account for ``n`` loop items; past the budget every loop is an EvalError (its value unknown), said once."""
@@ -441,7 +446,7 @@ class Scope:
                                              "warning"))
                 continue
             scopes = []
-            for k, ctx in self._expand(block.body, self.root_ctx, path):
+            for k, ctx in self._expand(block.body, self.root_ctx, path, f"{self.prefix}module.{name}", block.line):
                 inputs = {
                     n: safe_ev(a.expr, ctx)
                     for n, a in block.body.attributes.items()
