@@ -102,7 +102,7 @@ def main() -> None:
                       f"(wasec is {c['wall'] / m['wall']:.1f}× faster)", flush=True)
     base = rows[0][2] / rows[0][1]
     print("\nper-resource time against the first size (1.0× is linear):")
-    for n, resources, wall, _, _ in rows:
+    for _, resources, wall, _, _ in rows:
         print(f"  {resources:>7,} resources: {wall / resources * 1e3:6.3f} ms each, {wall / resources / base:4.2f}×")
 
 
