@@ -131,7 +131,9 @@ def test_an_edit_that_does_not_cure_its_finding_is_dropped(project: Path) -> Non
 
 def test_applied_fixes_are_recorded_and_diff_shows_them_apart(project: Path) -> None:
     assert wasec("scan", ".", "--save", "--no-secrets", cwd=project).returncode == 1
-    assert wasec("fix", ".", cwd=project).returncode == 1  # a plan, recorded as planned
+    assert wasec("fix", ".", cwd=project).returncode == 1  # a plan alone writes nothing, not even the history
+    assert not (project / ".wasec/history.db").exists() or _remediations(project) == []
+    assert wasec("fix", ".", "--record", cwd=project).returncode == 1  # asked for: recorded as planned
     assert wasec("fix", ".", "--apply", "--rules", "kms-key-rotation", cwd=project).returncode == 0
     # another finding fixed by hand
     app = project / "stacks/app.yaml"
@@ -152,6 +154,23 @@ def test_applied_fixes_are_recorded_and_diff_shows_them_apart(project: Path) -> 
     assert {r.action for r in rows} == {"planned", "applied"}
     applied = [r for r in rows if r.action == "applied"]
     assert len(applied) == 3 and all(r.diff.startswith("--- a/") and r.who == "dev@example.com" for r in applied)
+
+
+def test_a_plan_writes_no_history_unless_asked(project: Path) -> None:
+    assert wasec("fix", ".", "-o", "plan.diff", cwd=project).returncode == 1
+    assert not (project / ".wasec").exists()
+    assert wasec("fix", ".", "--record", cwd=project).returncode == 1
+    assert {getattr(r, "action", None) for r in _remediations(project)} == {"planned"}
+
+
+def _remediations(project: Path) -> list[object]:
+    from wasec.history import store
+
+    conn = store.connect(str(project / ".wasec/history.db"), create=False)
+    try:
+        return list(store.remediations(conn))
+    finally:
+        conn.close()
 
 
 def test_hcl_edits_keep_the_file_valid() -> None:

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """" (did you mean 'x'?)" for the closest of ``choices`` to a mistyped ``word``, or ""."""
+    import difflib
+
+    lowered = {c.lower(): c for c in choices}
+    hit = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.5 if len(word) <= 4 else 0.6)
+    return f" (did you mean '{lowered[hit[0]]}'?)" if hit else ""
+
 
 class WasecError(Exception):
     """An error with a message a user can act on (it names the file or service and what to do)."""

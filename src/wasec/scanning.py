@@ -60,13 +60,14 @@ class ScanResult:
 
 
 def select_rules(options: ScanOptions, custom_ids: frozenset[str] = frozenset()) -> list[Any]:
-    from wasec.errors import UsageError
+    from wasec.errors import UsageError, did_you_mean
     from wasec.rules.registry import load_builtin
 
     registry = load_builtin()
     for rid in [*options.rules, *options.skip_rules]:
         if rid not in registry and rid not in custom_ids:
-            raise UsageError(f"unknown rule id {rid!r} (see `wasec rules`)")
+            hint = did_you_mean(rid, [*(r.id for r in registry), *custom_ids])
+            raise UsageError(f"unknown rule id {rid!r}{hint} (see `wasec rules list`)")
     chosen = [r for r in registry
               if (r.id in options.rules if options.rules else (options.strict or not r.optional))
               and r.id not in options.skip_rules]

@@ -10,6 +10,9 @@ import os
 import sys
 
 EXIT_INTERNAL = 3
+# optional dependencies, each with the extra that installs it: a missing one is an instruction, not a traceback
+EXTRAS = {"boto3": "aws", "botocore": "aws", "moto": "demo", "psycopg": "postgres", "distributed": "dask",
+          "dask": "dask", "regopy": "rego", "sigma": "sigma"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,6 +34,12 @@ def main(argv: list[str] | None = None) -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):
         print("wasec: interrupted", file=sys.stderr)
         sys.exit(130)
+    except ImportError as e:
+        extra = EXTRAS.get((e.name or "").split(".")[0])
+        if extra is None:
+            _internal(f"{type(e).__name__}: {e}")
+        print(f"wasec: error: this needs {e.name}, which is not installed: pip install 'wasec[{extra}]'", file=sys.stderr)
+        sys.exit(2)
     except MemoryError:
         _internal("ran out of memory (a smaller --max-file-size or --exclude may help)")
     except Exception as e:  # a bug: never a traceback with exit 1, which CI would take for "findings"

@@ -281,6 +281,9 @@ class _ScanGroup(click.Group):
     """``wasec scan PATHS`` scans code; ``wasec scan aws`` scans a live account (``./aws`` is a directory)."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] == "aws" and os.path.isdir("aws") and "--live" not in args:
+            raise click.UsageError("'aws' is both a directory here and the live scan: `wasec scan ./aws` scans the "
+                                   "directory, `wasec scan aws --live` the AWS account")
         if args and args[0] in self.commands:
             return super().resolve_command(ctx, args)
         return "code", self.commands["code"], args
@@ -324,6 +327,7 @@ def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_d
 
 
 @scan.command("aws")
+@click.option("--live", is_flag=True, help="Scan the account even though a directory here is named aws.")
 @click.option("--profile", help="AWS profile (default: the standard credential chain: environment, SSO, instance role).")
 @click.option("--role-arn", help="Assume this role first (credentials renew themselves during long scans).")
 @click.option("--external-id", help="External id for --role-arn (and for --org roles).")
@@ -432,8 +436,13 @@ def demo(show_unknown: bool) -> None:
 def permissions(fmt: str, services: tuple[str, ...]) -> None:
     """Print the least-privilege IAM policy a live scan needs (read-only, derived from the collectors)."""
     from wasec.sources.aws.permissions import actions, policy_document
+    from wasec.sources.aws.runner import select_collectors
 
     chosen = _ids(services)
+    try:
+        select_collectors(None, chosen)  # an unknown service is said, with the closest one
+    except WasecError as e:
+        _fail(str(e))
     if fmt == "text":
         for a in actions(chosen):
             click.echo(a)

@@ -35,16 +35,18 @@ def _who(root: str) -> str:
 @click.option("--exclude", "-e", multiple=True, metavar="PATTERN")
 @click.option("--db", metavar="URL", help="History database the plan and the applied changes are recorded in "
                                           "(default .wasec/history.db).")
-@click.option("--no-record", is_flag=True, help="Do not record the plan or the change in the history.")
+@click.option("--record", is_flag=True, help="Record the plan in the history too (a plan alone writes nothing).")
+@click.option("--no-record", is_flag=True, help="Do not record an applied change in the history.")
 @click.option("--who", help="Who applies the change (default: git's user.email, else the login name).")
 @_guard
-def fix(paths: tuple[str, ...], mode: str, output: str | None, db: str | None, no_record: bool, who: str | None,
-        **opts: Any) -> None:
+def fix(paths: tuple[str, ...], mode: str, output: str | None, db: str | None, record: bool, no_record: bool,
+        who: str | None, **opts: Any) -> None:
     """Plan (or apply) the mechanical fixes for the failing findings in Terraform and CloudFormation PATHS.
 
     Each change is checked before it is offered: the edited files are scanned again in a scratch copy
     and a change that does not cure its finding is dropped and said. Nothing is written without
-    --apply. Exit 0 when nothing is left to fix, 1 when a plan is shown, 2 on input errors.
+    --apply; an applied change is recorded in the history (a plan only with --record or --db).
+    Exit 0 when nothing is left to fix, 1 when a plan is shown, 2 on input errors.
     """
     from wasec.remediation import plan as P
 
@@ -69,7 +71,8 @@ def fix(paths: tuple[str, ...], mode: str, output: str | None, db: str | None, n
     written = P.apply(plan) if mode == "apply" else []
     for file in written:
         click.echo(f"changed {file}", err=True)
-    if not no_record and plan.ready:
+    # a dry run leaves no trace unless asked to; a change made is recorded unless asked not to be
+    if plan.ready and not no_record and (written or record or db):
         _record(plan, "applied" if written else "planned", who or _who(root), db)
     for p in result.errors:
         click.echo(f"error: {p}", err=True)

@@ -45,7 +45,7 @@ def history(db: str | None, fmt: str, limit: int) -> None:
                    f"{risk.get('high', 0)}/{risk.get('medium', 0)}/{risk.get('low', 0):<13}  {r.target}")
 
 
-@cli.command("diff")
+@cli.command("diff", context_settings={"ignore_unknown_options": True})  # `wasec diff 12 -1`: -1 is a scan, not a flag
 @click.argument("old", required=False)
 @click.argument("new", required=False)
 @DB

@@ -131,6 +131,16 @@ def iam_explain(file: str, action: str, resource: str, principal: str, contexts:
             _fail(f"--context expects KEY=VALUE, got {c!r}")
         k, _, v = c.partition("=")
         context.setdefault(k.strip(), []).append(v)
+    from wasec.errors import did_you_mean
+    from wasec.iam.catalog import catalog
+
+    cat = catalog()
+    if "*" not in action and "?" not in action and cat.get(action) is None:
+        service = action.split(":", 1)[0].lower()
+        if not cat.known_service(service):
+            _fail(f"--action {action}: no AWS service has the prefix {service!r}{did_you_mean(service, cat.spans)}")
+        names = [a.name for a in cat.actions if a.service.lower() == service]
+        _fail(f"--action {action}: {service} has no such action{did_you_mean(action, names)}")
     main = _policy(file, file)
     identity, res = [main], None
     if guess_kind(main) != "identity":

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 import click
 import orjson
 
-from wasec.cli.commands import _guard, _run_scan, cli, scan_options
+from wasec.cli.commands import EXIT_ERROR, EXIT_OK, _fail, _guard, _run_scan, cli, exit_code, scan_options
 
 
 @cli.command("risk")
@@ -26,12 +27,26 @@ def risk(paths: tuple[str, ...], formats: str, output: str | None, output_dir: s
     from wasec.findings.risk import RiskModel
     from wasec.outputs.risk_matrix import render, to_dict
 
+    if formats not in ("text", "json"):
+        _fail(f"wasec risk writes text or json, not {formats!r}")
     result = _run_scan(paths, opts)
     raw = result.config.raw if result.config is not None else {}
     model = RiskModel.from_config(raw.get("risk"))
+    to_file = output or (os.path.join(output_dir, f"wasec-risk.{'json' if formats == 'json' else 'txt'}")
+                         if output_dir else None)
     if formats == "json":
-        click.echo(orjson.dumps(to_dict(result.findings, model, n), option=orjson.OPT_INDENT_2).decode())
+        text = orjson.dumps(to_dict(result.findings, model, n), option=orjson.OPT_INDENT_2).decode() + "\n"
     else:
-        click.echo(render(result.findings, model, n, color=sys.stdout.isatty()), nl=False)
+        text = render(result.findings, model, n, color=sys.stdout.isatty() and not to_file)
+    if to_file:
+        os.makedirs(os.path.dirname(to_file) or ".", exist_ok=True)
+        with open(to_file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {to_file}", err=True)
+    elif not opts.get("quiet"):
+        click.echo(text, nl=False)
+    # a report first: it gates only when asked to (--fail-on, --fail-on-risk), with the codes of `wasec scan`
     limit = opts.get("fail_on_risk")
-    sys.exit(1 if limit and any(f.counts and f.risk >= limit for f in result.findings) else 0)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(exit_code(result, fail_on, limit) if fail_on or limit else EXIT_OK)

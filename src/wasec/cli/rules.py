@@ -22,7 +22,8 @@ def _all_rules(strict: bool) -> tuple[list[Any], dict[str, str]]:
 
 
 _FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-_AREA = click.option("--area", help="Only rules of this pillar area (identity, detection, infrastructure, data, incident, appsec).")
+_AREA = click.option("--area", help="Only rules of this pillar area (foundations, identity, detection, infrastructure, data, "
+                                    "incident, appsec).")
 _STRICT = click.option("--strict", is_flag=True, help="Include optional rules.")
 
 
@@ -47,6 +48,11 @@ def rules(ctx: click.Context, fmt: str, area: str | None, strict: bool) -> None:
 @_guard
 def rules_list(fmt: str = "text", area: str | None = None, strict: bool = False) -> None:
     """List every rule (built in and from rule packs) with its severity and WA, CIS and FSBP mappings."""
+    from wasec.errors import did_you_mean
+    from wasec.rules.registry import AREAS
+
+    if area is not None and area not in AREAS:
+        _fail(f"--area {area!r} is not a pillar area{did_you_mean(area, AREAS)}; choose one of {', '.join(AREAS)}")
     found, origin = _all_rules(strict)
     chosen = [r for r in found if area is None or r.area == area]
     if fmt == "json":
@@ -80,7 +86,9 @@ def rules_show(rule_id: str) -> None:
     found, origin = _all_rules(strict=True)
     r = next((x for x in found if x.id == rule_id), None)
     if r is None:
-        _fail(f"unknown rule {rule_id!r} (see `wasec rules list`)")
+        from wasec.errors import did_you_mean
+
+        _fail(f"unknown rule {rule_id!r}{did_you_mean(rule_id, [x.id for x in found])} (see `wasec rules list`)")
         return
     bps, cis, fsbp = best_practices(), cis_controls(), fsbp_controls()
     lines = [

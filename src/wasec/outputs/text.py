@@ -20,6 +20,13 @@ def _where(f: Finding) -> str:
     return "/".join(parts) or (f.arn or "")
 
 
+def _width(terminal: bool) -> int:
+    """The terminal's width on a terminal; elsewhere (a pipe, a file) lines as long as their content."""
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns if terminal else 1000
+
+
 def render(scan: Any, color: bool = False, width: int | None = None, show_unknown: bool = False,
            show_passed: bool = False, **_: Any) -> str:
     from rich.console import Console
@@ -27,7 +34,7 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
     from rich.text import Text
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 140, highlight=False,
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width or _width(color), highlight=False,
                       soft_wrap=False)
     rules = {r.id: r for r in scan.rules}
     area_of = {rid: r.area for rid, r in rules.items()}
@@ -44,14 +51,25 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
         items = sorted(by_area.get(area, []), key=lambda f: (-f.severity.rank, -f.risk, f.file or "", f.line or 0))
         if not items:
             continue
+        fixed = 9 + 5 + max(len(f.rule_id) for f in items) + max(len(f.resource_id) for f in items) \
+            + max(len(_where(f)) for f in items) + 6 * 3
+        if fixed + 30 > console.width:  # too narrow for a table that cuts no name: one block per finding
+            console.print()
+            console.print(Text(f"{AREAS[area]} ({len(items)})", style="bold"))
+            for f in items:
+                console.print(Text.assemble((f.severity.value.upper(), _STYLE[f.severity]), f" {f.risk} {f.rule_id}"))
+                console.print(Text(f"    {f.resource_id} · {_where(f)}"), overflow="ignore", crop=False)
+                console.print(Text(f"    {f.message}"))
+            continue
         table = Table(title=f"{AREAS[area]} ({len(items)})", title_justify="left", title_style="bold",
                       show_lines=False, expand=False, pad_edge=False)
         table.add_column("severity", no_wrap=True)
         table.add_column("risk", justify="right", no_wrap=True)
         table.add_column("rule", no_wrap=True)
-        table.add_column("resource", overflow="fold", max_width=40)
-        table.add_column("location", overflow="fold", max_width=42)
-        table.add_column("finding", overflow="fold")
+        # names and paths are never cut: the finding's words wrap instead
+        table.add_column("resource", no_wrap=True, min_width=max(len(f.resource_id) for f in items))
+        table.add_column("location", no_wrap=True, min_width=max(len(_where(f)) for f in items))
+        table.add_column("finding", overflow="fold", min_width=20)
         for f in items:
             table.add_row(Text(f.severity.value.upper(), style=_STYLE[f.severity]), str(f.risk), f.rule_id,
                           f.resource_id, _where(f), f.message)
@@ -87,11 +105,12 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
         _coverage(console, coverage)
     if scan.problems:
         console.print()
-        for p in scan.problems:
-            console.print(Text(f"{p.kind}: {p}", style="red" if p.kind == "error" else "yellow"))
+        for p in scan.problems:  # a path is never folded
+            console.print(Text(f"{p.kind}: {p}", style="red" if p.kind == "error" else "yellow"), overflow="ignore")
     console.print()
     console.print(Text(summary_line(scan), style="bold"))
-    return buf.getvalue()
+    out = buf.getvalue()
+    return out if color else "\n".join(line.rstrip() for line in out.split("\n"))
 
 
 def _coverage(console: Any, coverage: Any) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from wasec.config import Config, read_config_text
-from wasec.errors import ConfigError
+from wasec.errors import ConfigError, did_you_mean
 from wasec.model.finding import Finding, Severity, Status, Suppression
 from wasec.rules.custom import holds, rule_from_dict, validate
 from wasec.rules.registry import Rule
@@ -233,7 +233,8 @@ def load_file(path: str, pack: Pack, builtin: Any) -> None:
             w.unknown_keys(d, DISABLE_KEYS, "disable")
             rid, paths = str(d["disable"]), d.get("paths")
             if rid not in builtin and rid not in {r.id for r in pack.rules}:
-                raise ConfigError(f"{w.at('disable')}: disable: unknown rule '{rid}'")
+                hint = did_you_mean(rid, [*(r.id for r in builtin), *(r.id for r in pack.rules)])
+                raise ConfigError(f"{w.at('disable')}: disable: unknown rule '{rid}'{hint}")
             if not isinstance(paths, list) or not paths or not d.get("reason"):
                 raise ConfigError(f"{w.at()}: disable {rid}: give 'paths' (a list of globs) and a 'reason'")
             pack.disables.append(Disable(rid, tuple(str(p) for p in paths), str(d["reason"]), w.at()))

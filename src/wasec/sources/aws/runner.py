@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from wasec.errors import UsageError
+from wasec.errors import UsageError, did_you_mean
 from wasec.model.coverage import NOT_ASSESSED, PARTIAL, Coverage
 from wasec.model.finding import Problem
 from wasec.model.resource import Inventory, Origin, Resource
@@ -74,7 +74,8 @@ def select_collectors(types: Iterable[str] | None, services: Iterable[str] = ())
     known = {c.service for c in load_collectors().values()}
     unknown = svc - known
     if unknown:
-        raise UsageError(f"unknown service(s) {', '.join(sorted(unknown))}; wasec reads: {', '.join(sorted(known))}")
+        hints = "".join(did_you_mean(s, known) for s in sorted(unknown))
+        raise UsageError(f"unknown service(s) {', '.join(sorted(unknown))}{hints}; wasec reads: {', '.join(sorted(known))}")
     return [c for c in load_collectors().values()
             if (wanted is None or wanted.intersection(c.types)) and (not svc or c.service in svc)]
 

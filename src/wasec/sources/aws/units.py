@@ -34,7 +34,7 @@ from wasec.model.finding import Problem
 from wasec.model.resource import Inventory, Origin, Resource
 from wasec.model.values import Unknown
 
-ACCOUNT_GROUP = "account"
+ACCOUNT_GROUP = "_account"  # not a service name: the "account" service (alternate contacts) is a unit of its own
 GLOBAL = "global"
 
 
