@@ -23,7 +23,6 @@ probably meant.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import glob
 import os
@@ -121,8 +120,7 @@ class _Where:
     def unknown_keys(self, d: dict[str, Any], allowed: set[str], what: str, *at: Any) -> None:
         for k in d:
             if k not in allowed:
-                hint = difflib.get_close_matches(str(k), sorted(allowed), n=1)
-                also = f" (did you mean '{hint[0]}'?)" if hint else f" (known keys: {', '.join(sorted(allowed))})"
+                also = did_you_mean(str(k), sorted(allowed)) or f" (known keys: {', '.join(sorted(allowed))})"
                 raise ConfigError(f"{self.at(*at, k)}: {what}: unknown key '{k}'{also}")
 
 
@@ -137,8 +135,7 @@ def _mappings(r: dict[str, Any], w: _Where) -> None:
         table = known()
         for i, x in enumerate(ids):
             if str(x) not in table:
-                hint = difflib.get_close_matches(str(x), list(table), n=1)
-                raise ConfigError(f"{w.at(key, i)}: unknown {name} '{x}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+                raise ConfigError(f"{w.at(key, i)}: unknown {name} '{x}'{did_you_mean(str(x), table)}")
 
 
 def _extend(d: dict[str, Any], base: Rule, w: _Where) -> Rule:
@@ -233,8 +230,8 @@ def load_file(path: str, pack: Pack, builtin: Any) -> None:
             w.unknown_keys(d, DISABLE_KEYS, "disable")
             rid, paths = str(d["disable"]), d.get("paths")
             if rid not in builtin and rid not in {r.id for r in pack.rules}:
-                hint = did_you_mean(rid, [*(r.id for r in builtin), *(r.id for r in pack.rules)])
-                raise ConfigError(f"{w.at('disable')}: disable: unknown rule '{rid}'{hint}")
+                raise ConfigError(f"{w.at('disable')}: disable: unknown rule '{rid}'"
+                                  f"{did_you_mean(rid, [*(r.id for r in builtin), *(r.id for r in pack.rules)])}")
             if not isinstance(paths, list) or not paths or not d.get("reason"):
                 raise ConfigError(f"{w.at()}: disable {rid}: give 'paths' (a list of globs) and a 'reason'")
             pack.disables.append(Disable(rid, tuple(str(p) for p in paths), str(d["reason"]), w.at()))
@@ -252,9 +249,8 @@ def load_file(path: str, pack: Pack, builtin: Any) -> None:
         if "extends" in d:
             base = builtin.get(str(d["extends"]))
             if base is None:
-                hint = difflib.get_close_matches(str(d["extends"]), [r.id for r in builtin], n=1)
                 raise ConfigError(f"{w.at('extends')}: rule {rid}: extends unknown rule '{d['extends']}'"
-                                  + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+                                  f"{did_you_mean(str(d['extends']), [r.id for r in builtin])}")
             rule = _extend(d, base, w)
             if d.get("replaces"):
                 pack.replaced.add(base.id)
