@@ -39,7 +39,7 @@ def test_registry_modules_that_terraform_init_downloaded_are_scanned(write: Call
     result = scan_paths(root / "live")
     assert _fails(result, "sqs-queue-encrypted") == ["module.queues.aws_sqs_queue.main",
                                                      "module.queues.module.dlq.aws_sqs_queue.dlq"]
-    gone = [p for p in result.problems if "module gone" in p.message]
+    gone = [p for p in result.problems if "example.com/mod.git" in p.message]
     assert gone and gone[0].kind == "warning" and "terraform init" in gone[0].message and gone[0].line == 5
 
 
@@ -47,7 +47,7 @@ def test_a_module_not_on_disk_is_said_even_when_nothing_else_is_there(write: Cal
     root = write({"main.tf": 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n'})
     result = scan_paths(root)
     assert [p.message for p in result.problems if p.kind == "warning"] == [
-        "module vpc (terraform-aws-modules/vpc/aws) is not on disk: run `terraform init` (or `terraform get`) so its "
+        "module source terraform-aws-modules/vpc/aws is not on disk: run `terraform init` (or `terraform get`) so its "
         "resources are scanned too"]
 
 

@@ -7,6 +7,7 @@ Exit codes CI can trust, each meaning one thing: 0 clean, 1 findings at or above
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 EXIT_INTERNAL = 3
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     import click
 
+    if hasattr(signal, "SIGPIPE"):  # `wasec scan . | head`: end quietly as Unix tools do, never "exit 1" (findings)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         from wasec.cli.commands import cli
 

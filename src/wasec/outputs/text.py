@@ -105,12 +105,27 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
         _coverage(console, coverage)
     if scan.problems:
         console.print()
-        for p in scan.problems:  # a path is never folded
-            console.print(Text(f"{p.kind}: {p}", style="red" if p.kind == "error" else "yellow"), overflow="ignore")
+        for kind, message, where in _grouped(scan.problems):  # a path is never folded
+            text = f"{kind}: {where}: {message}" if "," not in where else f"{kind}: {message} ({where})"
+            console.print(Text(text, style="red" if kind == "error" else "yellow"), overflow="ignore")
     console.print()
     console.print(Text(summary_line(scan), style="bold"))
     out = buf.getvalue()
     return out if color else "\n".join(line.rstrip() for line in out.split("\n"))
+
+
+def _grouped(problems: list[Any], shown: int = 3) -> list[tuple[str, str, str]]:
+    """(kind, message, where) with the places of one message together: a module missing from 400 roots is one
+    line naming a few of them and how many more (the JSON report keeps every one)."""
+    places: dict[tuple[str, str], list[str]] = {}
+    for p in problems:
+        places.setdefault((p.kind, p.message), []).append(f"{p.file}:{p.line}" if p.line else p.file)
+    out = []
+    for (kind, message), all_where in places.items():
+        where = list(dict.fromkeys(all_where))
+        more = f" and {len(where) - shown} more" if len(where) > shown else ""
+        out.append((kind, message, ", ".join(where[:shown]) + more))
+    return out
 
 
 def _coverage(console: Any, coverage: Any) -> None:

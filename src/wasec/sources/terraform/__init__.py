@@ -169,7 +169,7 @@ def load_directories(dirs: dict[str, list[str]], options: TerraformOptions) -> t
             problems.append(Problem(d, "configuration is nested too deeply to evaluate"))
         except Exception as e:  # a bug meets one surprising module: name it, evaluate the others
             problems.append(Problem.internal(d, e, what="evaluating this module"))
-    return resources, problems
+    return resources, list(dict.fromkeys(problems))  # a module called from several places says a thing once
 
 
 def _roots(modules: dict[str, Any], cache: _ModuleCache) -> set[str]:

@@ -484,7 +484,7 @@ class Scope:
         found = self.manifest.get(key)
         if found is not None and os.path.isdir(found):
             return found
-        self.problems.append(Problem(path, f"module {name} ({source}) is not on disk: run `terraform init` (or "
+        self.problems.append(Problem(path, f"module source {source} is not on disk: run `terraform init` (or "
                                            "`terraform get`) so its resources are scanned too", block.line, "warning"))
         return None
 
