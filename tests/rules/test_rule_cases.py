@@ -1,107 +1,26 @@
-"""Every rule against real Terraform and CloudFormation files: one parametrised test.
-
-Cases live in ``cases/<area>.cases``, next to nothing but each other:
-
-    ### rule-id
-    --- fail.tf          (fail | pass | unknown, any suffix, then .tf / .tf.json / .yaml / .json)
-    resource ... {       a line ending in "#!" is where the FAIL finding must point
-    --- pass.yaml
-    Resources: ...
-
-A ``fail`` case must produce a FAIL of that rule; ``pass`` at least one PASS and neither FAIL nor
-UNKNOWN (``pass_skip…``: the rule does not apply, so no finding at all on a resource it reads;
-``pass_absent…``: for rules against a type existing at all, the modern equivalent and no finding);
-``unknown`` an UNKNOWN and no FAIL. No case may produce an input error.
-"""
+"""Every built-in rule against real Terraform and CloudFormation files, through `wasec rules test --builtin`'s
+own machinery: the cases ship with the package (``src/wasec/rules/cases/<area>.cases``)."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
+import subprocess
+import sys
 
 import pytest
 
-from wasec.model.finding import Status
+from wasec.rules import builtin_cases
 from wasec.rules.registry import load_builtin
-from wasec.scanning import ScanOptions, scan
+from wasec.rules.testing import check
 
-CASES_DIR = Path(__file__).parent / "cases"
-_NAME = re.compile(r"^(pass|fail|unknown)(_[\w-]+)?\.(tf|tf\.json|yaml|yml|json)$")
-
-
-@dataclass
-class Case:
-    rule: str
-    name: str
-    content: str
-    source: str  # file:line of the case
-
-    @property
-    def kind(self) -> str:
-        return self.name.split(".")[0].split("_")[0]
-
-    @property
-    def lang(self) -> str:
-        return "tf" if self.name.endswith((".tf", ".tf.json")) else "cfn"
+CASES = builtin_cases.load()
 
 
-def _parse(path: Path) -> list[Case]:
-    cases: list[Case] = []
-    rule: str | None = None
-    name: str | None = None
-    start = 0
-    buf: list[str] = []
-    for lineno, line in enumerate([*path.read_text().split("\n"), "### end"], 1):
-        if line.startswith(("### ", "--- ")) and rule and name:
-            cases.append(Case(rule, name, "\n".join(buf).strip("\n") + "\n", f"{path.name}:{start}"))
-            name = None
-        if line.startswith("### "):
-            rule, buf = line[4:].strip(), []
-        elif line.startswith("--- "):
-            name, buf, start = line[4:].strip(), [], lineno
-            assert _NAME.match(name), f"{path.name}:{lineno}: bad case name {name!r}"
-        elif name is not None:
-            buf.append(line)
-    return cases
-
-
-def load_cases() -> list[Case]:
-    return [c for path in sorted(CASES_DIR.glob("*.cases")) for c in _parse(path)]
-
-
-CASES = load_cases()
-
-
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.rule}/{c.name}" for c in CASES])
-def test_rule_case(case: Case, tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.rule_id}/{c.name}" for c in CASES])
+def test_rule_case(case) -> None:  # type: ignore[no-untyped-def]
     registry = load_builtin()
-    assert case.rule in registry, f"{case.source}: unknown rule {case.rule}"
-    f = tmp_path / case.name.replace("unknown", "u").replace("pass", "p").replace("fail", "f")
-    f.write_text(case.content)
-    result = scan(ScanOptions(paths=[str(f)], root=str(tmp_path), rules=[case.rule]))
-    assert not result.errors, f"{case.source}: input errors: {[str(p) for p in result.errors]}"
-    found = [x for x in result.findings if x.rule_id == case.rule]
-    got = sorted({x.status.value for x in found})
-    where = f"{case.source} ({case.rule} {case.name}): got {got} {[x.message for x in found]}"
-    if case.kind == "fail":
-        fails = [x for x in found if x.status is Status.FAIL]
-        assert fails, where
-        marked = [i for i, line in enumerate(case.content.split("\n"), 1) if line.rstrip().endswith("#!")]
-        if marked:
-            lines = {e.line for x in fails for e in x.evidence} | {x.line for x in fails}
-            assert lines & set(marked), f"{where}: expected a finding on line(s) {marked}, got {sorted(n for n in lines if n)}"
-    elif case.kind == "pass":
-        assert not any(x.status in (Status.FAIL, Status.UNKNOWN) for x in found), where
-        if "_skip" in case.name:  # the rule does not apply: no finding, but the resource was read
-            assert not found and any(r.type in registry.get(case.rule).types for r in result.inventory), where
-        elif "_absent" in case.name:  # rules against a resource type existing at all: none, no finding
-            assert not found and not any(r.type in registry.get(case.rule).types for r in result.inventory), where
-        else:
-            assert any(x.status is Status.PASS for x in found), where
-    else:
-        assert any(x.status is Status.UNKNOWN for x in found), where
-        assert not any(x.status is Status.FAIL for x in found), where
+    assert case.rule_id in registry, f"{case.where}: unknown rule {case.rule_id}"
+    outcome = check(registry.get(case.rule_id), case)
+    assert outcome.ok, f"{case.where} ({case.rule_id} {case.name}, expect {case.expect}): got {outcome.got}"
 
 
 def _languages(rule_types: tuple[str, ...]) -> set[str]:
@@ -118,9 +37,10 @@ def _languages(rule_types: tuple[str, ...]) -> set[str]:
 
 def test_every_rule_has_passing_and_failing_cases() -> None:
     registry = load_builtin()
-    have: dict[tuple[str, str, str], int] = {}
+    have: set[tuple[str, str, str]] = set()
     for c in CASES:
-        have[(c.rule, c.lang, c.kind)] = have.get((c.rule, c.lang, c.kind), 0) + 1
+        lang = "tf" if c.name.endswith((".tf", ".tf.json")) else "cfn"
+        have.add((c.rule_id, lang, c.expect))
     missing = []
     for r in registry:
         if r.scope == "live":
@@ -130,3 +50,36 @@ def test_every_rule_has_passing_and_failing_cases() -> None:
                 if (r.id, lang, kind) not in have:
                     missing.append(f"{r.id}: no {kind} case in {lang}")
     assert not missing, "\n".join(missing)
+
+
+def test_rules_test_builtin_runs_them_from_the_command_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = subprocess.run([sys.executable, "-m", "wasec", "rules", "test", "--builtin", "--rules",
+                        "s3-bucket-versioning,sg-admin-ports-open"], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = sum(1 for c in CASES if c.rule_id in ("s3-bucket-versioning", "sg-admin-ports-open"))
+    assert f"{n} of {n} case(s) as expected, 2 rule(s)" in r.stdout
+    assert r.stdout.count("\nok   ") + r.stdout.startswith("ok   ") == n
+
+
+def test_coverage_counts_what_the_rules_map_and_lists_the_gaps(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from wasec.rules.coverage import coverage
+
+    registry = load_builtin()
+    r = subprocess.run([sys.executable, "-m", "wasec", "rules", "coverage", "--format", "json"], capture_output=True,
+                       text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    reports = {c["framework"]: c for c in json.loads(r.stdout)}
+    assert set(reports) == {"wa", "cis", "fsbp"}
+    for fw, rep in reports.items():
+        mapped = {cid for rule in registry for cid in getattr(rule, fw)}
+        in_scope = [c for c in rep["controls"] if c["automated"] and c["current"]]
+        assert rep["covered"] == sum(1 for c in in_scope if c["rules"]) == len(mapped & {c["id"] for c in in_scope})
+        assert rep["covered"] == len(coverage(registry, fw).covered)
+    assert reports["wa"]["in_scope"] == 63
+    cis = {c["id"]: c for c in reports["cis"]["controls"]}
+    assert cis["2.8"]["rules"] == ["iam-password-min-length"] and not cis["5.1"]["automated"]
+    r = subprocess.run([sys.executable, "-m", "wasec", "rules", "coverage", "--framework", "cis", "--missing"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert "✓" not in r.stdout and f"of {reports['cis']['in_scope']} covered" in r.stdout

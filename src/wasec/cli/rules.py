@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _fail, _guard, cli
+from wasec.cli.commands import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _fail, _guard, _ids, cli
 
 
 def _all_rules(strict: bool) -> tuple[list[Any], dict[str, str]]:
@@ -121,11 +121,49 @@ def rules_show(rule_id: str) -> None:
     click.echo("\n".join(lines))
 
 
+@rules.command("coverage")
+@click.option("--framework", "frameworks", multiple=True, metavar="NAME",
+              help="wa, cis or fsbp (repeatable; default: all three).")
+@_FORMAT
+@click.option("--missing", is_flag=True, help="List only the controls no rule covers.")
+@_STRICT
+@_guard
+def rules_coverage(frameworks: tuple[str, ...], fmt: str, missing: bool, strict: bool) -> None:
+    """Which Well-Architected best practices, CIS and FSBP controls the rules cover, and which they do not.
+
+    In scope are every Well-Architected best practice, the automated CIS controls (a manual one needs a
+    person) and the current FSBP controls. What no rule covers stays a question in `wasec review`.
+    """
+    from wasec.rules.coverage import FRAMEWORKS, coverage
+
+    found, _ = _all_rules(strict)
+    reports = [coverage(found, f) for f in (_ids(frameworks) or list(FRAMEWORKS))]
+    if fmt == "json":
+        import orjson
+
+        click.echo(orjson.dumps([c.to_dict() for c in reports], option=orjson.OPT_INDENT_2).decode())
+        return
+    for c in reports:
+        click.echo(f"{c.name}: {len(c.covered)} of {len(c.scope)} covered"
+                   + (f" ({len(c.controls) - len(c.scope)} more in the catalog are manual or retired)"
+                      if len(c.controls) > len(c.scope) else ""))
+        for ctl in c.scope:
+            if ctl.rules and not missing:
+                click.echo(f"  ✓ {ctl.id:<22} {ctl.title}  [{', '.join(ctl.rules)}]")
+            elif not ctl.rules:
+                click.echo(f"  · {ctl.id:<22} {ctl.title}")
+        click.echo()
+
+
 @rules.command("test")
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--builtin", is_flag=True, help="Run the built-in rules' own cases instead (every rule fires where it "
+                                              "should, and stays quiet where it should not).")
+@click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="With --builtin: only these rules.")
 @_guard
-def rules_test(directory: str | None) -> None:
-    """Run each custom rule's `tests:` cases (DIRECTORY, default: the project's rule packs).
+def rules_test(directory: str | None, builtin: bool, rule_ids: tuple[str, ...]) -> None:
+    """Run each custom rule's `tests:` cases (DIRECTORY, default: the project's rule packs), or with
+    --builtin the cases every built-in rule ships with.
 
     Exit 0 when every case gets the status it expects, 1 when one does not, 2 when a rule file is wrong.
     """
@@ -134,7 +172,21 @@ def rules_test(directory: str | None) -> None:
     from wasec.rules.registry import load_builtin
     from wasec.rules.testing import run
 
-    if directory is None:
+    if builtin:
+        from wasec.errors import did_you_mean
+        from wasec.rules import builtin_cases
+
+        registry = load_builtin()
+        wanted = _ids(rule_ids)
+        for rid in wanted:
+            if rid not in registry:
+                _fail(f"unknown rule {rid!r}{did_you_mean(rid, [r.id for r in registry])}")
+        pack = Pack(rules=[r for r in registry if not wanted or r.id in wanted])
+        pack.cases = [c for c in builtin_cases.load() if not wanted or c.rule_id in wanted]
+        live_only = {r.id for r in pack.rules if r.scope == "live"}  # their cases run against the emulator
+        pack.rules = [r for r in pack.rules if r.id not in live_only]
+        pack.cases = [c for c in pack.cases if c.rule_id not in live_only]
+    elif directory is None:
         pack = load(load_config("."))
     else:
         pack = Pack()

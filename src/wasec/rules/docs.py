@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from wasec.model.finding import Severity
 from wasec.rules.catalog import best_practices, cis_controls, cis_version, fsbp_controls
@@ -20,6 +21,7 @@ def rules_markdown() -> str:
         f"CIS AWS Foundations Benchmark v{cis_version()}, AWS Foundational Security Best Practices (FSBP).",
         "",
     ]
+    out += _coverage(registry)
     for area, name in AREAS.items():
         rules = sorted((r for r in registry if r.area == area), key=lambda r: (-r.severity.rank, r.id))
         if not rules:
@@ -42,6 +44,20 @@ def rules_markdown() -> str:
     out += _secrets(bps)
     out += _events(bps)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _coverage(registry: Iterable[Any]) -> list[str]:
+    """Per framework: how much the rules cover, and what they do not (`wasec rules coverage` prints the same)."""
+    from wasec.rules.coverage import FRAMEWORKS, coverage
+
+    out = ["## Coverage", "", "In scope: every Well-Architected best practice, the automated CIS controls and the current "
+           "FSBP controls. `wasec rules coverage --framework wa|cis|fsbp` lists them with the rules that cover each.", "",
+           "| framework | covered | not covered |", "| --- | --- | --- |"]
+    reports = [coverage(registry, f) for f in FRAMEWORKS]
+    for c in reports:
+        gaps = ", ".join(x.id for x in c.missing)
+        out.append(f"| {c.name} | {len(c.covered)} of {len(c.scope)} | {gaps or '—'} |")
+    return [*out, ""]
 
 
 def _secrets(bps: dict) -> list[str]:

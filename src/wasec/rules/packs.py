@@ -59,6 +59,11 @@ class Case:
     file: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
+    # built-in cases: the snippet and the file name it is written to (.tf, .tf.json, .yaml, .json), and the
+    # lines marked "#!" where a FAIL must point
+    filename: str | None = None
+    content: str | None = None
+    lines: tuple[int, ...] = ()
 
 
 @dataclass

@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from wasec.rules.packs import Case, Pack
 from wasec.rules.registry import Rule
@@ -24,7 +25,14 @@ class Outcome:
     got: str  # what happened, in words: "FAIL ×1, PASS ×2" or the input error
 
 
-def _statuses(rule: Rule, case: Case) -> tuple[Counter[str], list[str]]:
+@dataclass
+class _Scanned:
+    findings: list[Any]  # the rule's findings on the case's resources
+    types: set[str]  # resource types the case's code holds
+    errors: list[str]
+
+
+def _scan(rule: Rule, case: Case) -> _Scanned:
     from wasec.scanning import scan_inventory
     from wasec.sources import SourceOptions, collect
 
@@ -32,29 +40,55 @@ def _statuses(rule: Rule, case: Case) -> tuple[Counter[str], list[str]]:
         if case.file is not None:
             path = case.file
         else:
-            name = "main.tf" if case.terraform is not None else "template.yaml"
+            # a built-in case is written under its own name (its extension decides how it is read); the
+            # words pass/fail stay out of the path, which some rules read
+            name = (case.filename.replace("unknown", "u").replace("pass", "p").replace("fail", "f") if case.filename
+                    else "main.tf" if case.terraform is not None else "template.yaml")
             path = os.path.join(tmp, name)
             with open(path, "w", encoding="utf-8") as fh:
-                fh.write(case.terraform if case.terraform is not None else case.cloudformation or "")
+                fh.write(case.content if case.content is not None else
+                         case.terraform if case.terraform is not None else case.cloudformation or "")
         collected = collect([path], SourceOptions(tf_vars=case.vars, cfn_params=dict(case.params)))
         errors = [str(p) for p in collected.problems if p.kind == "error"]
         findings = scan_inventory(collected.inventory, [rule], tmp)
-    return Counter(f.status.value for f in findings if f.rule_id == rule.id and f.resource_id != "(account)"), errors
+    return _Scanned([f for f in findings if f.rule_id == rule.id and f.resource_id != "(account)"],
+                    {r.type for r in collected.inventory}, errors)
+
+
+def check(rule: Rule, case: Case) -> Outcome:
+    """Whether ``rule`` gives ``case`` the status it expects (and, for a FAIL, points where it is marked)."""
+    if case.file is not None and not os.path.isfile(case.file):
+        return Outcome(case, False, f"no such file: {case.file}")
+    s = _scan(rule, case)
+    if s.errors:
+        return Outcome(case, False, "input error: " + "; ".join(s.errors))
+    got = Counter(f.status.value for f in s.findings)
+    fail, unknown, passed = got["FAIL"], got["UNKNOWN"], got["PASS"]
+    words = ", ".join(f"{k} ×{n}" for k, n in sorted(got.items())) or "the rule applied to no resource"
+    variant = case.name if case.filename else ""
+    reads = any(t in s.types for t in rule.types)
+    if case.expect == "pass" and "_skip" in variant:  # the rule does not apply: no finding, on a resource it reads
+        ok = not s.findings and reads
+        words += "" if reads else " (and the case holds no resource the rule reads)"
+    elif case.expect == "pass" and "_absent" in variant:  # a rule against a type existing: none, no finding
+        ok = not s.findings and not reads
+    else:
+        ok = {"fail": fail > 0, "pass": passed > 0 and not fail and not unknown,
+              "unknown": unknown > 0 and not fail}[case.expect]
+    if ok and case.expect == "fail" and case.lines:
+        at = {e.line for f in s.findings if f.status.value == "FAIL" for e in f.evidence} | \
+             {f.line for f in s.findings if f.status.value == "FAIL"}
+        if not at & set(case.lines):
+            ok = False
+            words += f", on line(s) {sorted(n for n in at if n)} where line(s) {list(case.lines)} are marked"
+    return Outcome(case, ok, words)
+
+
+def run_cases(cases: list[Case], rules: dict[str, Rule]) -> list[Outcome]:
+    """Each case against its rule; a case for a rule nobody defines is a wrong case."""
+    return [check(rules[c.rule_id], c) if c.rule_id in rules else Outcome(c, False, f"no rule {c.rule_id}")
+            for c in cases]
 
 
 def run(pack: Pack) -> list[Outcome]:
-    rules = {r.id: r for r in pack.rules}
-    out = []
-    for case in pack.cases:
-        if case.file is not None and not os.path.isfile(case.file):
-            out.append(Outcome(case, False, f"no such file: {case.file}"))
-            continue
-        got, errors = _statuses(rules[case.rule_id], case)
-        if errors:
-            out.append(Outcome(case, False, "input error: " + "; ".join(errors)))
-            continue
-        fail, unknown, passed = got["FAIL"], got["UNKNOWN"], got["PASS"]
-        ok = {"fail": fail > 0, "pass": passed > 0 and not fail and not unknown, "unknown": unknown > 0 and not fail}[case.expect]
-        words = ", ".join(f"{k} ×{n}" for k, n in sorted(got.items())) or "the rule applied to no resource"
-        out.append(Outcome(case, ok, words))
-    return out
+    return run_cases(pack.cases, {r.id: r for r in pack.rules})
