@@ -27,13 +27,27 @@ EMULATOR_GAPS: dict[tuple[str, str], str] = {
                                               "account keeps Security Hub off for securityhub-enabled)",
     ("cloudfront-s3-origin-access", "good"): "the emulator drops S3OriginConfig and OriginAccessControlId",
     ("s3-bucket-mfa-delete", "good"): "the emulator ignores MFADelete",
+    ("neptune-iam-authentication", "good"): "the emulator refuses IAM authentication on Neptune clusters",
+    ("redshift-automated-snapshots", "bad"): "the emulator keeps one day of snapshots when asked for none",
+    ("elasticache-redis-auth", "good"): "the emulator lists no member clusters of a replication group (the engine "
+                                        "version is theirs)",
+    ("elasticache-redis-auth", "bad"): "the emulator lists no member clusters of a replication group (the engine "
+                                       "version is theirs)",
 }
+# a region has one detector; the main account's is off, for guardduty-enabled and guardduty-detector-enabled
+EMULATOR_GAPS.update({(r, "bad"): "a region has one GuardDuty detector, and the main account's is off: its plans are "
+                                  "not judged (the good account's plans are, and code cases cover the rest)"
+                      for r in ("guardduty-s3-protection", "guardduty-eks-audit-logs", "guardduty-malware-protection",
+                                "guardduty-rds-protection", "guardduty-eks-runtime-monitoring", "guardduty-lambda-protection",
+                                "guardduty-runtime-monitoring", "guardduty-ecs-runtime-monitoring",
+                                "guardduty-ec2-runtime-monitoring")})
 # resource types only code has (EC2-Classic groups, Terraform data sources, CloudFormation-only resources)
 CODE_ONLY_TYPES = {"AWS::ElastiCache::SecurityGroup", "AWS::RDS::DBSecurityGroup", "AWS::Redshift::ClusterSecurityGroup",
                    "AWS::IAM::AccessKey", "AWS::IAM::Policy", "Wasec::Athena::Database", "Wasec::EC2::AmiLookup",
                    "Wasec::Terraform::HttpRequest", "AWS::SecretsManager::RotationSchedule", "AWS::S3::Object"}
 # no example at all: the emulator rejects the docdb engine and has no EMR security configurations
-NO_EXAMPLE_TYPES = {"AWS::DocDB::DBCluster", "AWS::EMR::SecurityConfiguration"}
+# and its inspector2 BatchGetAccountStatus fails on every call
+NO_EXAMPLE_TYPES = {"AWS::DocDB::DBCluster", "AWS::EMR::SecurityConfiguration", "Wasec::Inspector2::Enabler"}
 
 
 def _live_rules() -> list[Any]:

@@ -223,12 +223,17 @@ def ec2(w: World) -> None:
                             MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 3},
                             NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": bad_sub, "AssociatePublicIpAddress": True}],
                             )["Instances"][0]["InstanceId"]
+    profile = c("iam").create_instance_profile(InstanceProfileName="web")["InstanceProfile"]["Arn"]
     good_i = e.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=good_sub,
+                             IamInstanceProfile={"Arn": profile},
                              MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1},
                              BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}],
                              )["Instances"][0]["InstanceId"]
     e.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)  # something runs in the default VPC
     w.pair("AWS::EC2::Instance", good_i, bad_i)
+    good_tgw = e.create_transit_gateway(Options={"AutoAcceptSharedAttachments": "disable"})["TransitGateway"]["TransitGatewayId"]
+    bad_tgw = e.create_transit_gateway(Options={"AutoAcceptSharedAttachments": "enable"})["TransitGateway"]["TransitGatewayId"]
+    w.pair("AWS::EC2::TransitGateway", good_tgw, bad_tgw)
     good_lt = e.create_launch_template(LaunchTemplateName="good-lt", LaunchTemplateData={
         "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
         "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"Encrypted": True}}],
@@ -260,13 +265,16 @@ def ec2(w: World) -> None:
 # -- databases -----------------------------------------------------------------------------------------
 def databases(w: World) -> None:
     key = c("kms").create_key(Description="db")["KeyMetadata"]["Arn"]
+    monitoring = c("iam").create_role(RoleName="rds-monitoring", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
     r = c("rds")
     r.create_db_instance(DBInstanceIdentifier="good-db", Engine="postgres", DBInstanceClass="db.t3.micro",
                          MasterUsername="app", ManageMasterUserPassword=True, AllocatedStorage=20,
                          StorageEncrypted=True, KmsKeyId=key, PubliclyAccessible=False, BackupRetentionPeriod=14,
                          DeletionProtection=True, EnableCloudwatchLogsExports=["postgresql"], MultiAZ=True,
                          EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId=key, AutoMinorVersionUpgrade=True,
-                         EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True)
+                         EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True, MonitoringInterval=60,
+                         MonitoringRoleArn=monitoring)
     r.create_db_instance(DBInstanceIdentifier="bad-db", Engine="mysql", DBInstanceClass="db.t3.micro",
                          MasterUsername="admin", MasterUserPassword=fake_secret()[:20], AllocatedStorage=20,
                          StorageEncrypted=False, PubliclyAccessible=True, BackupRetentionPeriod=0, DeletionProtection=False,
@@ -276,17 +284,28 @@ def databases(w: World) -> None:
     for engine, client, typ in (("aurora-postgresql", "rds", "AWS::RDS::DBCluster"), ("neptune", "neptune", "AWS::Neptune::DBCluster")):
         cl = c(client)
         logs = {"aurora-postgresql": ["postgresql"], "docdb": ["audit", "profiler"], "neptune": ["audit"]}[engine]
-        extra = {"MasterUsername": "app", "MasterUserPassword": fake_secret()[:20]} if engine != "neptune" else {}
+        extra = {"MasterUserPassword": fake_secret()[:20]} if engine != "neptune" else {}
         cl.create_db_cluster(DBClusterIdentifier=f"good-{engine}", Engine=engine, StorageEncrypted=True, KmsKeyId=key,
                              BackupRetentionPeriod=14, DeletionProtection=True, EnableCloudwatchLogsExports=logs,
-                             **({"EnableIAMDatabaseAuthentication": True} if client == "rds" else {}), **extra)
+                             CopyTagsToSnapshot=True, **({"EnableIAMDatabaseAuthentication": True} if client == "rds" else {}),
+                             **({"MasterUsername": "app"} if extra else {}), **extra)
         cl.create_db_cluster(DBClusterIdentifier=f"bad-{engine}", Engine=engine, StorageEncrypted=False,
-                             BackupRetentionPeriod=1, DeletionProtection=False, **extra)
+                             BackupRetentionPeriod=1, DeletionProtection=False, **({"MasterUsername": "admin"} if extra else {}),
+                             **extra)
         w.pair(typ, f"good-{engine}", f"bad-{engine}")
     r.create_db_snapshot(DBInstanceIdentifier="good-db", DBSnapshotIdentifier="good-snap")
     r.create_db_snapshot(DBInstanceIdentifier="bad-db", DBSnapshotIdentifier="bad-snap")
     r.modify_db_snapshot_attribute(DBSnapshotIdentifier="bad-snap", AttributeName="restore", ValuesToAdd=["all"])
     w.pair("Wasec::RDS::DBSnapshot", "good-snap", "bad-snap")
+    proxy_role = c("iam").create_role(RoleName="rds-proxy", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    subnets = [s["SubnetId"] for s in c("ec2").describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]  # one VPC's
+    secret = c("secretsmanager").create_secret(Name="proxy-db", SecretString=fake_secret())["ARN"]
+    for name, tls in (("good-proxy", True), ("bad-proxy", False)):
+        r.create_db_proxy(DBProxyName=name, EngineFamily="POSTGRESQL", RoleArn=proxy_role, VpcSubnetIds=subnets,
+                          Auth=[{"AuthScheme": "SECRETS", "SecretArn": secret, "IAMAuth": "DISABLED"}], RequireTLS=tls)
+    w.pair("AWS::RDS::DBProxy", "good-proxy", "bad-proxy")
     d = c("dynamodb")
     for name, good in (("good-table", True), ("bad-table", False)):
         d.create_table(TableName=name, AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -297,28 +316,32 @@ def databases(w: World) -> None:
             d.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
     w.pair("AWS::DynamoDB::Table", "table/good-table", "table/bad-table")
     e = c("elasticache")
+    e.create_cache_subnet_group(CacheSubnetGroupName="private-cache", CacheSubnetGroupDescription="private",
+                                SubnetIds=[s["SubnetId"] for s in c("ec2").describe_subnets()["Subnets"]][:2])
     e.create_replication_group(ReplicationGroupId="good-redis", ReplicationGroupDescription="good", Engine="redis",
                                CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True,
-                               KmsKeyId=key, SnapshotRetentionLimit=7, AuthToken=fake_secret()[:32])
+                               KmsKeyId=key, SnapshotRetentionLimit=7, AuthToken=fake_secret()[:32],
+                               AutoMinorVersionUpgrade=True, CacheSubnetGroupName="private-cache")
     e.create_replication_group(ReplicationGroupId="bad-redis", ReplicationGroupDescription="bad", Engine="redis",
                                CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=False, TransitEncryptionEnabled=False,
-                               SnapshotRetentionLimit=0)
+                               SnapshotRetentionLimit=0, AutoMinorVersionUpgrade=False)
     w.pair("AWS::ElastiCache::ReplicationGroup", "good-redis", "bad-redis")
     e.create_cache_cluster(CacheClusterId="good-cache", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1,
-                           SnapshotRetentionLimit=7)
+                           SnapshotRetentionLimit=7, AutoMinorVersionUpgrade=True, CacheSubnetGroupName="private-cache")
     e.create_cache_cluster(CacheClusterId="bad-cache", Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1,
-                           SnapshotRetentionLimit=0)
+                           SnapshotRetentionLimit=0, AutoMinorVersionUpgrade=False)
     w.pair("AWS::ElastiCache::CacheCluster", "good-cache", "bad-cache")
     rs = c("redshift")
     rs.create_cluster_subnet_group(ClusterSubnetGroupName="private", Description="private", SubnetIds=[
         c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]])
-    rs.create_cluster(ClusterIdentifier="good-dw", NodeType="dc2.large", MasterUsername="admin",
+    rs.create_cluster(ClusterIdentifier="good-dw", NodeType="dc2.large", MasterUsername="dwowner", DBName="analytics",
                       MasterUserPassword="A1" + fake_secret()[:20], ClusterType="single-node", Encrypted=True, KmsKeyId=key,
-                      PubliclyAccessible=False, ClusterSubnetGroupName="private", EnhancedVpcRouting=True)
+                      PubliclyAccessible=False, ClusterSubnetGroupName="private", EnhancedVpcRouting=True,
+                      AllowVersionUpgrade=True, AutomatedSnapshotRetentionPeriod=7)
     rs.enable_logging(ClusterIdentifier="good-dw", BucketName="wasec-logs")
-    rs.create_cluster(ClusterIdentifier="bad-dw", NodeType="dc2.large", MasterUsername="admin",
+    rs.create_cluster(ClusterIdentifier="bad-dw", NodeType="dc2.large", MasterUsername="awsuser",
                       MasterUserPassword="A1" + fake_secret()[:20], ClusterType="single-node", Encrypted=False,
-                      PubliclyAccessible=True)
+                      PubliclyAccessible=True, AllowVersionUpgrade=False, AutomatedSnapshotRetentionPeriod=0)
     w.pair("AWS::Redshift::Cluster", "cluster:good-dw", "cluster:bad-dw")
     dax = c("dax")
     role = c("iam").create_role(RoleName="dax", AssumeRolePolicyDocument=policy(
@@ -671,6 +694,9 @@ def monitoring(w: World) -> None:
     gd = c("guardduty").create_detector(Enable=False)["DetectorId"]
     w.bad["AWS::GuardDuty::Detector"] = gd
     w.bad["Wasec::AWS::Region"] = f"{w.account}/us-east-1"
+    c("macie2").enable_macie()
+    c("macie2").disable_macie()
+    w.bad["AWS::Macie::Session"] = f"{w.account}/us-east-1/macie"
     w.bad["Wasec::AWS::Account"] = w.account
 
 
@@ -695,7 +721,7 @@ def misc(w: World) -> None:
     mq = c("mq")
     for name, good in (("good-mq", True), ("bad-mq", False)):
         mq.create_broker(BrokerName=name, EngineType="ActiveMQ", EngineVersion="5.17.6", HostInstanceType="mq.t3.micro",
-                         DeploymentMode="SINGLE_INSTANCE", PubliclyAccessible=not good, AutoMinorVersionUpgrade=True,
+                         DeploymentMode="SINGLE_INSTANCE", PubliclyAccessible=not good, AutoMinorVersionUpgrade=good,
                          Users=[{"Username": "app", "Password": fake_secret()[:20]}],
                          Logs={"Audit": good, "General": good})
     w.pair("AWS::AmazonMQ::Broker", "good-mq", "bad-mq")
@@ -705,9 +731,9 @@ def misc(w: World) -> None:
     w.pair("AWS::Transfer::Server", good_t, bad_t)
     dms = c("dms")
     dms.create_replication_instance(ReplicationInstanceIdentifier="good-dms", ReplicationInstanceClass="dms.t3.micro",
-                                    PubliclyAccessible=False, KmsKeyId=key)
+                                    PubliclyAccessible=False, KmsKeyId=key, AutoMinorVersionUpgrade=True)
     dms.create_replication_instance(ReplicationInstanceIdentifier="bad-dms", ReplicationInstanceClass="dms.t3.micro",
-                                    PubliclyAccessible=True)
+                                    PubliclyAccessible=True, AutoMinorVersionUpgrade=False)
     w.pair("AWS::DMS::ReplicationInstance", "good-dms", "bad-dms")
     ws = c("workspaces")
     ds = c("ds").create_directory(Name="corp.example.com", Password="P@ss" + fake_secret()[:12], Size="Small",
@@ -720,6 +746,9 @@ def misc(w: World) -> None:
         {"DirectoryId": ds, "UserName": "bad-user", "BundleId": "wsb-1"}])["PendingRequests"]
     w.pair("AWS::WorkSpaces::Workspace", made[0]["WorkspaceId"], made[1]["WorkspaceId"])
 
+
+GD_FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "EKS_RUNTIME_MONITORING",
+               "LAMBDA_NETWORK_LOGS", "RUNTIME_MONITORING")
 
 BUILDERS: list[Callable[[World], None]] = [iam, s3, ec2, databases, data, compute, edge, monitoring, misc]
 
@@ -760,8 +789,13 @@ def build_good_account() -> World:
                     CloudWatchLogsRoleArn=trail_role)
     ct.start_logging(Name="good-trail")
     w.good["AWS::CloudTrail::Trail"] = "trail/good-trail"
-    gd = c("guardduty").create_detector(Enable=True)["DetectorId"]
+    gd = c("guardduty").create_detector(Enable=True, Features=[
+        {"Name": f, "Status": "ENABLED", "AdditionalConfiguration": [
+            {"Name": a, "Status": "ENABLED"} for a in ("EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT")]}
+        for f in GD_FEATURES])["DetectorId"]
     w.good["AWS::GuardDuty::Detector"] = gd
+    c("macie2").enable_macie()
+    w.good["AWS::Macie::Session"] = f"{w.account}/us-east-1/macie"
     c("securityhub").enable_security_hub(EnableDefaultStandards=True)
     w.good["AWS::SecurityHub::Hub"] = "hub"
     role = iam_.create_role(RoleName="config", AssumeRolePolicyDocument=policy(

@@ -9,8 +9,11 @@ from wasec.rules.pack import (  # noqa: F401  (registrations)
     data_access,
     data_at_rest,
     data_in_transit,
+    databases,
     detection,
     identity,
     network,
+    patching,
     resilience,
+    threat_detection,
 )

@@ -173,7 +173,7 @@ def security_contact(r: View) -> Any:
 # -- detective services in every region -----------------------------------------------------------------
 @rule("cloudtrail-enabled-all-regions", title="A multi-region CloudTrail trail is logging", severity="high", types=[ACCOUNT],
       area="detection", category="logging", scope="live", wa=("SEC04-BP01", "SEC04-BP02"), cis=("4.1",),
-      fsbp=("CloudTrail.1",), needs=["AWS::CloudTrail::Trail"],
+      fsbp=("CloudTrail.1", "CloudTrail.3"), needs=["AWS::CloudTrail::Trail"],
       why="Without a logging trail that covers every region, API activity in an unused region (a favourite place to "
           "mine or hide) leaves no record.",
       fix="Create a multi-region trail that logs management events (read and write) and keep it logging.",

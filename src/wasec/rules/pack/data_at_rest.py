@@ -23,7 +23,8 @@ def _enc(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str
 
 
 def _cmk(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str, tf: str, cfn: str,
-         severity: str = "low", fsbp: tuple[str, ...] = (), applies: Any = None, encrypted: str | None = None) -> None:
+         severity: str = "low", fsbp: tuple[str, ...] = (), applies: Any = None, encrypted: str | None = None,
+         cis: tuple[str, ...] = ()) -> None:
     """A customer-managed-key rule; ``encrypted`` names the switch without which no key protects anything."""
 
     def check(r: View) -> Any:
@@ -35,7 +36,7 @@ def _cmk(id: str, types: tuple[str, ...], path: str | dict[str, str], title: str
         return customer_key(r, p)
 
     rule(id, title=title, severity=severity, types=types, area="data", category="encryption", wa=KEYS, needs=KMS, fsbp=fsbp,
-         why="A customer managed KMS key puts key policy, rotation, audit and revocation under your control; "
+         cis=cis, why="A customer managed KMS key puts key policy, rotation, audit and revocation under your control; "
              "AWS managed keys cannot be restricted or disabled.",
          fix="Create a KMS key (with rotation enabled) and reference it from the resource.", tf=tf, cfn=cfn)(check)
 
@@ -66,7 +67,7 @@ def s3_default_encryption(r: View) -> Any:
 
 
 @rule("s3-bucket-sse-kms", title="S3 bucket encrypts with a customer managed KMS key", severity="medium",
-      types=["AWS::S3::Bucket"], area="data", category="encryption", wa=KEYS, needs=KMS,
+      types=["AWS::S3::Bucket"], area="data", category="encryption", wa=KEYS, needs=KMS, fsbp=("S3.17",),
       why="SSE-KMS with your own key adds a second, audited permission check on every read and lets you revoke "
           "access to the data by disabling the key. (Buckets that receive S3 server access logs must use SSE-S3 "
           "and are exempt.)",
@@ -295,7 +296,7 @@ _cmk("cloudwatch-log-group-kms", ("AWS::Logs::LogGroup",), "KmsKeyId", "CloudWat
      tf="kms_key_id = aws_kms_key.logs.arn", cfn="KmsKeyId: !GetAtt LogsKey.Arn")
 _cmk("cloudtrail-kms-encryption", ("AWS::CloudTrail::Trail",), "KMSKeyId", "CloudTrail logs are encrypted with a KMS key",
      tf="kms_key_id = aws_kms_key.cloudtrail.arn", cfn="KMSKeyId: !Ref TrailKey", severity="medium",
-     fsbp=("CloudTrail.2",))
+     fsbp=("CloudTrail.2",), cis=("4.5",))
 
 
 @rule("kms-key-rotation", title="KMS key rotation is enabled", severity="medium", types=["AWS::KMS::Key"],
@@ -433,7 +434,7 @@ def ecr_kms(r: View) -> Any:
 
 
 @rule("eks-secrets-encryption", title="EKS encrypts Kubernetes secrets with a KMS key", severity="high",
-      types=["AWS::EKS::Cluster"], area="data", category="encryption", wa=KEYS, needs=KMS,
+      types=["AWS::EKS::Cluster"], area="data", category="encryption", wa=KEYS, needs=KMS, fsbp=("EKS.3",),
       why="Without envelope encryption, Kubernetes secrets are only base64-encoded in etcd.",
       fix="Configure encryption_config for the secrets resource with a KMS key.",
       tf='encryption_config {\n  resources = ["secrets"]\n  provider {\n    key_arn = aws_kms_key.eks.arn\n  }\n}',

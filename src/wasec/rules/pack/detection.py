@@ -51,7 +51,7 @@ def _trail_bucket(r: View) -> Resource | None:
 
 @rule("cloudtrail-bucket-not-public", title="The S3 bucket holding CloudTrail logs is not public", severity="critical",
       types=["AWS::CloudTrail::Trail"], area="detection", category="exposure", needs=["AWS::S3::Bucket"], wa=("SEC04-BP01", "SEC08-BP04"),
-      why="Public trail logs give an attacker a map of your accounts, principals and resources.",
+      fsbp=("CloudTrail.6",), why="Public trail logs give an attacker a map of your accounts, principals and resources.",
       fix="Keep the log bucket private: no public ACL, no public policy, Block Public Access on.",
       tf='resource "aws_s3_bucket_public_access_block" "trail" {\n  bucket                  = aws_s3_bucket.trail.id\n  block_public_acls       = true\n  block_public_policy     = true\n  ignore_public_acls      = true\n  restrict_public_buckets = true\n}',
       cfn="PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n  BlockPublicPolicy: true\n  IgnorePublicAcls: true\n  RestrictPublicBuckets: true")
@@ -75,7 +75,7 @@ def trail_bucket_public(r: View) -> Any:
 @rule("cloudtrail-bucket-access-logging", title="The CloudTrail log bucket has access logging", severity="low",
       types=["AWS::CloudTrail::Trail"], area="detection", category="logging", wa=LOGS, cis=("4.4",),
       needs=["AWS::S3::Bucket"],
-      why="Access logs on the trail bucket show who read or tried to delete the audit trail.",
+      fsbp=("CloudTrail.7",), why="Access logs on the trail bucket show who read or tried to delete the audit trail.",
       fix="Enable server access logging on the trail's bucket, to a separate log bucket.",
       tf='resource "aws_s3_bucket_logging" "trail" {\n  bucket        = aws_s3_bucket.trail.id\n  target_bucket = aws_s3_bucket.access_logs.id\n}',
       cfn="LoggingConfiguration:\n  DestinationBucketName: !Ref AccessLogsBucket")

@@ -398,3 +398,15 @@ _pw_rule("iam-password-require-lowercase", "Password policy requires a lowercase
 _pw_rule("iam-password-max-age", "Passwords expire within 90 days", "MaxPasswordAge",
          lambda v, o: isinstance(v, int) and 0 < v <= o["max"], "passwords never expire or live longer than {max} days",
          (), "max_password_age = 90", {"max": 90})
+
+
+@rule("ec2-instance-role", title="EC2 instances reach AWS with an instance role", severity="medium",
+      types=["AWS::EC2::Instance"], area="identity", category="access", wa=("SEC02-BP02",), cis=("2.16",),
+      why="An instance profile gives the instance temporary credentials that rotate themselves; without one, "
+          "software on it that calls AWS uses long-lived keys kept on disk or in user data.",
+      fix="Attach an instance profile whose role grants what the software needs (and nothing when it needs nothing).",
+      tf="iam_instance_profile = aws_iam_instance_profile.app.name", cfn="IamInstanceProfile: !Ref AppInstanceProfile")
+def instance_role(r: View) -> Any:
+    if not r.present("IamInstanceProfile"):
+        return Fail("", "the instance has no instance profile (no role)")
+    return None

@@ -64,7 +64,7 @@ def _sg_ports_rule(id: str, title: str, ports: dict[int, str], severity: str, ci
 
 
 _sg_ports_rule("sg-admin-ports-open", "Security group does not open administration ports to the internet", ADMIN_PORTS,
-               "high", ("6.3", "6.4"), ("EC2.19",),
+               "high", ("6.3", "6.4"), ("EC2.13", "EC2.14", "EC2.19"),
                "SSH, RDP and WinRM open to the internet are scanned within minutes and brute-forced; they are the most "
                "common way into an instance.")
 _sg_ports_rule("sg-database-ports-open", "Security group does not open database and file-sharing ports to the internet",
@@ -432,3 +432,14 @@ def redshift_vpc(r: View) -> Any:
       cfn="VpcSecurityGroupIds: [!Ref DbSG]")
 def classic_sg(r: View) -> Any:
     return Fail("", f"{r.type} is an EC2-Classic resource")
+
+
+expect("ec2-transit-gateway-auto-accept", types=["AWS::EC2::TransitGateway"], path="AutoAcceptSharedAttachments",
+       ok=lambda v: str(v).lower() != "enable", default="disable",
+       message="the transit gateway accepts every attachment shared with it",
+       title="Transit gateways do not accept VPC attachments automatically", severity="high", area="infrastructure",
+       category="network", wa=LAYERS, fsbp=("EC2.23",),
+       why="With automatic acceptance, any account the gateway is shared with can attach a VPC and reach every network "
+           "routed through it, without anyone reviewing the request.",
+       fix="Turn automatic acceptance off and accept each attachment after review.",
+       tf='auto_accept_shared_attachments = "disable"', cfn="AutoAcceptSharedAttachments: disable")

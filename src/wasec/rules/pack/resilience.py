@@ -26,7 +26,7 @@ def log_retention(r: View) -> Any:
 
 
 @rule("s3-bucket-versioning", title="S3 bucket versioning is enabled", severity="medium", types=["AWS::S3::Bucket"],
-      area="incident", category="resilience", wa=(*LIFECYCLE, "SEC08-BP04"),
+      area="incident", category="resilience", wa=(*LIFECYCLE, "SEC08-BP04"), fsbp=("S3.14",),
       why="Versioning keeps overwritten and deleted objects recoverable after a mistake or a ransomware-style attack.",
       fix="Enable versioning (with a lifecycle rule to expire old versions).",
       tf='resource "aws_s3_bucket_versioning" "b" {\n  bucket = aws_s3_bucket.b.id\n  versioning_configuration {\n    status = "Enabled"\n  }\n}',

@@ -185,6 +185,7 @@ def brokers(ctx: Ctx) -> list[Resource]:
             props = {"BrokerName": d.get("BrokerName"), "EngineType": d.get("EngineType"),
                      "PubliclyAccessible": bool(d.get("PubliclyAccessible")),
                      "Logs": {"Audit": bool((d.get("Logs") or {}).get("Audit")), "General": bool((d.get("Logs") or {}).get("General"))},
+                     "AutoMinorVersionUpgrade": bool(d.get("AutoMinorVersionUpgrade")),
                      "EncryptionOptions": d.get("EncryptionOptions") or {}}
         return ctx.resource("AWS::AmazonMQ::Broker", b["BrokerId"], props, arn=b.get("BrokerArn"), names=[b.get("BrokerName")])
 

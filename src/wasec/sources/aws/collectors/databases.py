@@ -31,7 +31,8 @@ def db_instances(ctx: Ctx) -> list[Resource]:
             "DBClusterIdentifier": d.get("DBClusterIdentifier"),
             "SourceDBInstanceIdentifier": d.get("ReadReplicaSourceDBInstanceIdentifier"),
             "MultiAZ": bool(d.get("MultiAZ")), "AutoMinorVersionUpgrade": d.get("AutoMinorVersionUpgrade"),
-            "CopyTagsToSnapshot": d.get("CopyTagsToSnapshot"),
+            "CopyTagsToSnapshot": d.get("CopyTagsToSnapshot"), "MonitoringInterval": d.get("MonitoringInterval", 0),
+            "MasterUsername": d.get("MasterUsername"),
             "DBSubnetGroupName": (d.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
             "Tags": tag_list(d.get("TagList")),
         }, arn=d.get("DBInstanceArn"), tags=d.get("TagList")))
@@ -43,15 +44,27 @@ def db_clusters(ctx: Ctx) -> list[Resource]:
     out = []
     for c in ctx.pages("DescribeDBClusters", "DBClusters"):
         engine = str(c.get("Engine", ""))
-        out.append(ctx.resource(_CLUSTER_TYPES.get(engine, "AWS::RDS::DBCluster"), c["DBClusterIdentifier"], {
+        type_ = _CLUSTER_TYPES.get(engine, "AWS::RDS::DBCluster")
+        iam = bool(c.get("IAMDatabaseAuthenticationEnabled"))
+        out.append(ctx.resource(type_, c["DBClusterIdentifier"], {
             "DBClusterIdentifier": c["DBClusterIdentifier"], "Engine": engine, "EngineMode": c.get("EngineMode"),
             "StorageEncrypted": bool(c.get("StorageEncrypted")), "KmsKeyId": c.get("KmsKeyId"),
             "BackupRetentionPeriod": c.get("BackupRetentionPeriod"), "DeletionProtection": bool(c.get("DeletionProtection")),
             "EnableCloudwatchLogsExports": list(c.get("EnabledCloudwatchLogsExports") or []),
-            "EnableIAMDatabaseAuthentication": bool(c.get("IAMDatabaseAuthenticationEnabled")),
+            # CloudFormation names IAM authentication IamAuthEnabled on Neptune clusters
+            **({"IamAuthEnabled": iam} if type_ == "AWS::Neptune::DBCluster" else {"EnableIAMDatabaseAuthentication": iam}),
+            "CopyTagsToSnapshot": bool(c.get("CopyTagsToSnapshot")), "MasterUsername": c.get("MasterUsername"),
+            "AutoMinorVersionUpgrade": c.get("AutoMinorVersionUpgrade"),
             "PubliclyAccessible": c.get("PubliclyAccessible"), "Tags": tag_list(c.get("TagList")),
         }, arn=c.get("DBClusterArn"), tags=c.get("TagList")))
     return out
+
+
+@collector("rds", types=["AWS::RDS::DBProxy"], calls=["DescribeDBProxies"])
+def db_proxies(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::RDS::DBProxy", p["DBProxyName"], {
+        "DBProxyName": p["DBProxyName"], "EngineFamily": p.get("EngineFamily"), "RequireTLS": bool(p.get("RequireTLS")),
+    }, arn=p.get("DBProxyArn")) for p in ctx.pages("DescribeDBProxies", "DBProxies")]
 
 
 @collector("rds", types=["Wasec::RDS::DBSnapshot"],
@@ -111,23 +124,35 @@ def tables(ctx: Ctx) -> list[Resource]:
     return ctx.map(one, ctx.pages("ListTables", "TableNames"))
 
 
-@collector("elasticache", types=["AWS::ElastiCache::ReplicationGroup"], calls=["DescribeReplicationGroups"])
+@collector("elasticache", types=["AWS::ElastiCache::ReplicationGroup"],
+           calls=["DescribeReplicationGroups", "DescribeCacheClusters"])
 def replication_groups(ctx: Ctx) -> list[Resource]:
+    # a group's engine version and subnet group are its members' (the cluster list is one cached answer)
+    members = {c.get("ReplicationGroupId"): c for c in ctx.pages("DescribeCacheClusters", "CacheClusters")}
+
+    def of_members(g: dict[str, Any], key: str) -> Any:
+        m = members.get(g["ReplicationGroupId"])
+        return m.get(key) if m is not None else Unknown(f"no member cluster of {g['ReplicationGroupId']} was listed")
+
     return [ctx.resource("AWS::ElastiCache::ReplicationGroup", g["ReplicationGroupId"], {
         "ReplicationGroupId": g["ReplicationGroupId"], "Engine": g.get("Engine", "redis"),
+        "EngineVersion": of_members(g, "EngineVersion"), "CacheSubnetGroupName": of_members(g, "CacheSubnetGroupName"),
         "CacheNodeType": g.get("CacheNodeType"), "AtRestEncryptionEnabled": bool(g.get("AtRestEncryptionEnabled")),
         "TransitEncryptionEnabled": bool(g.get("TransitEncryptionEnabled")), "KmsKeyId": g.get("KmsKeyId"),
         "SnapshotRetentionLimit": g.get("SnapshotRetentionLimit", 0), "AuthTokenEnabled": g.get("AuthTokenEnabled"),
         "AutomaticFailoverEnabled": g.get("AutomaticFailover") == "enabled",
+        "AutoMinorVersionUpgrade": g.get("AutoMinorVersionUpgrade"),
     }, arn=g.get("ARN")) for g in ctx.pages("DescribeReplicationGroups", "ReplicationGroups")]
 
 
 @collector("elasticache", types=["AWS::ElastiCache::CacheCluster"], calls=["DescribeCacheClusters"])
 def cache_clusters(ctx: Ctx) -> list[Resource]:
     return [ctx.resource("AWS::ElastiCache::CacheCluster", c["CacheClusterId"], {
-        "ClusterName": c["CacheClusterId"], "Engine": c.get("Engine"), "CacheNodeType": c.get("CacheNodeType"),
+        "ClusterName": c["CacheClusterId"], "Engine": c.get("Engine"), "EngineVersion": c.get("EngineVersion"),
+        "CacheNodeType": c.get("CacheNodeType"), "CacheSubnetGroupName": c.get("CacheSubnetGroupName"),
         "ReplicationGroupId": c.get("ReplicationGroupId"), "SnapshotRetentionLimit": c.get("SnapshotRetentionLimit", 0),
         "TransitEncryptionEnabled": bool(c.get("TransitEncryptionEnabled")),
+        "AutoMinorVersionUpgrade": c.get("AutoMinorVersionUpgrade"),
     }, arn=c.get("ARN")) for c in ctx.pages("DescribeCacheClusters", "CacheClusters")]
 
 
@@ -144,6 +169,8 @@ def redshift_clusters(ctx: Ctx) -> list[Resource]:
             "PubliclyAccessible": bool(c.get("PubliclyAccessible")), "ClusterSubnetGroupName": c.get("ClusterSubnetGroupName"),
             "EnhancedVpcRouting": bool(c.get("EnhancedVpcRouting")), "LoggingProperties": logging,
             "AutomatedSnapshotRetentionPeriod": c.get("AutomatedSnapshotRetentionPeriod"), "Tags": tag_list(c.get("Tags")),
+            "AllowVersionUpgrade": c.get("AllowVersionUpgrade"), "MasterUsername": c.get("MasterUsername"),
+            "DBName": c.get("DBName"),
         }, arn=ctx.arn("redshift", f"cluster:{cid}"), tags=c.get("Tags"))
 
     return ctx.map(one, ctx.pages("DescribeClusters", "Clusters"))

@@ -88,6 +88,16 @@ def subnets(ctx: Ctx) -> list[Resource]:
     }, arn=s.get("SubnetArn"), tags=s.get("Tags")) for s in ctx.pages("DescribeSubnets", "Subnets")]
 
 
+@collector("ec2", types=["AWS::EC2::TransitGateway"], calls=["DescribeTransitGateways"])
+def transit_gateways(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::EC2::TransitGateway", t["TransitGatewayId"], {
+        "AutoAcceptSharedAttachments": (t.get("Options") or {}).get("AutoAcceptSharedAttachments"),
+        "DefaultRouteTableAssociation": (t.get("Options") or {}).get("DefaultRouteTableAssociation"),
+        "Tags": tag_list(t.get("Tags")),
+    }, arn=t.get("TransitGatewayArn"), tags=t.get("Tags"))
+        for t in ctx.pages("DescribeTransitGateways", "TransitGateways") if t.get("State") not in ("deleted", "deleting")]
+
+
 _RESOURCE_KIND = {"vpc-": "VPC", "subnet-": "Subnet", "eni-": "NetworkInterface", "tgw-": "TransitGateway"}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from wasec.model.resource import Resource
 from wasec.model.values import Unknown
+from wasec.sources.aws.api import CallError
 from wasec.sources.aws.spec import Ctx, collector, known
 
 
@@ -131,6 +132,33 @@ def analyzers(ctx: Ctx) -> list[Resource]:
     return [ctx.resource("AWS::AccessAnalyzer::Analyzer", a["name"], {
         "AnalyzerName": a["name"], "Type": a.get("type"), "Status": a.get("status"),
     }, arn=a.get("arn")) for a in ctx.pages("ListAnalyzers", "analyzers")]
+
+
+@collector("macie2", types=["AWS::Macie::Session"], calls=["GetMacieSession"])
+def macie_session(ctx: Ctx) -> list[Resource]:
+    # an account (region) where Macie is off answers "not enabled" (AccessDenied) or ResourceNotFound
+    try:
+        s = ctx.call("GetMacieSession", absent=("ResourceNotFoundException",))
+    except CallError as e:
+        if not (e.code == "AccessDeniedException" and "not enabled" in e.message.lower()):
+            raise
+        s = None
+    return [ctx.resource("AWS::Macie::Session", f"{ctx.account}/{ctx.region}/macie", {
+        "Status": str((s or {}).get("status") or "DISABLED").upper(),
+        "FindingPublishingFrequency": (s or {}).get("findingPublishingFrequency"),
+    }, arn=ctx.arn("macie2", "session"))]
+
+
+@collector("inspector2", types=["Wasec::Inspector2::Enabler"], calls=["BatchGetAccountStatus"])
+def inspector(ctx: Ctx) -> list[Resource]:
+    answer = ctx.call("BatchGetAccountStatus", accountIds=[ctx.account])
+    accounts = (answer or {}).get("accounts") or []
+    state = (accounts[0].get("resourceState") or {}) if accounts else {}
+    names = {"ec2": "EC2", "ecr": "ECR", "lambda": "LAMBDA", "lambdaCode": "LAMBDA_CODE"}
+    enabled = [names[k] for k, v in state.items() if k in names and (v or {}).get("status") == "ENABLED"]
+    return [ctx.resource("Wasec::Inspector2::Enabler", f"{ctx.account}/{ctx.region}/inspector", {
+        "AccountIds": [ctx.account], "ResourceTypes": enabled,
+    }, arn=ctx.arn("inspector2", "account"))]
 
 
 @collector("account", scope="global", types=["Wasec::Account::SecurityContact"], calls=["GetAlternateContact"])

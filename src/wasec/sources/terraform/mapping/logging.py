@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasec.sources.terraform.body import Body
+from wasec.sources.terraform.body import Body, Val
 from wasec.sources.terraform.mapping import Blk, Builder, attaches, maps, simple
+
+_NONE = Val(None, 0, "")
 
 
 @maps("aws_cloudtrail", "AWS::CloudTrail::Trail")
@@ -108,7 +110,27 @@ simple("aws_config_configuration_aggregator", "AWS::Config::ConfigurationAggrega
 @maps("aws_guardduty_detector", "AWS::GuardDuty::Detector")
 def _detector(b: Body, o: Builder, m: Any) -> None:
     o.put("Enable", True, b.line, b.file)  # the provider's default
-    o.copy(b, {"enable": "Enable", "finding_publishing_frequency": "FindingPublishingFrequency"})
+    o.copy(b, {"enable": "Enable", "finding_publishing_frequency": "FindingPublishingFrequency",
+               "datasources": Blk("DataSources", {
+                   "s3_logs": Blk("S3Logs", {"enable": "Enable"}),
+                   "kubernetes": Blk("Kubernetes", {"audit_logs": Blk("AuditLogs", {"enable": "Enable"})}),
+                   "malware_protection": Blk("MalwareProtection", {"scan_ec2_instance_with_findings": Blk(
+                       "ScanEc2InstanceWithFindings", {"ebs_volumes": Blk("EbsVolumes", {"enable": "Enable"})})}),
+               })})
+    ebs = o.get("DataSources.MalwareProtection.ScanEc2InstanceWithFindings.EbsVolumes")
+    if isinstance(ebs, dict) and "Enable" in ebs:  # CloudFormation's shape: a boolean
+        o.put("DataSources.MalwareProtection.ScanEc2InstanceWithFindings.EbsVolumes", ebs["Enable"])
+
+
+@attaches("aws_guardduty_detector_feature", "AWS::GuardDuty::Detector", via="detector_id")
+def _detector_feature(b: Body, o: Builder, m: Any) -> None:
+    name, status = b.attr("name"), b.attr("status")
+    if name is None:
+        return
+    extra = [{"Name": (x.attr("name") or _NONE).value, "Status": (x.attr("status") or _NONE).value}
+             for x in b.blocks("additional_configuration")]
+    o.append("Features", {"Name": name.value, "Status": status.value if status else None,
+                          **({"AdditionalConfiguration": extra} if extra else {})}, b.line, b.file)
 
 
 simple("aws_securityhub_account", "AWS::SecurityHub::Hub", {"enable_default_standards": "EnableDefaultStandards"})

@@ -368,3 +368,9 @@ simple("aws_wafv2_web_acl_association", "AWS::WAFv2::WebACLAssociation", {
     "resource_arn": "ResourceArn", "web_acl_arn": "WebACLArn",
 })
 simple("aws_wafv2_web_acl", "AWS::WAFv2::WebACL", {"name": "Name", "scope": "Scope"}, name="name")
+
+
+simple("aws_ec2_transit_gateway", "AWS::EC2::TransitGateway", {
+    "auto_accept_shared_attachments": "AutoAcceptSharedAttachments",
+    "default_route_table_association": "DefaultRouteTableAssociation",
+})
