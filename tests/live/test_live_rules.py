@@ -27,6 +27,9 @@ EMULATOR_GAPS: dict[tuple[str, str], str] = {
                                               "account keeps Security Hub off for securityhub-enabled)",
     ("cloudfront-s3-origin-access", "good"): "the emulator drops S3OriginConfig and OriginAccessControlId",
     ("s3-bucket-mfa-delete", "good"): "the emulator ignores MFADelete",
+    ("iam-server-certificate-expired", "good"): "the emulator dates every server certificate in 2012",
+    ("ec2-ssm-managed", "good"): "the emulator has no Systems Manager DescribeInstanceInformation",
+    ("ec2-ssm-managed", "bad"): "the emulator has no Systems Manager DescribeInstanceInformation",
     ("neptune-iam-authentication", "good"): "the emulator refuses IAM authentication on Neptune clusters",
     ("redshift-automated-snapshots", "bad"): "the emulator keeps one day of snapshots when asked for none",
     ("elasticache-redis-auth", "good"): "the emulator lists no member clusters of a replication group (the engine "
@@ -47,7 +50,8 @@ CODE_ONLY_TYPES = {"AWS::ElastiCache::SecurityGroup", "AWS::RDS::DBSecurityGroup
                    "Wasec::Terraform::HttpRequest", "AWS::SecretsManager::RotationSchedule", "AWS::S3::Object"}
 # no example at all: the emulator rejects the docdb engine and has no EMR security configurations
 # and its inspector2 BatchGetAccountStatus fails on every call
-NO_EXAMPLE_TYPES = {"AWS::DocDB::DBCluster", "AWS::EMR::SecurityConfiguration", "Wasec::Inspector2::Enabler"}
+NO_EXAMPLE_TYPES = {"AWS::DocDB::DBCluster", "AWS::EMR::SecurityConfiguration", "Wasec::Inspector2::Enabler",
+                    "Wasec::SSM::ManagedInstance"}
 
 
 def _live_rules() -> list[Any]:

@@ -36,6 +36,26 @@ BAD_STATEMENTS = (
 )
 
 
+def certificate(days_from: int, days_to: int, bits: int = 2048) -> tuple[str, str]:
+    """A self-signed certificate and its key (PEM), valid from ``days_from`` to ``days_to`` days from now."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app.example.com")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now + dt.timedelta(days=days_from)).not_valid_after(now + dt.timedelta(days=days_to))
+            .sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM).decode(),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                              serialization.NoEncryption()).decode())
+
+
 def fake_secret() -> str:
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40))
 
@@ -317,7 +337,8 @@ def databases(w: World) -> None:
     w.pair("AWS::DynamoDB::Table", "table/good-table", "table/bad-table")
     e = c("elasticache")
     e.create_cache_subnet_group(CacheSubnetGroupName="private-cache", CacheSubnetGroupDescription="private",
-                                SubnetIds=[s["SubnetId"] for s in c("ec2").describe_subnets()["Subnets"]][:2])
+                                SubnetIds=[s["SubnetId"] for s in c("ec2").describe_subnets(
+                                    Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2])
     e.create_replication_group(ReplicationGroupId="good-redis", ReplicationGroupDescription="good", Engine="redis",
                                CacheNodeType="cache.t3.micro", AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True,
                                KmsKeyId=key, SnapshotRetentionLimit=7, AuthToken=fake_secret()[:32],
@@ -555,9 +576,25 @@ def edge(w: World) -> None:
          "SSLCertificateId": cert}])
     elb.modify_load_balancer_attributes(LoadBalancerName="good-clb", LoadBalancerAttributes={
         "AccessLog": {"Enabled": True, "S3BucketName": "wasec-logs", "EmitInterval": 60}})
+    body, key = certificate(-400, -10)  # a certificate kept in IAM, and long expired
+    iam_cert = c("iam").upload_server_certificate(ServerCertificateName="bad-cert", CertificateBody=body,
+                                                  PrivateKey=key)["ServerCertificateMetadata"]["Arn"]
+    w.bad["AWS::IAM::ServerCertificate"] = "bad-cert"
     elb.create_load_balancer(LoadBalancerName="bad-clb", AvailabilityZones=["us-east-1a"], Listeners=[
-        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}])
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80},
+        {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80,
+         "SSLCertificateId": iam_cert}])
     w.pair("AWS::ElasticLoadBalancing::LoadBalancer", "good-clb", "bad-clb")
+    acm = c("acm")
+    body, key = certificate(-10, 400)
+    good_cert = acm.import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
+    body, key = certificate(-10, 10, bits=1024)  # a short key, about to expire
+    bad_cert = acm.import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
+    w.pair("AWS::CertificateManager::Certificate", good_cert.rsplit("/", 1)[1], bad_cert.rsplit("/", 1)[1])
+    ram = c("ram")
+    for name, external in (("good-share", False), ("bad-share", True)):
+        ram.create_resource_share(name=name, allowExternalPrincipals=external)
+    w.pair("AWS::RAM::ResourceShare", "good-share", "bad-share")
     v2 = c("elbv2")
     good_lb = v2.create_load_balancer(Name="good-alb", Subnets=subs, Scheme="internal", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
     v2.modify_load_balancer_attributes(LoadBalancerArn=good_lb, Attributes=[
@@ -651,6 +688,9 @@ def edge(w: World) -> None:
             config["WebACLId"] = f"arn:aws:wafv2:us-east-1:{w.account}:global/webacl/edge/abc"
         ids[name] = cf.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
     w.pair("AWS::CloudFront::Distribution", ids["good"], ids["bad"])
+    config["CallerReference"], config["Comment"] = "default-cert", "default-cert"
+    config["ViewerCertificate"] = {"CloudFrontDefaultCertificate": True, "MinimumProtocolVersion": "TLSv1"}
+    w.case("cloudfront-custom-certificate", ids["good"], cf.create_distribution(DistributionConfig=config)["Distribution"]["Id"])
 
 
 # -- detection -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Importing this package registers every rule; a new rule goes in the module of it
 from wasec.rules.pack import (  # noqa: F401  (registrations)
     account,
     compute,
+    credentials,
     data_access,
     data_at_rest,
     data_in_transit,

@@ -12,7 +12,7 @@ from wasec.analyzers.policy import (
     statements,
 )
 from wasec.model.values import Unknown, UnknownValue
-from wasec.rules.pack._common import is_true
+from wasec.rules.pack._common import expect, is_true
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Pass, View
 
@@ -190,3 +190,13 @@ def rds_snapshot(r: View) -> Any:
       cfn="# set with the S3 Control API or aws_s3_account_public_access_block")
 def account_bpa(r: View) -> Any:
     return [Fail(k, f"{k} is off at the account level", r.get(k)) for k in _BPA if not is_true(r.get(k, False))]
+
+
+expect("ram-share-external-principals", types=["AWS::RAM::ResourceShare"], path="AllowExternalPrincipals", ok=lambda v: not is_true(v),
+       default=True, message="the share can be given to principals outside the organization",
+       title="RAM resource shares stay within the organization", severity="medium", area="identity", category="access",
+       wa=("SEC03-BP08", "SEC03-BP07"),
+       why="A share that allows external principals can hand subnets, transit gateways, license configurations or "
+           "databases to any account, not just the organization's.",
+       fix="Set allow external principals to false, and share with the organization or its OUs.",
+       tf="allow_external_principals = false", cfn="AllowExternalPrincipals: false")

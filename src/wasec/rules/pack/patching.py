@@ -1,11 +1,13 @@
-"""Vulnerability management of managed engines (SEC06-BP01): patches applied, supported versions."""
+"""Vulnerability management (SEC06-BP01) and hands-off operation (SEC06-BP03): patches applied, supported
+versions, instances managed by Systems Manager."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from wasec.rules.pack._common import expect, is_true
-from wasec.rules.view import View  # noqa: F401  (the type the applies= callables take)
+from wasec.rules.registry import rule
+from wasec.rules.view import Fail, View
 
 PATCH = ("SEC06-BP01",)
 _WHY = ("Minor versions carry the engine's security fixes; without automatic upgrades a known vulnerability stays "
@@ -38,3 +40,20 @@ expect("redshift-version-upgrade", types=["AWS::Redshift::Cluster"], path="Allow
        category="hardening", wa=PATCH, fsbp=("Redshift.6",), why=_WHY.replace("Minor versions", "New versions"),
        fix="Allow version upgrades during the maintenance window.", tf="allow_version_upgrade = true",
        cfn="AllowVersionUpgrade: true")
+
+
+@rule("ec2-ssm-managed", title="EC2 instances are managed by Systems Manager", severity="medium",
+      types=["AWS::EC2::Instance"], area="infrastructure", category="hardening", wa=(*PATCH, "SEC06-BP03", "SEC06-BP05"),
+      scope="live", fsbp=("SSM.1",), needs=["Wasec::SSM::ManagedInstance"],
+      why="A managed instance is patched, inventoried and reached through Session Manager (logged, no open port, no "
+          "SSH key); an unmanaged one is patched and reached by hand, if at all.",
+      fix="Install and run the SSM agent, and give the instance profile AmazonSSMManagedInstanceCore (or use Default "
+          "Host Management Configuration).",
+      tf='resource "aws_iam_role_policy_attachment" "ssm" {\n  role       = aws_iam_role.web.name\n'
+         '  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"\n}',
+      cfn="ManagedPolicyArns:\n  - arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+def ssm_managed(r: View) -> Any:
+    iid = r.id.rsplit("/", 1)[-1]
+    if not any(m.properties.get("InstanceId") == iid for m in r.in_region("Wasec::SSM::ManagedInstance")):
+        return Fail("", "Systems Manager does not manage the instance")
+    return None

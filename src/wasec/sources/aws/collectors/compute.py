@@ -224,3 +224,11 @@ def state_machines(ctx: Ctx) -> list[Resource]:
 
     return ctx.map(one, ctx.pages("ListStateMachines", "stateMachines"))
 
+
+
+@collector("ssm", types=["Wasec::SSM::ManagedInstance"], calls=["DescribeInstanceInformation"])
+def managed_instances(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("Wasec::SSM::ManagedInstance", i["InstanceId"], {
+        "InstanceId": i["InstanceId"], "PingStatus": i.get("PingStatus"), "PlatformType": i.get("PlatformType"),
+    }, arn=ctx.arn("ssm", f"managed-instance/{i['InstanceId']}"))
+        for i in ctx.pages("DescribeInstanceInformation", "InstanceInformationList")]

@@ -170,8 +170,37 @@ def distributions(ctx: Ctx) -> list[Resource]:
             c.pop("Logging")
         if c.get("WebACLId") == "":
             c.pop("WebACLId")
+        cert = c.get("ViewerCertificate")
+        if isinstance(cert, dict):  # the API's names for the certificate, in CloudFormation's
+            for api, cfn in (("ACMCertificateArn", "AcmCertificateArn"), ("IAMCertificateId", "IamCertificateId"),
+                             ("SSLSupportMethod", "SslSupportMethod")):
+                if api in cert:
+                    value = cert.pop(api)
+                    if value:
+                        cert[cfn] = value
         return ctx.resource("AWS::CloudFront::Distribution", d["Id"], {"DistributionConfig": c}, arn=d.get("ARN"),
                             names=[d.get("DomainName")], region=None)
 
     return ctx.map(one, ctx.pages("ListDistributions", "DistributionList.Items"))
 
+
+
+@collector("acm", types=["AWS::CertificateManager::Certificate"], calls=["ListCertificates"])
+def certificates(ctx: Ctx) -> list[Resource]:
+    # every key type, not only RSA_2048 (the default filter)
+    every = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
+    return [ctx.resource("AWS::CertificateManager::Certificate", c["CertificateArn"], {
+        "DomainName": c.get("DomainName"), "KeyAlgorithm": c.get("KeyAlgorithm"), "Type": c.get("Type"),
+        "NotAfter": c["NotAfter"].isoformat() if hasattr(c.get("NotAfter"), "isoformat") else c.get("NotAfter"),
+        "InUse": c.get("InUse"),
+    }, arn=c["CertificateArn"], names=[c.get("DomainName")])
+        for c in ctx.pages("ListCertificates", "CertificateSummaryList", Includes={"keyTypes": every})]
+
+
+@collector("ram", types=["AWS::RAM::ResourceShare"], calls=["GetResourceShares"])
+def resource_shares(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::RAM::ResourceShare", s["resourceShareArn"], {
+        "Name": s.get("name"), "AllowExternalPrincipals": bool(s.get("allowExternalPrincipals")),
+    }, arn=s["resourceShareArn"], names=[s.get("name")])
+        for s in ctx.pages("GetResourceShares", "resourceShares", resourceOwner="SELF")
+        if s.get("status") not in ("DELETED", "DELETING")]

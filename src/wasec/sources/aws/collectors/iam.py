@@ -165,3 +165,11 @@ def password_policy(ctx: Ctx) -> list[Resource]:
             "HardExpiry")
     return [ctx.resource(PASSWORD_POLICY, f"{ctx.account}/password-policy", {k: policy[k] for k in keep if k in policy},
                          region=None)]
+
+
+@collector("iam", scope="global", types=["AWS::IAM::ServerCertificate"], calls=["ListServerCertificates"])
+def server_certificates(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::IAM::ServerCertificate", c["ServerCertificateName"], {
+        "ServerCertificateName": c["ServerCertificateName"], "Path": c.get("Path"),
+        "Expiration": c["Expiration"].isoformat() if hasattr(c.get("Expiration"), "isoformat") else c.get("Expiration"),
+    }, arn=c.get("Arn"), region=None) for c in ctx.pages("ListServerCertificates", "ServerCertificateMetadataList")]

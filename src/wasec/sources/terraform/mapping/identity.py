@@ -129,7 +129,6 @@ simple("aws_iam_account_password_policy", "Wasec::IAM::AccountPasswordPolicy", {
     "password_reuse_prevention": "PasswordReusePrevention",
     "hard_expiry": "HardExpiry",
 })
-simple("aws_iam_server_certificate", "Wasec::IAM::ServerCertificate", {"name": "ServerCertificateName"})
 
 
 @maps("aws_kms_key", "AWS::KMS::Key")
@@ -187,3 +186,6 @@ def _ssm_parameter(b: Body, o: Builder, m: Any) -> None:
 
 simple("aws_ssm_document", "AWS::SSM::Document", {"name": "Name", "document_type": "DocumentType",
                                                   "permissions": "Permissions"})
+
+simple("aws_iam_server_certificate", "AWS::IAM::ServerCertificate", {"name": "ServerCertificateName", "path": "Path"},
+       name="name")

@@ -374,3 +374,9 @@ simple("aws_ec2_transit_gateway", "AWS::EC2::TransitGateway", {
     "auto_accept_shared_attachments": "AutoAcceptSharedAttachments",
     "default_route_table_association": "DefaultRouteTableAssociation",
 })
+simple("aws_acm_certificate", "AWS::CertificateManager::Certificate", {
+    "domain_name": "DomainName", "key_algorithm": "KeyAlgorithm", "validation_method": "ValidationMethod",
+}, name="domain_name")
+simple("aws_ram_resource_share", "AWS::RAM::ResourceShare", {
+    "name": "Name", "allow_external_principals": ("AllowExternalPrincipals", bool),
+}, name="name")
