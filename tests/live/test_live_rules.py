@@ -30,6 +30,10 @@ EMULATOR_GAPS: dict[tuple[str, str], str] = {
     ("iam-server-certificate-expired", "good"): "the emulator dates every server certificate in 2012",
     ("ec2-ssm-managed", "good"): "the emulator has no Systems Manager DescribeInstanceInformation",
     ("ec2-ssm-managed", "bad"): "the emulator has no Systems Manager DescribeInstanceInformation",
+    ("elb-waf", "good"): "the emulator has no wafv2 ListResourcesForWebACL",
+    ("elb-waf", "bad"): "the emulator has no wafv2 ListResourcesForWebACL",
+    ("apigateway-waf", "good"): "the emulator has no wafv2 ListResourcesForWebACL",
+    ("apigateway-waf", "bad"): "the emulator has no wafv2 ListResourcesForWebACL",
     ("neptune-iam-authentication", "good"): "the emulator refuses IAM authentication on Neptune clusters",
     ("redshift-automated-snapshots", "bad"): "the emulator keeps one day of snapshots when asked for none",
     ("elasticache-redis-auth", "good"): "the emulator lists no member clusters of a replication group (the engine "
@@ -51,7 +55,7 @@ CODE_ONLY_TYPES = {"AWS::ElastiCache::SecurityGroup", "AWS::RDS::DBSecurityGroup
 # no example at all: the emulator rejects the docdb engine and has no EMR security configurations
 # and its inspector2 BatchGetAccountStatus fails on every call
 NO_EXAMPLE_TYPES = {"AWS::DocDB::DBCluster", "AWS::EMR::SecurityConfiguration", "Wasec::Inspector2::Enabler",
-                    "Wasec::SSM::ManagedInstance"}
+                    "Wasec::SSM::ManagedInstance", "AWS::WAFv2::WebACLAssociation"}
 
 
 def _live_rules() -> list[Any]:

@@ -591,6 +591,21 @@ def edge(w: World) -> None:
     body, key = certificate(-10, 10, bits=1024)  # a short key, about to expire
     bad_cert = acm.import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
     w.pair("AWS::CertificateManager::Certificate", good_cert.rsplit("/", 1)[1], bad_cert.rsplit("/", 1)[1])
+    waf = c("wafv2")
+    seen = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "m"}
+    good_acl = waf.create_web_acl(Name="good-acl", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=seen,
+                                  Rules=[{"Name": "common", "Priority": 0, "OverrideAction": {"None": {}}, "VisibilityConfig": seen,
+                                          "Statement": {"ManagedRuleGroupStatement": {
+                                              "VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}}])["Summary"]["ARN"]
+    waf.put_logging_configuration(LoggingConfiguration={"ResourceArn": good_acl, "LogDestinationConfigs": [
+        f"arn:aws:firehose:us-east-1:{w.account}:deliverystream/aws-waf-logs-good"]})
+    unseen = {**seen, "CloudWatchMetricsEnabled": False}
+    waf.create_web_acl(Name="bad-acl", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=seen, Rules=[
+        {"Name": "rate", "Priority": 0, "Action": {"Block": {}}, "VisibilityConfig": unseen,
+         "Statement": {"RateBasedStatement": {"Limit": 1000, "AggregateKeyType": "IP"}}}])
+    waf.create_web_acl(Name="empty-acl", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=seen)
+    w.pair("AWS::WAFv2::WebACL", "good-acl", "bad-acl")
+    w.case("waf-web-acl-rules", "good-acl", "empty-acl")
     ram = c("ram")
     for name, external in (("good-share", False), ("bad-share", True)):
         ram.create_resource_share(name=name, allowExternalPrincipals=external)

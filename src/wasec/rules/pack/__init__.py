@@ -17,4 +17,5 @@ from wasec.rules.pack import (  # noqa: F401  (registrations)
     patching,
     resilience,
     threat_detection,
+    web_protection,
 )

@@ -204,3 +204,41 @@ def resource_shares(ctx: Ctx) -> list[Resource]:
     }, arn=s["resourceShareArn"], names=[s.get("name")])
         for s in ctx.pages("GetResourceShares", "resourceShares", resourceOwner="SELF")
         if s.get("status") not in ("DELETED", "DELETING")]
+
+
+def _scopes(ctx: Ctx) -> list[str]:
+    """Regional web ACLs everywhere; CloudFront's live in us-east-1 (of the aws partition)."""
+    return ["REGIONAL", "CLOUDFRONT"] if ctx.region == "us-east-1" else ["REGIONAL"]
+
+
+@collector("wafv2", types=["AWS::WAFv2::WebACL"], calls=["ListWebACLs", "GetWebACL", "ListLoggingConfigurations"])
+def web_acls(ctx: Ctx) -> list[Resource]:
+    out: list[Resource] = []
+    for scope in _scopes(ctx):
+        logs: Any = {c.get("ResourceArn"): c for c in ctx.pages("ListLoggingConfigurations", "LoggingConfigurations",
+                                                                Scope=scope)}
+
+        def one(a: dict[str, Any], scope: str = scope, logs: Any = logs) -> Resource:
+            got = ctx.item("GetWebACL", Name=a["Name"], Scope=scope, Id=a["Id"])
+            acl = known(got, "WebACL")
+            rules: Any = acl if isinstance(acl, Unknown) else (acl or {}).get("Rules") or []
+            return ctx.resource("AWS::WAFv2::WebACL", a["ARN"], {
+                "Name": a["Name"], "Scope": scope, "Rules": rules,
+                "VisibilityConfig": acl.get("VisibilityConfig") if isinstance(acl, dict) else acl,
+                "LoggingConfiguration": logs.get(a["ARN"]),
+            }, arn=a["ARN"], names=[a["Name"]])
+
+        out += ctx.map(one, ctx.pages("ListWebACLs", "WebACLs", Scope=scope))
+    return out
+
+
+@collector("wafv2", types=["AWS::WAFv2::WebACLAssociation"], calls=["ListWebACLs", "ListResourcesForWebACL"])
+def web_acl_associations(ctx: Ctx) -> list[Resource]:
+    out = []
+    for a in ctx.pages("ListWebACLs", "WebACLs", Scope="REGIONAL"):
+        for kind in ("APPLICATION_LOAD_BALANCER", "API_GATEWAY"):
+            answer = ctx.call("ListResourcesForWebACL", WebACLArn=a["ARN"], ResourceType=kind)
+            for arn in (answer or {}).get("ResourceArns") or ():
+                out.append(ctx.resource("AWS::WAFv2::WebACLAssociation", f"{a['ARN']}|{arn}", {
+                    "WebACLArn": a["ARN"], "ResourceArn": arn}))
+    return out

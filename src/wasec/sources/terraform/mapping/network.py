@@ -367,7 +367,22 @@ simple("aws_apigatewayv2_domain_name", "AWS::ApiGatewayV2::DomainName", {
 simple("aws_wafv2_web_acl_association", "AWS::WAFv2::WebACLAssociation", {
     "resource_arn": "ResourceArn", "web_acl_arn": "WebACLArn",
 })
-simple("aws_wafv2_web_acl", "AWS::WAFv2::WebACL", {"name": "Name", "scope": "Scope"}, name="name")
+_VISIBILITY = Blk("VisibilityConfig", {"cloudwatch_metrics_enabled": "CloudWatchMetricsEnabled", "metric_name": "MetricName",
+                                      "sampled_requests_enabled": "SampledRequestsEnabled"})
+simple("aws_wafv2_web_acl", "AWS::WAFv2::WebACL", {
+    "name": "Name", "scope": "Scope", "visibility_config": _VISIBILITY,
+    "rule": Blk("Rules", {
+        "name": "Name", "priority": "Priority", "visibility_config": _VISIBILITY,
+        "statement": Blk("Statement", {
+            "managed_rule_group_statement": Blk("ManagedRuleGroupStatement", {"name": "Name", "vendor_name": "VendorName"}),
+            "rule_group_reference_statement": Blk("RuleGroupReferenceStatement", {"arn": "Arn"}),
+            "rate_based_statement": Blk("RateBasedStatement", {"limit": "Limit", "aggregate_key_type": "AggregateKeyType"}),
+        }),
+    }, many=True),
+}, name="name")
+simple("aws_wafv2_web_acl_logging_configuration", "AWS::WAFv2::LoggingConfiguration", {
+    "resource_arn": "ResourceArn", "log_destination_configs": "LogDestinationConfigs",
+})
 
 
 simple("aws_ec2_transit_gateway", "AWS::EC2::TransitGateway", {

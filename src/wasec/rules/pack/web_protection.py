@@ -1,0 +1,106 @@
+"""Inspection-based protection of web entry points (SEC05-BP03, SEC05-BP04): AWS WAF in front of load
+balancers and APIs, with rules that do something, are kept up to date, are measured and logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wasec.rules.pack._common import is_true
+from wasec.rules.registry import rule
+from wasec.rules.view import Fail, Skip, View
+
+ACL = "AWS::WAFv2::WebACL"
+ASSOCIATION = "AWS::WAFv2::WebACLAssociation"
+INSPECT = ("SEC05-BP03",)
+
+
+def _rules(r: View) -> list[tuple[str, Any]]:
+    return [(p, x) for p, x in r.items("Rules") if isinstance(x, dict)]
+
+
+@rule("waf-web-acl-rules", title="WAF web ACLs have rules", severity="medium", types=[ACL], area="infrastructure",
+      category="network", wa=INSPECT, fsbp=("WAF.10",),
+      why="A web ACL without rules applies only its default action: it inspects nothing.",
+      fix="Add rules or rule groups (AWS managed rule groups are a good start).",
+      tf='rule {\n  name     = "common"\n  priority = 0\n  override_action {\n    none {}\n  }\n  statement {\n'
+         '    managed_rule_group_statement {\n      name        = "AWSManagedRulesCommonRuleSet"\n      vendor_name = "AWS"\n'
+         '    }\n  }\n  visibility_config {\n    cloudwatch_metrics_enabled = true\n    metric_name                = "common"\n'
+         '    sampled_requests_enabled   = true\n  }\n}',
+      cfn="Rules:\n  - Name: common\n    Priority: 0\n    OverrideAction: {None: {}}\n    Statement:\n"
+          "      ManagedRuleGroupStatement: {VendorName: AWS, Name: AWSManagedRulesCommonRuleSet}\n"
+          "    VisibilityConfig: {CloudWatchMetricsEnabled: true, MetricName: common, SampledRequestsEnabled: true}")
+def acl_rules(r: View) -> Any:
+    if not _rules(r):
+        return Fail("Rules" if r.raw("Rules") is not None else "", "the web ACL has no rules")
+    return None
+
+
+@rule("waf-managed-rules", title="WAF web ACLs use managed rule groups that keep up with threats", severity="low",
+      types=[ACL], area="infrastructure", category="network", wa=("SEC05-BP04", "SEC01-BP04"),
+      why="Managed rule groups (AWS's, or a vendor's) are updated as new exploits and bad actors appear, without "
+          "anyone editing the web ACL: network protection that maintains itself.",
+      fix="Add at least one managed rule group (AWSManagedRulesCommonRuleSet, KnownBadInputs, AmazonIpReputationList).",
+      tf='statement {\n  managed_rule_group_statement {\n    name        = "AWSManagedRulesKnownBadInputsRuleSet"\n'
+         '    vendor_name = "AWS"\n  }\n}',
+      cfn="Statement:\n  ManagedRuleGroupStatement: {VendorName: AWS, Name: AWSManagedRulesKnownBadInputsRuleSet}")
+def managed_rules(r: View) -> Any:
+    found = _rules(r)
+    if not found:
+        return Skip("no rules at all (waf-web-acl-rules)")
+    if any(isinstance(x.get("Statement"), dict) and x["Statement"].get("ManagedRuleGroupStatement") for _, x in found):
+        return None
+    return Fail(found[0][0], "no managed rule group: every rule is maintained by hand")
+
+
+@rule("waf-rule-metrics", title="WAF rules publish CloudWatch metrics", severity="low", types=[ACL], area="detection",
+      category="logging", wa=("SEC04-BP01",), fsbp=("WAF.12",),
+      why="Per-rule metrics show which rules block what, the first sign of an attack and of a rule that blocks users.",
+      fix="Enable CloudWatch metrics in each rule's visibility configuration.",
+      tf="visibility_config {\n  cloudwatch_metrics_enabled = true\n  metric_name                = \"common\"\n"
+         "  sampled_requests_enabled   = true\n}",
+      cfn="VisibilityConfig: {CloudWatchMetricsEnabled: true, MetricName: common, SampledRequestsEnabled: true}")
+def rule_metrics(r: View) -> Any:
+    return [Fail(f"{p}.VisibilityConfig.CloudWatchMetricsEnabled", f"rule {x.get('Name', p)} publishes no metrics")
+            for p, x in _rules(r) if not is_true(r.get(f"{p}.VisibilityConfig.CloudWatchMetricsEnabled", False))]
+
+
+@rule("waf-logging", title="WAF web ACLs log the requests they inspect", severity="medium", types=[ACL],
+      area="detection", category="logging", wa=("SEC04-BP01", "SEC04-BP02"), fsbp=("WAF.11",),
+      why="WAF logs record every request inspected, the rule that matched and the action taken: the evidence of an "
+          "attack on the application and of its source.",
+      fix="Send the web ACL's logs to CloudWatch Logs, S3 or Firehose (names starting aws-waf-logs-).",
+      tf='resource "aws_wafv2_web_acl_logging_configuration" "main" {\n  resource_arn            = aws_wafv2_web_acl.main.arn\n'
+         '  log_destination_configs = [aws_cloudwatch_log_group.waf.arn]\n}',
+      cfn="Type: AWS::WAFv2::LoggingConfiguration\nProperties:\n  ResourceArn: !GetAtt WebAcl.Arn\n"
+          "  LogDestinationConfigs: [!GetAtt WafLogs.Arn]")
+def acl_logging(r: View) -> Any:
+    if r.present("LoggingConfiguration"):  # live: read with the web ACL
+        return None
+    if r.source != "aws" and r.related("AWS::WAFv2::LoggingConfiguration", "ResourceArn"):
+        return None
+    return Fail("", "the web ACL's requests are not logged")
+
+
+def _protected(id: str, types: tuple[str, ...], what: str, fsbp: tuple[str, ...], applies: Any, tf: str, cfn: str) -> None:
+    @rule(id, title=f"{what} are protected by AWS WAF", severity="medium", types=types, area="infrastructure",
+          category="network", wa=(*INSPECT, "SEC05-BP01"), fsbp=fsbp, needs=[ASSOCIATION],
+          why="AWS WAF in front of the entry point filters injection, known exploits, bad bots and floods before they "
+              "reach the application.",
+          fix="Associate a WAF web ACL with it.", tf=tf, cfn=cfn)
+    def check(r: View) -> Any:
+        if applies is not None and not applies(r):
+            return Skip()
+        if r.related(ASSOCIATION, "ResourceArn"):
+            return None
+        return Fail("", "no WAF web ACL is associated")
+
+
+_protected("elb-waf", ("AWS::ElasticLoadBalancingV2::LoadBalancer",), "Application Load Balancers", ("ELB.16",),
+           lambda r: str(r.get("Type", "application")).lower() == "application",
+           'resource "aws_wafv2_web_acl_association" "alb" {\n  resource_arn = aws_lb.web.arn\n  web_acl_arn  = aws_wafv2_web_acl.main.arn\n}',
+           "Type: AWS::WAFv2::WebACLAssociation\nProperties:\n  ResourceArn: !Ref WebLoadBalancer\n  WebACLArn: !GetAtt WebAcl.Arn")
+_protected("apigateway-waf", ("AWS::ApiGateway::Stage",), "API Gateway REST API stages", ("APIGateway.4",), None,
+           'resource "aws_wafv2_web_acl_association" "api" {\n  resource_arn = aws_api_gateway_stage.prod.arn\n'
+           '  web_acl_arn  = aws_wafv2_web_acl.main.arn\n}',
+           "Type: AWS::WAFv2::WebACLAssociation\nProperties:\n  ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/"
+           "${Api}/stages/${Stage}\n  WebACLArn: !GetAtt WebAcl.Arn")
