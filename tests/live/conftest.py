@@ -71,7 +71,8 @@ def scans(emulator: Any, worlds: Any, tmp_path_factory: pytest.TempPathFactory) 
     config = tmp_path_factory.mktemp("config")
     (config / ".wasec").mkdir()
     (config / ".wasec" / "config.yml").write_text(
-        "rules:\n  iam-credentials-unused: {days: 0}\n  iam-access-key-rotation: {days: 0}\n")
+        "rules:\n  iam-credentials-unused: {days: 0}\n  iam-access-key-rotation: {days: 0}\n"
+        "  secretsmanager-secret-unused: {days: 0}\n")
     options = ScanOptions(strict=True, config_dir=str(config))
     emulator.reset_log()
     main = scan_aws(options, AwsOptions(regions=REGIONS, max_rps=0, max_attempts=2))

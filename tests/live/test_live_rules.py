@@ -40,6 +40,10 @@ EMULATOR_GAPS: dict[tuple[str, str], str] = {
                                         "version is theirs)",
     ("elasticache-redis-auth", "bad"): "the emulator lists no member clusters of a replication group (the engine "
                                        "version is theirs)",
+    ("secretsmanager-secret-unused", "good"): "the emulator never records when a secret was last read",
+    ("secretsmanager-secret-rotated", "bad"): "a secret cannot be made older than today in the emulator",
+    ("apigateway-client-certificate", "good"): "the emulator has no API Gateway client certificates",
+    ("firehose-encrypted", "good"): "the emulator drops a delivery stream's encryption settings",
 }
 # a region has one detector; the main account's is off, for guardduty-enabled and guardduty-detector-enabled
 EMULATOR_GAPS.update({(r, "bad"): "a region has one GuardDuty detector, and the main account's is off: its plans are "

@@ -81,6 +81,9 @@ def _deploy_to_emulator() -> None:
     s = boto3.Session(region_name="us-east-1", **as_account(ACCOUNT))
     s.client("s3").create_bucket(Bucket="parity-data")
     s.client("s3").put_bucket_policy(Bucket="parity-data", Policy=json.dumps(OPEN_READ))
+    # what AWS sets on every new bucket since April 2023 and the emulator does not
+    s.client("s3").put_bucket_ownership_controls(Bucket="parity-data", OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
     ec2 = s.client("ec2")
     g = ec2.create_security_group(GroupName="parity-ssh", Description="SSH for admins")["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=[

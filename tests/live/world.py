@@ -144,6 +144,7 @@ def iam(w: World) -> None:
     i.enable_mfa_device(UserName="mfa-user", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321")
     i.add_user_to_group(GroupName="good-group", UserName="mfa-user")
     w.case("iam-user-console-mfa", "user/mfa-user", "user/bad-user")
+    w.case("iam-user-mfa", "user/mfa-user", "user/bad-user")
     w.pair("AWS::IAM::User", "user/good-user", "user/bad-user")
     w.pair("AWS::IAM::Group", "group/good-group", "group/bad-group")
     w.pair("AWS::IAM::Role", "role/good-role", "role/bad-role")
@@ -173,6 +174,9 @@ def s3(w: World) -> None:
                                                                                        "TargetPrefix": "good/"}})
     s.put_object_lock_configuration(Bucket="good-bucket", ObjectLockConfiguration={
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}}})
+    s.put_bucket_lifecycle_configuration(Bucket="good-bucket", LifecycleConfiguration={"Rules": [
+        {"ID": "expire-old-versions", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 90}}]})
     s.put_bucket_ownership_controls(Bucket="good-bucket", OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
     s.put_bucket_policy(Bucket="good-bucket", Policy=policy({
         "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
@@ -384,6 +388,9 @@ def data(w: World) -> None:
     bad_key = k.create_key(Description="bad", Policy=policy(
         {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}))["KeyMetadata"]
     w.pair("AWS::KMS::Key", good_key["KeyId"], bad_key["KeyId"])
+    doomed = k.create_key(Description="doomed")["KeyMetadata"]["KeyId"]
+    k.schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
+    w.case("kms-key-pending-deletion", good_key["KeyId"], doomed)
     key = good_key["Arn"]
     q = c("sqs")
     good_q = q.create_queue(QueueName="good-queue", Attributes={"KmsMasterKeyId": key})["QueueUrl"]
@@ -419,6 +426,20 @@ def data(w: World) -> None:
     efs.put_file_system_policy(FileSystemId=bad_fs, Policy=policy(
         {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount", "Resource": "*"}))
     w.pair("AWS::EFS::FileSystem", good_fs, bad_fs)
+    good_ap = efs.create_access_point(FileSystemId=good_fs, PosixUser={"Uid": 1000, "Gid": 1000},
+                                      RootDirectory={"Path": "/app", "CreationInfo": {
+                                          "OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "750"}})["AccessPointId"]
+    bad_ap = efs.create_access_point(FileSystemId=bad_fs)["AccessPointId"]
+    w.pair("AWS::EFS::AccessPoint", good_ap, bad_ap)
+    fh = c("firehose")
+    firehose_role = c("iam").create_role(RoleName="firehose", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "firehose.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    for name, good in (("good-stream", True), ("bad-stream", False)):
+        fh.create_delivery_stream(DeliveryStreamName=name, DeliveryStreamType="DirectPut",
+                                  S3DestinationConfiguration={"RoleARN": firehose_role, "BucketARN": "arn:aws:s3:::wasec-logs"},
+                                  **({"DeliveryStreamEncryptionConfigurationInput": {
+                                      "KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": key}} if good else {}))
+    w.pair("AWS::KinesisFirehose::DeliveryStream", "deliverystream/good-stream", "deliverystream/bad-stream")
     os_ = c("opensearch")
     sub = c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
     for engine, version, typ in (("OpenSearch", "OpenSearch_2.11", "AWS::OpenSearchService::Domain"),
@@ -446,14 +467,16 @@ def data(w: World) -> None:
     kin.create_stream(StreamName="bad-stream", ShardCount=1)
     w.pair("AWS::Kinesis::Stream", "good-stream", "bad-stream")
     ath = c("athena")
-    ath.create_work_group(Name="good-wg", Configuration={"EnforceWorkGroupConfiguration": True, "ResultConfiguration": {
+    ath.create_work_group(Name="good-wg", Configuration={"EnforceWorkGroupConfiguration": True,
+                                                         "PublishCloudWatchMetricsEnabled": True, "ResultConfiguration": {
         "OutputLocation": "s3://wasec-logs/athena/", "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": key}}})
     ath.create_work_group(Name="bad-wg", Configuration={"EnforceWorkGroupConfiguration": False,
                                                         "ResultConfiguration": {"OutputLocation": "s3://wasec-logs/athena/"}})
     w.pair("AWS::Athena::WorkGroup", "good-wg", "bad-wg")
 
 
-def _function(w: World, name: str, env: dict[str, str], runtime: str = "python3.12", tracing: str = "Active") -> str:
+def _function(w: World, name: str, env: dict[str, str], runtime: str = "python3.12", tracing: str = "Active",
+              vpc: dict[str, list[str]] | None = None) -> str:
     iam_ = c("iam")
     try:
         role = iam_.get_role(RoleName="lambda-exec")["Role"]["Arn"]
@@ -462,13 +485,16 @@ def _function(w: World, name: str, env: dict[str, str], runtime: str = "python3.
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
     return str(c("lambda").create_function(FunctionName=name, Runtime=runtime, Role=role, Handler="index.handler",
                                            Code={"ZipFile": _zip()}, Environment={"Variables": env},
-                                           TracingConfig={"Mode": tracing})["FunctionArn"])
+                                           TracingConfig={"Mode": tracing}, **({"VpcConfig": vpc} if vpc else {}))["FunctionArn"])
 
 
 # -- compute and build ----------------------------------------------------------------------------------
 def compute(w: World) -> None:
     token = fake_secret()
-    _function(w, "good-fn", env={"TABLE": "orders"})
+    e = c("ec2")
+    _function(w, "good-fn", env={"TABLE": "orders"}, vpc={
+        "SubnetIds": [e.describe_subnets()["Subnets"][0]["SubnetId"]],
+        "SecurityGroupIds": [e.describe_security_groups()["SecurityGroups"][0]["GroupId"]]})
     bad_fn = _function(w, "bad-fn", env={"DB_PASSWORD": token, "API_SECRET_KEY": token}, runtime="python3.7", tracing="PassThrough")
     w.pair("AWS::Lambda::Function", "function:good-fn", "function:bad-fn")
     lam = c("lambda")
@@ -496,6 +522,9 @@ def compute(w: World) -> None:
         "environment": [{"name": "DB_PASSWORD", "value": token}]}],
         volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "DISABLED"}}])
     w.pair("AWS::ECS::TaskDefinition", "good-task", "bad-task")
+    ecs.register_task_definition(family="host-task", networkMode="host", containerDefinitions=[{
+        "name": "agent", "image": "agent:1", "memory": 128, "privileged": False, "user": "1000:1000"}])
+    w.case("ecs-host-network-privileged", "host-task", "bad-task")
     sub = c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
     sg = c("ec2").describe_security_groups()["SecurityGroups"][0]["GroupId"]
     for name, ip in (("good-svc", "DISABLED"), ("bad-svc", "ENABLED")):
@@ -536,7 +565,8 @@ def compute(w: World) -> None:
                                        {"name": "DB_PASSWORD", "value": "/app/db", "type": "PARAMETER_STORE"}]},
                       serviceRole=cb_role, logsConfig={"s3Logs": {"status": "ENABLED", "location": "wasec-logs/cb",
                                                                    "encryptionDisabled": False}})
-    cb.create_project(name="bad-build", source={"type": "GITHUB", "location": "https://github.com/acme/app"},
+    cb.create_project(name="bad-build", source={"type": "BITBUCKET",
+                                                "location": f"https://ci:{token}@bitbucket.org/acme/app.git"},
                       artifacts={"type": "S3", "location": "wasec-logs", "encryptionDisabled": True},
                       environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL",
                                    "privilegedMode": True, "environmentVariables": [
@@ -544,6 +574,12 @@ def compute(w: World) -> None:
                       serviceRole=cb_role, logsConfig={"s3Logs": {"status": "ENABLED", "location": "wasec-logs/cb",
                                                                    "encryptionDisabled": True}})
     w.pair("AWS::CodeBuild::Project", "project/good-build", "project/bad-build")
+    cb.create_project(name="quiet-build", source={"type": "GITHUB", "location": "https://github.com/acme/app"},
+                      artifacts={"type": "NO_ARTIFACTS"}, serviceRole=cb_role,
+                      environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                                   "computeType": "BUILD_GENERAL1_SMALL"},
+                      logsConfig={"cloudWatchLogs": {"status": "DISABLED"}, "s3Logs": {"status": "DISABLED"}})
+    w.case("codebuild-logging", "project/good-build", "project/quiet-build")
     sm = c("sagemaker")
     sm_role = c("iam").create_role(RoleName="sagemaker", AssumeRolePolicyDocument=policy(
         {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
@@ -575,7 +611,8 @@ def edge(w: World) -> None:
         {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80,
          "SSLCertificateId": cert}])
     elb.modify_load_balancer_attributes(LoadBalancerName="good-clb", LoadBalancerAttributes={
-        "AccessLog": {"Enabled": True, "S3BucketName": "wasec-logs", "EmitInterval": 60}})
+        "AccessLog": {"Enabled": True, "S3BucketName": "wasec-logs", "EmitInterval": 60},
+        "AdditionalAttributes": [{"Key": "elb.http.desyncmitigationmode", "Value": "strictest"}]})
     body, key = certificate(-400, -10)  # a certificate kept in IAM, and long expired
     iam_cert = c("iam").upload_server_certificate(ServerCertificateName="bad-cert", CertificateBody=body,
                                                   PrivateKey=key)["ServerCertificateMetadata"]["Arn"]
@@ -584,6 +621,8 @@ def edge(w: World) -> None:
         {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80},
         {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80,
          "SSLCertificateId": iam_cert}])
+    elb.modify_load_balancer_attributes(LoadBalancerName="bad-clb", LoadBalancerAttributes={
+        "AdditionalAttributes": [{"Key": "elb.http.desyncmitigationmode", "Value": "monitor"}]})
     w.pair("AWS::ElasticLoadBalancing::LoadBalancer", "good-clb", "bad-clb")
     acm = c("acm")
     body, key = certificate(-10, 400)
@@ -617,6 +656,8 @@ def edge(w: World) -> None:
         {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": "wasec-logs"},
         {"Key": "deletion_protection.enabled", "Value": "true"}])
     bad_lb = v2.create_load_balancer(Name="bad-alb", Subnets=subs, Scheme="internet-facing", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    v2.modify_load_balancer_attributes(LoadBalancerArn=bad_lb, Attributes=[
+        {"Key": "routing.http.desync_mitigation_mode", "Value": "monitor"}])
     w.pair("AWS::ElasticLoadBalancingV2::LoadBalancer", "good-alb", "bad-alb")
     vpc = ec2.describe_subnets(SubnetIds=subs[:1])["Subnets"][0]["VpcId"]
     tg = v2.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
@@ -688,7 +729,7 @@ def edge(w: World) -> None:
                                      "S3OriginConfig": {"OriginAccessIdentity": ""},
                                      "OriginAccessControlId": "E2QWRUHAPOMQZL" if good else ""}
         config: dict[str, Any] = {
-            "CallerReference": name, "Comment": name, "Enabled": True,
+            "CallerReference": name, "Comment": name, "Enabled": True, "DefaultRootObject": "index.html" if good else "",
             "Origins": {"Quantity": 2, "Items": [origin, s3_origin]},
             "DefaultCacheBehavior": {"TargetOriginId": "app", "ViewerProtocolPolicy": "redirect-to-https" if good else "allow-all",
                                      "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
@@ -768,7 +809,8 @@ def misc(w: World) -> None:
         "InstanceType": "kafka.m5.large", "ClientSubnets": subs, "ConnectivityInfo": {"PublicAccess": {"Type": "DISABLED"}}},
         EncryptionInfo={"EncryptionAtRest": {"DataVolumeKMSKeyId": key},
                         "EncryptionInTransit": {"ClientBroker": "TLS", "InCluster": True}},
-        LoggingInfo={"BrokerLogs": {"CloudWatchLogs": {"Enabled": True, "LogGroup": "msk"}}})
+        LoggingInfo={"BrokerLogs": {"CloudWatchLogs": {"Enabled": True, "LogGroup": "msk"}}},
+        ClientAuthentication={"Sasl": {"Iam": {"Enabled": True}}, "Unauthenticated": {"Enabled": False}})
     k.create_cluster(ClusterName="bad-msk", KafkaVersion="3.5.1", NumberOfBrokerNodes=2, BrokerNodeGroupInfo={
         "InstanceType": "kafka.m5.large", "ClientSubnets": subs, "ConnectivityInfo": {"PublicAccess": {"Type": "SERVICE_PROVIDED_EIPS"}}},
         EncryptionInfo={"EncryptionInTransit": {"ClientBroker": "PLAINTEXT", "InCluster": False}})
@@ -800,6 +842,21 @@ def misc(w: World) -> None:
          "RootVolumeEncryptionEnabled": True, "UserVolumeEncryptionEnabled": True},
         {"DirectoryId": ds, "UserName": "bad-user", "BundleId": "wsb-1"}])["PendingRequests"]
     w.pair("AWS::WorkSpaces::Workspace", made[0]["WorkspaceId"], made[1]["WorkspaceId"])
+    ci = c("cognito-identity")
+    for name, guests in (("good_pool", False), ("bad_pool", True)):
+        ci.create_identity_pool(IdentityPoolName=name, AllowUnauthenticatedIdentities=guests)
+    w.pair("AWS::Cognito::IdentityPool", "good_pool", "bad_pool")
+    logs = c("logs")
+    logs.create_log_group(logGroupName="/aws/route53/good.example.org")
+    dns_logs = f"arn:aws:logs:us-east-1:{w.account}:log-group:/aws/route53/good.example.org:*"
+    r53 = c("route53")
+    good_zone = r53.create_hosted_zone(Name="good.example.org", CallerReference="good")["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    r53.create_query_logging_config(HostedZoneId=good_zone, CloudWatchLogsLogGroupArn=dns_logs)
+    bad_zone = r53.create_hosted_zone(Name="bad.example.org", CallerReference="bad")["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    w.pair("AWS::Route53::HostedZone", good_zone, bad_zone)
+    # EMR block public access is one setting per region: never set here (the emulator turns any put into
+    # "on"), on in the second account
+    w.bad["Wasec::EMR::BlockPublicAccessConfiguration"] = "emr-block-public-access"
 
 
 GD_FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "EKS_RUNTIME_MONITORING",
@@ -867,6 +924,9 @@ def build_good_account() -> World:
     w.good["Wasec::AWS::Account"] = w.account
     w.good["Wasec::IAM::RootAccount"] = ":root"  # no keys, never used (MFA cannot be set in the emulator)
     w.good["Wasec::AWS::Region"] = f"{w.account}/us-east-1"
+    c("emr").put_block_public_access_configuration(BlockPublicAccessConfiguration={
+        "BlockPublicSecurityGroupRules": True, "PermittedPublicSecurityGroupRuleRanges": [{"MinRange": 22, "MaxRange": 22}]})
+    w.good["Wasec::EMR::BlockPublicAccessConfiguration"] = "emr-block-public-access"
     return w
 
 

@@ -73,11 +73,11 @@ class _Operations:
             self.by_signing.setdefault(signing, []).append(name)
         for signing, names in self.by_signing.items():
             names.sort(key=lambda n: n != signing)
-        self._rest: dict[str, list[tuple[str, str, str, re.Pattern[str], tuple[str, ...], int]]] = {}
+        self._rest: dict[str, list[tuple[str, str, str, re.Pattern[str], tuple[str, ...], int, bool]]] = {}
         self._targets: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def _rest_index(self, signing: str) -> list[tuple[str, str, str, re.Pattern[str], tuple[str, ...], int]]:
+    def _rest_index(self, signing: str) -> list[tuple[str, str, str, re.Pattern[str], tuple[str, ...], int, bool]]:
         with self._lock:
             if signing in self._rest:
                 return self._rest[signing]
@@ -94,7 +94,9 @@ class _Operations:
                     pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(path))
                     pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
                     literal = len(re.sub(r"\{[^}]+\}", "", path))
-                    out.append((svc, op, str(http.get("method", "GET")), re.compile(pattern.rstrip("/") + "/?$"), keys, literal))
+                    current = not model.operation_model(op).deprecated  # GetBucketLifecycleConfiguration over GetBucketLifecycle
+                    out.append((svc, op, str(http.get("method", "GET")), re.compile(pattern.rstrip("/") + "/?$"), keys, literal,
+                                current))
             self._rest[signing] = out
             return out
 
@@ -111,15 +113,15 @@ class _Operations:
         action = _first(query, form, "Action")
         if action:
             return self._by_version(services, _first(query, form, "Version")), signing, region, action
-        best: tuple[int, int, str, str] | None = None
-        for svc, op, verb, pattern, keys, literal in self._rest_index(signing):
+        best: tuple[int, int, bool, str, str] | None = None
+        for svc, op, verb, pattern, keys, literal, current in self._rest_index(signing):
             if verb == method and pattern.match(path) and all(k in query for k in keys):
-                score = (len(keys), literal)
-                if best is None or score > best[:2]:
+                score = (len(keys), literal, current)
+                if best is None or score > best[:3]:
                     best = (*score, svc, op)
         if best is None:
             return services[0], signing, region, f"{method} {path}"
-        return best[2], signing, region, best[3]
+        return best[3], signing, region, best[4]
 
     def _by_target(self, services: list[str], target: str) -> str:
         prefix = target.rsplit(".", 1)[0]

@@ -1,6 +1,6 @@
-"""The built-in rule pack, one module per area of the Security Pillar.
+"""The built-in rule pack, one module per topic of the Security Pillar (each rule names its pillar area).
 
-Importing this package registers every rule; a new rule goes in the module of its area.
+Importing this package registers every rule; a new rule goes in the module of its topic.
 """
 
 from wasec.rules.pack import (  # noqa: F401  (registrations)
@@ -12,10 +12,15 @@ from wasec.rules.pack import (  # noqa: F401  (registrations)
     data_in_transit,
     databases,
     detection,
+    encryption_services,
     identity,
+    keys_and_secrets,
     network,
     patching,
+    placement,
     resilience,
+    service_access,
+    service_logging,
     threat_detection,
     web_protection,
 )

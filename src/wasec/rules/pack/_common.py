@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -139,3 +140,20 @@ def is_log_bucket(r: View) -> bool:
         except UnknownValue:
             pass
     return any(other is not r.resource for other in r.related("AWS::S3::Bucket", "LoggingConfiguration.DestinationBucketName"))
+
+
+def timestamp(v: Any) -> dt.datetime | None:
+    """A timestamp from the API or the inventory (aware, UTC), or None."""
+    if isinstance(v, dt.datetime):
+        return v if v.tzinfo else v.replace(tzinfo=dt.UTC)
+    if isinstance(v, str) and v:
+        try:
+            t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

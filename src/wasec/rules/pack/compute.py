@@ -373,3 +373,19 @@ def drop_headers(r: View) -> Any:
                 return None
             return Fail(f"{p}.Value", "invalid headers are forwarded", a.get("Value"))
     return Fail("LoadBalancerAttributes", "invalid headers are forwarded (the default)")
+
+
+@rule("codebuild-source-credentials", title="CodeBuild source URLs hold no credentials", severity="critical",
+      types=["AWS::CodeBuild::Project"], area="appsec", category="secret", wa=SECRETS, fsbp=("CodeBuild.1",),
+      why="A user name and password or token in the source URL is stored in the project, shown in the console and "
+          "logged with every build.",
+      fix="Connect the source provider through CodeConnections or a source credential, and remove the credentials from "
+          "the URL.", tf='source {\n  type     = "BITBUCKET"\n  location = "https://bitbucket.org/team/repo.git"\n}',
+      cfn="Source:\n  Type: BITBUCKET\n  Location: https://bitbucket.org/team/repo.git")
+def codebuild_source(r: View) -> Any:
+    fails = []
+    for path in ("Source.Location", *(f"{p}.Location" for p, _ in r.items("SecondarySources"))):
+        url = r.get(path)
+        if isinstance(url, str) and re.match(r"https?://[^/@\s]+:[^/@\s]+@", url):
+            fails.append(Fail(path, "the source URL carries a user name and password (or token)", redact(url)))
+    return fails

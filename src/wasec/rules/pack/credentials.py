@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from wasec.rules.pack._common import is_true
+from wasec.rules.pack._common import is_true, timestamp, utcnow
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, View
 
 CERTS = ("SEC09-BP01",)
 USER = "AWS::IAM::User"
-
-
-def _when(v: Any) -> dt.datetime | None:
-    """A timestamp from the API or the inventory (aware, UTC), or None."""
-    if isinstance(v, dt.datetime):
-        return v if v.tzinfo else v.replace(tzinfo=dt.UTC)
-    if isinstance(v, str) and v:
-        try:
-            t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-    return None
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @rule("iam-user-access-keys", title="IAM users hold no long-lived access keys", severity="low", types=[USER],
@@ -70,6 +52,18 @@ def console_password(r: View) -> Any:
     return None
 
 
+@rule("iam-user-mfa", title="Every IAM user has MFA", severity="medium", types=[USER], area="identity",
+      category="access", wa=("SEC02-BP01",), scope="live", fsbp=("IAM.19",),
+      why="A user without MFA is one leaked password or key away from being someone else; MFA is also what a role "
+          "trust or a policy condition (aws:MultiFactorAuthPresent) needs to require it.",
+      fix="Register an MFA device for every IAM user (or replace the users with Identity Center).",
+      tf="# MFA devices are registered by each user (aws_iam_virtual_mfa_device)", cfn="# AWS::IAM::VirtualMFADevice")
+def user_mfa(r: View) -> Any:
+    if not is_true(r.get("Credentials.MfaActive", False)):
+        return Fail("Credentials.MfaActive", "the user has no MFA device")
+    return None
+
+
 @rule("iam-server-certificate-expired", title="Expired server certificates are removed from IAM", severity="medium",
       types=["AWS::IAM::ServerCertificate"], area="data", category="hygiene", wa=CERTS, scope="live", cis=("2.17",),
       fsbp=("IAM.26",),
@@ -78,10 +72,10 @@ def console_password(r: View) -> Any:
       fix="Delete expired server certificates (aws iam delete-server-certificate); prefer ACM, which renews itself.",
       tf="# ACM certificates renew themselves: aws_acm_certificate", cfn="# AWS::CertificateManager::Certificate")
 def server_certificate(r: View) -> Any:
-    expires = _when(r.get("Expiration"))
+    expires = timestamp(r.get("Expiration"))
     if expires is None:
         return Skip("no expiration date was read")
-    if expires < _now():
+    if expires < utcnow():
         return Fail("Expiration", f"the certificate expired on {expires.date().isoformat()}", expires.date().isoformat())
     return None
 
@@ -115,11 +109,11 @@ def acm_key(r: View) -> Any:
 def acm_renewal(r: View) -> Any:
     if str(r.get("Type", "")).upper() != "IMPORTED":
         return Skip("ACM renews the certificates it issues")
-    expires = _when(r.get("NotAfter"))
+    expires = timestamp(r.get("NotAfter"))
     if expires is None:
         return Skip("no expiry date was read")
     days = int(r.options.get("days", 30))
-    left = (expires - _now()).days
+    left = (expires - utcnow()).days
     if left < days:
         return Fail("NotAfter", f"the imported certificate expires in {left} day(s)" if left >= 0 else
                     f"the imported certificate expired {-left} day(s) ago", expires.date().isoformat())

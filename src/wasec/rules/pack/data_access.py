@@ -61,7 +61,7 @@ _PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers", "http://a
 
 
 @rule("s3-bucket-acl-public", title="S3 bucket ACL does not grant public access", severity="critical",
-      types=["AWS::S3::Bucket"], area="data", category="exposure", wa=PUBLIC, fsbp=("S3.2", "S3.3", "S3.12"),
+      types=["AWS::S3::Bucket"], area="data", category="exposure", wa=PUBLIC, fsbp=("S3.2", "S3.3"),
       why="A public-read ACL exposes every object to the internet; public-write lets anyone plant content.",
       fix="Use the private ACL (or disable ACLs with BucketOwnerEnforced object ownership) and grant access with policies.",
       tf='resource "aws_s3_bucket_ownership_controls" "b" {\n  bucket = aws_s3_bucket.b.id\n  rule {\n    object_ownership = "BucketOwnerEnforced"\n  }\n}',
@@ -171,7 +171,7 @@ def ami_public(r: View) -> Any:
 
 
 @rule("rds-snapshot-not-public", title="RDS snapshot is not shared publicly", severity="critical",
-      types=["Wasec::RDS::DBSnapshot"], area="data", category="exposure", wa=PUBLIC, fsbp=("RDS.1",),
+      types=["Wasec::RDS::DBSnapshot"], area="data", category="exposure", wa=PUBLIC, fsbp=("RDS.1", "DocumentDB.3", "Neptune.3"),
       why="A public snapshot lets any AWS account restore your database.",
       fix="Remove \"all\" from the snapshot's shared accounts.", tf='shared_accounts = ["111122223333"]',
       cfn="# share snapshots with specific accounts only")

@@ -104,7 +104,7 @@ def rds_enhanced_monitoring(r: View) -> Any:
 
 
 @rule("rds-snapshot-encrypted", title="RDS snapshots are encrypted", severity="medium", types=["Wasec::RDS::DBSnapshot"],
-      area="data", category="encryption", wa=("SEC08-BP02",), fsbp=("RDS.4",), needs=["AWS::RDS::DBInstance"],
+      area="data", category="encryption", wa=("SEC08-BP02",), fsbp=("RDS.4", "Neptune.6"), needs=["AWS::RDS::DBInstance"],
       why="A snapshot is the whole database in one object: unencrypted, anyone it is shared with or copied to reads "
           "everything.",
       fix="Snapshot encrypted databases; copy an unencrypted snapshot with a KMS key and delete the original.",

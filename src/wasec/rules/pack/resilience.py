@@ -175,3 +175,19 @@ def secret_rotation(r: View) -> Any:
     if r.source != "aws" and r.related("AWS::SecretsManager::RotationSchedule", "SecretId"):
         return None  # code declares the schedule as its own resource; a live secret reports RotationEnabled
     return Fail("", "no rotation schedule rotates this secret")
+
+
+@rule("s3-bucket-lifecycle", title="S3 buckets have lifecycle rules", severity="low", types=["AWS::S3::Bucket"],
+      area="data", category="resilience", wa=("SEC07-BP04",), fsbp=("S3.13", "S3.10"),
+      why="Lifecycle rules decide how long data (and old versions of it) is kept: data kept forever by default is data "
+          "that can leak long after anyone needed it.",
+      fix="Add lifecycle rules that transition and expire objects (and noncurrent versions) by your retention policy.",
+      tf='resource "aws_s3_bucket_lifecycle_configuration" "b" {\n  bucket = aws_s3_bucket.b.id\n  rule {\n'
+         '    id     = "expire"\n    status = "Enabled"\n    noncurrent_version_expiration {\n      noncurrent_days = 90\n    }\n  }\n}',
+      cfn="LifecycleConfiguration:\n  Rules:\n    - Id: expire\n      Status: Enabled\n      NoncurrentVersionExpiration:\n"
+          "        NoncurrentDays: 90")
+def lifecycle(r: View) -> Any:
+    rules = r.get("LifecycleConfiguration.Rules")
+    if not any(isinstance(x, dict) and str(x.get("Status", "Enabled")) == "Enabled" for x in rules or []):
+        return Fail("LifecycleConfiguration" if r.present("LifecycleConfiguration") else "", "no enabled lifecycle rule")
+    return None

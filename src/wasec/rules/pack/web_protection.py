@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasec.rules.pack._common import is_true
+from wasec.rules.pack._common import expect, is_true
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, View
 
@@ -104,3 +104,54 @@ _protected("apigateway-waf", ("AWS::ApiGateway::Stage",), "API Gateway REST API 
            '  web_acl_arn  = aws_wafv2_web_acl.main.arn\n}',
            "Type: AWS::WAFv2::WebACLAssociation\nProperties:\n  ResourceArn: !Sub arn:aws:apigateway:${AWS::Region}::/restapis/"
            "${Api}/stages/${Stage}\n  WebACLArn: !GetAtt WebAcl.Arn")
+
+
+@rule("cloudfront-default-root-object", title="CloudFront distributions set a default root object", severity="critical",
+      types=["AWS::CloudFront::Distribution"], area="data", category="exposure", wa=("SEC08-BP04",),
+      fsbp=("CloudFront.1",),
+      why="Without a default root object, a request for the bare domain is passed to the origin as it is: an S3 origin "
+          "may answer with a listing of the bucket.",
+      fix="Set the default root object (index.html).", tf='default_root_object = "index.html"',
+      cfn="DefaultRootObject: index.html")
+def cloudfront_root(r: View) -> Any:
+    if not r.present("DistributionConfig.DefaultRootObject"):
+        return Fail("DistributionConfig" if r.present("DistributionConfig") else "", "no default root object is set")
+    return None
+
+
+_DESYNC_OK = ("defensive", "strictest")
+
+
+@rule("elb-desync-mitigation", title="Load balancers mitigate HTTP desync (request smuggling)", severity="medium",
+      types=["AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer"],
+      area="infrastructure", category="network", wa=INSPECT, fsbp=("ELB.12", "ELB.14"),
+      why="In monitor mode the load balancer forwards ambiguous requests as they are: the raw material of HTTP request "
+          "smuggling against the targets behind it.",
+      fix="Use the defensive (default) or strictest desync mitigation mode.", tf='desync_mitigation_mode = "defensive"',
+      cfn="LoadBalancerAttributes:\n  - Key: routing.http.desync_mitigation_mode\n    Value: defensive")
+def desync(r: View) -> Any:
+    if r.type == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+        if str(r.get("Type", "application")).lower() != "application":
+            return Skip("only Application Load Balancers parse HTTP")
+        mode = None
+        for p, a in r.items("LoadBalancerAttributes"):
+            if isinstance(a, dict) and a.get("Key") == "routing.http.desync_mitigation_mode":
+                mode, where = a.get("Value"), f"{p}.Value"
+        if mode is not None and str(mode).lower() not in _DESYNC_OK:
+            return Fail(where, f"desync mitigation mode is {mode}", mode)
+        return None
+    mode = r.get("DesyncMitigationMode")
+    if mode is not None and str(mode).lower() not in _DESYNC_OK:
+        return Fail("DesyncMitigationMode", f"desync mitigation mode is {mode}", mode)
+    return None
+
+
+expect("apigateway-client-certificate", types=["AWS::ApiGateway::Stage"], path="ClientCertificateId",
+       message="the backend cannot tell API Gateway's calls from anyone else's",
+       title="API Gateway stages present a client certificate to the backend", severity="medium", area="data",
+       category="encryption", wa=("SEC09-BP03",), fsbp=("APIGateway.2",),
+       why="A client certificate lets the backend verify that a request comes from this API Gateway stage, not from "
+           "someone who found the backend's address.",
+       fix="Generate a client certificate and attach it to the stage; have the backend require it.",
+       tf="client_certificate_id = aws_api_gateway_client_certificate.backend.id",
+       cfn="ClientCertificateId: !Ref BackendClientCertificate")

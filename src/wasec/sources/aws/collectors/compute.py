@@ -232,3 +232,23 @@ def managed_instances(ctx: Ctx) -> list[Resource]:
         "InstanceId": i["InstanceId"], "PingStatus": i.get("PingStatus"), "PlatformType": i.get("PlatformType"),
     }, arn=ctx.arn("ssm", f"managed-instance/{i['InstanceId']}"))
         for i in ctx.pages("DescribeInstanceInformation", "InstanceInformationList")]
+
+
+@collector("emr", types=["Wasec::EMR::BlockPublicAccessConfiguration"], calls=["GetBlockPublicAccessConfiguration"])
+def emr_block_public_access(ctx: Ctx) -> list[Resource]:
+    cfg = known(ctx.call("GetBlockPublicAccessConfiguration"), "BlockPublicAccessConfiguration")
+    return [ctx.resource("Wasec::EMR::BlockPublicAccessConfiguration", f"{ctx.account}/{ctx.region}/emr-block-public-access", {
+        "BlockPublicSecurityGroupRules": bool((cfg or {}).get("BlockPublicSecurityGroupRules")),
+    }, arn=ctx.arn("elasticmapreduce", "block-public-access-configuration"))]
+
+
+@collector("cognito-identity", types=["AWS::Cognito::IdentityPool"], calls=["ListIdentityPools", "DescribeIdentityPool"])
+def identity_pools(ctx: Ctx) -> list[Resource]:
+    def one(p: dict[str, Any]) -> Resource:
+        d = ctx.item("DescribeIdentityPool", IdentityPoolId=p["IdentityPoolId"])
+        allow = known(d, "AllowUnauthenticatedIdentities")
+        return ctx.resource("AWS::Cognito::IdentityPool", p["IdentityPoolId"], {
+            "IdentityPoolName": p.get("IdentityPoolName"), "AllowUnauthenticatedIdentities": allow,
+        }, arn=ctx.arn("cognito-identity", f"identitypool/{p['IdentityPoolId']}"), names=[p.get("IdentityPoolName")])
+
+    return ctx.map(one, ctx.pages("ListIdentityPools", "IdentityPools", MaxResults=60))

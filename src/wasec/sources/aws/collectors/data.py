@@ -36,14 +36,14 @@ def keys(ctx: Ctx) -> list[Resource]:
         if isinstance(meta, Unknown):
             return ctx.resource("AWS::KMS::Key", kid, {"KeyPolicy": meta, "EnableKeyRotation": meta},
                                 arn=k.get("KeyArn"), names=by_key.get(kid, ()))
-        if meta.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
-            return None
         props: dict[str, Any] = {
             "KeyManager": meta.get("KeyManager"), "KeyState": meta.get("KeyState"), "Enabled": meta.get("Enabled"),
             "KeySpec": meta.get("KeySpec", "SYMMETRIC_DEFAULT"), "KeyUsage": meta.get("KeyUsage", "ENCRYPT_DECRYPT"),
             "Origin": meta.get("Origin"), "MultiRegion": meta.get("MultiRegion"), "Description": meta.get("Description"),
         }
-        if meta.get("KeyManager") == "CUSTOMER":
+        if meta.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
+            pass  # its rotation and policy can no longer be read; what matters is that it is going (KMS.3)
+        elif meta.get("KeyManager") == "CUSTOMER":
             if props["KeySpec"] == "SYMMETRIC_DEFAULT" and meta.get("Origin") != "EXTERNAL":
                 rot = ctx.item("GetKeyRotationStatus", KeyId=kid)
                 props["EnableKeyRotation"] = known(rot, "KeyRotationEnabled")
@@ -104,7 +104,8 @@ def secrets(ctx: Ctx) -> list[Resource]:
         policy = known(pol, "ResourcePolicy")
         return ctx.resource("AWS::SecretsManager::Secret", s["Name"], {
             "Name": s["Name"], "KmsKeyId": s.get("KmsKeyId"), "RotationEnabled": bool(s.get("RotationEnabled")),
-            "LastRotatedDate": s.get("LastRotatedDate"), "LastAccessedDate": s.get("LastAccessedDate"),
+            "LastRotatedDate": _iso(s.get("LastRotatedDate")), "LastAccessedDate": _iso(s.get("LastAccessedDate")),
+            "CreatedDate": _iso(s.get("CreatedDate")),
             **({"ResourcePolicy": _json(policy)} if policy is not None else {}),
         }, arn=s["ARN"], tags=s.get("Tags"))
 
@@ -256,3 +257,35 @@ def replication_instances(ctx: Ctx) -> list[Resource]:
         "ReplicationInstanceIdentifier": i["ReplicationInstanceIdentifier"], "PubliclyAccessible": bool(i.get("PubliclyAccessible")),
         "KmsKeyId": i.get("KmsKeyId"), "AutoMinorVersionUpgrade": i.get("AutoMinorVersionUpgrade"), "MultiAZ": i.get("MultiAZ"),
     }, arn=i.get("ReplicationInstanceArn")) for i in ctx.pages("DescribeReplicationInstances", "ReplicationInstances")]
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+@collector("firehose", types=["AWS::KinesisFirehose::DeliveryStream"],
+           calls=["ListDeliveryStreams", "DescribeDeliveryStream"])
+def delivery_streams(ctx: Ctx) -> list[Resource]:
+    def one(name: str) -> Resource:
+        d = known(ctx.item("DescribeDeliveryStream", DeliveryStreamName=name), "DeliveryStreamDescription")
+        if isinstance(d, Unknown):
+            return ctx.resource("AWS::KinesisFirehose::DeliveryStream", name, {
+                "DeliveryStreamName": name, "DeliveryStreamEncryptionConfigurationInput": d},
+                arn=ctx.arn("firehose", f"deliverystream/{name}"))
+        enc = (d or {}).get("DeliveryStreamEncryptionConfiguration") or {}
+        on = enc.get("Status") in ("ENABLED", "ENABLING")
+        return ctx.resource("AWS::KinesisFirehose::DeliveryStream", name, {
+            "DeliveryStreamName": name, "DeliveryStreamType": (d or {}).get("DeliveryStreamType"),
+            "DeliveryStreamEncryptionConfigurationInput": {"Enabled": on, **({"KeyType": enc.get("KeyType"),
+                                                                              "KeyARN": enc.get("KeyARN")} if on else {})},
+        }, arn=(d or {}).get("DeliveryStreamARN"))
+
+    return ctx.map(one, ctx.pages("ListDeliveryStreams", "DeliveryStreamNames"))
+
+
+@collector("efs", types=["AWS::EFS::AccessPoint"], calls=["DescribeAccessPoints"])
+def access_points(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::EFS::AccessPoint", a["AccessPointId"], {
+        "FileSystemId": a.get("FileSystemId"), "PosixUser": a.get("PosixUser"),
+        "RootDirectory": {"Path": (a.get("RootDirectory") or {}).get("Path", "/")},
+    }, arn=a.get("AccessPointArn"), names=[a.get("Name")]) for a in ctx.pages("DescribeAccessPoints", "AccessPoints")]

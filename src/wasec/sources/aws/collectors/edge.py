@@ -24,6 +24,9 @@ def classic_load_balancers(ctx: Ctx) -> list[Resource]:
                           for d in lb.get("ListenerDescriptions") or ()],
             "AccessLoggingPolicy": log if isinstance(log, Unknown) else
             {"Enabled": bool(log.get("Enabled")), "S3BucketName": log.get("S3BucketName")},
+            "DesyncMitigationMode": attrs if isinstance(attrs, Unknown) else next(
+                (a.get("Value") for a in (attrs or {}).get("AdditionalAttributes") or ()
+                 if a.get("Key") == "elb.http.desyncmitigationmode"), None),
         }, arn=ctx.arn("elasticloadbalancing", f"loadbalancer/{name}"), names=[lb.get("DNSName")])
 
     return ctx.map(one, ctx.pages("DescribeLoadBalancers", "LoadBalancerDescriptions"))
@@ -241,4 +244,19 @@ def web_acl_associations(ctx: Ctx) -> list[Resource]:
             for arn in (answer or {}).get("ResourceArns") or ():
                 out.append(ctx.resource("AWS::WAFv2::WebACLAssociation", f"{a['ARN']}|{arn}", {
                     "WebACLArn": a["ARN"], "ResourceArn": arn}))
+    return out
+
+
+@collector("route53", scope="global", types=["AWS::Route53::HostedZone"],
+           calls=["ListHostedZones", "ListQueryLoggingConfigs"])
+def hosted_zones(ctx: Ctx) -> list[Resource]:
+    logged = {c.get("HostedZoneId"): c for c in ctx.pages("ListQueryLoggingConfigs", "QueryLoggingConfigs")}
+    out = []
+    for z in ctx.pages("ListHostedZones", "HostedZones"):
+        zid = z["Id"].rsplit("/", 1)[-1]
+        log = logged.get(zid)
+        out.append(ctx.resource("AWS::Route53::HostedZone", zid, {
+            "Name": z.get("Name"), "PrivateZone": bool((z.get("Config") or {}).get("PrivateZone")),
+            "QueryLoggingConfig": {"CloudWatchLogsLogGroupArn": log.get("CloudWatchLogsLogGroupArn")} if log else None,
+        }, arn=f"arn:{ctx.partition}:route53:::hostedzone/{zid}", names=[z.get("Name")], region=None))
     return out

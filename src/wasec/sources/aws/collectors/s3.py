@@ -13,7 +13,7 @@ from wasec.sources.aws.spec import Ctx, collector, known, tag_list
 
 BUCKET_CALLS = ("GetBucketLocation", "GetBucketEncryption", "GetPublicAccessBlock", "GetBucketVersioning",
                 "GetBucketLogging", "GetBucketPolicy", "GetBucketAcl", "GetObjectLockConfiguration",
-                "GetBucketOwnershipControls", "GetBucketTagging")
+                "GetBucketOwnershipControls", "GetBucketTagging", "GetBucketLifecycleConfiguration")
 
 
 def _region(ctx: Ctx, b: dict[str, Any]) -> str | Unknown:
@@ -61,6 +61,11 @@ def _bucket(ctx: Ctx, b: dict[str, Any]) -> Resource:
     pol = get("GetBucketPolicy", "NoSuchBucketPolicy")
     if pol is not None:
         props["PolicyDocument"] = pol if isinstance(pol, Unknown) else _json(pol.get("Policy"))
+    life = get("GetBucketLifecycleConfiguration", "NoSuchLifecycleConfiguration")
+    if life is not None:
+        rules_life = known(life, "Rules")
+        props["LifecycleConfiguration"] = rules_life if isinstance(rules_life, Unknown) else {
+            "Rules": [{"Id": x.get("ID"), "Status": x.get("Status")} for x in rules_life or ()]}
     own = get("GetBucketOwnershipControls", "OwnershipControlsNotFoundError")
     rules_own = known(own, "OwnershipControls", "Rules")
     if rules_own is not None:

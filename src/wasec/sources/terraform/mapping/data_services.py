@@ -253,7 +253,11 @@ def _msk(b: Body, o: Builder, m: Any) -> None:
             "firehose": Blk("Firehose", {"enabled": "Enabled", "delivery_stream": "DeliveryStream"}),
             "s3": Blk("S3", {"enabled": "Enabled", "bucket": "Bucket"}),
         })}),
-        "client_authentication": Blk("ClientAuthentication", {"unauthenticated": "Unauthenticated.Enabled"}),
+        "client_authentication": Blk("ClientAuthentication", {
+            "unauthenticated": "Unauthenticated.Enabled",
+            "sasl": Blk("Sasl", {"iam": "Iam.Enabled", "scram": "Scram.Enabled"}),
+            "tls": Blk("Tls", {"certificate_authority_arns": "CertificateAuthorityArnList"}),
+        }),
         "broker_node_group_info": Blk("BrokerNodeGroupInfo", {"connectivity_info": Blk("ConnectivityInfo", {
             "public_access": Blk("PublicAccess", {"type": "Type"}),
         })}),

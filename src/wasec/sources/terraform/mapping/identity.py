@@ -189,3 +189,6 @@ simple("aws_ssm_document", "AWS::SSM::Document", {"name": "Name", "document_type
 
 simple("aws_iam_server_certificate", "AWS::IAM::ServerCertificate", {"name": "ServerCertificateName", "path": "Path"},
        name="name")
+simple("aws_cognito_identity_pool", "AWS::Cognito::IdentityPool", {
+    "identity_pool_name": "IdentityPoolName", "allow_unauthenticated_identities": "AllowUnauthenticatedIdentities",
+}, name="identity_pool_name")

@@ -254,6 +254,7 @@ def _classic_elb(b: Body, o: Builder, m: Any) -> None:
         "listener": Blk("Listeners", {"lb_port": "LoadBalancerPort", "lb_protocol": "Protocol", "instance_port": "InstancePort",
                                       "instance_protocol": "InstanceProtocol", "ssl_certificate_id": "SSLCertificateId"}, many=True),
         "access_logs": Blk("AccessLoggingPolicy", {"bucket": "S3BucketName", "enabled": "Enabled"}),
+        "desync_mitigation_mode": "DesyncMitigationMode",  # an attribute of the API; CloudFormation has none
     })
     for al in b.blocks("access_logs"):
         if al.attr("enabled") is None:
@@ -395,3 +396,16 @@ simple("aws_acm_certificate", "AWS::CertificateManager::Certificate", {
 simple("aws_ram_resource_share", "AWS::RAM::ResourceShare", {
     "name": "Name", "allow_external_principals": ("AllowExternalPrincipals", bool),
 }, name="name")
+
+
+# -- DNS ---------------------------------------------------------------------------------------------
+@maps("aws_route53_zone", "AWS::Route53::HostedZone")
+def _zone(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name", "vpc": Blk("VPCs", {"vpc_id": "VPCId", "vpc_region": "VPCRegion"}, many=True)})
+    o.name(b.attr("name"))
+
+
+@attaches("aws_route53_query_log", "AWS::Route53::HostedZone", via="zone_id")
+def _query_log(b: Body, o: Builder, m: Any) -> None:
+    o.put("QueryLoggingConfig", {}, b.line, b.file)
+    o.set("QueryLoggingConfig.CloudWatchLogsLogGroupArn", b.attr("cloudwatch_log_group_arn"))
