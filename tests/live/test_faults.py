@@ -53,6 +53,12 @@ def _findings(result: Any, rule_id: str, where: str = "") -> list[Any]:
     return [f for f in result.findings if f.rule_id == rule_id and where in f.resource_id]
 
 
+def _read(cell: Any) -> bool:
+    """The service was read; at most a newer API the emulator does not offer is missing (that is partial)."""
+    return cell.status == "assessed" or (cell.status == "partial" and
+                                         all(r.startswith("service not available") for r in cell.reasons))
+
+
 def test_denied_call_for_one_resource_makes_only_its_rules_unknown(emulator: Any, faults: list[Fault]) -> None:
     _small_world("333333333301")
     faults.append(Fault("AccessDenied", 403, when=lambda r: r.operation == "GetBucketPolicy"))
@@ -72,7 +78,7 @@ def test_denied_list_call_in_one_region_leaves_that_region_unknown(emulator: Any
                         when=lambda r: r.operation == "DescribeSecurityGroups" and r.region == "eu-west-1"))
     result = _scan("333333333302", ["ec2"])
     assert result.coverage.cells[("333333333302", "eu-west-1", "ec2")].status == "not assessed"
-    assert result.coverage.cells[("333333333302", "us-east-1", "ec2")].status == "assessed"
+    assert _read(result.coverage.cells[("333333333302", "us-east-1", "ec2")])
     west = [f for f in result.findings if f.rule_id == "sg-admin-ports-open" and f.region == "eu-west-1"]
     east = [f for f in result.findings if f.rule_id == "sg-admin-ports-open" and f.region == "us-east-1"]
     assert west and all(f.status is Status.UNKNOWN for f in west)
@@ -105,7 +111,7 @@ def test_endpoint_that_does_not_answer(emulator: Any, monkeypatch: pytest.Monkey
     assert cell.status == "not assessed" and "endpoint did not answer" in cell.reasons[0]
     gd = _findings(result, "guardduty-enabled")
     assert [f.status for f in gd] == [Status.UNKNOWN]  # not FAIL: nobody could ask
-    assert result.coverage.cells[("333333333304", "us-east-1", "ec2")].status == "assessed"
+    assert _read(result.coverage.cells[("333333333304", "us-east-1", "ec2")])
 
 
 def test_service_the_endpoint_does_not_offer(emulator: Any) -> None:

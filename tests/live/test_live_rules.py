@@ -44,6 +44,11 @@ EMULATOR_GAPS: dict[tuple[str, str], str] = {
     ("secretsmanager-secret-rotated", "bad"): "a secret cannot be made older than today in the emulator",
     ("apigateway-client-certificate", "good"): "the emulator has no API Gateway client certificates",
     ("firehose-encrypted", "good"): "the emulator drops a delivery stream's encryption settings",
+    ("vpn-connection-logging", "good"): "the emulator drops a VPN connection's tunnel log options",
+    ("spot-fleet-ebs-encrypted", "bad"): "the emulator drops a Spot Fleet's block device mappings",
+    ("sagemaker-model-network-isolation", "good"): "the emulator drops EnableNetworkIsolation",
+    ("sns-delivery-status-logging", "good"): "the emulator drops a topic's delivery status feedback roles",
+    ("emr-primary-no-public-ip", "good"): "the emulator gives every primary node a public DNS name",
 }
 # a region has one detector; the main account's is off, for guardduty-enabled and guardduty-detector-enabled
 EMULATOR_GAPS.update({(r, "bad"): "a region has one GuardDuty detector, and the main account's is off: its plans are "
@@ -59,7 +64,14 @@ CODE_ONLY_TYPES = {"AWS::ElastiCache::SecurityGroup", "AWS::RDS::DBSecurityGroup
 # no example at all: the emulator rejects the docdb engine and has no EMR security configurations
 # and its inspector2 BatchGetAccountStatus fails on every call
 NO_EXAMPLE_TYPES = {"AWS::DocDB::DBCluster", "AWS::EMR::SecurityConfiguration", "Wasec::Inspector2::Enabler",
-                    "Wasec::SSM::ManagedInstance", "AWS::WAFv2::WebACLAssociation"}
+                    "Wasec::SSM::ManagedInstance", "AWS::WAFv2::WebACLAssociation",
+                    # and nothing describes these: Network Firewall policies and rule groups, Systems Manager service
+                    # settings, VPC block public access, Client VPN, Redshift Serverless, MSK Connect, CodeBuild report
+                    # groups, Elastic Beanstalk configuration settings
+                    "AWS::NetworkFirewall::FirewallPolicy", "AWS::NetworkFirewall::RuleGroup", "Wasec::SSM::ServiceSetting",
+                    "AWS::EC2::VPCBlockPublicAccessOptions", "AWS::EC2::ClientVpnEndpoint",
+                    "AWS::RedshiftServerless::Workgroup", "AWS::RedshiftServerless::Namespace",
+                    "AWS::KafkaConnect::Connector", "AWS::CodeBuild::ReportGroup", "AWS::ElasticBeanstalk::Environment"}
 
 
 def _live_rules() -> list[Any]:

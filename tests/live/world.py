@@ -187,7 +187,9 @@ def s3(w: World) -> None:
     s.put_public_access_block(Bucket="bad-bucket", PublicAccessBlockConfiguration={
         "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
     s.put_bucket_policy(Bucket="bad-bucket", Policy=policy(
-        {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::bad-bucket/*"}))
+        {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::bad-bucket/*"},
+        {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+         "Action": ["s3:GetObject", "s3:PutBucketPolicy"], "Resource": ["arn:aws:s3:::bad-bucket", "arn:aws:s3:::bad-bucket/*"]}))
     s.put_bucket_versioning(Bucket="bad-bucket", VersioningConfiguration={"Status": "Suspended"})
     s.create_bucket(Bucket="lock-bucket", ObjectLockEnabledForBucket=True)
     w.case("s3-object-lock-retention", ":::good-bucket", ":::lock-bucket")
@@ -284,6 +286,36 @@ def ec2(w: World) -> None:
                                   AssociatePublicIpAddress=True, UserData=user_data,
                                   BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": False}}])
     w.pair("AWS::AutoScaling::LaunchConfiguration", "good-lc", "bad-lc")
+    a.create_auto_scaling_group(AutoScalingGroupName="good-asg", MinSize=0, MaxSize=1, VPCZoneIdentifier=good_sub,
+                                LaunchTemplate={"LaunchTemplateId": good_lt, "Version": "$Latest"})
+    a.create_auto_scaling_group(AutoScalingGroupName="bad-asg", MinSize=0, MaxSize=1, VPCZoneIdentifier=good_sub,
+                                LaunchConfigurationName="bad-lc")
+    w.pair("AWS::AutoScaling::AutoScalingGroup", "good-asg", "bad-asg")
+    e.modify_instance_attribute(InstanceId=bad_i, SourceDestCheck={"Value": False})
+    good_eni = e.create_network_interface(SubnetId=good_sub, Description="good-eni")["NetworkInterface"]["NetworkInterfaceId"]
+    bad_eni = e.create_network_interface(SubnetId=good_sub, Description="bad-eni")["NetworkInterface"]["NetworkInterfaceId"]
+    e.modify_network_interface_attribute(NetworkInterfaceId=bad_eni, SourceDestCheck={"Value": False})
+    w.pair("AWS::EC2::NetworkInterface", good_eni, bad_eni)
+    good_snap = e.create_snapshot(VolumeId=good_vol, Description="good-snapshot")["SnapshotId"]
+    bad_snap = e.create_snapshot(VolumeId=bad_vol, Description="bad-snapshot")["SnapshotId"]
+    e.modify_snapshot_attribute(SnapshotId=bad_snap, Attribute="createVolumePermission", OperationType="add",
+                                GroupNames=["all"])
+    w.pair("Wasec::EC2::Snapshot", good_snap, bad_snap)
+    fleet_role = c("iam").create_role(RoleName="spot-fleet", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "spotfleet.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    fleets = {}
+    for name, enc in (("good", True), ("bad", False)):
+        fleets[name] = e.request_spot_fleet(SpotFleetRequestConfig={
+            "IamFleetRole": fleet_role, "TargetCapacity": 1, "SpotPrice": "0.1", "AllocationStrategy": "lowestPrice",
+            "LaunchSpecifications": [{
+                "ImageId": "ami-12c6146b", "InstanceType": "t3.micro", "SubnetId": good_sub,
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "Encrypted": enc}}]}]})[
+            "SpotFleetRequestId"]
+    w.pair("AWS::EC2::SpotFleet", fleets["good"], fleets["bad"])
+    cgw = e.create_customer_gateway(Type="ipsec.1", PublicIp="198.51.100.7", BgpAsn=65000)["CustomerGateway"]["CustomerGatewayId"]
+    vgw = e.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    bad_vpn = e.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw, VpnGatewayId=vgw)["VpnConnection"]["VpnConnectionId"]
+    w.bad["AWS::EC2::VPNConnection"] = bad_vpn
 
 
 # -- databases -----------------------------------------------------------------------------------------
@@ -292,7 +324,11 @@ def databases(w: World) -> None:
     monitoring = c("iam").create_role(RoleName="rds-monitoring", AssumeRolePolicyDocument=policy(
         {"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
     r = c("rds")
+    r.create_db_parameter_group(DBParameterGroupName="pg-tls", DBParameterGroupFamily="postgres13", Description="tls only")
+    r.modify_db_parameter_group(DBParameterGroupName="pg-tls", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}])
     r.create_db_instance(DBInstanceIdentifier="good-db", Engine="postgres", DBInstanceClass="db.t3.micro",
+                         EngineVersion="13.7", DBParameterGroupName="pg-tls",
                          MasterUsername="app", ManageMasterUserPassword=True, AllocatedStorage=20,
                          StorageEncrypted=True, KmsKeyId=key, PubliclyAccessible=False, BackupRetentionPeriod=14,
                          DeletionProtection=True, EnableCloudwatchLogsExports=["postgresql"], MultiAZ=True,
@@ -304,6 +340,12 @@ def databases(w: World) -> None:
                          StorageEncrypted=False, PubliclyAccessible=True, BackupRetentionPeriod=0, DeletionProtection=False,
                          AutoMinorVersionUpgrade=False)
     w.pair("AWS::RDS::DBInstance", ":db:good-db", ":db:bad-db")
+    topic = c("sns").create_topic(Name="db-events")["TopicArn"]
+    r.create_event_subscription(SubscriptionName="good-events", SnsTopicArn=topic, SourceType="db-instance",
+                                EventCategories=["maintenance", "configuration change", "failure"], Enabled=True)
+    r.create_event_subscription(SubscriptionName="bad-events", SnsTopicArn=topic, SourceType="db-instance",
+                                EventCategories=["backup"])
+    w.pair("AWS::RDS::EventSubscription", "good-events", "bad-events")
     # DocumentDB clusters: the emulator's CreateDBCluster does not accept the docdb engine
     for engine, client, typ in (("aurora-postgresql", "rds", "AWS::RDS::DBCluster"), ("neptune", "neptune", "AWS::Neptune::DBCluster")):
         cl = c(client)
@@ -315,7 +357,7 @@ def databases(w: World) -> None:
                              **({"MasterUsername": "app"} if extra else {}), **extra)
         cl.create_db_cluster(DBClusterIdentifier=f"bad-{engine}", Engine=engine, StorageEncrypted=False,
                              BackupRetentionPeriod=1, DeletionProtection=False, **({"MasterUsername": "admin"} if extra else {}),
-                             **extra)
+                             **({"AutoMinorVersionUpgrade": False} if client == "rds" else {}), **extra)
         w.pair(typ, f"good-{engine}", f"bad-{engine}")
     r.create_db_snapshot(DBInstanceIdentifier="good-db", DBSnapshotIdentifier="good-snap")
     r.create_db_snapshot(DBInstanceIdentifier="bad-db", DBSnapshotIdentifier="bad-snap")
@@ -359,7 +401,9 @@ def databases(w: World) -> None:
     rs = c("redshift")
     rs.create_cluster_subnet_group(ClusterSubnetGroupName="private", Description="private", SubnetIds=[
         c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]])
+    rs.create_cluster_parameter_group(ParameterGroupName="dw-tls", ParameterGroupFamily="redshift-2.0", Description="tls")
     rs.create_cluster(ClusterIdentifier="good-dw", NodeType="dc2.large", MasterUsername="dwowner", DBName="analytics",
+                      ClusterParameterGroupName="dw-tls",
                       MasterUserPassword="A1" + fake_secret()[:20], ClusterType="single-node", Encrypted=True, KmsKeyId=key,
                       PubliclyAccessible=False, ClusterSubnetGroupName="private", EnhancedVpcRouting=True,
                       AllowVersionUpgrade=True, AutomatedSnapshotRetentionPeriod=7)
@@ -403,7 +447,10 @@ def data(w: World) -> None:
         {"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": f"arn:aws:sqs:us-east-1:{w.account}:bad-queue"})})
     w.pair("AWS::SQS::Queue", ":good-queue", ":bad-queue")
     n = c("sns")
-    n.create_topic(Name="good-topic", Attributes={"KmsMasterKeyId": key})
+    feedback = c("iam").create_role(RoleName="sns-feedback", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    n.create_topic(Name="good-topic", Attributes={"KmsMasterKeyId": key, "SQSSuccessFeedbackRoleArn": feedback,
+                                                  "SQSFailureFeedbackRoleArn": feedback})
     bad_t = n.create_topic(Name="bad-topic")["TopicArn"]
     n.set_topic_attributes(TopicArn=bad_t, AttributeName="Policy", AttributeValue=policy(
         {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": bad_t}))
@@ -420,6 +467,13 @@ def data(w: World) -> None:
     ssm.put_parameter(Name="/app/db_password", Value=fake_secret(), Type="SecureString")
     ssm.put_parameter(Name="/legacy/api_secret", Value=fake_secret(), Type="String")
     w.pair("AWS::SSM::Parameter", "/app/db_password", "/legacy/api_secret")
+    content = json.dumps({"schemaVersion": "2.2", "description": "noop", "mainSteps": [
+        {"action": "aws:runShellScript", "name": "noop", "inputs": {"runCommand": ["true"]}}]})
+    for name in ("good-doc", "bad-doc"):
+        ssm.create_document(Name=name, Content=content, DocumentType="Command", DocumentFormat="JSON")
+    ssm.modify_document_permission(Name="good-doc", PermissionType="Share", AccountIdsToAdd=["444455556666"])
+    ssm.modify_document_permission(Name="bad-doc", PermissionType="Share", AccountIdsToAdd=["all"])
+    w.pair("AWS::SSM::Document", "good-doc", "bad-doc")
     efs = c("efs")
     good_fs = efs.create_file_system(CreationToken="good", Encrypted=True, KmsKeyId=key, Backup=True)["FileSystemId"]
     bad_fs = efs.create_file_system(CreationToken="bad", Encrypted=False)["FileSystemId"]
@@ -431,6 +485,17 @@ def data(w: World) -> None:
                                           "OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "750"}})["AccessPointId"]
     bad_ap = efs.create_access_point(FileSystemId=bad_fs)["AccessPointId"]
     w.pair("AWS::EFS::AccessPoint", good_ap, bad_ap)
+    ec2 = c("ec2")
+    private = ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": ["10.9.1.0/24"]}])["Subnets"][0]["SubnetId"]
+    public = ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": ["10.9.2.0/24"]}])["Subnets"][0]["SubnetId"]
+    good_mt = efs.create_mount_target(FileSystemId=good_fs, SubnetId=private)["MountTargetId"]
+    bad_mt = efs.create_mount_target(FileSystemId=bad_fs, SubnetId=public)["MountTargetId"]
+    w.pair("AWS::EFS::MountTarget", good_mt, bad_mt)
+    s3c = s3control()
+    s3c.create_access_point(AccountId=w.account, Name="good-ap", Bucket="good-bucket")
+    s3c.create_access_point(AccountId=w.account, Name="bad-ap", Bucket="bad-bucket", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    w.pair("AWS::S3::AccessPoint", "good-ap", "bad-ap")
     fh = c("firehose")
     firehose_role = c("iam").create_role(RoleName="firehose", AssumeRolePolicyDocument=policy(
         {"Effect": "Allow", "Principal": {"Service": "firehose.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
@@ -532,6 +597,12 @@ def compute(w: World) -> None:
                            networkConfiguration={"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [sg],
                                                                          "assignPublicIp": ip}})
     w.pair("AWS::ECS::Service", "good-svc", "bad-svc")
+    for name, version in (("latest-svc", "LATEST"), ("old-svc", "1.3.0")):
+        ecs.create_service(cluster="good-cluster", serviceName=name, taskDefinition="good-task", desiredCount=1,
+                           launchType="FARGATE", platformVersion=version,
+                           networkConfiguration={"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [sg],
+                                                                         "assignPublicIp": "DISABLED"}})
+    w.case("ecs-fargate-platform-version", "latest-svc", "old-svc")
     key = c("kms").create_key(Description="eks")["KeyMetadata"]["Arn"]
     role = c("iam").create_role(RoleName="eks", AssumeRolePolicyDocument=policy(
         {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
@@ -589,6 +660,20 @@ def compute(w: World) -> None:
     sm.create_notebook_instance(NotebookInstanceName="bad-nb", InstanceType="ml.t3.medium", RoleArn=sm_role,
                                 DirectInternetAccess="Enabled", RootAccess="Enabled")
     w.pair("AWS::SageMaker::NotebookInstance", "good-nb", "bad-nb")
+    for name, isolated in (("good-model", True), ("bad-model", False)):
+        sm.create_model(ModelName=name, ExecutionRoleArn=sm_role, EnableNetworkIsolation=isolated,
+                        PrimaryContainer={"Image": f"{w.account}.dkr.ecr.us-east-1.amazonaws.com/churn:3"})
+    w.pair("AWS::SageMaker::Model", "good-model", "bad-model")
+    emr = c("emr")
+    ec2 = c("ec2")
+    clusters = {}
+    for name, cidr in (("good-emr", "10.9.1.0/24"), ("bad-emr", "10.9.2.0/24")):
+        subnet = ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": [cidr]}])["Subnets"][0]["SubnetId"]
+        clusters[name] = emr.run_job_flow(Name=name, ReleaseLabel="emr-7.2.0", JobFlowRole="EMR_EC2_DefaultRole",
+                                          ServiceRole="EMR_DefaultRole", VisibleToAllUsers=True, Instances={
+                                              "MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
+                                              "KeepJobFlowAliveWhenNoSteps": True, "Ec2SubnetId": subnet})["JobFlowId"]
+    w.pair("AWS::EMR::Cluster", clusters["good-emr"], clusters["bad-emr"])
     sf = c("stepfunctions")
     sf_role = c("iam").create_role(RoleName="states", AssumeRolePolicyDocument=policy(
         {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
@@ -819,6 +904,7 @@ def misc(w: World) -> None:
     for name, good in (("good-mq", True), ("bad-mq", False)):
         mq.create_broker(BrokerName=name, EngineType="ActiveMQ", EngineVersion="5.17.6", HostInstanceType="mq.t3.micro",
                          DeploymentMode="SINGLE_INSTANCE", PubliclyAccessible=not good, AutoMinorVersionUpgrade=good,
+                         EncryptionOptions={"UseAwsOwnedKey": False, "KmsKeyId": key} if good else {"UseAwsOwnedKey": True},
                          Users=[{"Username": "app", "Password": fake_secret()[:20]}],
                          Logs={"Audit": good, "General": good})
     w.pair("AWS::AmazonMQ::Broker", "good-mq", "bad-mq")
@@ -832,6 +918,33 @@ def misc(w: World) -> None:
     dms.create_replication_instance(ReplicationInstanceIdentifier="bad-dms", ReplicationInstanceClass="dms.t3.micro",
                                     PubliclyAccessible=True, AutoMinorVersionUpgrade=False)
     w.pair("AWS::DMS::ReplicationInstance", "good-dms", "bad-dms")
+    endpoints = {}
+    for name, engine, extra in (("good-src", "postgres", {"SslMode": "verify-full"}), ("bad-src", "mysql", {"SslMode": "none"})):
+        endpoints[name] = dms.create_endpoint(EndpointIdentifier=name, EndpointType="source", EngineName=engine,
+                                              ServerName="db.internal.example.com", Port=5432, DatabaseName="orders",
+                                              Username="replicator", Password=fake_secret()[:20], **extra)["Endpoint"]["EndpointArn"]
+    w.pair("AWS::DMS::Endpoint", "good-src", "bad-src")
+    for rule, engine, settings, good, bad in (
+            ("dms-endpoint-redis-tls", "redis", "RedisSettings", {"SslSecurityProtocol": "ssl-encryption"},
+             {"SslSecurityProtocol": "plaintext"}),
+            ("dms-endpoint-neptune-iam", "neptune", "NeptuneSettings", {"IamAuthEnabled": True}, {"IamAuthEnabled": False}),
+            ("dms-endpoint-mongodb-auth", "mongodb", "MongoDbSettings", {"AuthType": "password"}, {"AuthType": "no"})):
+        base = {"redis": {"ServerName": "cache.internal.example.com", "Port": 6379},
+                "neptune": {"S3BucketName": "dms-staging", "S3BucketFolder": "graph"},
+                "mongodb": {"ServerName": "docs.internal.example.com", "Port": 27017}}[engine]
+        for name, extra in ((f"good-{engine}", good), (f"bad-{engine}", bad)):
+            dms.create_endpoint(EndpointIdentifier=name, EndpointType="target" if engine != "mongodb" else "source",
+                                EngineName=engine, **{settings: {**base, **extra}})
+        w.case(rule, f"good-{engine}", f"bad-{engine}")
+    instance = dms.describe_replication_instances()["ReplicationInstances"][0]["ReplicationInstanceArn"]
+    logged = {"Logging": {"EnableLogging": True, "LogComponents": [
+        {"Id": i, "Severity": "LOGGER_SEVERITY_DEFAULT"} for i in ("SOURCE_CAPTURE", "SOURCE_UNLOAD", "TARGET_APPLY", "TARGET_LOAD")]}}
+    for name, settings in (("good-task", logged), ("bad-task", {"Logging": {"EnableLogging": False}})):
+        dms.create_replication_task(ReplicationTaskIdentifier=name, SourceEndpointArn=endpoints["good-src"],
+                                    TargetEndpointArn=endpoints["bad-src"], ReplicationInstanceArn=instance,
+                                    MigrationType="full-load", TableMappings=json.dumps({"rules": []}),
+                                    ReplicationTaskSettings=json.dumps(settings))
+    w.pair("AWS::DMS::ReplicationTask", "good-task", "bad-task")
     ws = c("workspaces")
     ds = c("ds").create_directory(Name="corp.example.com", Password="P@ss" + fake_secret()[:12], Size="Small",
                                   VpcSettings={"VpcId": ec2.describe_subnets(SubnetIds=subs[:1])["Subnets"][0]["VpcId"],
@@ -842,6 +955,58 @@ def misc(w: World) -> None:
          "RootVolumeEncryptionEnabled": True, "UserVolumeEncryptionEnabled": True},
         {"DirectoryId": ds, "UserName": "bad-user", "BundleId": "wsb-1"}])["PendingRequests"]
     w.pair("AWS::WorkSpaces::Workspace", made[0]["WorkspaceId"], made[1]["WorkspaceId"])
+    apps = c("appsync")
+    role = c("iam").create_role(RoleName="appsync-logs", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "appsync.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    good_api = apps.create_graphql_api(name="good-graph", authenticationType="AWS_IAM", logConfig={
+        "fieldLogLevel": "ERROR", "cloudWatchLogsRoleArn": role})["graphqlApi"]["apiId"]
+    bad_api = apps.create_graphql_api(name="bad-graph", authenticationType="API_KEY")["graphqlApi"]["apiId"]
+    w.pair("AWS::AppSync::GraphQLApi", good_api, bad_api)
+    for api, enc in ((good_api, True), (bad_api, False)):
+        apps.create_api_cache(apiId=api, ttl=300, apiCachingBehavior="FULL_REQUEST_CACHING", type="SMALL",
+                              transitEncryptionEnabled=enc, atRestEncryptionEnabled=True)
+    w.pair("AWS::AppSync::ApiCache", f"{good_api}/cache", f"{bad_api}/cache")
+    dsync = c("datasync")
+    ds_role = c("iam").create_role(RoleName="datasync", AssumeRolePolicyDocument=policy(
+        {"Effect": "Allow", "Principal": {"Service": "datasync.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    src = dsync.create_location_s3(S3BucketArn="arn:aws:s3:::good-bucket", S3Config={"BucketAccessRoleArn": ds_role})["LocationArn"]
+    dst = dsync.create_location_s3(S3BucketArn="arn:aws:s3:::wasec-logs", S3Config={"BucketAccessRoleArn": ds_role})["LocationArn"]
+    dsync.create_task(SourceLocationArn=src, DestinationLocationArn=dst, Name="good-sync",
+                      CloudWatchLogGroupArn=f"arn:aws:logs:us-east-1:{w.account}:log-group:/datasync")
+    dsync.create_task(SourceLocationArn=src, DestinationLocationArn=dst, Name="bad-sync")
+    w.pair("AWS::DataSync::Task", "good-sync", "bad-sync")
+    tr = c("transfer")
+    conns = {}
+    for name, logged_ in (("good", True), ("bad", False)):
+        conns[name] = tr.create_connector(Url=f"sftp://{name}.partner.example.com", AccessRole=ds_role,
+                                          SftpConfig={"UserSecretId": "partner", "TrustedHostKeys": ["ssh-ed25519 AAAA"]},
+                                          **({"LoggingRole": ds_role} if logged_ else {}))["ConnectorId"]
+    w.pair("AWS::Transfer::Connector", conns["good"], conns["bad"])
+    idp = c("cognito-idp")
+    strong = {"MinimumLength": 12, "RequireLowercase": True, "RequireUppercase": True, "RequireNumbers": True,
+              "RequireSymbols": True, "TemporaryPasswordValidityDays": 3}
+    idp.create_user_pool(PoolName="good-users", Policies={"PasswordPolicy": strong})
+    idp.create_user_pool(PoolName="bad-users", Policies={"PasswordPolicy": {**strong, "MinimumLength": 6,
+                                                                            "RequireSymbols": False}})
+    w.pair("AWS::Cognito::UserPool", "good-users", "bad-users")
+    pca = c("acm-pca")
+    cas = {}
+    for name in ("good-root", "bad-root"):
+        cas[name] = pca.create_certificate_authority(CertificateAuthorityType="ROOT", CertificateAuthorityConfiguration={
+            "KeyAlgorithm": "RSA_2048", "SigningAlgorithm": "SHA256WITHRSA", "Subject": {"CommonName": name}})[
+            "CertificateAuthorityArn"]
+    pca.update_certificate_authority(CertificateAuthorityArn=cas["good-root"], Status="DISABLED")
+    w.pair("AWS::ACMPCA::CertificateAuthority", cas["good-root"].rsplit("/", 1)[-1], cas["bad-root"].rsplit("/", 1)[-1])
+    nfw = c("network-firewall")
+    vpc = ec2.describe_subnets(SubnetIds=subs[:1])["Subnets"][0]["VpcId"]
+    for name, good in (("good-fw", True), ("bad-fw", False)):
+        fw = nfw.create_firewall(FirewallName=name, VpcId=vpc, SubnetMappings=[{"SubnetId": subs[0]}],
+                                 FirewallPolicyArn=f"arn:aws:network-firewall:us-east-1:{w.account}:firewall-policy/edge",
+                                 DeleteProtection=good, SubnetChangeProtection=good)["Firewall"]["FirewallArn"]
+        if good:
+            nfw.update_logging_configuration(FirewallArn=fw, LoggingConfiguration={"LogDestinationConfigs": [
+                {"LogType": "ALERT", "LogDestinationType": "CloudWatchLogs", "LogDestination": {"logGroup": "fw"}}]})
+    w.pair("AWS::NetworkFirewall::Firewall", "good-fw", "bad-fw")
     ci = c("cognito-identity")
     for name, guests in (("good_pool", False), ("bad_pool", True)):
         ci.create_identity_pool(IdentityPoolName=name, AllowUnauthenticatedIdentities=guests)
@@ -862,7 +1027,25 @@ def misc(w: World) -> None:
 GD_FEATURES = ("S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "EKS_RUNTIME_MONITORING",
                "LAMBDA_NETWORK_LOGS", "RUNTIME_MONITORING")
 
-BUILDERS: list[Callable[[World], None]] = [iam, s3, ec2, databases, data, compute, edge, monitoring, misc]
+def identity_center(w: World) -> None:
+    """Permission sets: the identity rules judge their inline and managed policies as a role's."""
+    sso = c("sso-admin")
+    instance = sso.list_instances()["Instances"][0]["InstanceArn"]
+    sets = {}
+    for name in ("Good", "Bad"):
+        sets[name] = sso.create_permission_set(Name=name, InstanceArn=instance)["PermissionSet"]["PermissionSetArn"]
+    sso.put_inline_policy_to_permission_set(InstanceArn=instance, PermissionSetArn=sets["Good"], InlinePolicy=policy(
+        {"Effect": "Allow", "Action": ["ssm:StartSession"], "Resource": "arn:aws:ec2:*:*:instance/*"}))
+    sso.put_inline_policy_to_permission_set(InstanceArn=instance, PermissionSetArn=sets["Bad"],
+                                            InlinePolicy=policy(*BAD_STATEMENTS))
+    for arn in ("arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/AmazonS3FullAccess"):
+        sso.attach_managed_policy_to_permission_set(InstanceArn=instance, PermissionSetArn=sets["Bad"],
+                                                    ManagedPolicyArn=arn)
+    w.pair("AWS::SSO::PermissionSet", sets["Good"].rsplit("/", 1)[-1], sets["Bad"].rsplit("/", 1)[-1])
+
+
+BUILDERS: list[Callable[[World], None]] = [iam, s3, ec2, databases, data, compute, edge, monitoring, misc,
+                                           identity_center]
 
 
 def build_good_account() -> World:

@@ -390,6 +390,8 @@ RESOURCE_POLICIES = (
     ("efs-policy-public", "PutFileSystemPolicy", "policy", "EFS file system"),
     ("glacier-policy-public", "SetVaultAccessPolicy", "policy.policy policy.Policy", "Glacier vault"),
     ("backup-vault-policy-public", "PutBackupVaultAccessPolicy", "policy", "Backup vault"),
+    ("s3-access-point-policy-public", "PutAccessPointPolicy", "PutAccessPointPolicyRequest.Policy policy",
+     "S3 access point"),
 )
 for _id, _events, _fields, _what in RESOURCE_POLICIES:
     detection(_id, f"{_what} policy made public", "critical", _events, "T1530",
@@ -1208,6 +1210,219 @@ def _user_data_start(r: dict[str, Any]) -> str | None:
             return f"{actor(r)} started {instance} {got[0] / 60:.0f} minutes after {got[1]} replaced its user data: " \
                    "the new script runs as root"
     return None
+
+
+# --- guardrails of the services the rules cover --------------------------------------------------------
+# Each of these undoes what a rule asks for (``wasec rules list`` names the control), in one API call.
+
+def field(p: Any, name: str) -> Any:
+    """A request parameter by name, whatever its case; newer EC2 and S3 Control APIs log theirs inside an
+    ``XxxRequest`` wrapper, JSON services in PascalCase or camelCase."""
+    if not isinstance(p, dict):
+        return None
+    low = name.lower()
+    for k, v in p.items():
+        if str(k).lower() == low:
+            return v
+    for k, v in p.items():
+        if str(k).endswith("Request") and isinstance(v, dict):
+            return field(v, name)
+    return None
+
+
+def turned_off(v: Any) -> bool:
+    """A setting turned off however the record spells it: false, "false", "0", {"value": false}."""
+    if isinstance(v, dict):
+        v = field(v, "value")
+    return v is False or (isinstance(v, str | int) and not isinstance(v, bool) and
+                          str(v).strip().lower() in ("false", "0", "off", "disabled", "disable"))
+
+
+def _source(r: dict[str, Any], service: str) -> bool:
+    return str(r.get("eventSource", f"{service}.amazonaws.com")).startswith(f"{service}.")
+
+
+NETWORK_FIREWALL_FLAGS = {"UpdateFirewallDeleteProtection": ("deleteProtection", "deletion protection"),
+                          "UpdateSubnetChangeProtection": ("subnetChangeProtection", "subnet change protection"),
+                          "UpdateFirewallPolicyChangeProtection": ("firewallPolicyChangeProtection",
+                                                                   "policy change protection")}
+
+
+@detection("network-firewall-unprotected", "Network Firewall protection against deletion or change removed", "medium",
+           " ".join(NETWORK_FIREWALL_FLAGS), "T1562.007",
+           "Turn the protection back on; a firewall that can be deleted or re-homed in one call is a step from gone.",
+           wa=("SEC05-BP03", *DETECT))
+def _nfw_protection(r: dict[str, Any]) -> str | None:
+    flag, what = NETWORK_FIREWALL_FLAGS[r["eventName"]]
+    p = params(r)
+    if not _source(r, "network-firewall") or not turned_off(field(p, flag)):
+        return None
+    return f"{actor(r)} removed {what} from firewall {field(p, 'firewallName') or field(p, 'firewallArn')}"
+
+
+@detection("network-firewall-deleted", "Network Firewall deleted", "high", "DeleteFirewall", "T1562.007",
+           "Recreate the firewall from code; until then the VPC's traffic is not inspected.", wa=("SEC05-BP03", *DETECT))
+def _nfw_deleted(r: dict[str, Any]) -> str | None:
+    if not _source(r, "network-firewall"):
+        return None
+    p = params(r)
+    return f"{actor(r)} deleted firewall {field(p, 'firewallName') or field(p, 'firewallArn')}"
+
+
+@detection("network-firewall-logging-off", "Network Firewall logging turned off", "high", "UpdateLoggingConfiguration",
+           "T1562.008", "Send the firewall's alert and flow logs to their destination again.",
+           wa=("SEC04-BP01", *DETECT))
+def _nfw_logging(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    conf = field(p, "loggingConfiguration")
+    if not _source(r, "network-firewall") or not isinstance(conf, dict):
+        return None  # no configuration in the record: nothing to judge
+    if field(conf, "logDestinationConfigs"):
+        return None
+    return f"{actor(r)} removed every log destination of firewall {field(p, 'firewallName') or field(p, 'firewallArn')}"
+
+
+@detection("ssm-document-public", "Systems Manager document shared with every account", "high",
+           "ModifyDocumentPermission", "T1537",
+           "Remove 'All' from the document's share permission; its parameters and scripts may name hosts and secrets.",
+           wa=("SEC03-BP07", *DETECT))
+def _ssm_document(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    added = field(p, "accountIdsToAdd") or []
+    if not _source(r, "ssm") or not any(str(a).lower() == "all" for a in _items(added) or [added]):
+        return None
+    return f"{actor(r)} made document {field(p, 'name')} public"
+
+
+@detection("ssm-public-sharing-enabled", "Public sharing of Systems Manager documents allowed", "medium",
+           "UpdateServiceSetting", "T1562",
+           "Set /ssm/documents/console/public-sharing-permission back to Disable.", wa=("SEC03-BP07", *DETECT))
+def _ssm_sharing(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if "public-sharing-permission" not in str(field(p, "settingId")) or \
+            str(field(p, "settingValue")).lower() != "enable":
+        return None
+    return f"{actor(r)} allowed documents to be shared publicly in {r.get('awsRegion')}"
+
+
+@detection("vpc-block-public-access-off", "VPC Block Public Access turned off", "medium",
+           "ModifyVpcBlockPublicAccessOptions", "T1562.007",
+           "Set the internet gateway block mode back to block-bidirectional or block-ingress.", wa=("SEC05-BP01", *DETECT))
+def _vpc_bpa(r: dict[str, Any]) -> str | None:
+    if str(field(params(r), "internetGatewayBlockMode")).lower() != "off":
+        return None
+    return f"{actor(r)} turned off VPC Block Public Access in {r.get('awsRegion')}"
+
+
+@detection("emr-block-public-access-off", "EMR block public access turned off", "high",
+           "PutBlockPublicAccessConfiguration", "T1562.007",
+           "Turn block public access back on; clusters can then be launched with security groups open to the internet.",
+           wa=("SEC05-BP01", *DETECT))
+def _emr_bpa(r: dict[str, Any]) -> str | None:
+    conf = field(params(r), "blockPublicAccessConfiguration")
+    if not _source(r, "elasticmapreduce") or not turned_off(field(conf, "blockPublicSecurityGroupRules")):
+        return None
+    return f"{actor(r)} turned off EMR block public access in {r.get('awsRegion')}"
+
+
+@detection("source-dest-check-disabled", "Source/destination check turned off on an instance or interface", "medium",
+           "ModifyNetworkInterfaceAttribute ModifyInstanceAttribute", "T1599",
+           "Unless the instance is a NAT or firewall appliance, turn the check back on: without it the instance can "
+           "forward traffic between networks.", wa=("SEC05-BP02", *DETECT))
+def _source_dest(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if not turned_off(field(p, "sourceDestCheck")):
+        return None
+    return f"{actor(r)} turned off source/destination checking on {field(p, 'networkInterfaceId') or field(p, 'instanceId')}"
+
+
+def _weak_password_policy(policy: Any) -> list[str]:
+    if not isinstance(policy, dict):
+        return []
+    weak = [f"require {k.removeprefix('require').lower()}" for k in
+            ("requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols") if turned_off(field(policy, k))]
+    length = field(policy, "minimumLength")
+    if isinstance(length, int | str) and str(length).isdigit() and int(length) < 8:
+        weak.insert(0, f"minimum length {length}")
+    return weak
+
+
+@detection("cognito-auth-weakened", "Cognito user pool password policy weakened or MFA turned off", "medium",
+           "UpdateUserPool SetUserPoolMfaConfig", "T1556",
+           "Restore the password policy (8+ characters, every class) and MFA; check sign-ups and sign-ins since.",
+           wa=("SEC02-BP01", *DETECT))
+def _cognito(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if not _source(r, "cognito-idp"):
+        return None
+    pool = field(p, "userPoolId")
+    if r["eventName"] == "SetUserPoolMfaConfig":
+        return f"{actor(r)} turned off MFA for user pool {pool}" if str(field(p, "mfaConfiguration")) == "OFF" else None
+    weak = _weak_password_policy(field(field(p, "policies"), "passwordPolicy"))
+    return f"{actor(r)} weakened the password policy of user pool {pool}: {', '.join(weak)}" if weak else None
+
+
+# parameter → values that stop requiring TLS (RDS PostgreSQL/SQL Server, MySQL/MariaDB, DocumentDB, Redshift)
+TLS_PARAMETERS = {"rds.force_ssl": ("0", "false", "off"), "require_secure_transport": ("0", "off", "false"),
+                  "tls": ("disabled",), "require_ssl": ("false", "0", "off")}
+
+
+@detection("db-tls-not-required", "Database parameter group stops requiring TLS", "high",
+           "ModifyDBParameterGroup ModifyDBClusterParameterGroup ModifyClusterParameterGroup", "T1040",
+           "Set the parameter back (rds.force_ssl=1, require_secure_transport=ON, tls=enabled, require_ssl=true) "
+           "and reboot the instances that use the group.", wa=("SEC09-BP02", *DETECT))
+def _db_tls(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    for item in _items(field(p, "parameters")):
+        name = str(field(item, "parameterName")).lower()
+        if str(field(item, "parameterValue")).strip().lower() in TLS_PARAMETERS.get(name, ()):
+            group = field(p, "dBParameterGroupName") or field(p, "dBClusterParameterGroupName") or \
+                field(p, "parameterGroupName")
+            return f"{actor(r)} set {name}={field(item, 'parameterValue')} in parameter group {group}"
+    return None
+
+
+@detection("client-vpn-logging-off", "Client VPN connection logging turned off", "medium", "ModifyClientVpnEndpoint",
+           "T1562.008", "Turn connection logging back on; who connected from where is the evidence a VPN leaves.",
+           wa=("SEC04-BP01", *DETECT))
+def _client_vpn(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if not turned_off(field(field(p, "connectionLogOptions"), "enabled")):
+        return None
+    return f"{actor(r)} turned off connection logging on Client VPN endpoint {field(p, 'clientVpnEndpointId')}"
+
+
+@detection("db-event-subscription-removed", "Database event notifications deleted or disabled", "medium",
+           "DeleteEventSubscription ModifyEventSubscription", "T1562.006",
+           "Restore the event subscription from code; failovers, deletions and security group changes go unnoticed.",
+           wa=("SEC04-BP03", *DETECT))
+def _event_subscription(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if r["eventName"] == "ModifyEventSubscription" and not turned_off(field(p, "enabled")):
+        return None
+    verb = "deleted" if r["eventName"] == "DeleteEventSubscription" else "disabled"
+    return f"{actor(r)} {verb} event subscription {field(p, 'subscriptionName')} ({r.get('eventSource')})"
+
+
+@detection("elb-deletion-protection-removed", "Load balancer deletion protection removed", "low",
+           "ModifyLoadBalancerAttributes", "T1485",
+           "Turn deletion protection back on unless the load balancer is being retired.")
+def _elb_protection(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    for a in _items(field(p, "attributes")):
+        if str(field(a, "key")) == "deletion_protection.enabled" and turned_off(field(a, "value")):
+            return f"{actor(r)} removed deletion protection from {field(p, 'loadBalancerArn')}"
+    return None
+
+
+@detection("redshift-made-public", "Redshift cluster or workgroup made publicly accessible", "high",
+           "ModifyCluster UpdateWorkgroup", "T1190", "Set PubliclyAccessible back to false.",
+           wa=("SEC05-BP01", *DETECT))
+def _redshift_public(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if not str(r.get("eventSource", "redshift")).startswith("redshift") or field(p, "publiclyAccessible") is not True:
+        return None
+    return f"{actor(r)} made {field(p, 'clusterIdentifier') or field(p, 'workgroupName')} publicly accessible"
 
 
 def dispatch(detections: Iterable[Detection] | None = None) -> dict[str, list[Detection]]:

@@ -16,6 +16,7 @@ from wasec.rules.pack import (  # noqa: F401  (registrations)
     identity,
     keys_and_secrets,
     network,
+    network_firewall,
     patching,
     placement,
     resilience,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -107,6 +109,14 @@ def policy_documents(r: View) -> list[tuple[str, Any]]:
     docs: list[tuple[str, Any]] = []
     if r.type in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
         docs.append(("PolicyDocument", r.raw("PolicyDocument")))
+    elif r.type == "AWS::SSO::PermissionSet" and r.raw("InlinePolicy") is not None:
+        doc = r.raw("InlinePolicy")
+        if isinstance(doc, str):  # CloudFormation takes the document as an object or as JSON text
+            try:
+                doc = json.loads(doc)
+            except ValueError:
+                doc = Unknown("InlinePolicy is not valid JSON")
+        docs.append(("InlinePolicy", doc))
     for path, p in r.items("Policies") if r.type in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group") else []:
         if isinstance(p, dict):
             docs.append((f"{path}.PolicyDocument", p.get("PolicyDocument")))
@@ -116,7 +126,9 @@ def policy_documents(r: View) -> list[tuple[str, Any]]:
 
 
 PRINCIPAL_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
-POLICY_TYPES = ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", *PRINCIPAL_TYPES)
+# an IAM Identity Center permission set becomes a role in each account it is assigned to
+GRANT_TYPES = (*PRINCIPAL_TYPES, "AWS::SSO::PermissionSet")
+POLICY_TYPES = ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", *GRANT_TYPES)
 
 
 def is_log_bucket(r: View) -> bool:
@@ -157,3 +169,20 @@ def timestamp(v: Any) -> dt.datetime | None:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+_OWN_ACCOUNT = re.compile(r"\$\{(AWS::AccountId|data\.aws_caller_identity\.[\w-]+\.account_id)\}")
+_ACCOUNT_IN = re.compile(r"(?:^|:)(\d{12})(?::|$)")
+
+
+def principal_account(v: Any) -> str | None:
+    """"self" for the deploying account, an account id, or None when not an account principal."""
+    text = v.text if isinstance(v, Unknown) else v
+    if not isinstance(text, str):
+        return None
+    if _OWN_ACCOUNT.search(text):
+        return "self"
+    if re.fullmatch(r"\d{12}", text.strip()):
+        return text.strip()
+    m = _ACCOUNT_IN.search(text.replace("arn:aws:iam::", ":").replace("arn:aws-us-gov:iam::", ":"))
+    return m.group(1) if m else None

@@ -389,3 +389,17 @@ def codebuild_source(r: View) -> Any:
         if isinstance(url, str) and re.match(r"https?://[^/@\s]+:[^/@\s]+@", url):
             fails.append(Fail(path, "the source URL carries a user name and password (or token)", redact(url)))
     return fails
+
+
+@rule("autoscaling-launch-template", title="Auto Scaling groups launch from launch templates", severity="medium",
+      types=["AWS::AutoScaling::AutoScalingGroup"], area="infrastructure", category="hardening", wa=COMPUTE,
+      fsbp=("AutoScaling.9",),
+      why="Launch configurations are retired: they cannot require IMDSv2 on newer instance options, take no new "
+          "features and cannot be versioned; launch templates can, and are where hardening is kept.",
+      fix="Move the group to a launch template (aws autoscaling update-auto-scaling-group --launch-template).",
+      tf='launch_template {\n  id      = aws_launch_template.web.id\n  version = "$Latest"\n}',
+      cfn="LaunchTemplate:\n  LaunchTemplateId: !Ref WebTemplate\n  Version: !GetAtt WebTemplate.LatestVersionNumber")
+def asg_template(r: View) -> Any:
+    if r.present("LaunchConfigurationName"):
+        return Fail("LaunchConfigurationName", "the group launches from a launch configuration")
+    return None

@@ -176,3 +176,63 @@ def _acm(r: View, path: str) -> bool:
         if "aws_iam_server_certificate" in ref:
             return False
     return ":acm:" in str(r.get(path))
+
+
+# Cognito user pool password requirements: the API's defaults when no policy is given, and the minimum asked for
+_COGNITO_REQUIRE = ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
+
+
+def _number(v: Any, default: int) -> int:
+    try:
+        return int(str(v).strip())
+    except ValueError:
+        return default
+
+
+@rule("cognito-user-pool-password-policy", title="Cognito user pools require strong passwords", severity="medium",
+      types=["AWS::Cognito::UserPool"], area="identity", category="access", wa=("SEC02-BP01",), fsbp=("Cognito.3",),
+      options={"min_length": 8, "temporary_days": 7},
+      why="A user pool's passwords guard the application's users; short or single-class passwords fall to spraying "
+          "and stuffing, and temporary passwords valid for weeks wait in inboxes.",
+      fix="Require at least 8 characters with lower and upper case letters, numbers and symbols, and temporary "
+          "passwords valid for 7 days at most.",
+      tf="password_policy {\n  minimum_length                   = 12\n  require_lowercase                = true\n"
+         "  require_uppercase                = true\n  require_numbers                  = true\n"
+         "  require_symbols                  = true\n  temporary_password_validity_days = 7\n}",
+      cfn="Policies:\n  PasswordPolicy:\n    MinimumLength: 12\n    RequireLowercase: true\n    RequireUppercase: true\n"
+          "    RequireNumbers: true\n    RequireSymbols: true\n    TemporaryPasswordValidityDays: 7")
+def cognito_passwords(r: View) -> Any:
+    base = "Policies.PasswordPolicy"
+    if r.raw(base) is None:
+        return None  # the service default: 8 characters, every class required, temporary passwords for 7 days
+    fails = []
+    min_length = int(r.options.get("min_length", 8))
+    length = r.get(f"{base}.MinimumLength", 8)
+    if _number(length, 8) < min_length:
+        fails.append(Fail(f"{base}.MinimumLength", f"passwords may be {length} characters long", length))
+    weak = [k for k in _COGNITO_REQUIRE if not is_true(r.get(f"{base}.{k}", False))]
+    if weak:
+        fails.append(Fail(f"{base}.{weak[0]}", "passwords need not contain "
+                          + ", ".join(k.removeprefix("Require").lower() for k in weak)))
+    days = r.get(f"{base}.TemporaryPasswordValidityDays", 7)
+    if _number(days, 7) > int(r.options.get("temporary_days", 7)):
+        fails.append(Fail(f"{base}.TemporaryPasswordValidityDays", f"temporary passwords stay valid {days} days", days))
+    return fails
+
+
+@rule("pca-root-ca-disabled", title="Private CA root certificate authorities are disabled when not in use",
+      severity="low", types=["AWS::ACMPCA::CertificateAuthority"], area="data", category="hygiene", wa=CERTS,
+      fsbp=("PCA.1",),
+      why="A root CA should sign subordinate CAs and then rest: while enabled, anyone who may call IssueCertificate on "
+          "it can mint certificates every system under the hierarchy trusts.",
+      fix="Issue certificates from a subordinate CA and disable the root CA (enable it only to sign or renew "
+          "subordinates).",
+      tf='type    = "SUBORDINATE"  # and for the root CA: enabled = false',
+      cfn="Type: SUBORDINATE")
+def pca_root(r: View) -> Any:
+    if str(r.get("Type") or "").upper() != "ROOT":
+        return Skip("a subordinate CA")
+    status = r.get("Status", "ACTIVE")
+    if str(status).upper() in ("DISABLED", "DELETED", "EXPIRED", "FAILED"):
+        return None
+    return Fail("Type", "the root CA is enabled", status)

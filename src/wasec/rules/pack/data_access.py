@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 from wasec.analyzers.policy import (
     is_full_wildcard,
     known_part,
+    principal_values,
     public_statements,
     service_wildcard,
     statements,
 )
 from wasec.model.values import Unknown, UnknownValue
-from wasec.rules.pack._common import expect, is_true
+from wasec.rules.pack._common import expect, is_true, principal_account
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Pass, View
 
@@ -200,3 +202,64 @@ expect("ram-share-external-principals", types=["AWS::RAM::ResourceShare"], path=
            "databases to any account, not just the organization's.",
        fix="Set allow external principals to false, and share with the organization or its OUs.",
        tf="allow_external_principals = false", cfn="AllowExternalPrincipals: false")
+
+
+# -- what other accounts may do to a bucket ------------------------------------------------------------------
+# the bucket-level actions that hand control of the bucket or its objects' access to whoever holds them
+_CONTROL_ACTIONS = ("s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketPolicy", "s3:PutEncryptionConfiguration",
+                    "s3:PutObjectAcl")
+
+
+def _grants(pattern: Any, action: str) -> bool:
+    if not isinstance(pattern, str):
+        return False
+    return fnmatch.fnmatchcase(action.lower(), pattern.strip().lower())
+
+
+@rule("s3-bucket-policy-cross-account-control", title="Bucket policies give other accounts no control of the bucket",
+      severity="high", types=["AWS::S3::Bucket"], area="data", category="access", wa=("SEC03-BP07", "SEC03-BP09"),
+      fsbp=("S3.6",), options={"trusted_accounts": []},
+      why="An account allowed to change the bucket's policy, ACLs or default encryption can grant itself (or anyone) "
+          "everything, lock the owner out or point encryption at its own key.",
+      fix="Grant other accounts only the data actions they need (s3:GetObject, s3:PutObject), never policy, ACL or "
+          "encryption changes.",
+      tf='statement {\n  principals {\n    type        = "AWS"\n    identifiers = ["arn:aws:iam::111122223333:root"]\n  }\n'
+         '  actions   = ["s3:GetObject"]\n  resources = ["${aws_s3_bucket.b.arn}/*"]\n}',
+      cfn="Principal:\n  AWS: arn:aws:iam::111122223333:root\nAction: s3:GetObject\nResource: !Sub '${Bucket.Arn}/*'")
+def bucket_cross_account(r: View) -> Any:
+    doc = r.get("PolicyDocument")
+    if doc is None:
+        return None
+    own = r.resource.account
+    trusted = {str(a) for a in r.options.get("trusted_accounts", [])}
+    fails = []
+    for s in statements(doc):
+        with r.part():
+            if not s.allows or s.not_actions:
+                continue
+            granted = [a for a in _CONTROL_ACTIONS if any(_grants(p, a) for p in s.actions)]
+            if not granted:
+                continue
+            for t, v in principal_values(s):
+                if t != "AWS":
+                    continue
+                acct = principal_account(v)
+                if acct is None or acct == "self" or acct == own or acct in trusted:
+                    continue
+                fails.append(Fail(f"PolicyDocument.Statement.{s.index}.Action",
+                                  f"account {acct} may {', '.join(granted)}", acct))
+    return fails
+
+
+@rule("ec2-snapshot-not-public", title="EBS snapshots are not public", severity="critical",
+      types=["Wasec::EC2::Snapshot"], area="data", category="exposure", wa=PUBLIC, scope="live", fsbp=("EC2.1",),
+      why="Any AWS account can create a volume from a public snapshot and read the disk: databases, keys, logs.",
+      fix="Remove the 'all' create-volume permission (aws ec2 modify-snapshot-attribute --create-volume-permission "
+          "\"Remove=[{Group=all}]\"), and turn on block public access for snapshots.",
+      tf='resource "aws_ebs_snapshot_block_public_access" "this" {\n  state = "block-all-sharing"\n}',
+      cfn="# snapshot sharing is set with the EC2 API (modify-snapshot-attribute)")
+def snapshot_public(r: View) -> Any:
+    groups = r.get("CreateVolumePermissions") or []
+    if any(isinstance(p, dict) and p.get("Group") == "all" for p in groups):
+        return Fail("CreateVolumePermissions", "anyone may create a volume from the snapshot", "all")
+    return None

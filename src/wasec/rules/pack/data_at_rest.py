@@ -132,6 +132,29 @@ def block_devices(r: View) -> Any:
     return fails
 
 
+@rule("spot-fleet-ebs-encrypted", title="Spot Fleet launch specifications encrypt their EBS volumes", severity="medium",
+      types=["AWS::EC2::SpotFleet"], area="data", category="encryption", wa=AT_REST, fsbp=("EC2.173",),
+      why="Every instance the fleet launches gets the volumes its launch specifications declare; unencrypted there "
+          "means unencrypted on every Spot Instance, and in their snapshots.",
+      fix="Set Encrypted on every EBS block device of the launch specifications (or launch from an encrypting "
+          "launch template).",
+      tf="launch_specification {\n  root_block_device {\n    encrypted = true\n  }\n}",
+      cfn="LaunchSpecifications:\n  - BlockDeviceMappings:\n      - DeviceName: /dev/xvda\n        Ebs: {Encrypted: true}")
+def spot_fleet_volumes(r: View) -> Any:
+    fails = []
+    for sp, _ in r.items("SpotFleetRequestConfigData.LaunchSpecifications"):
+        for p, m in r.items(f"{sp}.BlockDeviceMappings"):
+            if not isinstance(m, dict) or "Ebs" not in m:
+                continue
+            enc = r.get(f"{p}.Ebs.Encrypted")
+            if enc is None and r.get(f"{p}.Ebs.SnapshotId"):
+                continue  # a volume from a snapshot keeps the snapshot's encryption
+            if not is_true(enc):
+                fails.append(Fail(f"{p}.Ebs.Encrypted" if enc is not None else p,
+                                  f"block device {m.get('DeviceName', p)} is not encrypted", enc))
+    return fails
+
+
 _enc("efs-encrypted", ("AWS::EFS::FileSystem",), "Encrypted", "EFS file system is encrypted at rest", "high",
      ("EFS.1", "EFS.8"), cis=("3.3.1",),
      tf='resource "aws_efs_file_system" "fs" {\n  encrypted  = true\n  kms_key_id = aws_kms_key.efs.arn\n}',
@@ -460,3 +483,11 @@ expect("ebs-encryption-by-default", types=["Wasec::EC2::EBSEncryptionByDefault"]
        fix="Turn on EBS encryption by default in every enabled region.",
        tf='resource "aws_ebs_encryption_by_default" "this" {\n  enabled = true\n}',
        cfn="# set with aws ec2 enable-ebs-encryption-by-default in each region")
+_cmk("efs-kms-cmk", ("AWS::EFS::FileSystem",), "KmsKeyId", "EFS file system encrypts with a customer managed KMS key",
+     tf="encrypted  = true\nkms_key_id = aws_kms_key.efs.arn", cfn="Encrypted: true\nKmsKeyId: !Ref EfsKey",
+     encrypted="Encrypted")
+_cmk("mq-kms-cmk", ("AWS::AmazonMQ::Broker",), "EncryptionOptions.KmsKeyId",
+     "Amazon MQ broker encrypts with a customer managed KMS key",
+     tf="encryption_options {\n  use_aws_owned_key = false\n  kms_key_id        = aws_kms_key.mq.arn\n}",
+     cfn="EncryptionOptions:\n  UseAwsOwnedKey: false\n  KmsKeyId: !Ref MqKey",
+     applies=lambda r: str(r.get("EngineType") or "").lower() == "activemq")  # RabbitMQ brokers take no key

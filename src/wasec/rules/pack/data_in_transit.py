@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from wasec.analyzers.policy import denies_insecure_transport
+from wasec.model.values import Unknown
 from wasec.rules.pack._common import expect, is_true
 from wasec.rules.registry import rule
-from wasec.rules.view import Fail, Skip, View
+from wasec.rules.view import Fail, Skip, Unsure, View
 
 IN_TRANSIT = ("SEC09-BP02",)
 
@@ -244,3 +245,192 @@ def transfer_ftp(r: View) -> Any:
     if "FTP" in (protos if isinstance(protos, list) else [protos]):
         return Fail("Protocols", "the server accepts plain FTP", protos)
     return None
+
+
+# -- databases: TLS required by a parameter group -----------------------------------------------------------
+def parameters(group: Any) -> dict[str, Any]:
+    """A parameter group's parameters as name → value (CloudFormation writes a map for RDS and DocumentDB, a list
+    of ParameterName/ParameterValue for Redshift)."""
+    ps = group.properties.get("Parameters")
+    if isinstance(ps, dict):
+        return {str(k): v for k, v in ps.items()}
+    if isinstance(ps, list):
+        return {str(p.get("ParameterName")): p.get("ParameterValue") for p in ps if isinstance(p, dict)}
+    return {}
+
+
+def group_parameter(r: View, path: str, type_: str, name: str) -> tuple[Any, Any] | Unsure:
+    """(value of ``name`` in the parameter group at ``path``, the group) or why it cannot be known.
+
+    The group is None when the resource uses its engine's default group; the value is None when the group leaves
+    the parameter at its default.
+    """
+    ref = r.raw(path)
+    if not isinstance(ref, Unknown) and (ref is None or ref == "" or str(ref).startswith("default.")):
+        return None, None
+    group = r.resolve(ref, type_)
+    if group is None:
+        if isinstance(ref, Unknown) and not ref.refs:
+            r.get(path)  # an unknown value: raises, and the rule is UNKNOWN
+        return Unsure(f"parameter group {getattr(ref, 'text', None) or ref} is not in the scanned code", path)
+    return parameters(group).get(name), group
+
+
+def _on(v: Any) -> bool:
+    return str(v).strip().lower() in ("1", "on", "true")
+
+
+def _major(version: Any) -> int | None:
+    try:
+        return int(str(version).split(".")[0])
+    except ValueError:
+        return None
+
+
+# engine → (the parameter that forces TLS, whether the engine's default forces it)
+def _tls_parameter(engine: str, version: Any) -> tuple[str, bool] | None:
+    if engine.startswith("sqlserver"):
+        return "rds.force_ssl", False
+    if engine == "postgres":
+        major = _major(version)
+        return "rds.force_ssl", major is not None and major >= 15  # on by default since PostgreSQL 15
+    if engine in ("mysql", "mariadb"):
+        return "require_secure_transport", False
+    return None
+
+
+@rule("rds-encrypted-in-transit", title="RDS DB instances refuse unencrypted connections", severity="medium",
+      types=["AWS::RDS::DBInstance"], needs=["AWS::RDS::DBParameterGroup"], area="data", category="encryption",
+      wa=IN_TRANSIT, fsbp=("RDS.41", "RDS.44"),
+      why="Without the parameter that forces TLS, a client (or a misconfigured driver) can talk to the database in "
+          "clear: passwords and rows on the wire.",
+      fix="Use a parameter group with rds.force_ssl = 1 (PostgreSQL, SQL Server) or require_secure_transport = ON "
+          "(MySQL, MariaDB).",
+      tf='resource "aws_db_parameter_group" "tls" {\n  family = "mariadb10.11"\n  parameter {\n'
+         '    name  = "require_secure_transport"\n    value = "ON"\n  }\n}',
+      cfn="Type: AWS::RDS::DBParameterGroup\nProperties:\n  Family: mariadb10.11\n  Parameters:\n"
+          "    require_secure_transport: 'ON'")
+def rds_transit(r: View) -> Any:
+    if r.present("DBClusterIdentifier"):
+        return Skip("a cluster member: its cluster's parameter group decides")
+    engine = str(r.get("Engine") or "").lower()
+    spec = _tls_parameter(engine, r.get("EngineVersion"))
+    if spec is None:
+        return Skip(f"engine {engine or 'unknown'} has no TLS-forcing parameter here")
+    name, default_on = spec
+    found = group_parameter(r, "DBParameterGroupName", "AWS::RDS::DBParameterGroup", name)
+    if isinstance(found, Unsure):
+        return found
+    value, group = found
+    if value is None:
+        if default_on:
+            return None
+        where = "the default parameter group" if group is None else f"parameter group {group.id}"
+        return Fail("DBParameterGroupName" if group is not None else "", f"{where} leaves {name} off")
+    if not _on(value):
+        return Fail("DBParameterGroupName", f"parameter group {group.id} sets {name} = {value}", value)
+    return None
+
+
+@rule("redshift-require-ssl", title="Redshift clusters require SSL connections", severity="medium",
+      types=["AWS::Redshift::Cluster"], needs=["AWS::Redshift::ClusterParameterGroup"], area="data",
+      category="encryption", wa=IN_TRANSIT, fsbp=("Redshift.2",),
+      why="Unless require_ssl is true, SQL clients may connect in clear and send credentials and query results over "
+          "the network unencrypted.",
+      fix="Use a parameter group with require_ssl = true (redshift-2.0 groups default to it) and reboot the cluster.",
+      tf='resource "aws_redshift_parameter_group" "tls" {\n  family = "redshift-2.0"\n  parameter {\n'
+         '    name  = "require_ssl"\n    value = "true"\n  }\n}',
+      cfn="Type: AWS::Redshift::ClusterParameterGroup\nProperties:\n  ParameterGroupFamily: redshift-2.0\n"
+          "  Parameters:\n    - ParameterName: require_ssl\n      ParameterValue: 'true'")
+def redshift_ssl(r: View) -> Any:
+    name = r.raw("ClusterParameterGroupName")
+    if isinstance(name, str) and name == "default.redshift-1.0":
+        return Fail("ClusterParameterGroupName", "the default.redshift-1.0 group leaves require_ssl false", name)
+    found = group_parameter(r, "ClusterParameterGroupName", "AWS::Redshift::ClusterParameterGroup", "require_ssl")
+    if isinstance(found, Unsure):
+        return found
+    value, group = found
+    if group is None:
+        return None  # new clusters get default.redshift-2.0, which requires SSL
+    if value is None:
+        if str(group.properties.get("ParameterGroupFamily") or "") == "redshift-2.0":
+            return None
+        return Fail("ClusterParameterGroupName", f"parameter group {group.id} leaves require_ssl false")
+    if not _on(value):
+        return Fail("ClusterParameterGroupName", f"parameter group {group.id} sets require_ssl = {value}", value)
+    return None
+
+
+@rule("docdb-tls", title="DocumentDB clusters require TLS", severity="medium", types=["AWS::DocDB::DBCluster"],
+      needs=["AWS::DocDB::DBClusterParameterGroup"],
+      area="data", category="encryption", wa=IN_TRANSIT, fsbp=("DocumentDB.6",),
+      why="With tls disabled in the cluster parameter group, clients connect in clear: credentials and documents on "
+          "the wire.",
+      fix="Leave tls enabled (the default) or set it to tls1.2+ in the cluster parameter group.",
+      tf='parameter {\n  name  = "tls"\n  value = "enabled"\n}', cfn="Parameters:\n  tls: enabled")
+def docdb_tls(r: View) -> Any:
+    found = group_parameter(r, "DBClusterParameterGroupName", "AWS::DocDB::DBClusterParameterGroup", "tls")
+    if isinstance(found, Unsure):
+        return found
+    value, group = found
+    if value is not None and str(value).lower() == "disabled":
+        return Fail("DBClusterParameterGroupName", f"parameter group {group.id} disables TLS", value)
+    return None
+
+
+@rule("redshift-serverless-require-ssl", title="Redshift Serverless workgroups require SSL connections", severity="medium",
+      types=["AWS::RedshiftServerless::Workgroup"], area="data", category="encryption", wa=IN_TRANSIT,
+      fsbp=("RedshiftServerless.2",),
+      why="With require_ssl false, SQL clients may connect in clear and send credentials and results unencrypted.",
+      fix="Set the require_ssl config parameter to true (the default of new workgroups).",
+      tf='config_parameter {\n  parameter_key   = "require_ssl"\n  parameter_value = "true"\n}',
+      cfn="ConfigParameters:\n  - ParameterKey: require_ssl\n    ParameterValue: 'true'")
+def serverless_ssl(r: View) -> Any:
+    for path, p in r.items("ConfigParameters"):
+        if isinstance(p, dict) and p.get("ParameterKey") == "require_ssl":
+            value = r.get(f"{path}.ParameterValue")
+            if not _on(value):
+                return Fail(f"{path}.ParameterValue", "require_ssl is false: clients may connect in clear", value)
+    return None
+
+
+# DMS engines whose endpoints take an SslMode (the others have settings of their own, or none)
+_DMS_SSL_ENGINES = ("mysql", "mariadb", "aurora", "aurora-postgresql", "postgres", "oracle", "sqlserver", "sybase",
+                    "db2", "db2-zos", "mongodb", "docdb", "redshift", "azuredb", "azure-sql-managed-instance",
+                    "babelfish", "aurora-serverless", "aurora-postgresql-serverless", "redshift-serverless")
+
+expect("dms-endpoint-ssl", types=["AWS::DMS::Endpoint"], path="SslMode", ok=lambda v: str(v).lower() != "none",
+       default="none", applies=lambda r: str(r.get("EngineName") or "").lower() in _DMS_SSL_ENGINES,
+       message="the endpoint connects to its database without SSL", title="DMS endpoints connect with SSL",
+       severity="medium", area="data", category="encryption", wa=IN_TRANSIT, fsbp=("DMS.9",),
+       why="Replication streams the whole database; an endpoint without SSL sends it, and the credentials, in clear.",
+       fix="Set the SSL mode to require (or verify-ca / verify-full with the server's certificate).",
+       tf='ssl_mode = "verify-full"', cfn="SslMode: verify-full")
+
+expect("dms-endpoint-redis-tls", types=["AWS::DMS::Endpoint"], path="RedisSettings.SslSecurityProtocol",
+       ok=lambda v: str(v).lower() == "ssl-encryption", default="ssl-encryption",
+       applies=lambda r: str(r.get("EngineName") or "").lower() == "redis",
+       message="the Redis endpoint connects in plaintext", title="DMS endpoints for Redis use TLS",
+       severity="medium", area="data", category="encryption", wa=IN_TRANSIT, fsbp=("DMS.12",),
+       why="A plaintext connection to Redis sends every replicated key and value, and the AUTH token, in clear.",
+       fix="Set the SSL security protocol to ssl-encryption.",
+       tf='redis_settings {\n  ssl_security_protocol = "ssl-encryption"\n}',
+       cfn="RedisSettings:\n  SslSecurityProtocol: ssl-encryption")
+
+expect("msk-connect-in-transit", types=["AWS::KafkaConnect::Connector"],
+       path="KafkaClusterEncryptionInTransit.EncryptionType", ok=lambda v: str(v).upper() == "TLS", default="PLAINTEXT",
+       message="the connector talks to the Kafka cluster in plaintext",
+       title="MSK Connect connectors encrypt traffic to the cluster", severity="medium", area="data",
+       category="encryption", wa=IN_TRANSIT, fsbp=("MSK.3",),
+       why="Connectors move every record between Kafka and the systems they connect; in plaintext, so do the records.",
+       fix="Set the connector's encryption in transit to TLS.",
+       tf='kafka_cluster_encryption_in_transit {\n  encryption_type = "TLS"\n}',
+       cfn="KafkaClusterEncryptionInTransit:\n  EncryptionType: TLS")
+
+expect("appsync-cache-in-transit", types=["AWS::AppSync::ApiCache"], path="TransitEncryptionEnabled", ok=is_true,
+       default=False, message="traffic between the API and its cache is not encrypted",
+       title="AppSync API caches encrypt data in transit", severity="medium", area="data", category="encryption",
+       wa=IN_TRANSIT, fsbp=("AppSync.6",),
+       why="Cached resolver results (often user data) cross the network between AppSync and the cache nodes.",
+       fix="Recreate the cache with transit encryption enabled.", tf="transit_encryption_enabled = true",
+       cfn="TransitEncryptionEnabled: true")

@@ -163,6 +163,30 @@ expect("redshift-custom-database-name", types=["AWS::Redshift::Cluster"], path="
        fix="Name the first database yourself.", tf='database_name = "analytics"', cfn="DBName: analytics")
 
 
+expect("redshift-serverless-enhanced-vpc-routing", types=["AWS::RedshiftServerless::Workgroup"], path="EnhancedVpcRouting",
+       ok=is_true, default=False, message="COPY and UNLOAD traffic bypasses the VPC",
+       title="Redshift Serverless workgroups use enhanced VPC routing", severity="high", area="infrastructure",
+       category="network", wa=("SEC05-BP01", "SEC05-BP02"), fsbp=("RedshiftServerless.1",),
+       why="Without enhanced VPC routing, COPY and UNLOAD go over the internet path, outside security groups, network "
+           "ACLs, VPC endpoint policies and flow logs.",
+       fix="Turn on enhanced VPC routing (and add S3 VPC endpoints or NAT for the traffic).",
+       tf="enhanced_vpc_routing = true", cfn="EnhancedVpcRouting: true")
+expect("redshift-serverless-custom-admin-username", types=["AWS::RedshiftServerless::Namespace"], path="AdminUsername",
+       ok=lambda v: str(v).lower() != "admin", applies=lambda r: r.present("AdminUsername"),
+       message="the administrator is named admin, the console's default",
+       title="Redshift Serverless namespaces do not use the default administrator name", severity="medium",
+       area="identity", category="access", wa=("SEC02-BP01",), fsbp=("RedshiftServerless.5",),
+       why="admin is the name the console proposes: half of a credential every brute-force tool already knows.",
+       fix="Create the namespace with an administrator name of your own.", tf='admin_username = "dwowner_41a"',
+       cfn="AdminUsername: dwowner_41a")
+expect("redshift-serverless-custom-database-name", types=["AWS::RedshiftServerless::Namespace"], path="DbName",
+       ok=lambda v: str(v).lower() != "dev", default="dev", message="the database is named dev, the default",
+       title="Redshift Serverless namespaces do not use the default database name", severity="medium", area="identity",
+       category="access", wa=("SEC02-BP01",), fsbp=("RedshiftServerless.7",),
+       why="The default database name (dev) is one less thing an attacker with a stolen password must guess.",
+       fix="Name the first database yourself.", tf='db_name = "analytics"', cfn="DbName: analytics")
+
+
 # -- ElastiCache -------------------------------------------------------------------------------------------
 @rule("elasticache-custom-subnet-group", title="ElastiCache clusters do not use the default subnet group",
       severity="high", types=["AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::ReplicationGroup"],

@@ -56,3 +56,20 @@ def emr_in_transit(r: View) -> Any:
     if not is_true(r.get("SecurityConfiguration.EncryptionConfiguration.EnableInTransitEncryption", False)):
         return Fail("SecurityConfiguration", "data in transit is not encrypted")
     return None
+
+
+@rule("codebuild-report-group-encrypted", title="CodeBuild report group exports are encrypted", severity="medium",
+      types=["AWS::CodeBuild::ReportGroup"], area="data", category="encryption", wa=("SEC08-BP02",),
+      fsbp=("CodeBuild.7",),
+      why="Test and coverage reports carry file paths, stack traces and sometimes the data tests ran on; exported to "
+          "S3 with encryption disabled, they stay there in clear.",
+      fix="Keep encryption on for the S3 export (with a KMS key of your own for sensitive reports).",
+      tf='export_config {\n  type = "S3"\n  s3_destination {\n    bucket              = aws_s3_bucket.reports.id\n'
+         '    encryption_disabled = false\n    encryption_key      = aws_kms_key.reports.arn\n  }\n}',
+      cfn="ExportConfig:\n  ExportConfigType: S3\n  S3Destination:\n    Bucket: !Ref Reports\n    EncryptionDisabled: false")
+def report_group(r: View) -> Any:
+    if str(r.get("ExportConfig.ExportConfigType", "NO_EXPORT")).upper() != "S3":
+        return Skip("reports are not exported")
+    if is_true(r.get("ExportConfig.S3Destination.EncryptionDisabled", False)):
+        return Fail("ExportConfig.S3Destination.EncryptionDisabled", "exported reports are not encrypted", True)
+    return None

@@ -21,7 +21,13 @@ from wasec.analyzers.policy import (
 from wasec.iam.catalog import catalog
 from wasec.iam.exposure import exposures
 from wasec.model.values import Unknown, UnknownValue
-from wasec.rules.pack._common import POLICY_TYPES, PRINCIPAL_TYPES, is_true, policy_documents
+from wasec.rules.pack._common import (
+    GRANT_TYPES,
+    POLICY_TYPES,
+    is_true,
+    policy_documents,
+    principal_account,
+)
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, View
 
@@ -229,11 +235,11 @@ _FULL_ACCESS = re.compile(r"arn:aws[\w-]*:iam::aws:policy/(?:[\w-]+/)*(\w+FullAc
 
 
 def _managed_arns(r: View) -> list[tuple[str, Any]]:
-    return [(p, v) for p, v in r.items("ManagedPolicyArns")]
+    return [(p, v) for p, v in r.items("ManagedPolicies" if r.type == "AWS::SSO::PermissionSet" else "ManagedPolicyArns")]
 
 
 @rule("iam-admin-policy-attached", title="AdministratorAccess is not attached to a user, group or role",
-      severity="high", types=PRINCIPAL_TYPES, needs=["AWS::IAM::ManagedPolicy"], area="identity", category="access", wa=LEAST, cis=("2.14",),
+      severity="high", types=GRANT_TYPES, needs=["AWS::IAM::ManagedPolicy"], area="identity", category="access", wa=LEAST, cis=("2.14",),
       why="AdministratorAccess grants every action on every resource; attach it only to audited break-glass roles.",
       fix="Replace AdministratorAccess with a policy scoped to the job.",
       tf='policy_arn = aws_iam_policy.deployer.arn', cfn="ManagedPolicyArns:\n  - !Ref DeployerPolicy")
@@ -248,11 +254,20 @@ def admin_attached(r: View) -> Any:
                 doc = target.properties.get("PolicyDocument")
                 if not isinstance(doc, Unknown) and analysis(doc).admin:
                     fails.append(Fail(p, f"{target.id} grants full administrative access", target.id))
+    # a permission set names customer managed policies by name: the policy of that name in each account
+    for p, ref in r.items("CustomerManagedPolicyReferences"):
+        name = ref.get("Name") if isinstance(ref, dict) else None
+        target = r.resolve(name, "AWS::IAM::ManagedPolicy") if isinstance(name, (str, Unknown)) else None
+        if target is None:
+            continue
+        doc = target.properties.get("PolicyDocument")
+        if isinstance(doc, dict) and analysis(doc).admin:
+            fails.append(Fail(f"{p}.Name", f"{target.id} grants full administrative access", name))
     return fails
 
 
 @rule("iam-full-access-policy-attached", title="AWS *FullAccess managed policies are not attached", severity="medium",
-      types=PRINCIPAL_TYPES, area="identity", category="access", wa=LEAST,
+      types=GRANT_TYPES, area="identity", category="access", wa=LEAST,
       why="FullAccess managed policies grant every action of a service (for example AmazonS3FullAccess reaches every "
           "bucket in the account).",
       fix="Attach a customer managed policy scoped to the resources the principal uses.",
@@ -290,23 +305,6 @@ def access_key(r: View) -> Any:
     if str(status) == "Inactive":
         return Skip("the key is inactive")
     return Fail("", f"a long-lived access key is created for {r.get('UserName') or 'a user'}")
-
-
-_OWN_ACCOUNT = re.compile(r"\$\{(AWS::AccountId|data\.aws_caller_identity\.[\w-]+\.account_id)\}")
-_ACCOUNT_IN = re.compile(r"(?:^|:)(\d{12})(?::|$)")
-
-
-def _principal_account(v: Any) -> str | None:
-    """"self" for the deploying account, an account id, or None when not an account principal."""
-    text = v.text if isinstance(v, Unknown) else v
-    if not isinstance(text, str):
-        return None
-    if _OWN_ACCOUNT.search(text):
-        return "self"
-    if re.fullmatch(r"\d{12}", text.strip()):
-        return text.strip()
-    m = _ACCOUNT_IN.search(text.replace("arn:aws:iam::", ":").replace("arn:aws-us-gov:iam::", ":"))
-    return m.group(1) if m else None
 
 
 @rule("iam-trust-policy-public", title="IAM role cannot be assumed by anyone", severity="critical",
@@ -353,7 +351,7 @@ def trust_cross_account(r: View) -> Any:
         for t, v in principal_values(s):
             if t != "AWS" or is_everyone(t, v):
                 continue
-            acct = _principal_account(v)
+            acct = principal_account(v)
             if acct is None or acct == "self" or acct in trusted:
                 continue
             fails.append(Fail(f"AssumeRolePolicyDocument.Statement.{s.index}.Principal",

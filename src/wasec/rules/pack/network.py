@@ -443,3 +443,36 @@ expect("ec2-transit-gateway-auto-accept", types=["AWS::EC2::TransitGateway"], pa
            "routed through it, without anyone reviewing the request.",
        fix="Turn automatic acceptance off and accept each attachment after review.",
        tf='auto_accept_shared_attachments = "disable"', cfn="AutoAcceptSharedAttachments: disable")
+_public_flag("redshift-serverless-not-public", ("AWS::RedshiftServerless::Workgroup",), "PubliclyAccessible",
+             "Redshift Serverless workgroup is not publicly accessible", "high", ("RedshiftServerless.3",), "workgroup",
+             "publicly_accessible = false", "PubliclyAccessible: false")
+
+
+@rule("ec2-source-dest-check", title="EC2 instances and network interfaces check source and destination",
+      severity="medium", types=["AWS::EC2::Instance", "AWS::EC2::NetworkInterface"], area="infrastructure",
+      category="network", wa=LAYERS, fsbp=("EC2.180",),
+      why="With the check off, the interface accepts and forwards traffic not addressed to it: the instance can route, "
+          "spoof or intercept traffic between subnets. Only NAT instances and network appliances need that.",
+      fix="Turn source/destination checking back on, except on NAT or firewall appliances (tag and ignore those).",
+      tf="source_dest_check = true", cfn="SourceDestCheck: true")
+def source_dest_check(r: View) -> Any:
+    v = r.get("SourceDestCheck", True)
+    if not is_true(v):
+        return Fail("SourceDestCheck", "source/destination checking is off", v)
+    return None
+
+
+@rule("vpc-block-public-access", title="VPC block public access blocks internet gateway traffic", severity="medium",
+      types=["AWS::EC2::VPCBlockPublicAccessOptions"], area="infrastructure", category="exposure",
+      wa=(*LAYERS, "SEC03-BP07"), fsbp=("EC2.172",),
+      why="VPC block public access turns off internet gateway traffic for every VPC of the region at once, except the "
+          "VPCs and subnets you exclude: a guardrail no route table mistake can undo.",
+      fix="Set the internet gateway block mode to block-ingress (or block-bidirectional), with exclusions for the "
+          "subnets that must be public.",
+      tf='resource "aws_vpc_block_public_access_options" "this" {\n  internet_gateway_block_mode = "block-ingress"\n}',
+      cfn="Type: AWS::EC2::VPCBlockPublicAccessOptions\nProperties:\n  InternetGatewayBlockMode: block-ingress")
+def vpc_bpa(r: View) -> Any:
+    mode = r.get("InternetGatewayBlockMode")
+    if str(mode) not in ("block-ingress", "block-bidirectional"):
+        return Fail("InternetGatewayBlockMode", "internet gateway traffic is not blocked", mode)
+    return None

@@ -7,7 +7,7 @@ from typing import Any
 
 from wasec.rules.pack._common import expect, is_true
 from wasec.rules.registry import rule
-from wasec.rules.view import Fail, View
+from wasec.rules.view import Fail, Skip, View
 
 PATCH = ("SEC06-BP01",)
 _WHY = ("Minor versions carry the engine's security fixes; without automatic upgrades a known vulnerability stays "
@@ -34,6 +34,8 @@ _auto_minor("mq-auto-minor-version-upgrade", ("AWS::AmazonMQ::Broker",), "Amazon
             "auto_minor_version_upgrade = true", "AutoMinorVersionUpgrade: true", default=False)
 _auto_minor("dms-auto-minor-version-upgrade", ("AWS::DMS::ReplicationInstance",), "DMS replication instance",
             ("DMS.6",), "auto_minor_version_upgrade = true", "AutoMinorVersionUpgrade: true")
+_auto_minor("rds-cluster-auto-minor-version-upgrade", ("AWS::RDS::DBCluster",), "RDS DB cluster", ("RDS.35",),
+            "auto_minor_version_upgrade = true", "AutoMinorVersionUpgrade: true")
 expect("redshift-version-upgrade", types=["AWS::Redshift::Cluster"], path="AllowVersionUpgrade", ok=is_true, default=True,
        message="engine version upgrades are not applied in the maintenance window",
        title="Redshift cluster applies engine version upgrades automatically", severity="medium", area="infrastructure",
@@ -56,4 +58,27 @@ def ssm_managed(r: View) -> Any:
     iid = r.id.rsplit("/", 1)[-1]
     if not any(m.properties.get("InstanceId") == iid for m in r.in_region("Wasec::SSM::ManagedInstance")):
         return Fail("", "Systems Manager does not manage the instance")
+    return None
+
+
+# the Fargate platform versions that are current (LATEST resolves to them)
+_FARGATE_CURRENT = {"LINUX": ("LATEST", "1.4.0"), "WINDOWS_SERVER": ("LATEST", "1.0.0")}
+
+
+@rule("ecs-fargate-platform-version", title="Fargate services run on the current platform version", severity="medium",
+      types=["AWS::ECS::Service"], area="infrastructure", category="hardening", wa=PATCH, fsbp=("ECS.10",),
+      why="The Fargate platform version is the kernel and container runtime the tasks run on; an old pinned version "
+          "misses their security fixes.",
+      fix="Use LATEST (or the newest version) and redeploy the service.", tf='platform_version = "LATEST"',
+      cfn="PlatformVersion: LATEST")
+def fargate_platform(r: View) -> Any:
+    if str(r.get("LaunchType") or "").upper() != "FARGATE":
+        return Skip("not a Fargate service")
+    version = r.get("PlatformVersion")
+    if version is None:
+        return None  # LATEST
+    family = str(r.get("PlatformFamily") or "LINUX").upper()
+    family = "WINDOWS_SERVER" if family.startswith("WINDOWS") else "LINUX"
+    if str(version).upper() not in _FARGATE_CURRENT[family]:
+        return Fail("PlatformVersion", f"the service is pinned to Fargate platform {version}", version)
     return None

@@ -163,6 +163,21 @@ _deletion("neptune-deletion-protection", ("AWS::Neptune::DBCluster",), "Deletion
           "Neptune deletion protection is enabled", ("Neptune.4",), "deletion_protection = true", "DeletionProtection: true")
 
 
+
+@rule("elb-deletion-protection", title="Load balancers have deletion protection", severity="low",
+      types=["AWS::ElasticLoadBalancingV2::LoadBalancer"], area="incident", category="resilience", wa=LIFECYCLE,
+      fsbp=("ELB.6",),
+      why="Deleting a load balancer takes the application off the air and frees its DNS name; protection makes that "
+          "a deliberate two-step act, not a side effect of an apply.",
+      fix="Enable deletion protection.", tf="enable_deletion_protection = true",
+      cfn="LoadBalancerAttributes:\n  - Key: deletion_protection.enabled\n    Value: 'true'")
+def elb_deletion(r: View) -> Any:
+    for p, a in r.items("LoadBalancerAttributes"):
+        if isinstance(a, dict) and a.get("Key") == "deletion_protection.enabled":
+            v = r.get(f"{p}.Value")
+            return None if is_true(v) else Fail(f"{p}.Value", "deletion protection is off", v)
+    return Fail("LoadBalancerAttributes" if r.present("LoadBalancerAttributes") else "", "deletion protection is off")
+
 @rule("secretsmanager-rotation", title="Secrets Manager secrets rotate automatically", severity="medium",
       types=["AWS::SecretsManager::Secret"], area="identity", category="secret", wa=("SEC02-BP05",),
       fsbp=("SecretsManager.1",), why="A secret that never changes stays valid for as long as it has been leaked.",

@@ -125,3 +125,104 @@ def acls_disabled(r: View) -> Any:
     if acl not in (None, "Private") or r.present("AccessControlPolicy"):
         return Fail("AccessControl" if acl is not None else "AccessControlPolicy", "the bucket sets an ACL", acl)
     return None  # a new bucket's default: bucket owner enforced
+
+
+@rule("appsync-no-api-key-auth", title="AppSync GraphQL APIs do not authenticate with API keys", severity="high",
+      types=["AWS::AppSync::GraphQLApi"], area="identity", category="access", wa=("SEC02-BP01", "SEC02-BP02"),
+      fsbp=("AppSync.5",),
+      why="An API key is a shared static secret shipped inside the client: whoever reads it from the app or a browser "
+          "calls the API as any user, until the key expires.",
+      fix="Authenticate with Cognito user pools, OIDC, IAM or a Lambda authorizer instead of API keys.",
+      tf='authentication_type = "AMAZON_COGNITO_USER_POOLS"', cfn="AuthenticationType: AMAZON_COGNITO_USER_POOLS")
+def appsync_api_key(r: View) -> Any:
+    fails = []
+    if str(r.get("AuthenticationType") or "") == "API_KEY":
+        fails.append(Fail("AuthenticationType", "the API authenticates callers with an API key", "API_KEY"))
+    for path, p in r.items("AdditionalAuthenticationProviders"):
+        if isinstance(p, dict) and p.get("AuthenticationType") == "API_KEY":
+            fails.append(Fail(f"{path}.AuthenticationType", "an additional provider accepts API keys", "API_KEY"))
+    return fails
+
+
+@rule("ssm-document-not-public", title="Systems Manager documents are not shared publicly", severity="critical",
+      types=["AWS::SSM::Document"], area="data", category="exposure", wa=("SEC03-BP07", "SEC08-BP04"),
+      fsbp=("SSM.4",),
+      why="A public document can be read and run by every AWS account: its scripts, parameters and the names, hosts "
+          "and paths they reveal.",
+      fix="Share the document with named accounts only (or not at all).",
+      tf='permissions = {\n  type        = "Share"\n  account_ids = "111122223333"\n}',
+      cfn="# documents are shared with aws ssm modify-document-permission; CloudFormation has no sharing property")
+def ssm_document_public(r: View) -> Any:
+    ids = r.get("Permissions.AccountIds")
+    shared = [str(a) for a in (ids if isinstance(ids, list) else [ids] if ids is not None else [])]
+    if any(a.lower() == "all" for a in shared):
+        return Fail("Permissions.AccountIds", "the document is shared with every AWS account", shared)
+    return None
+
+
+@rule("ssm-document-public-sharing-blocked", title="Public sharing of Systems Manager documents is blocked",
+      severity="critical", types=["Wasec::SSM::ServiceSetting"], area="data", category="exposure",
+      wa=("SEC03-BP07", "SEC08-BP04"), fsbp=("SSM.7",),
+      why="With the block on, no document of the account can be made public, whoever edits its permissions.",
+      fix="Set the public-sharing-permission service setting to Disable in every region.",
+      tf='resource "aws_ssm_service_setting" "block_public_documents" {\n'
+         '  setting_id    = "arn:aws:ssm:us-east-1:111122223333:servicesetting/ssm/documents/console/public-sharing-permission"\n'
+         '  setting_value = "Disable"\n}',
+      cfn="# a Systems Manager service setting (aws ssm update-service-setting)")
+def ssm_sharing_block(r: View) -> Any:
+    sid = str(r.get("SettingId") or "")
+    if not (sid == "/ssm/documents/console/public-sharing-permission"
+            or sid.endswith("servicesetting/ssm/documents/console/public-sharing-permission")):
+        return Skip("another service setting")
+    value = r.get("SettingValue")
+    if str(value) != "Disable":
+        return Fail("SettingValue", "documents may be shared publicly", value)
+    return None
+
+
+_AP_BLOCKS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@rule("s3-access-point-block-public-access", title="S3 access points block public access", severity="critical",
+      types=["AWS::S3::AccessPoint", "AWS::S3::MultiRegionAccessPoint"], area="data", category="exposure",
+      wa=("SEC03-BP07", "SEC08-BP04"), fsbp=("S3.19", "S3.24"),
+      why="An access point with block public access off can be given a public policy: a second, separately managed "
+          "door into the bucket.",
+      fix="Keep all four block public access settings on (the default); public access points cannot be fixed in "
+          "place and must be recreated.",
+      tf="public_access_block_configuration {\n  block_public_acls       = true\n  ignore_public_acls      = true\n"
+         "  block_public_policy     = true\n  restrict_public_buckets = true\n}",
+      cfn="PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n  IgnorePublicAcls: true\n"
+          "  BlockPublicPolicy: true\n  RestrictPublicBuckets: true")
+def access_point_bpa(r: View) -> Any:
+    off = [k for k in _AP_BLOCKS if not is_true(r.get(f"PublicAccessBlockConfiguration.{k}", True))]
+    if off:
+        return Fail(f"PublicAccessBlockConfiguration.{off[0]}", f"{', '.join(off)} off", False)
+    return None
+
+
+def _dms_engine(r: View) -> str:
+    return str(r.get("EngineName") or "").lower()
+
+
+expect("dms-endpoint-neptune-iam", types=["AWS::DMS::Endpoint"], path="NeptuneSettings.IamAuthEnabled", ok=is_true,
+       default=False, applies=lambda r: _dms_engine(r) == "neptune",
+       message="the Neptune endpoint does not use IAM authorization",
+       title="DMS endpoints for Neptune use IAM authorization", severity="medium", area="identity", category="access",
+       wa=("SEC02-BP02", *LEAST), fsbp=("DMS.10",),
+       why="With IAM authorization, the replication writes to Neptune with the service role's temporary, scoped "
+           "credentials, and each request is signed and logged.",
+       fix="Enable IAM authorization on the endpoint (and on the Neptune cluster).",
+       tf="# set NeptuneSettings.IamAuthEnabled with the AWS API or CloudFormation",
+       cfn="NeptuneSettings:\n  IamAuthEnabled: true\n  ServiceAccessRoleArn: !GetAtt DmsNeptune.Arn")
+
+expect("dms-endpoint-mongodb-auth", types=["AWS::DMS::Endpoint"], path="MongoDbSettings.AuthType",
+       ok=lambda v: str(v).lower() != "no", default="password", applies=lambda r: _dms_engine(r) == "mongodb",
+       message="the MongoDB endpoint connects without authentication",
+       title="DMS endpoints for MongoDB authenticate", severity="medium", area="identity", category="access",
+       wa=("SEC02-BP01", *LEAST), fsbp=("DMS.11",),
+       why="A MongoDB endpoint with authentication off reads from a database that anyone on its network can read too.",
+       fix="Set the authentication type to password (with SCRAM-SHA-1 or MONGODB-CR) and a credential from Secrets "
+           "Manager.",
+       tf='mongodb_settings {\n  auth_type      = "password"\n  auth_mechanism = "scram-sha-1"\n}',
+       cfn="MongoDbSettings:\n  AuthType: password\n  AuthMechanism: scram_sha_1")

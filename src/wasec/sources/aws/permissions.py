@@ -16,7 +16,7 @@ from wasec.sources.aws.spec import load_collectors
 PREFIX = {
     "elb": "elasticloadbalancing", "elbv2": "elasticloadbalancing", "opensearch": "es", "stepfunctions": "states",
     "s3control": "s3", "apigatewayv2": "apigateway", "accessanalyzer": "access-analyzer", "emr": "elasticmapreduce",
-    "efs": "elasticfilesystem",
+    "efs": "elasticfilesystem", "sso-admin": "sso",
 }
 
 # (service, operation) → IAM action, where the action is not prefix:Operation

@@ -265,11 +265,13 @@ class UnitContext:
                 return out  # not enabled for the account: the account unit records it
             part = AwsCollected(Inventory(), Coverage(), [], [])
             where = unit.region
-            for c in self.collectors:
-                if c.service != unit.group or (c.scope == "global") != (where == GLOBAL):
-                    continue
-                region = self.home if where == GLOBAL else where
-                _record(part, c, unit.account, where, *_run(api, c, unit.account, region, self.me.partition, self.items))
+            region = self.home if where == GLOBAL else where
+            runs = [(c, *_run(api, c, unit.account, region, self.me.partition, self.items)) for c in self.collectors
+                    if c.service == unit.group and (c.scope == "global") == (where == GLOBAL)]
+            # the service answered: an API it does not offer here (a newer feature) leaves it partly assessed
+            answered = any(failure is None for *_, failure in runs)
+            for c, resources, errors, failure in runs:
+                _record(part, c, unit.account, where, resources, errors, failure, answered)
             out.resources = sorted(part.inventory, key=lambda r: (r.type, r.id))
             out.cells = part.coverage.rows()
             out.collected = sorted(part.inventory.collected.get(unit.account, ()))
@@ -312,18 +314,20 @@ def _anchor(type_: str, account: str, region: str | None, partition: str) -> Res
 
 
 def _run(api: Api, c: Collector, account: str, region: str, partition: str,
-         items: ThreadPoolExecutor) -> tuple[list[Resource], list[CallError], str | None]:
+         items: ThreadPoolExecutor) -> tuple[list[Resource], list[CallError], CallError | str | None]:
     ctx = Ctx(api, c, account, region, partition, items)
     try:
         return list(c.fn(ctx)), ctx.errors, None
     except CallError as e:
-        return [], ctx.errors, e.reason
+        return [], ctx.errors, e
     except Exception as e:  # a collector bug or an unexpected answer: reported, never a silent pass
         return [], ctx.errors, f"{c.name} failed in {region}: {type(e).__name__}: {_short(e)}"
 
 
 def _record(out: AwsCollected, c: Collector, account: str, where: str, resources: list[Resource],
-            errors: list[CallError], failure: str | None) -> None:
+            errors: list[CallError], error: CallError | str | None, answered: bool = False) -> None:
+    """Add one collector's outcome; its types are gaps (their rules UNKNOWN) when it failed. ``answered``: another
+    collector of the service read it here, so an API not offered is a missing feature, not a missing service."""
     inv = out.inventory
     inv.collected[account].update(c.types)
     cell = out.coverage.cell(account, where, c.service)
@@ -331,8 +335,10 @@ def _record(out: AwsCollected, c: Collector, account: str, where: str, resources
     inv.extend(resources)
     for e in errors:
         cell.worsen(PARTIAL, e.reason)
-    if failure is not None:
-        cell.worsen(NOT_ASSESSED, failure)
+    if error is not None:
+        failure = error.reason if isinstance(error, CallError) else error
+        feature = answered and isinstance(error, CallError) and error.kind == "not-available"
+        cell.worsen(PARTIAL if feature else NOT_ASSESSED, failure)
         key_region = "*" if where == "global" else where
         for t in c.types:
             inv.gaps[(account, key_region, t)] = failure

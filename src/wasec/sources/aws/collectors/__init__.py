@@ -1,3 +1,13 @@
 """The collectors, one module per group of services; importing them registers them."""
 
-from wasec.sources.aws.collectors import compute, data, databases, ec2, edge, iam, monitoring, s3  # noqa: F401
+from wasec.sources.aws.collectors import (  # noqa: F401
+    compute,
+    data,
+    databases,
+    ec2,
+    edge,
+    iam,
+    integration,
+    monitoring,
+    s3,
+)

@@ -116,6 +116,7 @@ def ecs_services(ctx: Ctx) -> list[Resource]:
             for s in (ctx.call("DescribeServices", cluster=cluster, services=batch) or {}).get("services") or ():
                 out.append(ctx.resource("AWS::ECS::Service", s["serviceName"], {
                     "ServiceName": s["serviceName"], "Cluster": cluster, "LaunchType": s.get("launchType"),
+                    "PlatformVersion": s.get("platformVersion"), "PlatformFamily": s.get("platformFamily"),
                     "TaskDefinition": s.get("taskDefinition"),
                     "NetworkConfiguration": pascal_keys(s.get("networkConfiguration") or {}),
                 }, arn=s.get("serviceArn")))
@@ -252,3 +253,81 @@ def identity_pools(ctx: Ctx) -> list[Resource]:
         }, arn=ctx.arn("cognito-identity", f"identitypool/{p['IdentityPoolId']}"), names=[p.get("IdentityPoolName")])
 
     return ctx.map(one, ctx.pages("ListIdentityPools", "IdentityPools", MaxResults=60))
+
+
+@collector("autoscaling", types=["AWS::AutoScaling::AutoScalingGroup"], calls=["DescribeAutoScalingGroups"])
+def auto_scaling_groups(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::AutoScaling::AutoScalingGroup", g["AutoScalingGroupName"], {
+        "AutoScalingGroupName": g["AutoScalingGroupName"], "LaunchConfigurationName": g.get("LaunchConfigurationName"),
+        "LaunchTemplate": g.get("LaunchTemplate"), "VPCZoneIdentifier": [x for x in str(g.get("VPCZoneIdentifier") or "").split(",") if x],
+        "HealthCheckType": g.get("HealthCheckType"),
+    }, arn=g.get("AutoScalingGroupARN"), tags=g.get("Tags")) for g in ctx.pages("DescribeAutoScalingGroups", "AutoScalingGroups")]
+
+
+@collector("sagemaker", types=["AWS::SageMaker::Model"], calls=["ListModels", "DescribeModel"])
+def sagemaker_models(ctx: Ctx) -> list[Resource]:
+    def one(m: dict[str, Any]) -> Resource:
+        d = ctx.item("DescribeModel", ModelName=m["ModelName"])
+        isolated = d if isinstance(d, Unknown) else bool((d or {}).get("EnableNetworkIsolation"))
+        return ctx.resource("AWS::SageMaker::Model", m["ModelName"], {
+            "ModelName": m["ModelName"], "EnableNetworkIsolation": isolated,
+            "ExecutionRoleArn": known(d, "ExecutionRoleArn"),
+        }, arn=m.get("ModelArn"))
+
+    return ctx.map(one, ctx.pages("ListModels", "Models"))
+
+
+_EMR_ACTIVE = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"]
+
+
+@collector("emr", types=["AWS::EMR::Cluster"], calls=["ListClusters", "DescribeCluster"])
+def emr_clusters(ctx: Ctx) -> list[Resource]:
+    def one(c: dict[str, Any]) -> Resource:
+        d = known(ctx.item("DescribeCluster", ClusterId=c["Id"]), "Cluster")
+        if isinstance(d, Unknown):
+            return ctx.resource("AWS::EMR::Cluster", c["Id"], {"Name": c.get("Name"), "Instances": d},
+                                arn=c.get("ClusterArn"), names=[c.get("Name")])
+        attrs = (d or {}).get("Ec2InstanceAttributes") or {}
+        return ctx.resource("AWS::EMR::Cluster", c["Id"], {
+            "Name": c.get("Name"), "MasterPublicDnsName": (d or {}).get("MasterPublicDnsName"),
+            "SecurityConfiguration": (d or {}).get("SecurityConfiguration"),
+            "Instances": {"Ec2SubnetId": attrs.get("Ec2SubnetId"),
+                          "Ec2SubnetIds": attrs.get("RequestedEc2SubnetIds") or []},
+        }, arn=c.get("ClusterArn"), names=[c.get("Name")])
+
+    return ctx.map(one, ctx.pages("ListClusters", "Clusters", ClusterStates=_EMR_ACTIVE))
+
+
+@collector("elasticbeanstalk", types=["AWS::ElasticBeanstalk::Environment"],
+           calls=["DescribeEnvironments", "DescribeConfigurationSettings"])
+def beanstalk_environments(ctx: Ctx) -> list[Resource]:
+    def one(e: dict[str, Any]) -> Resource:
+        cfg = ctx.item("DescribeConfigurationSettings", ApplicationName=e["ApplicationName"],
+                       EnvironmentName=e["EnvironmentName"])
+        settings: Any = known(cfg, "ConfigurationSettings")
+        if not isinstance(settings, Unknown):
+            settings = [{"Namespace": o.get("Namespace"), "OptionName": o.get("OptionName"), "Value": o.get("Value")}
+                        for c in settings or () for o in c.get("OptionSettings") or ()
+                        if o.get("Namespace", "").startswith("aws:elasticbeanstalk:cloudwatch")]
+        return ctx.resource("AWS::ElasticBeanstalk::Environment", e["EnvironmentName"], {
+            "EnvironmentName": e["EnvironmentName"], "ApplicationName": e.get("ApplicationName"), "OptionSettings": settings,
+        }, arn=e.get("EnvironmentArn"))
+
+    return ctx.map(one, [e for e in ctx.pages("DescribeEnvironments", "Environments", IncludeDeleted=False)
+                         if e.get("Status") not in ("Terminated", "Terminating")])
+
+
+@collector("codebuild", types=["AWS::CodeBuild::ReportGroup"], calls=["ListReportGroups", "BatchGetReportGroups"])
+def report_groups(ctx: Ctx) -> list[Resource]:
+    out = []
+    for batch in chunks(ctx.pages("ListReportGroups", "reportGroups"), 100):
+        for g in (ctx.call("BatchGetReportGroups", reportGroupArns=batch) or {}).get("reportGroups") or ():
+            export = g.get("exportConfig") or {}
+            dest = export.get("s3Destination") or {}
+            out.append(ctx.resource("AWS::CodeBuild::ReportGroup", g["name"], {
+                "Name": g["name"], "Type": g.get("type"),
+                "ExportConfig": {"ExportConfigType": export.get("exportConfigType", "NO_EXPORT"), "S3Destination": {
+                    "Bucket": dest.get("bucket"), "EncryptionDisabled": bool(dest.get("encryptionDisabled")),
+                    "EncryptionKey": dest.get("encryptionKey")}},
+            }, arn=g.get("arn")))
+    return out

@@ -79,6 +79,17 @@ def queues(ctx: Ctx) -> list[Resource]:
     return ctx.map(one, ctx.pages("ListQueues", "QueueUrls"))
 
 
+def _delivery_logging(attrs: dict[str, Any]) -> list[dict[str, Any]]:
+    """GetTopicAttributes' <Protocol>SuccessFeedbackRoleArn / FailureFeedbackRoleArn, as CloudFormation spells them."""
+    out = []
+    for protocol, prefix in (("application", "Application"), ("http", "HTTP"), ("lambda", "Lambda"), ("sqs", "SQS"),
+                             ("firehose", "Firehose")):
+        ok, bad = attrs.get(f"{prefix}SuccessFeedbackRoleArn"), attrs.get(f"{prefix}FailureFeedbackRoleArn")
+        if ok or bad:
+            out.append({"Protocol": protocol, "SuccessFeedbackRoleArn": ok, "FailureFeedbackRoleArn": bad})
+    return out
+
+
 @collector("sns", types=["AWS::SNS::Topic"], calls=["ListTopics", "GetTopicAttributes"])
 def topics(ctx: Ctx) -> list[Resource]:
     def one(t: dict[str, Any]) -> Resource:
@@ -86,10 +97,11 @@ def topics(ctx: Ctx) -> list[Resource]:
         attrs = known(ctx.item("GetTopicAttributes", TopicArn=arn), "Attributes")
         name = arn.rsplit(":", 1)[-1]
         if isinstance(attrs, Unknown):
-            return ctx.resource("AWS::SNS::Topic", name, {"TopicName": name, "KmsMasterKeyId": attrs, "PolicyDocument": attrs},
-                                arn=arn)
+            return ctx.resource("AWS::SNS::Topic", name, {"TopicName": name, "KmsMasterKeyId": attrs, "PolicyDocument": attrs,
+                                                          "DeliveryStatusLogging": attrs}, arn=arn)
         attrs = attrs or {}
-        props: dict[str, Any] = {"TopicName": name, "KmsMasterKeyId": attrs.get("KmsMasterKeyId")}
+        props: dict[str, Any] = {"TopicName": name, "KmsMasterKeyId": attrs.get("KmsMasterKeyId"),
+                                 "DeliveryStatusLogging": _delivery_logging(attrs)}
         if attrs.get("Policy"):
             props["PolicyDocument"] = _json(attrs["Policy"])
         return ctx.resource("AWS::SNS::Topic", name, props, arn=arn)
@@ -289,3 +301,61 @@ def access_points(ctx: Ctx) -> list[Resource]:
         "FileSystemId": a.get("FileSystemId"), "PosixUser": a.get("PosixUser"),
         "RootDirectory": {"Path": (a.get("RootDirectory") or {}).get("Path", "/")},
     }, arn=a.get("AccessPointArn"), names=[a.get("Name")]) for a in ctx.pages("DescribeAccessPoints", "AccessPoints")]
+
+
+@collector("dms", types=["AWS::DMS::Endpoint", "AWS::DMS::ReplicationTask"],
+           calls=["DescribeEndpoints", "DescribeReplicationTasks"])
+def dms_endpoints_and_tasks(ctx: Ctx) -> list[Resource]:
+    out = [ctx.resource("AWS::DMS::Endpoint", e["EndpointIdentifier"], {
+        "EndpointIdentifier": e["EndpointIdentifier"], "EndpointType": str(e.get("EndpointType", "")).lower(),
+        "EngineName": e.get("EngineName"), "SslMode": e.get("SslMode"), "KmsKeyId": e.get("KmsKeyId"),
+        "NeptuneSettings": {"IamAuthEnabled": bool((e.get("NeptuneSettings") or {}).get("IamAuthEnabled"))},
+        "MongoDbSettings": {"AuthType": (e.get("MongoDbSettings") or {}).get("AuthType", "password")},
+        "RedisSettings": {"SslSecurityProtocol": (e.get("RedisSettings") or {}).get("SslSecurityProtocol",
+                                                                                     "ssl-encryption")},
+    }, arn=e.get("EndpointArn")) for e in ctx.pages("DescribeEndpoints", "Endpoints")]
+    out += [ctx.resource("AWS::DMS::ReplicationTask", t["ReplicationTaskIdentifier"], {
+        "ReplicationTaskIdentifier": t["ReplicationTaskIdentifier"], "MigrationType": t.get("MigrationType"),
+        "ReplicationTaskSettings": _json(t.get("ReplicationTaskSettings")) if t.get("ReplicationTaskSettings") else None,
+    }, arn=t.get("ReplicationTaskArn")) for t in ctx.pages("DescribeReplicationTasks", "ReplicationTasks",
+                                                          WithoutSettings=False)]
+    return out
+
+
+@collector("ssm", types=["AWS::SSM::Document"], calls=["ListDocuments", "DescribeDocumentPermission"])
+def ssm_documents(ctx: Ctx) -> list[Resource]:
+    def one(d: dict[str, Any]) -> Resource:
+        perm = ctx.item("DescribeDocumentPermission", Name=d["Name"], PermissionType="Share")
+        ids: Any = perm if isinstance(perm, Unknown) else list((perm or {}).get("AccountIds") or [])
+        return ctx.resource("AWS::SSM::Document", d["Name"], {
+            "Name": d["Name"], "DocumentType": d.get("DocumentType"),
+            "Permissions": {"Type": "Share", "AccountIds": ids},
+        }, arn=ctx.arn("ssm", f"document/{d['Name']}"), tags=d.get("Tags"))
+
+    return ctx.map(one, ctx.pages("ListDocuments", "DocumentIdentifiers", Filters=[{"Key": "Owner", "Values": ["Self"]}]))
+
+
+_SSM_SETTINGS = ("/ssm/documents/console/public-sharing-permission", "/ssm/automation/customer-script-log-destination")
+
+
+@collector("ssm", types=["Wasec::SSM::ServiceSetting"], calls=["GetServiceSetting"])
+def ssm_service_settings(ctx: Ctx) -> list[Resource]:
+    out = []
+    for sid in _SSM_SETTINGS:
+        value = known(ctx.call("GetServiceSetting", SettingId=sid), "ServiceSetting", "SettingValue")
+        out.append(ctx.resource("Wasec::SSM::ServiceSetting", f"{ctx.account}/{ctx.region}{sid}", {
+            "SettingId": sid, "SettingValue": value,
+        }, arn=ctx.arn("ssm", f"servicesetting{sid}")))
+    return out
+
+
+@collector("efs", types=["AWS::EFS::MountTarget"], calls=["DescribeFileSystems", "DescribeMountTargets"])
+def mount_targets(ctx: Ctx) -> list[Resource]:
+    def per_fs(fs: dict[str, Any]) -> list[Resource]:
+        answer = ctx.call("DescribeMountTargets", FileSystemId=fs["FileSystemId"]) or {}
+        return [ctx.resource("AWS::EFS::MountTarget", m["MountTargetId"], {
+            "FileSystemId": fs["FileSystemId"], "SubnetId": m.get("SubnetId"),
+        }, arn=ctx.arn("elasticfilesystem", f"file-system/{fs['FileSystemId']}/mount-target/{m['MountTargetId']}"))
+            for m in answer.get("MountTargets") or ()]
+
+    return [r for rs in ctx.map(per_fs, ctx.pages("DescribeFileSystems", "FileSystems")) for r in rs]

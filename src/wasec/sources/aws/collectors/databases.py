@@ -34,6 +34,7 @@ def db_instances(ctx: Ctx) -> list[Resource]:
             "CopyTagsToSnapshot": d.get("CopyTagsToSnapshot"), "MonitoringInterval": d.get("MonitoringInterval", 0),
             "MasterUsername": d.get("MasterUsername"),
             "DBSubnetGroupName": (d.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
+            "DBParameterGroupName": next((g.get("DBParameterGroupName") for g in d.get("DBParameterGroups") or ()), None),
             "Tags": tag_list(d.get("TagList")),
         }, arn=d.get("DBInstanceArn"), tags=d.get("TagList")))
     return out
@@ -56,6 +57,7 @@ def db_clusters(ctx: Ctx) -> list[Resource]:
             "CopyTagsToSnapshot": bool(c.get("CopyTagsToSnapshot")), "MasterUsername": c.get("MasterUsername"),
             "AutoMinorVersionUpgrade": c.get("AutoMinorVersionUpgrade"),
             "PubliclyAccessible": c.get("PubliclyAccessible"), "Tags": tag_list(c.get("TagList")),
+            "DBClusterParameterGroupName": c.get("DBClusterParameterGroup"),
         }, arn=c.get("DBClusterArn"), tags=c.get("TagList")))
     return out
 
@@ -171,6 +173,8 @@ def redshift_clusters(ctx: Ctx) -> list[Resource]:
             "AutomatedSnapshotRetentionPeriod": c.get("AutomatedSnapshotRetentionPeriod"), "Tags": tag_list(c.get("Tags")),
             "AllowVersionUpgrade": c.get("AllowVersionUpgrade"), "MasterUsername": c.get("MasterUsername"),
             "DBName": c.get("DBName"),
+            "ClusterParameterGroupName": next((g.get("ParameterGroupName") for g in c.get("ClusterParameterGroups") or ()),
+                                              None),
         }, arn=ctx.arn("redshift", f"cluster:{cid}"), tags=c.get("Tags"))
 
     return ctx.map(one, ctx.pages("DescribeClusters", "Clusters"))
@@ -183,3 +187,81 @@ def dax_clusters(ctx: Ctx) -> list[Resource]:
         "SSESpecification": {"SSEEnabled": (c.get("SSEDescription") or {}).get("Status") in ("ENABLED", "ENABLING")},
         "ClusterEndpointEncryptionType": c.get("ClusterEndpointEncryptionType", "NONE"),
     }, arn=c.get("ClusterArn")) for c in ctx.pages("DescribeClusters", "Clusters")]
+
+
+# -- parameter groups: only groups of the account's own (an engine's default.* group is judged by its name) ----
+def _user_parameters(ctx: Ctx, op: str, **params: Any) -> dict[str, Any] | Unknown:
+    answer = ctx.item(op, **params)
+    if isinstance(answer, Unknown):
+        return answer
+    # Source="user" asks for the values someone set; an answer that lists engine defaults too is filtered here
+    return {str(p.get("ParameterName")): p.get("ParameterValue") for p in (answer or {}).get("Parameters") or ()
+            if p.get("ParameterValue") is not None and p.get("Source", "user") == "user"}
+
+
+@collector("rds", types=["AWS::RDS::DBParameterGroup", "AWS::DocDB::DBClusterParameterGroup"],
+           calls=["DescribeDBParameterGroups", "DescribeDBParameters", "DescribeDBClusterParameterGroups",
+                  "DescribeDBClusterParameters"])
+def db_parameter_groups(ctx: Ctx) -> list[Resource]:
+    def instance_group(g: dict[str, Any]) -> Resource:
+        name = g["DBParameterGroupName"]
+        return ctx.resource("AWS::RDS::DBParameterGroup", name, {
+            "DBParameterGroupName": name, "Family": g.get("DBParameterGroupFamily"),
+            "Parameters": _user_parameters(ctx, "DescribeDBParameters", DBParameterGroupName=name, Source="user"),
+        }, arn=g.get("DBParameterGroupArn"))
+
+    def docdb_group(g: dict[str, Any]) -> Resource:
+        name = g["DBClusterParameterGroupName"]
+        return ctx.resource("AWS::DocDB::DBClusterParameterGroup", name, {
+            "Name": name, "Family": g.get("DBParameterGroupFamily"),
+            "Parameters": _user_parameters(ctx, "DescribeDBClusterParameters", DBClusterParameterGroupName=name,
+                                           Source="user"),
+        }, arn=g.get("DBClusterParameterGroupArn"))
+
+    own = [g for g in ctx.pages("DescribeDBParameterGroups", "DBParameterGroups")
+           if not str(g.get("DBParameterGroupName", "")).startswith("default.")]
+    docdb = [g for g in ctx.pages("DescribeDBClusterParameterGroups", "DBClusterParameterGroups")
+             if str(g.get("DBParameterGroupFamily", "")).startswith("docdb")
+             and not str(g.get("DBClusterParameterGroupName", "")).startswith("default.")]
+    return ctx.map(instance_group, own) + ctx.map(docdb_group, docdb)
+
+
+@collector("rds", types=["AWS::RDS::EventSubscription"], calls=["DescribeEventSubscriptions"])
+def event_subscriptions(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::RDS::EventSubscription", e["CustSubscriptionId"], {
+        "SubscriptionName": e["CustSubscriptionId"], "SourceType": e.get("SourceType"),
+        "EventCategories": list(e.get("EventCategoriesList") or []), "Enabled": bool(e.get("Enabled")),
+        "SnsTopicArn": e.get("SnsTopicArn"),
+    }, arn=e.get("EventSubscriptionArn")) for e in ctx.pages("DescribeEventSubscriptions", "EventSubscriptionsList")]
+
+
+@collector("redshift", types=["AWS::Redshift::ClusterParameterGroup"],
+           calls=["DescribeClusterParameterGroups", "DescribeClusterParameters"])
+def redshift_parameter_groups(ctx: Ctx) -> list[Resource]:
+    def one(g: dict[str, Any]) -> Resource:
+        name = g["ParameterGroupName"]
+        params = _user_parameters(ctx, "DescribeClusterParameters", ParameterGroupName=name, Source="user")
+        return ctx.resource("AWS::Redshift::ClusterParameterGroup", name, {
+            "ParameterGroupName": name, "ParameterGroupFamily": g.get("ParameterGroupFamily"),
+            "Parameters": params if isinstance(params, Unknown) else
+            [{"ParameterName": k, "ParameterValue": v} for k, v in params.items()],
+        }, arn=ctx.arn("redshift", f"parametergroup:{name}"), tags=g.get("Tags"))
+
+    return ctx.map(one, [g for g in ctx.pages("DescribeClusterParameterGroups", "ParameterGroups")
+                         if not str(g.get("ParameterGroupName", "")).startswith("default.")])
+
+
+@collector("redshift-serverless", types=["AWS::RedshiftServerless::Workgroup", "AWS::RedshiftServerless::Namespace"],
+           calls=["ListWorkgroups", "ListNamespaces"])
+def redshift_serverless(ctx: Ctx) -> list[Resource]:
+    out = [ctx.resource("AWS::RedshiftServerless::Workgroup", w["workgroupName"], {
+        "WorkgroupName": w["workgroupName"], "NamespaceName": w.get("namespaceName"),
+        "EnhancedVpcRouting": bool(w.get("enhancedVpcRouting")), "PubliclyAccessible": bool(w.get("publiclyAccessible")),
+        "ConfigParameters": [{"ParameterKey": p.get("parameterKey"), "ParameterValue": p.get("parameterValue")}
+                             for p in w.get("configParameters") or ()],
+    }, arn=w.get("workgroupArn")) for w in ctx.pages("ListWorkgroups", "workgroups")]
+    out += [ctx.resource("AWS::RedshiftServerless::Namespace", n["namespaceName"], {
+        "NamespaceName": n["namespaceName"], "AdminUsername": n.get("adminUsername"), "DbName": n.get("dbName"),
+        "LogExports": list(n.get("logExports") or []), "KmsKeyId": n.get("kmsKeyId"),
+    }, arn=n.get("namespaceArn")) for n in ctx.pages("ListNamespaces", "namespaces")]
+    return out

@@ -12,7 +12,7 @@ from typing import Any
 
 from wasec.model.resource import Resource
 from wasec.model.values import Unknown
-from wasec.sources.aws.spec import Ctx, collector, tag_list
+from wasec.sources.aws.spec import Ctx, collector, known, tag_list
 
 
 def _sg_rules(perms: list[dict[str, Any]], egress: bool) -> list[dict[str, Any]]:
@@ -175,7 +175,8 @@ def instances(ctx: Ctx) -> list[Resource]:
             "SecurityGroupIds": [g.get("GroupId") for g in i.get("SecurityGroups") or ()],
             "MetadataOptions": {k: meta[k] for k in ("HttpTokens", "HttpEndpoint", "HttpPutResponseHopLimit") if k in meta},
             "NetworkInterfaces": nis, "BlockDeviceMappings": devices, "UserData": user_data,
-            "PublicIpAddress": i.get("PublicIpAddress"), "Tags": tag_list(i.get("Tags")),
+            "PublicIpAddress": i.get("PublicIpAddress"), "SourceDestCheck": i.get("SourceDestCheck", True),
+            "Tags": tag_list(i.get("Tags")),
         }, arn=ctx.arn("ec2", f"instance/{iid}"), tags=i.get("Tags"))
 
     return ctx.map(one, found)
@@ -214,3 +215,90 @@ def ebs_encryption_by_default(ctx: Ctx) -> list[Resource]:
     answer = ctx.call("GetEbsEncryptionByDefault") or {}
     return [ctx.resource("Wasec::EC2::EBSEncryptionByDefault", f"{ctx.account}/{ctx.region}/ebs-encryption-by-default",
                          {"Enabled": bool(answer.get("EbsEncryptionByDefault"))})]
+
+
+@collector("ec2", types=["Wasec::EC2::Snapshot"], calls=["DescribeSnapshots", "DescribeSnapshotAttribute"])
+def snapshots(ctx: Ctx) -> list[Resource]:
+    def one(snap: dict[str, Any]) -> Resource:
+        sid = snap["SnapshotId"]
+        perms = known(ctx.item("DescribeSnapshotAttribute", SnapshotId=sid, Attribute="createVolumePermission"),
+                      "CreateVolumePermissions")
+        return ctx.resource("Wasec::EC2::Snapshot", sid, {
+            "SnapshotId": sid, "VolumeId": snap.get("VolumeId"), "Encrypted": bool(snap.get("Encrypted")),
+            "CreateVolumePermissions": perms if isinstance(perms, Unknown) else perms or [],
+        }, arn=ctx.arn("ec2", f"snapshot/{sid}", region=ctx.region), tags=snap.get("Tags"))
+
+    # only the account's own snapshots (an endpoint that ignores OwnerIds would list every public one)
+    own = [s for s in ctx.pages("DescribeSnapshots", "Snapshots", OwnerIds=["self"]) if s.get("OwnerId") in (None, ctx.account)]
+    return ctx.map(one, own)
+
+
+@collector("ec2", types=["AWS::EC2::NetworkInterface"], calls=["DescribeNetworkInterfaces"])
+def network_interfaces(ctx: Ctx) -> list[Resource]:
+    out = []
+    for n in ctx.pages("DescribeNetworkInterfaces", "NetworkInterfaces"):
+        att = n.get("Attachment") or {}
+        if n.get("RequesterManaged") or (att.get("InstanceId") and att.get("DeviceIndex") == 0):
+            continue  # a service's own interface, or an instance's primary one (judged with the instance)
+        nid = n["NetworkInterfaceId"]
+        out.append(ctx.resource("AWS::EC2::NetworkInterface", nid, {
+            "SubnetId": n.get("SubnetId"), "SourceDestCheck": n.get("SourceDestCheck", True),
+            "InterfaceType": n.get("InterfaceType"), "Description": n.get("Description"),
+            "GroupSet": [g.get("GroupId") for g in n.get("Groups") or ()],
+        }, arn=ctx.arn("ec2", f"network-interface/{nid}"), tags=n.get("TagSet")))
+    return out
+
+
+@collector("ec2", types=["AWS::EC2::VPCBlockPublicAccessOptions"], calls=["DescribeVpcBlockPublicAccessOptions"])
+def vpc_block_public_access(ctx: Ctx) -> list[Resource]:
+    opts = known(ctx.call("DescribeVpcBlockPublicAccessOptions"), "VpcBlockPublicAccessOptions")
+    return [ctx.resource("AWS::EC2::VPCBlockPublicAccessOptions", f"{ctx.account}/{ctx.region}/vpc-block-public-access", {
+        "InternetGatewayBlockMode": (opts or {}).get("InternetGatewayBlockMode", "off"),
+    })]
+
+
+@collector("ec2", types=["AWS::EC2::ClientVpnEndpoint"], calls=["DescribeClientVpnEndpoints"])
+def client_vpn_endpoints(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::EC2::ClientVpnEndpoint", e["ClientVpnEndpointId"], {
+        "Description": e.get("Description"),
+        "ConnectionLogOptions": {"Enabled": bool((e.get("ConnectionLogOptions") or {}).get("Enabled")),
+                                 "CloudwatchLogGroup": (e.get("ConnectionLogOptions") or {}).get("CloudwatchLogGroup")},
+    }, arn=ctx.arn("ec2", f"client-vpn-endpoint/{e['ClientVpnEndpointId']}"), tags=e.get("Tags"))
+        for e in ctx.pages("DescribeClientVpnEndpoints", "ClientVpnEndpoints")]
+
+
+@collector("ec2", types=["AWS::EC2::VPNConnection"], calls=["DescribeVpnConnections"])
+def vpn_connections(ctx: Ctx) -> list[Resource]:
+    out = []
+    for v in (ctx.call("DescribeVpnConnections") or {}).get("VpnConnections") or ():
+        if v.get("State") in ("deleted", "deleting"):
+            continue
+        tunnels = [{"LogOptions": {"CloudwatchLogOptions": {
+            "LogEnabled": bool(((t.get("LogOptions") or {}).get("CloudWatchLogOptions") or {}).get("LogEnabled"))}}}
+            for t in (v.get("Options") or {}).get("TunnelOptions") or ()]
+        out.append(ctx.resource("AWS::EC2::VPNConnection", v["VpnConnectionId"], {
+            "Type": v.get("Type"), "CustomerGatewayId": v.get("CustomerGatewayId"),
+            "VpnTunnelOptionsSpecifications": tunnels,
+        }, arn=ctx.arn("ec2", f"vpn-connection/{v['VpnConnectionId']}"), tags=v.get("Tags")))
+    return out
+
+
+@collector("ec2", types=["AWS::EC2::SpotFleet"], calls=["DescribeSpotFleetRequests"])
+def spot_fleets(ctx: Ctx) -> list[Resource]:
+    out = []
+    for f in ctx.pages("DescribeSpotFleetRequests", "SpotFleetRequestConfigs"):
+        if f.get("SpotFleetRequestState") in ("cancelled", "cancelled_terminating", "failed"):
+            continue
+        cfg = f.get("SpotFleetRequestConfig") or {}
+        specs = [{"ImageId": s.get("ImageId"), "InstanceType": s.get("InstanceType"),
+                  "BlockDeviceMappings": [{"DeviceName": m.get("DeviceName"),
+                                           **({"Ebs": {"Encrypted": (m.get("Ebs") or {}).get("Encrypted"),
+                                                       "SnapshotId": (m.get("Ebs") or {}).get("SnapshotId")}}
+                                              if "Ebs" in m else {})}
+                                          for m in s.get("BlockDeviceMappings") or ()]}
+                 for s in cfg.get("LaunchSpecifications") or ()]
+        fid = f["SpotFleetRequestId"]
+        out.append(ctx.resource("AWS::EC2::SpotFleet", fid, {
+            "SpotFleetRequestConfigData": {"LaunchSpecifications": specs, "TargetCapacity": cfg.get("TargetCapacity")},
+        }, arn=ctx.arn("ec2", f"spot-fleet-request/{fid}"), tags=f.get("Tags")))
+    return out

@@ -260,3 +260,43 @@ def hosted_zones(ctx: Ctx) -> list[Resource]:
             "QueryLoggingConfig": {"CloudWatchLogsLogGroupArn": log.get("CloudWatchLogsLogGroupArn")} if log else None,
         }, arn=f"arn:{ctx.partition}:route53:::hostedzone/{zid}", names=[z.get("Name")], region=None))
     return out
+
+
+@collector("network-firewall", types=["AWS::NetworkFirewall::Firewall"],
+           calls=["ListFirewalls", "DescribeFirewall", "DescribeLoggingConfiguration"])
+def firewalls(ctx: Ctx) -> list[Resource]:
+    def one(f: dict[str, Any]) -> Resource:
+        arn = f["FirewallArn"]
+        d = known(ctx.item("DescribeFirewall", FirewallArn=arn), "Firewall")
+        logs = known(ctx.item("DescribeLoggingConfiguration", FirewallArn=arn), "LoggingConfiguration")
+        return ctx.resource("AWS::NetworkFirewall::Firewall", f["FirewallName"], {
+            "FirewallName": f["FirewallName"],
+            "DeleteProtection": d if isinstance(d, Unknown) else bool((d or {}).get("DeleteProtection")),
+            "SubnetChangeProtection": d if isinstance(d, Unknown) else bool((d or {}).get("SubnetChangeProtection")),
+            "FirewallPolicyArn": known(d, "FirewallPolicyArn"),
+            # read with the firewall: an empty list means the firewall logs nowhere
+            "LoggingConfiguration": logs if isinstance(logs, Unknown) else
+            {"LogDestinationConfigs": list((logs or {}).get("LogDestinationConfigs") or [])},
+        }, arn=arn)
+
+    return ctx.map(one, ctx.pages("ListFirewalls", "Firewalls"))
+
+
+@collector("network-firewall", types=["AWS::NetworkFirewall::FirewallPolicy", "AWS::NetworkFirewall::RuleGroup"],
+           calls=["ListFirewallPolicies", "DescribeFirewallPolicy", "ListRuleGroups", "DescribeRuleGroup"])
+def firewall_policies(ctx: Ctx) -> list[Resource]:
+    def policy(p: dict[str, Any]) -> Resource:
+        d = known(ctx.item("DescribeFirewallPolicy", FirewallPolicyArn=p["Arn"]), "FirewallPolicy")
+        return ctx.resource("AWS::NetworkFirewall::FirewallPolicy", p["Name"], {
+            "FirewallPolicyName": p["Name"], "FirewallPolicy": d if isinstance(d, Unknown) else d or {},
+        }, arn=p["Arn"])
+
+    def group(g: dict[str, Any]) -> Resource:
+        d = ctx.item("DescribeRuleGroup", RuleGroupArn=g["Arn"])
+        return ctx.resource("AWS::NetworkFirewall::RuleGroup", g["Name"], {
+            "RuleGroupName": g["Name"], "Type": known(d, "RuleGroupResponse", "Type"),
+            "RuleGroup": d if isinstance(d, Unknown) else (d or {}).get("RuleGroup") or {},
+        }, arn=g["Arn"])
+
+    return (ctx.map(policy, ctx.pages("ListFirewallPolicies", "FirewallPolicies"))
+            + ctx.map(group, ctx.pages("ListRuleGroups", "RuleGroups", Scope="ACCOUNT")))

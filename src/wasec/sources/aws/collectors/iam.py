@@ -13,7 +13,7 @@ from typing import Any
 from wasec.model.resource import Resource
 from wasec.model.values import Unknown
 from wasec.sources.aws.api import CallError
-from wasec.sources.aws.spec import Ctx, collector, tag_list
+from wasec.sources.aws.spec import Ctx, collector, known, tag_list
 
 REPORT_CALLS = ("GenerateCredentialReport", "GetCredentialReport")
 ROOT_TYPE = "Wasec::IAM::RootAccount"
@@ -173,3 +173,53 @@ def server_certificates(ctx: Ctx) -> list[Resource]:
         "ServerCertificateName": c["ServerCertificateName"], "Path": c.get("Path"),
         "Expiration": c["Expiration"].isoformat() if hasattr(c.get("Expiration"), "isoformat") else c.get("Expiration"),
     }, arn=c.get("Arn"), region=None) for c in ctx.pages("ListServerCertificates", "ServerCertificateMetadataList")]
+
+
+@collector("cognito-idp", types=["AWS::Cognito::UserPool"], calls=["ListUserPools", "DescribeUserPool"])
+def user_pools(ctx: Ctx) -> list[Resource]:
+    def one(p: dict[str, Any]) -> Resource:
+        d = known(ctx.item("DescribeUserPool", UserPoolId=p["Id"]), "UserPool")
+        policy = known(d, "Policies", "PasswordPolicy")
+        return ctx.resource("AWS::Cognito::UserPool", p["Id"], {
+            "UserPoolName": p.get("Name"), "MfaConfiguration": known(d, "MfaConfiguration"),
+            "Policies": {"PasswordPolicy": policy if isinstance(policy, Unknown) else policy or {}},
+        }, arn=ctx.arn("cognito-idp", f"userpool/{p['Id']}"), names=[p.get("Name")])
+
+    return ctx.map(one, ctx.pages("ListUserPools", "UserPools", MaxResults=60))
+
+
+@collector("acm-pca", types=["AWS::ACMPCA::CertificateAuthority"], calls=["ListCertificateAuthorities"])
+def private_cas(ctx: Ctx) -> list[Resource]:
+    return [ctx.resource("AWS::ACMPCA::CertificateAuthority", ca["Arn"], {
+        "Type": ca.get("Type"), "Status": ca.get("Status"),
+        "Subject": (ca.get("CertificateAuthorityConfiguration") or {}).get("Subject"),
+    }, arn=ca["Arn"]) for ca in ctx.pages("ListCertificateAuthorities", "CertificateAuthorities")]
+
+
+@collector("sso-admin", types=["AWS::SSO::PermissionSet"],
+           calls=["ListInstances", "ListPermissionSets", "DescribePermissionSet", "GetInlinePolicyForPermissionSet",
+                  "ListManagedPoliciesInPermissionSet", "ListCustomerManagedPolicyReferencesInPermissionSet"])
+def permission_sets(ctx: Ctx) -> list[Resource]:
+    """IAM Identity Center permission sets, in the organization's management (or delegated admin) account and
+    its home region: each becomes a role in every account it is assigned to, so the IAM rules read its policies."""
+    def one(instance: str, arn: str) -> Resource:
+        described = known(ctx.item("DescribePermissionSet", InstanceArn=instance, PermissionSetArn=arn), "PermissionSet")
+        inline = known(ctx.item("GetInlinePolicyForPermissionSet", InstanceArn=instance, PermissionSetArn=arn),
+                       "InlinePolicy")
+        managed = ctx.item("ListManagedPoliciesInPermissionSet", InstanceArn=instance, PermissionSetArn=arn)
+        customer = ctx.item("ListCustomerManagedPolicyReferencesInPermissionSet", InstanceArn=instance,
+                            PermissionSetArn=arn)
+        name = known(described, "Name")
+        return ctx.resource("AWS::SSO::PermissionSet", arn, {
+            "Name": name, "InstanceArn": instance, "SessionDuration": known(described, "SessionDuration"),
+            "InlinePolicy": inline if isinstance(inline, Unknown) else _doc(inline) or None,
+            "ManagedPolicies": managed if isinstance(managed, Unknown) else
+            [m["Arn"] for m in (managed or {}).get("AttachedManagedPolicies", ()) if m.get("Arn")],
+            "CustomerManagedPolicyReferences": customer if isinstance(customer, Unknown) else
+            [{"Name": c.get("Name"), "Path": c.get("Path")}
+             for c in (customer or {}).get("CustomerManagedPolicyReferences", ())],
+        }, arn=arn, names=[name] if isinstance(name, str) else [])
+
+    pairs = [(i["InstanceArn"], arn) for i in ctx.pages("ListInstances", "Instances")
+             for arn in ctx.pages("ListPermissionSets", "PermissionSets", InstanceArn=i["InstanceArn"])]
+    return ctx.map(lambda pair: one(*pair), pairs)

@@ -112,3 +112,17 @@ def account_public_access_block(ctx: Ctx) -> list[Resource]:
     keys = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
     return [ctx.resource("Wasec::S3::AccountPublicAccessBlock", f"{ctx.account}/s3-public-access-block",
                          {k: bool(cfg.get(k, False)) for k in keys}, region=None)]
+
+
+@collector("s3control", types=["AWS::S3::AccessPoint"], calls=["ListAccessPoints", "GetAccessPoint"])
+def access_points(ctx: Ctx) -> list[Resource]:
+    def one(ap: dict[str, Any]) -> Resource:
+        d = ctx.item("GetAccessPoint", AccountId=ctx.account, Name=ap["Name"])
+        block = known(d, "PublicAccessBlockConfiguration")
+        return ctx.resource("AWS::S3::AccessPoint", ap["Name"], {
+            "Name": ap["Name"], "Bucket": ap.get("Bucket"), "NetworkOrigin": ap.get("NetworkOrigin"),
+            # an access point always has the four settings; an answer without them reads as the default (all on)
+            "PublicAccessBlockConfiguration": block if isinstance(block, Unknown) else block or {},
+        }, arn=ap.get("AccessPointArn"))
+
+    return ctx.map(one, ctx.pages("ListAccessPoints", "AccessPointList", AccountId=ctx.account))

@@ -42,6 +42,7 @@ def _instance(b: Body, o: Builder, m: Any) -> None:
         "monitoring": "Monitoring",
         "ebs_optimized": "EbsOptimized",
         "key_name": "KeyName",
+        "source_dest_check": "SourceDestCheck",
         "metadata_options": Blk("MetadataOptions", _METADATA),
     })
     pub = b.attr("associate_public_ip_address")
@@ -304,3 +305,30 @@ simple("aws_elastic_beanstalk_environment", "AWS::ElasticBeanstalk::Environment"
     "setting": Blk("OptionSettings", {"namespace": "Namespace", "name": "OptionName", "value": "Value"}, many=True),
 })
 
+
+
+@maps("aws_spot_fleet_request", "AWS::EC2::SpotFleet")
+def _spot_fleet(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"iam_fleet_role": "SpotFleetRequestConfigData.IamFleetRole",
+               "target_capacity": "SpotFleetRequestConfigData.TargetCapacity"})
+    for i, spec in enumerate(b.blocks("launch_specification")):
+        base = f"SpotFleetRequestConfigData.LaunchSpecifications.{i}"
+        o.put(base, {}, spec.line, spec.file)
+        o.copy(spec, {"ami": "ImageId", "instance_type": "InstanceType", "subnet_id": "SubnetId"}, base)
+        _block_devices(spec, o, f"{base}.BlockDeviceMappings")
+
+
+simple("aws_sagemaker_model", "AWS::SageMaker::Model", {
+    "name": "ModelName", "enable_network_isolation": "EnableNetworkIsolation", "execution_role_arn": "ExecutionRoleArn",
+}, name="name")
+simple("aws_emr_cluster", "AWS::EMR::Cluster", {
+    "name": "Name", "release_label": "ReleaseLabel", "security_configuration": "SecurityConfiguration",
+    "ec2_attributes": Blk("Instances", {"subnet_id": "Ec2SubnetId", "subnet_ids": "Ec2SubnetIds",
+                                        "emr_managed_master_security_group": "EmrManagedMasterSecurityGroup"}),
+}, name="name")
+simple("aws_codebuild_report_group", "AWS::CodeBuild::ReportGroup", {
+    "name": "Name", "type": "Type",
+    "export_config": Blk("ExportConfig", {"type": "ExportConfigType", "s3_destination": Blk("S3Destination", {
+        "bucket": "Bucket", "encryption_disabled": "EncryptionDisabled", "encryption_key": "EncryptionKey",
+    })}),
+}, name="name")

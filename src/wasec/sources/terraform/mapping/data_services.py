@@ -41,6 +41,7 @@ def _db_instance(b: Body, o: Builder, m: Any) -> None:
         "db_subnet_group_name": "DBSubnetGroupName",
         "ca_cert_identifier": "CACertificateIdentifier",
         "replicate_source_db": "SourceDBInstanceIdentifier",
+        "parameter_group_name": "DBParameterGroupName",
     })
     o.name(b.attr("identifier"))
 
@@ -57,6 +58,8 @@ def _rds_cluster(b: Body, o: Builder, m: Any) -> None:
         "backtrack_window": "BacktrackWindow",
         "engine_mode": "EngineMode",
         "db_subnet_group_name": "DBSubnetGroupName",
+        "auto_minor_version_upgrade": "AutoMinorVersionUpgrade",
+        "db_cluster_parameter_group_name": "DBClusterParameterGroupName",
     })
     o.name(b.attr("cluster_identifier"))
 
@@ -75,9 +78,6 @@ simple("aws_rds_cluster_instance", "AWS::RDS::DBInstance", {
 simple("aws_db_snapshot", "Wasec::RDS::DBSnapshot", {"db_instance_identifier": "DBInstanceIdentifier",
                                                     "shared_accounts": "SharedAccounts"})
 simple("aws_db_proxy", "AWS::RDS::DBProxy", {"name": "DBProxyName", "require_tls": "RequireTLS", "engine_family": "EngineFamily"})
-simple("aws_db_event_subscription", "AWS::RDS::EventSubscription", {
-    "source_type": "SourceType", "event_categories": "EventCategories", "enabled": "Enabled",
-})
 
 simple("aws_docdb_cluster", "AWS::DocDB::DBCluster", {
     "cluster_identifier": "DBClusterIdentifier",
@@ -121,6 +121,7 @@ def _redshift(b: Body, o: Builder, m: Any) -> None:
         "cluster_security_groups": "ClusterSecurityGroups",
         "vpc_security_group_ids": "VpcSecurityGroupIds",
         "allow_version_upgrade": "AllowVersionUpgrade",
+        "cluster_parameter_group_name": "ClusterParameterGroupName",
         "logging": Blk("LoggingProperties", {"enable": "Enabled", "bucket_name": "BucketName"}),
     })
 
@@ -132,10 +133,6 @@ def _redshift_logging(b: Body, o: Builder, m: Any) -> None:
 
 
 simple("aws_redshift_security_group", "AWS::Redshift::ClusterSecurityGroup", {"name": "Name", "description": "Description"})
-simple("aws_redshift_parameter_group", "AWS::Redshift::ClusterParameterGroup", {
-    "name": "ParameterGroupName",
-    "parameter": Blk("Parameters", {"name": "ParameterName", "value": "ParameterValue"}, many=True),
-})
 
 
 @maps("aws_dynamodb_table", "AWS::DynamoDB::Table")
@@ -290,10 +287,23 @@ def _sqs_policy(b: Body, o: Builder, m: Any) -> None:
     o.policy("PolicyDocument", b.attr("policy"))
 
 
+_SNS_PROTOCOLS = ("application", "http", "lambda", "sqs", "firehose")
+
+
 @maps("aws_sns_topic", "AWS::SNS::Topic")
 def _sns(b: Body, o: Builder, m: Any) -> None:
     o.copy(b, {"name": "TopicName", "kms_master_key_id": "KmsMasterKeyId", "policy": ("PolicyDocument", json_doc)})
     o.name(b.attr("name"))
+    # <protocol>_success_feedback_role_arn and _failure_ become CloudFormation's DeliveryStatusLogging entries
+    for protocol in _SNS_PROTOCOLS:
+        roles = {k: b.attr(f"{protocol}_{tf}_feedback_role_arn") for k, tf in
+                 (("SuccessFeedbackRoleArn", "success"), ("FailureFeedbackRoleArn", "failure"))}
+        first = next((v for v in roles.values() if v is not None), None)
+        if first is None:
+            continue
+        idx = o.append("DeliveryStatusLogging", {"Protocol": protocol}, first.line, first.file)
+        for key, v in roles.items():
+            o.set(f"DeliveryStatusLogging.{idx}.{key}", v)
 
 
 @attaches("aws_sns_topic_policy", "AWS::SNS::Topic", via="arn")
@@ -331,4 +341,78 @@ simple("aws_glue_data_catalog_encryption_settings", "AWS::Glue::DataCatalogEncry
             "return_connection_password_encrypted": "ReturnConnectionPasswordEncrypted",
         }),
     }),
+})
+
+
+# -- parameter groups: CloudFormation keeps RDS and DocumentDB parameters as a map, Redshift's as a list -------
+def _parameter_map(b: Body, o: Builder) -> None:
+    for p in b.blocks("parameter"):
+        name, value = p.attr("name"), p.attr("value")
+        if name is not None and isinstance(name.value, str) and value is not None:
+            o.put(("Parameters", name.value), value.value, value.line, value.file)
+
+
+@maps("aws_db_parameter_group", "AWS::RDS::DBParameterGroup")
+def _db_parameters(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "DBParameterGroupName", "family": "Family"})
+    o.name(b.attr("name"))
+    _parameter_map(b, o)
+
+
+@maps("aws_docdb_cluster_parameter_group", "AWS::DocDB::DBClusterParameterGroup")
+def _docdb_parameters(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name", "family": "Family"})
+    o.name(b.attr("name"))
+    _parameter_map(b, o)
+
+
+simple("aws_redshift_parameter_group", "AWS::Redshift::ClusterParameterGroup", {
+    "name": "ParameterGroupName", "family": "ParameterGroupFamily",
+    "parameter": Blk("Parameters", {"name": "ParameterName", "value": "ParameterValue"}, many=True),
+}, name="name")
+simple("aws_db_event_subscription", "AWS::RDS::EventSubscription", {
+    "name": "SubscriptionName", "source_type": "SourceType", "event_categories": "EventCategories", "enabled": "Enabled",
+    "sns_topic": "SnsTopicArn",
+}, name="name")
+
+# -- Redshift Serverless --------------------------------------------------------------------------------------
+simple("aws_redshiftserverless_workgroup", "AWS::RedshiftServerless::Workgroup", {
+    "workgroup_name": "WorkgroupName", "namespace_name": "NamespaceName", "enhanced_vpc_routing": "EnhancedVpcRouting",
+    "publicly_accessible": "PubliclyAccessible", "subnet_ids": "SubnetIds",
+    "config_parameter": Blk("ConfigParameters", {"parameter_key": "ParameterKey", "parameter_value": "ParameterValue"},
+                            many=True),
+}, name="workgroup_name")
+simple("aws_redshiftserverless_namespace", "AWS::RedshiftServerless::Namespace", {
+    "namespace_name": "NamespaceName", "admin_username": "AdminUsername", "db_name": "DbName",
+    "log_exports": "LogExports", "kms_key_id": "KmsKeyId",
+}, name="namespace_name")
+
+# -- migration and integration ------------------------------------------------------------------------------
+simple("aws_dms_endpoint", "AWS::DMS::Endpoint", {
+    "endpoint_id": "EndpointIdentifier", "endpoint_type": "EndpointType", "engine_name": "EngineName",
+    "ssl_mode": "SslMode", "kms_key_arn": "KmsKeyId",
+    "mongodb_settings": Blk("MongoDbSettings", {"auth_type": "AuthType", "auth_mechanism": "AuthMechanism"}),
+    "redis_settings": Blk("RedisSettings", {"ssl_security_protocol": "SslSecurityProtocol", "auth_type": "AuthType"}),
+}, name="endpoint_id")
+simple("aws_dms_replication_task", "AWS::DMS::ReplicationTask", {
+    "replication_task_id": "ReplicationTaskIdentifier", "migration_type": "MigrationType",
+    "replication_task_settings": ("ReplicationTaskSettings", json_doc),
+}, name="replication_task_id")
+simple("aws_mskconnect_connector", "AWS::KafkaConnect::Connector", {
+    "name": "ConnectorName",
+    "kafka_cluster_encryption_in_transit": Blk("KafkaClusterEncryptionInTransit", {"encryption_type": "EncryptionType"}),
+}, name="name")
+simple("aws_datasync_task", "AWS::DataSync::Task", {
+    "name": "Name", "cloudwatch_log_group_arn": "CloudWatchLogGroupArn",
+}, name="name")
+simple("aws_appsync_graphql_api", "AWS::AppSync::GraphQLApi", {
+    "name": "Name", "authentication_type": "AuthenticationType",
+    "additional_authentication_provider": Blk("AdditionalAuthenticationProviders",
+                                              {"authentication_type": "AuthenticationType"}, many=True),
+    "log_config": Blk("LogConfig", {"cloudwatch_logs_role_arn": "CloudWatchLogsRoleArn",
+                                    "field_log_level": "FieldLogLevel"}),
+}, name="name")
+simple("aws_appsync_api_cache", "AWS::AppSync::ApiCache", {
+    "api_id": "ApiId", "transit_encryption_enabled": "TransitEncryptionEnabled",
+    "at_rest_encryption_enabled": "AtRestEncryptionEnabled",
 })

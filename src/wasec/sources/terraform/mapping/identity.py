@@ -88,6 +88,35 @@ def _policy_attachment(b: Body, o: Builder, m: Any) -> None:
     m.drop()
 
 
+# IAM Identity Center: a permission set is an identity policy provisioned as a role in every account it is
+# assigned to, so the IAM rules read its inline policy and managed policies as they read a role's.
+@maps("aws_ssoadmin_permission_set", "AWS::SSO::PermissionSet")
+def _permission_set(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name", "description": "Description", "instance_arn": "InstanceArn",
+               "session_duration": "SessionDuration", "relay_state": "RelayStateType"})
+    o.name(b.attr("name"))
+
+
+@attaches("aws_ssoadmin_permission_set_inline_policy", "AWS::SSO::PermissionSet", via="permission_set_arn")
+def _permission_set_inline(b: Body, o: Builder, m: Any) -> None:
+    o.set("InlinePolicy", b.attr("inline_policy"), json_doc)
+
+
+@attaches("aws_ssoadmin_managed_policy_attachment", "AWS::SSO::PermissionSet", via="permission_set_arn")
+def _permission_set_managed(b: Body, o: Builder, m: Any) -> None:
+    arn = b.attr("managed_policy_arn")
+    if arn is not None:
+        o.append("ManagedPolicies", arn.value, arn.line, arn.file)
+
+
+@attaches("aws_ssoadmin_customer_managed_policy_attachment", "AWS::SSO::PermissionSet", via="permission_set_arn")
+def _permission_set_customer(b: Body, o: Builder, m: Any) -> None:
+    for ref in b.blocks("customer_managed_policy_reference"):
+        idx = o.append("CustomerManagedPolicyReferences", {}, ref.line, ref.file)
+        o.set(f"CustomerManagedPolicyReferences.{idx}.Name", ref.attr("name"))
+        o.set(f"CustomerManagedPolicyReferences.{idx}.Path", ref.attr("path"))
+
+
 @maps("aws_iam_group_membership", "Wasec::Terraform::GroupMembership")
 def _membership(b: Body, o: Builder, m: Any) -> None:
     group, users = b.attr("group"), b.attr("users")
@@ -184,11 +213,46 @@ def _ssm_parameter(b: Body, o: Builder, m: Any) -> None:
     o.name(b.attr("name"))
 
 
-simple("aws_ssm_document", "AWS::SSM::Document", {"name": "Name", "document_type": "DocumentType",
-                                                  "permissions": "Permissions"})
+@maps("aws_ssm_document", "AWS::SSM::Document")
+def _ssm_document(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name", "document_type": "DocumentType"})
+    o.name(b.attr("name"))
+    perms = b.attr("permissions")
+    if perms is None:
+        return
+    o.put("Permissions", {}, perms.line, perms.file)
+    if isinstance(perms.value, dict):
+        # permissions = { type = "Share", account_ids = "All" | "111122223333,444455556666" }
+        o.put("Permissions.Type", perms.value.get("type"), perms.line, perms.file)
+        ids = perms.value.get("account_ids")
+        o.put("Permissions.AccountIds", [x.strip() for x in ids.split(",")] if isinstance(ids, str) else ids,
+              perms.line, perms.file)
+    else:
+        o.set("Permissions", perms)
 
 simple("aws_iam_server_certificate", "AWS::IAM::ServerCertificate", {"name": "ServerCertificateName", "path": "Path"},
        name="name")
 simple("aws_cognito_identity_pool", "AWS::Cognito::IdentityPool", {
     "identity_pool_name": "IdentityPoolName", "allow_unauthenticated_identities": "AllowUnauthenticatedIdentities",
 }, name="identity_pool_name")
+
+
+simple("aws_ssm_service_setting", "Wasec::SSM::ServiceSetting", {"setting_id": "SettingId", "setting_value": "SettingValue"})
+simple("aws_transfer_connector", "AWS::Transfer::Connector", {"url": "Url", "logging_role": "LoggingRole",
+                                                              "access_role": "AccessRole"})
+simple("aws_cognito_user_pool", "AWS::Cognito::UserPool", {
+    "name": "UserPoolName", "mfa_configuration": "MfaConfiguration",
+    "password_policy": Blk("Policies.PasswordPolicy", {
+        "minimum_length": "MinimumLength", "require_lowercase": "RequireLowercase", "require_uppercase": "RequireUppercase",
+        "require_numbers": "RequireNumbers", "require_symbols": "RequireSymbols",
+        "temporary_password_validity_days": "TemporaryPasswordValidityDays",
+    }),
+}, name="name")
+
+
+@maps("aws_acmpca_certificate_authority", "AWS::ACMPCA::CertificateAuthority")
+def _private_ca(b: Body, o: Builder, m: Any) -> None:
+    kind = b.attr("type")
+    if kind is None:
+        o.put("Type", "SUBORDINATE", b.line, b.file)  # the provider's default
+    o.copy(b, {"type": "Type", "enabled": ("Status", lambda v: "ACTIVE" if v else "DISABLED")})

@@ -409,3 +409,67 @@ def _zone(b: Body, o: Builder, m: Any) -> None:
 def _query_log(b: Body, o: Builder, m: Any) -> None:
     o.put("QueryLoggingConfig", {}, b.line, b.file)
     o.set("QueryLoggingConfig.CloudWatchLogsLogGroupArn", b.attr("cloudwatch_log_group_arn"))
+
+
+# -- Network Firewall ----------------------------------------------------------------------------------------
+simple("aws_networkfirewall_firewall", "AWS::NetworkFirewall::Firewall", {
+    "name": "FirewallName", "firewall_policy_arn": "FirewallPolicyArn", "vpc_id": "VpcId",
+    "delete_protection": "DeleteProtection", "subnet_change_protection": "SubnetChangeProtection",
+    "firewall_policy_change_protection": "FirewallPolicyChangeProtection",
+}, name="name")
+simple("aws_networkfirewall_firewall_policy", "AWS::NetworkFirewall::FirewallPolicy", {
+    "name": "FirewallPolicyName",
+    "firewall_policy": Blk("FirewallPolicy", {
+        "stateless_default_actions": "StatelessDefaultActions",
+        "stateless_fragment_default_actions": "StatelessFragmentDefaultActions",
+        "stateless_rule_group_reference": Blk("StatelessRuleGroupReferences",
+                                              {"resource_arn": "ResourceArn", "priority": "Priority"}, many=True),
+        "stateful_rule_group_reference": Blk("StatefulRuleGroupReferences", {"resource_arn": "ResourceArn"}, many=True),
+    }),
+}, name="name")
+simple("aws_networkfirewall_rule_group", "AWS::NetworkFirewall::RuleGroup", {
+    "name": "RuleGroupName", "type": "Type", "capacity": "Capacity",
+    "rule_group": Blk("RuleGroup", {"rules_source": Blk("RulesSource", {
+        "rules_string": "RulesString",
+        "stateless_rules_and_custom_actions": Blk("StatelessRulesAndCustomActions", {
+            "stateless_rule": Blk("StatelessRules", {"priority": "Priority"}, many=True),
+        }),
+    })}),
+}, name="name")
+simple("aws_networkfirewall_logging_configuration", "AWS::NetworkFirewall::LoggingConfiguration", {
+    "firewall_arn": "FirewallArn",
+    "logging_configuration": Blk("LoggingConfiguration", {
+        "log_destination_config": Blk("LogDestinationConfigs", {
+            "log_type": "LogType", "log_destination_type": "LogDestinationType", "log_destination": "LogDestination",
+        }, many=True),
+    }),
+})
+
+# -- VPN, network interfaces, account guardrails ---------------------------------------------------------
+simple("aws_vpc_block_public_access_options", "AWS::EC2::VPCBlockPublicAccessOptions", {
+    "internet_gateway_block_mode": "InternetGatewayBlockMode",
+})
+simple("aws_ec2_client_vpn_endpoint", "AWS::EC2::ClientVpnEndpoint", {
+    "description": "Description",
+    "connection_log_options": Blk("ConnectionLogOptions", {"enabled": "Enabled",
+                                                           "cloudwatch_log_group": "CloudwatchLogGroup"}),
+})
+simple("aws_network_interface", "AWS::EC2::NetworkInterface", {
+    "subnet_id": "SubnetId", "source_dest_check": "SourceDestCheck", "security_groups": "GroupSet",
+    "description": "Description",
+})
+
+
+@maps("aws_vpn_connection", "AWS::EC2::VPNConnection")
+def _vpn(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"customer_gateway_id": "CustomerGatewayId", "transit_gateway_id": "TransitGatewayId",
+               "vpn_gateway_id": "VpnGatewayId", "type": "Type"})
+    # a Terraform VPN connection always has two tunnels, each with its own log options
+    o.put("VpnTunnelOptionsSpecifications", [{}, {}], b.line, b.file)
+    for i in (0, 1):
+        for opts in b.blocks(f"tunnel{i + 1}_log_options"):
+            for cw in opts.blocks("cloudwatch_log_options"):
+                o.set(f"VpnTunnelOptionsSpecifications.{i}.LogOptions.CloudwatchLogOptions.LogEnabled",
+                      cw.attr("log_enabled"))
+                o.set(f"VpnTunnelOptionsSpecifications.{i}.LogOptions.CloudwatchLogOptions.LogGroupArn",
+                      cw.attr("log_group_arn"))

@@ -218,3 +218,18 @@ simple("aws_backup_selection", "AWS::Backup::BackupSelection", {
     "name": "BackupSelection.SelectionName",
     "resources": "BackupSelection.Resources",
 })
+
+
+# -- S3 access points, EFS mount targets ------------------------------------------------------------------
+_AP_BLOCK = {"block_public_acls": "BlockPublicAcls", "ignore_public_acls": "IgnorePublicAcls",
+             "block_public_policy": "BlockPublicPolicy", "restrict_public_buckets": "RestrictPublicBuckets"}
+simple("aws_s3_access_point", "AWS::S3::AccessPoint", {
+    "name": "Name", "bucket": "Bucket", "policy": ("Policy", json_doc),
+    "public_access_block_configuration": Blk("PublicAccessBlockConfiguration", _AP_BLOCK),
+}, name="name")
+simple("aws_s3control_multi_region_access_point", "AWS::S3::MultiRegionAccessPoint", {
+    "details": Blk("", {"name": "Name", "public_access_block": Blk("PublicAccessBlockConfiguration", _AP_BLOCK)}),
+})
+simple("aws_efs_mount_target", "AWS::EFS::MountTarget", {
+    "file_system_id": "FileSystemId", "subnet_id": "SubnetId", "security_groups": "SecurityGroups",
+})
