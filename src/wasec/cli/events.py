@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import _emit, _fail, _guard, cli, exit_code, output_options
+from wasec.cli.shared import cli, emit, exit_code, fail, guard, output_options
 
 
 @cli.command("events")
@@ -30,7 +30,7 @@ from wasec.cli.commands import _emit, _fail, _guard, cli, exit_code, output_opti
 @click.option("--sigma", "sigma_paths", multiple=True, type=click.Path(exists=True), metavar="DIR",
               help="Also run the Sigma rules (logsource aws/cloudtrail) in DIR or FILE; repeatable. Needs wasec[sigma].")
 @click.option("--sigma-only", is_flag=True, help="Run only the --sigma rules, not wasec's own detections.")
-@_guard
+@guard
 def events(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
            output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
            sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool, follow: bool,
@@ -51,7 +51,7 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
     try:
         t0, t1 = parse_time(since), parse_time(until)
     except ValueError as e:
-        _fail(str(e))
+        fail(str(e))
     detector, sigma_problems = _detector(sigma_paths, sigma_only)
     if follow:
         for p in sigma_problems:
@@ -74,7 +74,7 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
         for problem in errors:
             click.echo(f"alert not delivered: {problem}", err=True)
     if execute and not respond:
-        _fail("--execute makes the calls --respond plans: give both")
+        fail("--execute makes the calls --respond plans: give both")
     if respond:
         from wasec.events.respond import execute as run_calls
         from wasec.events.respond import plans
@@ -83,13 +83,13 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
             click.echo(f"response to {f.rule_id} ({f.resource_id}):", err=True)
             for line in (run_calls(calls) if execute else [f"would call: {c}" for c in calls]):
                 click.echo(f"  {line}", err=True)
-    _emit(result, names, output, output_dir, {"quiet": quiet})
+    emit(result, names, output, output_dir, {"quiet": quiet})
     sys.exit(exit_code(result, fail_on))
 
 
 @cli.command("lambda-package")
 @click.option("--output", "-o", default="wasec-lambda.zip", show_default=True, type=click.Path(dir_okay=False))
-@_guard
+@guard
 def lambda_package(output: str) -> None:
     """Build the deployment zip for wasec.lambda_handler.handler (see docs/events-lambda.md)."""
     from wasec.events.package import build
@@ -106,7 +106,7 @@ def _detector(sigma_paths: tuple[str, ...], sigma_only: bool) -> tuple[Any, list
     from wasec.model.finding import Problem
 
     if sigma_only and not sigma_paths:
-        _fail("--sigma-only needs --sigma DIR")
+        fail("--sigma-only needs --sigma DIR")
     if not sigma_paths:
         return builtin(), []
     from wasec.events.sigma import load
@@ -114,7 +114,7 @@ def _detector(sigma_paths: tuple[str, ...], sigma_only: bool) -> tuple[Any, list
     try:
         loaded = load(sigma_paths)
     except RuntimeError as e:
-        _fail(str(e))
+        fail(str(e))
     problems = [Problem(p.path, f"Sigma rule {p.rule!r}: {p.reason}", kind=p.kind) for p in loaded.problems]
     click.echo(f"sigma: {len(loaded.detections)} rule(s) loaded from {loaded.files} file(s), "
                f"{len(loaded.problems)} not run", err=True)
@@ -130,7 +130,7 @@ def _follow(paths: list[str], formats: str, since: object, until: object, webhoo
     from wasec.events.run import follow
 
     if "-" in paths:
-        _fail("--follow reads files and s3:// prefixes, not standard input")
+        fail("--follow reads files and s3:// prefixes, not standard input")
     sinks = Sinks(webhook, slack, sns_topic)
     suppressor = Suppressor(suppress_minutes * 60)
     fired = [0]

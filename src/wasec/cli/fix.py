@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _guard, _run_scan, cli
+from wasec.cli.shared import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, cli, guard, run_scan
 
 
 def _who(root: str) -> str:
@@ -38,7 +38,7 @@ def _who(root: str) -> str:
 @click.option("--record", is_flag=True, help="Record the plan in the history too (a plan alone writes nothing).")
 @click.option("--no-record", is_flag=True, help="Do not record an applied change in the history.")
 @click.option("--who", help="Who applies the change (default: git's user.email, else the login name).")
-@_guard
+@guard
 def fix(paths: tuple[str, ...], mode: str, output: str | None, db: str | None, record: bool, no_record: bool,
         who: str | None, **opts: Any) -> None:
     """Plan (or apply) the mechanical fixes for the failing findings in Terraform and CloudFormation PATHS.
@@ -50,7 +50,7 @@ def fix(paths: tuple[str, ...], mode: str, output: str | None, db: str | None, r
     """
     from wasec.remediation import plan as P
 
-    result = _run_scan(paths, {**opts, "skip_rules": (), "strict": False, "max_file_size": 20.0, "no_secrets": True,
+    result = run_scan(paths, {**opts, "skip_rules": (), "strict": False, "max_file_size": 20.0, "no_secrets": True,
                                "quiet": True})
     root = result.root
     plan = P.verify(P.make(result.findings, root), _scan_options(opts))
@@ -82,11 +82,11 @@ def fix(paths: tuple[str, ...], mode: str, output: str | None, db: str | None, r
 
 
 def _scan_options(opts: dict[str, Any]) -> Any:
-    from wasec.cli.commands import _pairs
+    from wasec.cli.shared import pairs
     from wasec.scanning import ScanOptions
 
-    return ScanOptions(tf_vars=_pairs(opts["tf_vars"], "--var"), tf_var_files=list(opts["tf_var_files"]),
-                       cfn_params=_pairs(opts["cfn_params"], "--param"))
+    return ScanOptions(tf_vars=pairs(opts["tf_vars"], "--var"), tf_var_files=list(opts["tf_var_files"]),
+                       cfn_params=pairs(opts["cfn_params"], "--param"))
 
 
 def _record(plan: Any, action: str, who: str, db: str | None) -> None:

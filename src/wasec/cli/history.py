@@ -8,7 +8,7 @@ from typing import Any
 import click
 import orjson
 
-from wasec.cli.commands import _guard, cli
+from wasec.cli.shared import cli, guard
 
 DB = click.option("--db", metavar="URL", help="History database: a SQLite file (default .wasec/history.db) or postgresql://user@host/db.")
 FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -23,7 +23,7 @@ def _sev(counts: dict[str, Any]) -> str:
 @DB
 @FORMAT
 @click.option("--limit", type=int, default=50, show_default=True, help="The newest N scans (0: all).")
-@_guard
+@guard
 def history(db: str | None, fmt: str, limit: int) -> None:
     """List saved scans, oldest first, with failing findings by severity and by risk."""
     from wasec.history import store
@@ -52,7 +52,7 @@ def history(db: str | None, fmt: str, limit: int) -> None:
 @FORMAT
 @click.option("--show-unchanged", is_flag=True, help="List unchanged findings too (text).")
 @click.option("--fail-on-new", is_flag=True, help="Exit 1 when the newer scan has new findings.")
-@_guard
+@guard
 def diff(old: str | None, new: str | None, db: str | None, fmt: str, show_unchanged: bool, fail_on_new: bool) -> None:
     """New, fixed and unchanged failing findings between two saved scans (default: the last two).
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _fail, _guard, cli
+from wasec.cli.shared import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, cli, fail, guard
 
 KINDS = ["auto", "identity", "resource", "trust", "scp", "boundary"]
 _RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
@@ -29,7 +29,7 @@ def _load(path: str) -> tuple[Any, str]:
 def _read(path: str) -> Any:
     doc, error = _load(path)
     if error:
-        _fail(error)
+        fail(error)
     return doc
 
 
@@ -40,7 +40,7 @@ def _policy(path: str, label: str) -> Any:
     try:
         return parse(unwrap(_read(path)), label)
     except PolicyError as e:
-        _fail(f"{path}: {e}")
+        fail(f"{path}: {e}")
 
 
 @cli.group()
@@ -57,7 +57,7 @@ def iam() -> None:
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "never"]), default="high",
               show_default=True, help="Exit 1 when a finding is at this severity or higher.")
-@_guard
+@guard
 def iam_analyze(files: tuple[str, ...], kind: str, account: str, trusted: tuple[str, ...], fmt: str,
                 fail_on: str) -> None:
     """Analyze policy documents (FILE, or - for standard input).
@@ -117,7 +117,7 @@ def _print_report(r: Any) -> None:
 @click.option("--boundary", type=click.Path(dir_okay=False), help="A permissions boundary.")
 @click.option("--scp", "scps", multiple=True, type=click.Path(dir_okay=False), help="A service control policy (repeatable).")
 @click.option("--resource-account", default="", help="The account owning the resource (decides cross-account rules).")
-@_guard
+@guard
 def iam_explain(file: str, action: str, resource: str, principal: str, contexts: tuple[str, ...],
                 resource_policy: str | None, boundary: str | None, scps: tuple[str, ...], resource_account: str) -> None:
     """Decide one request against FILE (an identity policy, or with --kind resource… a resource policy)
@@ -128,7 +128,7 @@ def iam_explain(file: str, action: str, resource: str, principal: str, contexts:
     context: dict[str, list[str]] = {}
     for c in contexts:
         if "=" not in c:
-            _fail(f"--context expects KEY=VALUE, got {c!r}")
+            fail(f"--context expects KEY=VALUE, got {c!r}")
         k, _, v = c.partition("=")
         context.setdefault(k.strip(), []).append(v)
     from wasec.errors import did_you_mean
@@ -138,9 +138,9 @@ def iam_explain(file: str, action: str, resource: str, principal: str, contexts:
     if "*" not in action and "?" not in action and cat.get(action) is None:
         service = action.split(":", 1)[0].lower()
         if not cat.known_service(service):
-            _fail(f"--action {action}: no AWS service has the prefix {service!r}{did_you_mean(service, cat.spans)}")
+            fail(f"--action {action}: no AWS service has the prefix {service!r}{did_you_mean(service, cat.spans)}")
         names = [a.name for a in cat.actions if a.service.lower() == service]
-        _fail(f"--action {action}: {service} has no such action{did_you_mean(action, names)}")
+        fail(f"--action {action}: {service} has no such action{did_you_mean(action, names)}")
     main = _policy(file, file)
     identity, res = [main], None
     if guess_kind(main) != "identity":

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import _guard, cli
+from wasec.cli.shared import cli, guard
 
 STATUS_MARK = {"met": "✔", "not met": "✘", "not applicable": "–", "unknown": "?"}
 
@@ -28,7 +28,7 @@ STATUS_MARK = {"met": "✔", "not met": "✘", "not applicable": "–", "unknown
 @click.option("--export-lens", type=click.Path(file_okay=False), metavar="DIR",
               help="Write the AWS Well-Architected Tool custom lens and the answers to DIR.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_guard
+@guard
 def review(paths: tuple[str, ...], from_history: bool, db: str | None, answers_file: str | None, ask: bool | None,
            owner: str | None, milestone: str | None, export_lens: str | None, fmt: str) -> None:
     """Walk SEC01-SEC11: each best practice met, not met or unknown from the evidence of a scan, the rest from

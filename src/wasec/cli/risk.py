@@ -9,13 +9,13 @@ from typing import Any
 import click
 import orjson
 
-from wasec.cli.commands import EXIT_ERROR, EXIT_OK, _fail, _guard, _run_scan, cli, exit_code, scan_options
+from wasec.cli.shared import EXIT_ERROR, EXIT_OK, cli, exit_code, fail, guard, run_scan, scan_options
 
 
 @cli.command("risk")
 @scan_options
 @click.option("--top", "n", type=int, default=10, show_default=True, help="How many top risks to list.")
-@_guard
+@guard
 def risk(paths: tuple[str, ...], formats: str, output: str | None, output_dir: str | None, fail_on: str | None,
          n: int, **opts: Any) -> None:
     """Scan PATHS and print the risk matrix: counts per impact × likelihood cell, then the top risks.
@@ -28,8 +28,8 @@ def risk(paths: tuple[str, ...], formats: str, output: str | None, output_dir: s
     from wasec.outputs.risk_matrix import render, to_dict
 
     if formats not in ("text", "json"):
-        _fail(f"wasec risk writes text or json, not {formats!r}")
-    result = _run_scan(paths, opts)
+        fail(f"wasec risk writes text or json, not {formats!r}")
+    result = run_scan(paths, opts)
     raw = result.config.raw if result.config is not None else {}
     model = RiskModel.from_config(raw.get("risk"))
     to_file = output or (os.path.join(output_dir, f"wasec-risk.{'json' if formats == 'json' else 'txt'}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, _fail, _guard, _ids, cli
+from wasec.cli.shared import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, cli, fail, guard, ids
 
 
 def _all_rules(strict: bool) -> tuple[list[Any], dict[str, str]]:
@@ -45,14 +45,14 @@ def rules(ctx: click.Context, fmt: str, area: str | None, strict: bool) -> None:
 @_FORMAT
 @_AREA
 @_STRICT
-@_guard
+@guard
 def rules_list(fmt: str = "text", area: str | None = None, strict: bool = False) -> None:
     """List every rule (built in and from rule packs) with its severity and WA, CIS and FSBP mappings."""
     from wasec.errors import did_you_mean
     from wasec.rules.registry import AREAS
 
     if area is not None and area not in AREAS:
-        _fail(f"--area {area!r} is not a pillar area{did_you_mean(area, AREAS)}; choose one of {', '.join(AREAS)}")
+        fail(f"--area {area!r} is not a pillar area{did_you_mean(area, AREAS)}; choose one of {', '.join(AREAS)}")
     found, origin = _all_rules(strict)
     chosen = [r for r in found if area is None or r.area == area]
     if fmt == "json":
@@ -77,7 +77,7 @@ def rules_list(fmt: str = "text", area: str | None = None, strict: bool = False)
 
 @rules.command("show")
 @click.argument("rule_id")
-@_guard
+@guard
 def rules_show(rule_id: str) -> None:
     """Explain one rule: what it checks, why it matters, how to fix it in Terraform and CloudFormation."""
     from wasec.rules.catalog import best_practices, cis_controls, fsbp_controls
@@ -88,7 +88,7 @@ def rules_show(rule_id: str) -> None:
     if r is None:
         from wasec.errors import did_you_mean
 
-        _fail(f"unknown rule {rule_id!r}{did_you_mean(rule_id, [x.id for x in found])} (see `wasec rules list`)")
+        fail(f"unknown rule {rule_id!r}{did_you_mean(rule_id, [x.id for x in found])} (see `wasec rules list`)")
         return
     bps, cis, fsbp = best_practices(), cis_controls(), fsbp_controls()
     lines = [
@@ -127,7 +127,7 @@ def rules_show(rule_id: str) -> None:
 @_FORMAT
 @click.option("--missing", is_flag=True, help="List only the controls no rule covers.")
 @_STRICT
-@_guard
+@guard
 def rules_coverage(frameworks: tuple[str, ...], fmt: str, missing: bool, strict: bool) -> None:
     """Which Well-Architected best practices, CIS and FSBP controls the rules cover, and which they do not.
 
@@ -137,7 +137,7 @@ def rules_coverage(frameworks: tuple[str, ...], fmt: str, missing: bool, strict:
     from wasec.rules.coverage import FRAMEWORKS, coverage
 
     found, _ = _all_rules(strict)
-    reports = [coverage(found, f) for f in (_ids(frameworks) or list(FRAMEWORKS))]
+    reports = [coverage(found, f) for f in (ids(frameworks) or list(FRAMEWORKS))]
     if fmt == "json":
         import orjson
 
@@ -160,7 +160,7 @@ def rules_coverage(frameworks: tuple[str, ...], fmt: str, missing: bool, strict:
 @click.option("--builtin", is_flag=True, help="Run the built-in rules' own cases instead (every rule fires where it "
                                               "should, and stays quiet where it should not).")
 @click.option("--rules", "rule_ids", multiple=True, metavar="IDS", help="With --builtin: only these rules.")
-@_guard
+@guard
 def rules_test(directory: str | None, builtin: bool, rule_ids: tuple[str, ...]) -> None:
     """Run each custom rule's `tests:` cases (DIRECTORY, default: the project's rule packs), or with
     --builtin the cases every built-in rule ships with.
@@ -177,10 +177,10 @@ def rules_test(directory: str | None, builtin: bool, rule_ids: tuple[str, ...]) 
         from wasec.rules import builtin_cases
 
         registry = load_builtin()
-        wanted = _ids(rule_ids)
+        wanted = ids(rule_ids)
         for rid in wanted:
             if rid not in registry:
-                _fail(f"unknown rule {rid!r}{did_you_mean(rid, [r.id for r in registry])}")
+                fail(f"unknown rule {rid!r}{did_you_mean(rid, [r.id for r in registry])}")
         pack = Pack(rules=[r for r in registry if not wanted or r.id in wanted])
         pack.cases = [c for c in builtin_cases.load() if not wanted or c.rule_id in wanted]
         live_only = {r.id for r in pack.rules if r.scope == "live"}  # their cases run against the emulator
@@ -191,7 +191,7 @@ def rules_test(directory: str | None, builtin: bool, rule_ids: tuple[str, ...]) 
     else:
         pack = Pack()
         if not load_directory(directory, pack, load_builtin()):
-            _fail(f"{directory}: no rule files (*.yml, *.yaml, *.rego)")
+            fail(f"{directory}: no rule files (*.yml, *.yaml, *.rego)")
     untested = [r.id for r in pack.rules if not any(c.rule_id == r.id for c in pack.cases)]
     outcomes = run(pack)
     for o in outcomes:

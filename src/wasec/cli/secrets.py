@@ -7,15 +7,15 @@ from typing import Any
 
 import click
 
-from wasec.cli.commands import (
+from wasec.cli.shared import (
     EXIT_ERROR,
-    _emit,
-    _fail,
-    _guard,
     check_history,
     cli,
     config_option,
+    emit,
     exit_code,
+    fail,
+    guard,
     history_options,
     output_options,
     save_history,
@@ -38,7 +38,7 @@ from wasec.cli.commands import (
 @config_option
 @click.option("--workers", type=int, default=0, help="Processes for a working-tree scan (default: one per CPU).")
 @history_options("a secret")
-@_guard
+@guard
 def secrets(path: str, staged: bool, since: str | None, all_history: bool, formats: str, output: str | None,
             output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
     """Find credentials in PATH: cloud keys, tokens, private keys, passwords, connection strings.
@@ -59,7 +59,7 @@ def secrets(path: str, staged: bool, since: str | None, all_history: bool, forma
     from wasec.secrets.files import FileOptions
 
     if sum(bool(x) for x in (staged, since, all_history)) > 1:
-        _fail("choose one of --staged, --since and --all-history")
+        fail("choose one of --staged, --since and --all-history")
     names = parse_formats(formats)
     mode = "staged" if staged else "history" if (since or all_history) else "tree"
     options = FileOptions(list(opts["exclude"]), opts["include_vendored"], int(opts["max_file_size"] * 1024 * 1024),
@@ -71,5 +71,5 @@ def secrets(path: str, staged: bool, since: str | None, all_history: bool, forma
 
         result.findings = apply(result.findings, opts["baseline"])
     saved = save_history(result, opts, "git-history" if mode == "history" else "secrets", path)
-    _emit(result, names, output, output_dir, opts)
+    emit(result, names, output, output_dir, opts)
     sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")) if saved else EXIT_ERROR)
