@@ -19,13 +19,10 @@ EMULATOR_GAPS: dict[tuple[str, str], str] = {
     ("root-hardware-mfa", "good"): "root MFA devices cannot be registered through an API",
     ("access-analyzer-enabled", "bad"): "the emulator has no IAM Access Analyzer",
     ("access-analyzer-enabled", "good"): "the emulator has no IAM Access Analyzer",
-    ("rds-performance-insights", "good"): "the emulator ignores EnablePerformanceInsights",
-    ("rds-performance-insights-kms-cmk", "good"): "the emulator ignores EnablePerformanceInsights",
     ("rds-performance-insights-kms-cmk", "bad"): "the emulator ignores EnablePerformanceInsights",
     ("securityhub-default-standards", "good"): "the emulator does not answer GetEnabledStandards",
     ("securityhub-default-standards", "bad"): "the emulator does not answer GetEnabledStandards (and the main "
                                               "account keeps Security Hub off for securityhub-enabled)",
-    ("cloudfront-s3-origin-access", "good"): "the emulator drops S3OriginConfig and OriginAccessControlId",
     ("s3-bucket-mfa-delete", "good"): "the emulator ignores MFADelete",
     ("iam-server-certificate-expired", "good"): "the emulator dates every server certificate in 2012",
     ("ec2-ssm-managed", "good"): "the emulator has no Systems Manager DescribeInstanceInformation",

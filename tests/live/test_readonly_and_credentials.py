@@ -114,19 +114,19 @@ def test_rate_limiter_spaces_requests() -> None:
 def test_max_rps_caps_a_real_scan(emulator: Any) -> None:
     """--max-rps is applied to every request of the account (seen here through the limiter's bookkeeping)."""
     from wasec.scanning import ScanOptions, scan_aws
-    from wasec.sources.aws import AwsOptions, runner
+    from wasec.sources.aws import AwsOptions, execute
 
     seen: list[float] = []
-    original = runner.RateLimiter
+    original = execute.RateLimiter
 
     class Recording(original):  # type: ignore[misc, valid-type]
         def acquire(self) -> None:
             super().acquire()
             seen.append(self.rate)
 
-    runner.RateLimiter = Recording  # type: ignore[misc]
+    execute.RateLimiter = Recording  # type: ignore[misc]
     try:
         scan_aws(ScanOptions(), AwsOptions(regions=["us-east-1"], services=["sqs", "sns"], max_rps=7.5, max_attempts=2))
     finally:
-        runner.RateLimiter = original  # type: ignore[misc]
+        execute.RateLimiter = original  # type: ignore[misc]
     assert seen and set(seen) == {7.5}

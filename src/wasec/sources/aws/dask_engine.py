@@ -1,6 +1,6 @@
 """Run scan units on a Dask cluster (``--engine dask://HOST:PORT``, extra ``wasec[dask]``).
 
-Each unit is one task. A worker builds its :class:`~wasec.sources.aws.runner.UnitContext` once (its
+Each unit is one task. A worker builds its :class:`~wasec.sources.aws.execute.UnitContext` once (its
 own sessions, region lists and rate caps) and answers with the unit's result in the portable form
 the result files use, so what travels is plain data. Units are idempotent, so a task lost with a
 worker that died is simply run again elsewhere (Dask reschedules it; ``retries`` covers errors), and
@@ -23,7 +23,8 @@ _LOCK = threading.Lock()
 
 def _context(options: dict[str, Any], planned: list[str], collectors: list[str], share: int) -> Any:
     """The worker's unit context for this scan (built once per worker process)."""
-    from wasec.sources.aws.runner import AwsOptions, UnitContext
+    from wasec.sources.aws.collected import AwsOptions
+    from wasec.sources.aws.execute import UnitContext
     from wasec.sources.aws.spec import load_collectors
 
     key = json.dumps([options, planned, collectors, share], sort_keys=True)

@@ -33,6 +33,7 @@ from wasec.model.coverage import Cell, Coverage
 from wasec.model.finding import Problem
 from wasec.model.resource import Inventory, Origin, Resource
 from wasec.model.values import Unknown
+from wasec.sources.aws.collected import AwsCollected, Gap
 
 ACCOUNT_GROUP = "_account"  # not a service name: the "account" service (alternate contacts) is a unit of its own
 GLOBAL = "global"
@@ -240,7 +241,6 @@ def write_manifest(root: str, plan: Plan, index: int, count: int, units: list[Un
 def merge(results: Iterable[UnitResult], plan_cells: Iterable[Cell] = (), plan_problems: Iterable[Problem] = (),
           plan_requests: int = 0) -> Any:
     """Unit results (in any order) → one inventory, coverage and problem list, as one process would have."""
-    from wasec.sources.aws.runner import AwsCollected, Gap
 
     inv = Inventory()
     inv.complete = True
