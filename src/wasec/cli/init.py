@@ -1,0 +1,63 @@
+"""``wasec init``: secure starting points a team adopts and owns (service control policy guardrails)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import click
+
+from wasec.cli.shared import cli, fail, guard
+
+_ROLE = re.compile(r"^[\w+=,.@-]{1,64}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+@cli.group("init")
+def init() -> None:
+    """Write secure-by-default building blocks as code."""
+
+
+@init.command("guardrails")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--format", "-f", "fmt", type=click.Choice(["json", "terraform", "cloudformation"]), default="json",
+              show_default=True, help="One JSON file per policy, a Terraform file, or a CloudFormation template.")
+@click.option("--break-glass-role", default="BreakGlass", show_default=True, metavar="NAME",
+              help="The role every guardrail exempts (arn:aws:iam::*:role/NAME).")
+@click.option("--regions", default="us-east-1,eu-west-1", show_default=True, metavar="REGIONS",
+              help="The regions accounts may use (comma-separated); global services stay allowed everywhere.")
+@guard
+def guardrails(directory: str, fmt: str, break_glass_role: str, regions: str) -> None:
+    """Service control policies: no leaving the organization, security services stay on, no root user,
+    allowed regions only, S3 Block Public Access kept, IMDSv2 and encrypted volumes required."""
+    from wasec.foundations.guardrails import SCP_MAX_CHARS, cloudformation, guardrails, terraform
+
+    if not _ROLE.match(break_glass_role):
+        fail(f"--break-glass-role {break_glass_role!r}: not an IAM role name")
+    allowed = [r.strip() for r in regions.split(",") if r.strip()]
+    bad = [r for r in allowed if not _REGION.match(r)]
+    if bad or not allowed:
+        fail(f"--regions {regions!r}: expected region names such as us-east-1,eu-west-1")
+    rails = guardrails(break_glass_role, allowed)
+    for g in rails:
+        if len(g.text()) > SCP_MAX_CHARS:
+            fail(f"{g.id} would be {len(g.text())} characters, over the {SCP_MAX_CHARS} an SCP may have")
+    os.makedirs(directory, exist_ok=True)
+    written = []
+    if fmt == "json":
+        for g in rails:
+            written.append(os.path.join(directory, f"{g.id}.json"))
+            with open(written[-1], "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(g.policy(), indent=2) + "\n")
+    elif fmt == "terraform":
+        written.append(os.path.join(directory, "guardrails.tf"))
+        with open(written[-1], "w", encoding="utf-8") as fh:
+            fh.write(terraform(rails))
+    else:
+        written.append(os.path.join(directory, "guardrails.json"))
+        with open(written[-1], "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(cloudformation(rails), indent=2) + "\n")
+    for g in rails:
+        click.echo(f"{g.id:<32} {g.title}")
+    click.echo(f"wrote {', '.join(written)} (break-glass role: {break_glass_role}; regions: {', '.join(allowed)})")

@@ -1,0 +1,1 @@
+"""Secure foundations: the building blocks a team starts from (service control policy guardrails first)."""
