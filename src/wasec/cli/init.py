@@ -43,21 +43,14 @@ def guardrails(directory: str, fmt: str, break_glass_role: str, regions: str) ->
     for g in rails:
         if len(g.text()) > SCP_MAX_CHARS:
             fail(f"{g.id} would be {len(g.text())} characters, over the {SCP_MAX_CHARS} an SCP may have")
+    files = {f"{g.id}.json": json.dumps(g.policy(), indent=2) + "\n" for g in rails} if fmt == "json" else \
+        {"guardrails.tf": terraform(rails)} if fmt == "terraform" else \
+        {"guardrails.json": json.dumps(cloudformation(rails), indent=2) + "\n"}
     os.makedirs(directory, exist_ok=True)
-    written = []
-    if fmt == "json":
-        for g in rails:
-            written.append(os.path.join(directory, f"{g.id}.json"))
-            with open(written[-1], "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(g.policy(), indent=2) + "\n")
-    elif fmt == "terraform":
-        written.append(os.path.join(directory, "guardrails.tf"))
-        with open(written[-1], "w", encoding="utf-8") as fh:
-            fh.write(terraform(rails))
-    else:
-        written.append(os.path.join(directory, "guardrails.json"))
-        with open(written[-1], "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(cloudformation(rails), indent=2) + "\n")
+    written = [os.path.join(directory, name) for name in files]
+    for path, text in zip(written, files.values(), strict=True):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
     for g in rails:
         click.echo(f"{g.id:<32} {g.title}")
     click.echo(f"wrote {', '.join(written)} (break-glass role: {break_glass_role}; regions: {', '.join(allowed)})")

@@ -10,8 +10,10 @@ decides whether an account's SCPs really deny them) judge it with the IAM evalua
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from wasec.iam.evaluate import Request
 
 SCP_MAX_CHARS = 5120  # AWS Organizations' limit on a service control policy, whitespace included
 
@@ -25,22 +27,13 @@ GLOBAL_ACTIONS = (
 
 
 @dataclass(frozen=True)
-class Request:
-    """A request the guardrail must deny: the action, its resource and the request's condition keys."""
-
-    action: str
-    resource: str = "*"
-    context: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Guardrail:
     id: str
     title: str
     why: str
     wa: tuple[str, ...]
     statements: tuple[dict[str, Any], ...]
-    protects: tuple[Request, ...]
+    protects: tuple[Request, ...]  # requests it must deny (principal left empty: any role)
 
     def policy(self) -> dict[str, Any]:
         return {"Version": "2012-10-17", "Statement": list(self.statements)}
@@ -94,15 +87,15 @@ def guardrails(break_glass: str = "BreakGlass", regions: list[str] | None = None
                   "manages its root access.", ("SEC02-BP01", "SEC03-BP05"),
                   (_deny("DenyRootUser", "*", break_glass,
                          condition={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}}),),
-                  (Request("ec2:RunInstances", context={"aws:PrincipalArn": "arn:aws:iam::111122223333:root"}),
-                   Request("iam:CreateAccessKey", context={"aws:PrincipalArn": "arn:aws:iam::111122223333:root"}))),
+                  (Request("ec2:RunInstances", principal="arn:aws:iam::111122223333:root"),
+                   Request("iam:CreateAccessKey", principal="arn:aws:iam::111122223333:root"))),
         Guardrail("allowed-regions", f"Only {', '.join(regions)} are used",
                   "Resources in regions nobody watches escape the organization's monitoring and its data residency "
                   "promises; global services stay usable.", ("SEC01-BP06", "SEC03-BP05"),
                   (_deny("DenyOutsideAllowedRegions", list(GLOBAL_ACTIONS), break_glass, not_action=True,
                          condition={"StringNotEquals": {"aws:RequestedRegion": regions}}),),
-                  (Request("ec2:RunInstances", context={"aws:RequestedRegion": outside}),
-                   Request("s3:CreateBucket", context={"aws:RequestedRegion": outside}))),
+                  (Request("ec2:RunInstances", context={"aws:RequestedRegion": [outside]}),
+                   Request("s3:CreateBucket", context={"aws:RequestedRegion": [outside]}))),
         Guardrail("protect-s3-block-public-access", "S3 Block Public Access stays on for the account",
                   "The account-level switch keeps every bucket private whatever its policy or ACL says.",
                   ("SEC08-BP04", "SEC03-BP05"),
@@ -116,8 +109,8 @@ def guardrails(break_glass: str = "BreakGlass", regions: list[str] | None = None
                    _deny("DenyImdsv1Credentials", "*", break_glass,
                          condition={"NumericLessThan": {"ec2:RoleDelivery": "2.0"}})),
                   (Request("ec2:RunInstances", "arn:aws:ec2:us-east-1:111122223333:instance/*",
-                           {"ec2:MetadataHttpTokens": "optional"}),
-                   Request("s3:GetObject", context={"ec2:RoleDelivery": "1.0"}))),
+                           context={"ec2:MetadataHttpTokens": ["optional"]}),
+                   Request("s3:GetObject", context={"ec2:RoleDelivery": ["1.0"]}))),
         Guardrail("require-encrypted-volumes", "EBS volumes are created encrypted",
                   "An unencrypted volume or its snapshots can be copied and read outside the key's control.",
                   ("SEC08-BP02", "SEC03-BP05"),
@@ -125,8 +118,9 @@ def guardrails(break_glass: str = "BreakGlass", regions: list[str] | None = None
                          condition={"Bool": {"ec2:Encrypted": "false"}}),
                    _deny("DenyLaunchWithUnencryptedVolumes", ["ec2:RunInstances"], break_glass,
                          "arn:aws:ec2:*:*:volume/*", {"Bool": {"ec2:Encrypted": "false"}})),
-                  (Request("ec2:CreateVolume", context={"ec2:Encrypted": "false"}),
-                   Request("ec2:RunInstances", "arn:aws:ec2:us-east-1:111122223333:volume/*", {"ec2:Encrypted": "false"}))),
+                  (Request("ec2:CreateVolume", context={"ec2:Encrypted": ["false"]}),
+                   Request("ec2:RunInstances", "arn:aws:ec2:us-east-1:111122223333:volume/*",
+                           context={"ec2:Encrypted": ["false"]}))),
     ]
 
 
