@@ -256,3 +256,34 @@ def _private_ca(b: Body, o: Builder, m: Any) -> None:
     if kind is None:
         o.put("Type", "SUBORDINATE", b.line, b.file)  # the provider's default
     o.copy(b, {"type": "Type", "enabled": ("Status", lambda v: "ACTIVE" if v else "DISABLED")})
+
+
+# AWS Organizations: the tree and its service control policies (read by `wasec org guardrails`)
+simple("aws_organizations_organization", "AWS::Organizations::Organization",
+       {"feature_set": "FeatureSet", "enabled_policy_types": "EnabledPolicyTypes"})
+simple("aws_organizations_organizational_unit", "AWS::Organizations::OrganizationalUnit",
+       {"name": "Name", "parent_id": "ParentId"}, name="name")
+
+
+@maps("aws_organizations_policy", "AWS::Organizations::Policy")
+def _org_policy(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name", "description": "Description", "type": "Type", "content": ("Content", json_doc)})
+    if b.attr("type") is None:
+        o.put("Type", "SERVICE_CONTROL_POLICY", b.line, b.file)  # the provider's default
+    o.name(b.attr("name"))
+
+
+@attaches("aws_organizations_policy_attachment", "AWS::Organizations::Policy", via="policy_id")
+def _org_policy_attachment(b: Body, o: Builder, m: Any) -> None:
+    target = b.attr("target_id")
+    if target is not None:
+        o.append("TargetIds", target.value, target.line, target.file)
+
+
+@maps("aws_organizations_account", "AWS::Organizations::Account")
+def _org_account(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "AccountName", "email": "Email"})
+    parent = b.attr("parent_id")
+    if parent is not None:
+        o.append("ParentIds", parent.value, parent.line, parent.file)
+    o.name(b.attr("name"))
