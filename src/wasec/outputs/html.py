@@ -166,6 +166,19 @@ def data(scan: Any, findings: list[Any]) -> dict[str, Any]:
     return {"rules": rule_rows, "files": list(files), "types": list(rtypes), **cols}
 
 
+def _drift(scan: Any) -> str:
+    """Accounts × baseline controls, for a scan of several accounts (an organization)."""
+    coverage = getattr(scan, "coverage", None)
+    if coverage is None or len(coverage.accounts) < 2:
+        return ""
+    from wasec.outputs import drift, matrix
+
+    g = drift.grid(scan.findings, sorted(coverage.accounts))
+    legend = "".join(f"<li><b>{html.escape(cid)}</b>: {html.escape(title)}</li>" for cid, title in g.columns)
+    return (f'<section id="drift"><h2>Baseline across accounts (hover a cell for the regions)</h2>'
+            f'{matrix.html_table(g)}<ul class="muted">{legend}</ul></section>')
+
+
 def render(scan: Any, **_: Any) -> str:
     model = RiskModel.from_config(((scan.config.raw if scan.config is not None else {}) or {}).get("risk"))
     failing = [f for f in scan.findings if f.status.value == "FAIL"]
@@ -191,6 +204,7 @@ def render(scan: Any, **_: Any) -> str:
         tiles="".join(f'<div class="tile"><b>{n}</b><span>{html.escape(k)}</span></div>' for k, n in tiles),
         sev_chart=sev_chart, area_chart=area_chart, matrix=_matrix(live, model), trend=_trend(_history(scan)),
         high=model.high, medium=model.medium, review=_review(scan), areas=orjson.dumps(AREAS).decode(), payload=payload,
+        drift=_drift(scan),
         problems=('<section id="problems"><h2>Input problems</h2><ul>'
                   + "".join(f"<li>{html.escape(str(p))}</li>" for p in scan.problems[:200]) + "</ul></section>"
                   if scan.problems else ""),
@@ -221,6 +235,8 @@ align-items:center;padding:0 8px;border-bottom:1px solid #f1f3f4;cursor:pointer;
 .muted{{color:#5f6368}} details.question{{margin:4px 0}} details.question ul{{margin:4px 0 8px;list-style:none;padding-left:16px}}
 .risk{{display:inline-block;min-width:96px;text-align:center;border-radius:4px;font-size:11px;font-weight:600;padding:1px 6px}}
 .risk.high{{background:#f28b82}} .risk.medium{{background:#fdd663}} .risk.low{{background:#a8dab5}} .risk.unknown{{background:#e8eaed}}
+.grid{{border-collapse:collapse}} .grid th,.grid td{{border:1px solid #dadce0;padding:4px 10px}} .grid td{{text-align:center;font-weight:600}}
+.grid caption{{font-weight:600;text-align:left;margin-bottom:6px}} .grid th[scope=row]{{text-align:left;font-weight:normal}}
 .bp.not-met .mark{{color:#b3261e}} .bp.met .mark{{color:#188038}} code{{background:#f1f3f4;padding:1px 4px;border-radius:3px}}
 </style></head><body>
 <header><h1>wasec · Well-Architected security report</h1><p>{what} · {root} · {when} · wasec {version}</p></header>
@@ -229,6 +245,7 @@ align-items:center;padding:0 8px;border-bottom:1px solid #f1f3f4;cursor:pointer;
 <section id="charts"><h2>Where the findings are</h2><div class="charts">{sev_chart}{area_chart}</div></section>
 <section id="risk"><h2>Risk (impact × likelihood; high ≥ {high}, medium ≥ {medium})</h2><div class="charts">{matrix}{trend}</div></section>
 <section id="review"><h2>Well-Architected Security Pillar review</h2>{review}</section>
+{drift}
 <section id="findings"><h2>Findings <span class="muted" id="count"></span></h2>
 <div class="filters"><input id="q" type="search" placeholder="filter: rule, file, resource, message">
 <select id="sev"><option value="">every severity</option><option>critical</option><option>high</option><option>medium</option><option>low</option></select>

@@ -79,7 +79,7 @@ def html_table(grid: Grid) -> str:
                        f"{SYMBOL[c.status]}</td>")
         body.append(f"<tr><th scope=\"row\">{e(label)}</th>{''.join(tds)}</tr>")
     notes = "".join(f"<li>{e(n)}</li>" for n in grid.notes)
-    return (f'<table class="matrix"><caption>{e(grid.title)}</caption><thead><tr><th></th>{head}</tr></thead>'
+    return (f'<table class="grid"><caption>{e(grid.title)}</caption><thead><tr><th></th>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>" + (f"<ul class=\"notes\">{notes}</ul>" if notes else ""))
 
 
@@ -95,8 +95,8 @@ def html_page(grid: Grid) -> str:
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{e(grid.title)}</title><style>"
         "body{font:14px system-ui,sans-serif;margin:2em;color:#202124}"
-        "table.matrix{border-collapse:collapse}table.matrix td,table.matrix th{border:1px solid #dadce0;"
-        "padding:4px 8px}table.matrix td{text-align:center;font-weight:bold}caption{text-align:left;"
+        "table.grid{border-collapse:collapse}table.grid td,table.grid th{border:1px solid #dadce0;"
+        "padding:4px 8px}table.grid td{text-align:center;font-weight:bold}caption{text-align:left;"
         "font-size:1.3em;margin-bottom:.5em}th[scope=row]{text-align:left;font-weight:normal}"
         "li.m-bad{color:#b3261e}li.m-unknown{color:#e8710a}</style></head><body>"
         f"{html_table(grid)}<p>{n['ok']} ok, {n['bad']} not, {n['unknown']} undecided, "

@@ -103,6 +103,11 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
             console.print(Text(f"{f.rule_id} {f.resource_id}: {'; '.join(f.notes)}", style="yellow"))
     if coverage is not None:
         _coverage(console, coverage)
+        if len(coverage.accounts) > 1:  # an organization: which account missed its baseline
+            from wasec.outputs import drift, matrix
+
+            console.print()
+            matrix.text(drift.grid(scan.findings, sorted(coverage.accounts)), console)
     if scan.problems:
         console.print()
         for kind, message, where in _grouped(scan.problems):  # a path is never folded
