@@ -1,4 +1,4 @@
-"""``wasec init``: secure starting points a team adopts and owns (service control policy guardrails)."""
+"""``wasec init``: secure starting points a team adopts and owns (baselines, service control policy guardrails)."""
 
 from __future__ import annotations
 
@@ -54,3 +54,34 @@ def guardrails(directory: str, fmt: str, break_glass_role: str, regions: str) ->
     for g in rails:
         click.echo(f"{g.id:<32} {g.title}")
     click.echo(f"wrote {', '.join(written)} (break-glass role: {break_glass_role}; regions: {', '.join(allowed)})")
+
+
+@init.command("baseline")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--format", "-f", "fmt", type=click.Choice(["terraform", "cloudformation"]), default="terraform",
+              show_default=True, help="Terraform modules or CloudFormation templates.")
+@click.option("--only", metavar="BLOCKS", help="Only these blocks (comma-separated: s3-bucket, kms-key, vpc, log-archive, "
+              "detective, account).")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@guard
+def baseline(directory: str, fmt: str, only: str | None, force: bool) -> None:
+    """Secure-by-default building blocks: S3 bucket, KMS key, VPC, central log archive, detective services and
+    account settings. Each passes every default wasec rule; CloudFormation templates pass cfn-lint."""
+    from wasec.foundations.baselines import files
+
+    chosen = [b.strip() for b in only.split(",") if b.strip()] if only else None
+    try:
+        wanted = files(fmt, chosen)
+    except ValueError as e:
+        fail(f"--only: {e}")
+    paths = {os.path.join(directory, *rel.split("/")): text for rel, text in wanted.items()}
+    existing = [p for p in paths if os.path.exists(p)]
+    if existing and not force:
+        fail(f"{len(existing)} file(s) already exist ({', '.join(existing[:3])}{' …' if len(existing) > 3 else ''}); "
+             "use --force to overwrite them")
+    for path, text in paths.items():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    names = sorted({rel.split("/")[0].removesuffix(".yaml") for rel in wanted} - {"README.md"})
+    click.echo(f"wrote {len(paths)} files to {directory}: {', '.join(names)} ({fmt}); see {os.path.join(directory, 'README.md')}")

@@ -120,6 +120,7 @@ def _sg(b: Body, o: Builder, m: Any) -> None:
 def _default_sg(b: Body, o: Builder, m: Any) -> None:
     o.copy(b, {"vpc_id": "VpcId"})
     o.put("GroupName", "default", b.line, b.file)
+    o.put("GroupDescription", "default VPC security group", b.line, b.file)  # AWS sets it; the resource cannot
     o.put("IsDefault", True)
     _sg_body(b, o)
 
