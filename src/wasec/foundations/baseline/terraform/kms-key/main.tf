@@ -38,6 +38,17 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # so auditors' IAM policies (SecurityAudit, wasec) can check rotation and this policy
+  statement {
+    sid       = "AccountReadsKeyMetadata"
+    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:ListKeyPolicies"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
   statement {
     sid       = "KeyUsers"
     actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
