@@ -13,7 +13,7 @@ from wasec.outputs import drift, html, text
 from wasec.scanning import ScanOptions, scan_aws
 from wasec.sources.aws import AwsOptions
 
-MANAGEMENT = "888888888888"
+MANAGEMENT = "818181818181"
 BASELINE_RULES = ["cloudtrail-enabled-all-regions", "guardduty-enabled", "config-enabled", "securityhub-enabled",
                   "securityhub-default-standards", "access-analyzer-enabled", "ebs-encryption-by-default",
                   "s3-account-public-access-block", "iam-password-min-length", "iam-password-require-symbols"]

@@ -17,7 +17,7 @@ from wasec.foundations.holds import decide
 from wasec.foundations.orgtree import from_api
 from wasec.sources.aws.api import Api, RateLimiter
 
-MANAGEMENT = "666666666666"
+MANAGEMENT = "616161616161"
 RAILS = {g.id: g for g in guardrails("BreakGlass", ["us-east-1", "eu-west-1"])}
 
 
@@ -98,7 +98,7 @@ def test_org_guardrails_decides_every_account_from_the_live_tree(emulator: Any, 
 
 
 def test_org_guardrails_without_scps_enabled_or_without_an_organization(emulator: Any) -> None:
-    acct = "777777777777"
+    acct = "717171717171"
     org = boto3.Session(region_name="us-east-1", **as_account(acct)).client("organizations")
     creds = as_account(acct)
     env = {"AWS_ACCESS_KEY_ID": creds["aws_access_key_id"], "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
