@@ -181,3 +181,45 @@ def test_cli_usage_and_empty_input(tmp_path: Path) -> None:
     assert r.exit_code == 1
     page = (tmp_path / "m.html").read_text()
     assert page.startswith("<!doctype html>") and "Root / Workloads / Prod / payments" in page and "✗" in page
+
+
+def _root_rule(tmp: Path, principal_type: str) -> object:
+    (tmp / "org.tf").write_text(ORG_TF + f"""
+resource "aws_organizations_policy" "root" {{
+  name    = "deny-root"
+  content = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Deny", Action = "*", Resource = "*",
+    Condition = {{ StringEquals = {{ "aws:PrincipalType" = "{principal_type}" }} }} }}] }})
+}}
+resource "aws_organizations_policy_attachment" "root" {{
+  policy_id = aws_organizations_policy.root.id
+  target_id = aws_organizations_organization.org.roots[0].id
+}}
+""")
+    return _cells(_matrix(tmp))[("Root / Workloads / Prod / payments", "deny-root-user")]
+
+
+def test_principal_type_is_what_aws_sets_for_the_root_user(tmp_path: Path) -> None:
+    # AWS sets aws:PrincipalType to "Account" for the root user; "Root" is a common mistake that denies nothing
+    assert _root_rule(tmp_path, "Account").status == "holds"  # type: ignore[attr-defined]
+    assert _root_rule(tmp_path, "Root").status == "leaks"  # type: ignore[attr-defined]
+
+
+def test_content_known_only_at_apply_and_unnamed_targets_are_undecided_rows(tmp_path: Path) -> None:
+    (tmp_path / "org.tf").write_text(ORG_TF + """
+variable "statements" { type = list(any) }
+variable "target" { type = string }
+resource "aws_organizations_policy" "from_inputs" {
+  name    = "from-inputs"
+  content = jsonencode({ Version = "2012-10-17", Statement = var.statements })
+}
+resource "aws_organizations_policy_attachment" "from_inputs" {
+  policy_id = aws_organizations_policy.from_inputs.id
+  target_id = var.target
+}
+""")
+    m = _matrix(tmp_path)
+    row = next(r for r in m.rows if "not named in this code" in r.node.name)  # type: ignore[attr-defined]
+    assert {c.status for c in row.cells.values()} == {"unknown"}
+    assert any("known only after deployment" in str(p) for p in m.tree.problems)  # type: ignore[attr-defined]
+    r = CliRunner().invoke(cli, ["org", "guardrails", str(tmp_path), "-f", "json"])
+    assert r.exit_code == 1  # the declared OUs leak; the unnamed target stays undecided, never a pass

@@ -71,12 +71,23 @@ class OrgTree:
 def _policy(pid: str, name: str, content: Any, tree: OrgTree, where: str) -> None:
     try:
         doc = json.loads(content) if isinstance(content, str) else content
-        if isinstance(doc, Unknown) or doc is None:
+        if doc is None or _unknown_inside(doc):
             raise PolicyError("its content is known only after deployment")
         tree.policies[pid] = parse(doc, name or pid)
     except (PolicyError, ValueError) as e:
         tree.broken[pid] = str(e)
         tree.problems.append(Problem(where, f"service control policy {name or pid} cannot be read: {e}"))
+
+
+def _unknown_inside(v: Any) -> bool:
+    """Whether any part of a document is unknown (one unknown statement or condition decides nothing)."""
+    if isinstance(v, Unknown):
+        return True
+    if isinstance(v, dict):
+        return any(_unknown_inside(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_unknown_inside(x) for x in v)
+    return False
 
 
 # -- live ---------------------------------------------------------------------------------------------
@@ -206,9 +217,10 @@ def from_resources(inv: Inventory) -> OrgTree:
             continue
         for t in targets:
             node = _node_of(t, p, inv, by_key, tree)
-            if node is None:
-                tree.notes.append(f"{p.id} ({where}) is attached to a target this code does not name ({_show(t)})")
-                continue
+            if node is None:  # a variable, a data source: a row of its own, under the root as the least it inherits
+                node = f"target:{_show(t)}"
+                tree.nodes.setdefault(node, Node(node, f"{_show(t)} (not named in this code)", "account", CODE_ROOT,
+                                                 p.origin.file, p.origin.line))
             tree.attached.setdefault(node, [FULL_AWS_ACCESS]).append(p.key)
     return tree
 

@@ -21,6 +21,11 @@ from wasec.iam.policy import Condition, Policy, Statement
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "Allow", "ExplicitDeny", "ImplicitDeny"
 
 
+_PRINCIPAL_TYPE = re.compile(r"^arn:[^:]*:(?:iam|sts)::\d{12}:(root|user/|role/|assumed-role/|federated-user/)")
+_PRINCIPAL_TYPES = {"root": "Account", "user/": "User", "role/": "AssumedRole", "assumed-role/": "AssumedRole",
+                    "federated-user/": "FederatedUser"}
+
+
 @dataclass
 class Request:
     action: str
@@ -37,6 +42,9 @@ class Request:
                 self.context.setdefault("aws:principalaccount", [acct])
             if ":user/" in self.principal:
                 self.context.setdefault("aws:username", [self.principal.rsplit("/", 1)[1]])
+            kind = _PRINCIPAL_TYPE.search(self.principal)
+            if kind:  # what AWS puts in aws:PrincipalType for this kind of caller
+                self.context.setdefault("aws:principaltype", [_PRINCIPAL_TYPES[kind.group(1)]])
 
 
 @dataclass(frozen=True)

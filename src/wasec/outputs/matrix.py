@@ -44,13 +44,13 @@ def text(grid: Grid, console: Any) -> None:
     t = Table(title=grid.title, title_justify="left")
     t.add_column("", no_wrap=True)
     for cid, _ in grid.columns:
-        t.add_column(escape(cid), justify="center")
+        t.add_column(escape(cid), justify="center", no_wrap=True, min_width=len(cid))
     for label, cells in grid.rows:
         row = []
         for cid, _ in grid.columns:
             c = cells.get(cid, Cell("unknown", "not decided"))
             row.append(f"[{_STYLE[c.status]}]{SYMBOL[c.status]}[/]")
-        t.add_row(escape(label), *row)
+        t.add_row(escape(label if len(label) <= 44 else label[:43] + "…"), *row)
     console.print(t)
     for cid, title in grid.columns:
         console.print(f"  [bold]{escape(cid)}[/] {escape(title)}", highlight=False)
