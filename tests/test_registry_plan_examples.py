@@ -27,7 +27,7 @@ def test_every_mapping_exists_in_the_catalog() -> None:
         bad += [f"{r.id}: FSBP {x}" for x in r.fsbp if x not in fsbp]
         if not r.wa:
             bad.append(f"{r.id}: no Well-Architected mapping")
-        if not (r.why and r.fix and r.fix_terraform and r.fix_cloudformation):
+        if not (r.why and r.fix and ((r.fix_terraform and r.fix_cloudformation) or r.fix_example)):
             bad.append(f"{r.id}: missing why, fix or remediation snippets")
     assert not bad, "\n".join(bad)
 

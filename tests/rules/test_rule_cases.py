@@ -30,9 +30,22 @@ def _languages(rule_types: tuple[str, ...]) -> set[str]:
     langs = set()
     if any(t in tf_types for t in rule_types):
         langs.add("tf")
-    if any(not t.startswith("Wasec::") for t in rule_types):
+    if any(t.startswith("Kubernetes::") for t in rule_types):
+        langs.add("k8s")
+    if any(t.startswith("Docker::") for t in rule_types):
+        langs.add("docker")
+    if any(not t.startswith(("Wasec::", "Kubernetes::", "Docker::")) for t in rule_types):
         langs.add("cfn")
     return langs
+
+
+def _language(c) -> str:  # type: ignore[no-untyped-def]
+    if c.name.endswith((".tf", ".tf.json")):
+        return "tf"
+    if c.name.endswith(".dockerfile"):
+        return "docker"
+    return "k8s" if "apiVersion" in (c.content or "") and "AWSTemplateFormatVersion" not in (c.content or "") \
+        and "Resources:" not in (c.content or "") else "cfn"
 
 
 # rules whose failure one language cannot express: (rule, language) → why
@@ -43,8 +56,7 @@ def test_every_rule_has_passing_and_failing_cases() -> None:
     registry = load_builtin()
     have: set[tuple[str, str, str]] = set()
     for c in CASES:
-        lang = "tf" if c.name.endswith((".tf", ".tf.json")) else "cfn"
-        have.add((c.rule_id, lang, c.expect))
+        have.add((c.rule_id, _language(c), c.expect))
     missing = []
     for r in registry:
         if r.scope == "live":

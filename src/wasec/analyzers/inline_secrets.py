@@ -14,7 +14,8 @@ SECRET_NAME = re.compile(
     r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
     r"client[_-]?secret|credential|auth[_-]?key|signing[_-]?key|connection[_-]?string|dsn)"
 )
-NOT_SECRET_NAME = re.compile(r"(?i)(_(path|file|arn|id|name|url|uri|ssm|param|parameter|region|length|policy|type|version)$|"
+NOT_SECRET_NAME = re.compile(r"(?i)([_-](path|file|arn|id|name|url|uri|ssm|param|parameter|region|length|policy|type|version|"
+                             r"ttl|timeout|expiry|expiration|lifetime|duration|seconds|minutes|enabled|header|endpoint)$|"
                              r"^(ssm|secret)_?(path|arn|name|id)|public[_-]?key)")
 AWS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b")
 ASSIGNMENT = re.compile(

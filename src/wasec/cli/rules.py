@@ -108,11 +108,16 @@ def rules_show(rule_id: str) -> None:
         lines += ["", "Terraform:"] + [f"  {x}" for x in r.fix_terraform.splitlines()]
     if r.fix_cloudformation:
         lines += ["", "CloudFormation:"] + [f"  {x}" for x in r.fix_cloudformation.splitlines()]
+    if r.fix_example:
+        lines += ["", "Kubernetes:" if r.fix_example_lang == "yaml" else "Dockerfile:"] + [
+            f"  {x}" for x in r.fix_example.splitlines()]
     lines += ["", "Mappings:"]
     for bp in r.wa:
         lines.append(f"  Well-Architected {bp}: {bps.get(bp, {}).get('title', '?')}")
     for c in r.cis:
         lines.append(f"  CIS AWS Foundations {c}: {cis.get(c, {}).get('title', '?')}")
+    for c in r.cis_eks:
+        lines.append(f"  CIS Amazon EKS Benchmark {c}")
     for c in r.fsbp:
         lines.append(f"  AWS FSBP {c}: {fsbp.get(c, {}).get('title', '?')}")
     if r.options:

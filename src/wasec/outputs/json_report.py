@@ -13,7 +13,7 @@ from wasec.rules.registry import Rule
 def rule_meta(r: Rule) -> dict[str, Any]:
     return {
         "id": r.id, "title": r.title, "severity": r.severity.value, "area": r.area, "types": list(r.types),
-        "wa": list(r.wa), "cis": list(r.cis), "fsbp": list(r.fsbp), "help_uri": r.help_uri, "custom": r.custom,
+        "wa": list(r.wa), "cis": list(r.cis), "fsbp": list(r.fsbp), **({"cis_eks": list(r.cis_eks)} if r.cis_eks else {}), "help_uri": r.help_uri, "custom": r.custom,
     }
 
 

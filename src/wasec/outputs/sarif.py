@@ -31,6 +31,9 @@ def _help_markdown(r: Rule) -> str:
         parts += ["", "Terraform:", "```hcl", r.fix_terraform, "```"]
     if r.fix_cloudformation:
         parts += ["", "CloudFormation:", "```yaml", r.fix_cloudformation, "```"]
+    if r.fix_example:
+        parts += ["", "Kubernetes:" if r.fix_example_lang == "yaml" else "Dockerfile:", f"```{r.fix_example_lang}",
+                  r.fix_example, "```"]
     maps = []
     if r.wa:
         maps.append("Well-Architected " + ", ".join(r.wa))
@@ -38,13 +41,16 @@ def _help_markdown(r: Rule) -> str:
         maps.append("CIS AWS Foundations " + ", ".join(r.cis))
     if r.fsbp:
         maps.append("AWS FSBP " + ", ".join(r.fsbp))
+    if r.cis_eks:
+        maps.append("CIS Amazon EKS " + ", ".join(r.cis_eks))
     if maps:
         parts += ["", "Mappings: " + "; ".join(maps)]
     return "\n".join(parts)
 
 
 def rule_descriptor(r: Rule) -> dict[str, Any]:
-    tags = ["security", AREAS[r.area].lower(), r.category, *r.wa, *(f"CIS-{c}" for c in r.cis), *(f"FSBP-{c}" for c in r.fsbp)]
+    tags = ["security", AREAS[r.area].lower(), r.category, *r.wa, *(f"CIS-{c}" for c in r.cis), *(f"FSBP-{c}" for c in r.fsbp),
+            *(f"CIS-EKS-{c}" for c in r.cis_eks)]
     return {
         "id": r.id,
         "name": "".join(w.capitalize() for w in r.id.split("-")),

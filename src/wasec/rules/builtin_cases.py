@@ -5,7 +5,7 @@ test`` (``--builtin``), so anyone can prove on their machine that every rule fir
 and stays quiet where it should not. The format, next to nothing but each other::
 
     ### rule-id
-    --- fail.tf          fail | pass | unknown, any suffix, then .tf / .tf.json / .yaml / .yml / .json
+    --- fail.tf          fail | pass | unknown, any suffix, then .tf / .tf.json / .yaml / .yml / .json / .dockerfile
     resource ... {       a line ending in "#!" is where the FAIL finding must point
     --- pass.yaml
     Resources: ...
@@ -23,7 +23,7 @@ from importlib import resources
 from wasec.errors import ConfigError
 from wasec.rules.packs import Case
 
-NAME = re.compile(r"^(pass|fail|unknown)(_[\w-]+)?\.(tf|tf\.json|yaml|yml|json)$")
+NAME = re.compile(r"^(pass|fail|unknown)(_[\w-]+)?\.(tf|tf\.json|yaml|yml|json|dockerfile)$")
 
 
 def parse(text: str, source: str) -> list[Case]:

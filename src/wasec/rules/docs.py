@@ -35,9 +35,12 @@ def rules_markdown() -> str:
                 out += ["```hcl", r.fix_terraform, "```", ""]
             if r.fix_cloudformation:
                 out += ["```yaml", r.fix_cloudformation, "```", ""]
+            if r.fix_example:
+                out += [f"```{r.fix_example_lang}", r.fix_example, "```", ""]
             maps = _wa(r.wa, bps)
             maps += [f"CIS {c} ({cis[c]['title']})" for c in r.cis if c in cis]
             maps += [f"FSBP {c} ({fsbp[c]['title']})" for c in r.fsbp if c in fsbp]
+            maps += [f"CIS Amazon EKS {c}" for c in r.cis_eks]
             out += ["Mappings: " + "; ".join(maps), ""]
             if r.options:
                 out += ["Options: " + ", ".join(f"`{k}` (default `{v!r}`)" for k, v in r.options.items()), ""]

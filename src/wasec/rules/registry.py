@@ -44,10 +44,14 @@ class Rule:
     wa: tuple[str, ...] = ()
     cis: tuple[str, ...] = ()
     fsbp: tuple[str, ...] = ()
+    cis_eks: tuple[str, ...] = ()  # CIS Amazon EKS Benchmark recommendations (Kubernetes rules)
     why: str = ""
     fix: str = ""
     fix_terraform: str = ""
     fix_cloudformation: str = ""
+    # the fix as a Kubernetes manifest or Dockerfile excerpt, for rules over those (language: yaml | dockerfile)
+    fix_example: str = ""
+    fix_example_lang: str = ""
     # where the rule's facts can be known: code-only rules ("code"), live-only ("live"), or both
     scope: str = "any"
     options: dict[str, Any] = field(default_factory=dict)
@@ -115,10 +119,13 @@ def rule(
     wa: Iterable[str] = (),
     cis: Iterable[str] = (),
     fsbp: Iterable[str] = (),
+    cis_eks: Iterable[str] = (),
     why: str = "",
     fix: str = "",
     tf: str = "",
     cfn: str = "",
+    example: str = "",
+    example_lang: str = "yaml",
     scope: str = "any",
     options: dict[str, Any] | None = None,
     optional: bool = False,
@@ -129,8 +136,9 @@ def rule(
     def deco(fn: Check) -> Check:
         REGISTRY.add(Rule(
             id=id, title=title, severity=Severity.parse(severity), types=tuple(types), check=fn, area=area,
-            category=category, wa=tuple(wa), cis=tuple(cis), fsbp=tuple(fsbp), why=why.strip(), fix=fix.strip(),
-            fix_terraform=tf.strip("\n"), fix_cloudformation=cfn.strip("\n"), scope=scope, options=options or {},
+            category=category, wa=tuple(wa), cis=tuple(cis), fsbp=tuple(fsbp), cis_eks=tuple(cis_eks), why=why.strip(), fix=fix.strip(),
+            fix_terraform=tf.strip("\n"), fix_cloudformation=cfn.strip("\n"),
+            fix_example=example.strip("\n"), fix_example_lang=example_lang if example else "", scope=scope, options=options or {},
             optional=optional, needs=tuple(needs),
         ))
         return fn

@@ -45,9 +45,12 @@ def _scan(rule: Rule, case: Case) -> _Scanned:
             name = (case.filename.replace("unknown", "u").replace("pass", "p").replace("fail", "f") if case.filename
                     else "main.tf" if case.terraform is not None else "template.yaml")
             path = os.path.join(tmp, name)
+            text = (case.content if case.content is not None else
+                    case.terraform if case.terraform is not None else case.cloudformation or "")
+            if name.endswith(".dockerfile"):  # a Dockerfile has no end-of-line comments: the marker goes
+                text = "\n".join(line.removesuffix("#!").rstrip() for line in text.split("\n"))
             with open(path, "w", encoding="utf-8") as fh:
-                fh.write(case.content if case.content is not None else
-                         case.terraform if case.terraform is not None else case.cloudformation or "")
+                fh.write(text)
         collected = collect([path], SourceOptions(tf_vars=case.vars, cfn_params=dict(case.params)))
         errors = [str(p) for p in collected.problems if p.kind == "error"]
         findings = scan_inventory(collected.inventory, [rule], tmp)

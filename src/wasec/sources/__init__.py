@@ -77,27 +77,70 @@ def _cloudformation(d: Discovery, o: SourceOptions) -> tuple[list[Resource], lis
     return resources, problems
 
 
+def _kubernetes(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
+    from wasec.sources.kubernetes import load_manifests
+
+    return _each(d.kubernetes, lambda path: load_manifests(path, o.max_bytes))
+
+
+def _dockerfiles(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
+    from wasec.sources.dockerfile import load_dockerfile
+
+    return _each(d.dockerfiles, lambda path: load_dockerfile(path, o.max_bytes))
+
+
+def _each(paths: list[str], load: Callable[[str], tuple[list[Resource], list[Problem]]]) -> tuple[list[Resource], list[Problem]]:
+    resources: list[Resource] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            rs, ps = load(path)
+        except RecursionError:
+            rs, ps = [], [Problem(path, "nested too deeply to read")]
+        except Exception as e:  # a bug meets one surprising file: name it, read the rest
+            rs, ps = [], [Problem.internal(path, e)]
+        resources += rs
+        problems += ps
+    return resources, problems
+
+
 SOURCES: dict[str, Callable[[Discovery, SourceOptions], tuple[list[Resource], list[Problem]]]] = {
     "terraform": _terraform,
     "terraform-plan": _plans,
     "cloudformation": _cloudformation,
+    "kubernetes": _kubernetes,
+    "dockerfile": _dockerfiles,
 }
+
+
+def _count(d: Discovery, kind: str) -> int:
+    return {"terraform": sum(len(v) for v in d.terraform.values()), "terraform-plan": len(d.plans),
+            "cloudformation": len(d.cloudformation), "kubernetes": len(d.kubernetes),
+            "dockerfile": len(d.dockerfiles)}[kind]
 
 
 def collect(paths: list[str], options: SourceOptions | None = None, want_other: bool = False) -> Collected:
     """Discover and load every infrastructure file under ``paths``."""
     o = options or SourceOptions()
-    d = discover(paths, o.exclude, want_other=want_other, follow_symlinks=o.follow_symlinks)
+    stdin = "-" in paths  # manifests piped in: helm template … | wasec scan -
+    d = discover([p for p in paths if p != "-"], o.exclude, want_other=want_other, follow_symlinks=o.follow_symlinks)
     inv = Inventory()
     problems = list(d.problems)
-    total = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans)
+    total = sum(_count(d, kind) for kind in SOURCES)
     done = 0
     for kind, load in SOURCES.items():
         if o.progress is not None:
             o.progress("reading", done, total)
         resources, ps = load(d, o)
-        done += sum(len(v) for v in d.terraform.values()) if kind == "terraform" else \
-            len(d.plans) if kind == "terraform-plan" else len(d.cloudformation)
+        done += _count(d, kind)
+        inv.extend(resources)
+        problems += ps
+    if stdin:
+        import sys
+
+        from wasec.sources.kubernetes import load_manifests
+
+        resources, ps = load_manifests("-", o.max_bytes, text=sys.stdin.read())
         inv.extend(resources)
         problems += ps
     return Collected(inv, problems, d)

@@ -142,6 +142,34 @@ def load_yaml(text: str) -> tuple[Any, Lines]:
     return value, conv.lines
 
 
+def load_yaml_all(text: str) -> list[tuple[Any, Lines, int]]:
+    """Parse every document of a YAML stream; (value, lines, first line) for each non-empty one.
+
+    The alias budget is shared by the whole stream, so a bomb split over many documents is refused too.
+    """
+    conv = _Converter()
+    out: list[tuple[Any, Lines, int]] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is None:
+                continue
+            conv.lines = {}
+            try:
+                value = conv.convert(node, (), 0)
+            except RecursionError:
+                raise ParseError("document is nested too deeply", node.start_mark.line + 1) from None
+            out.append((value, conv.lines, node.start_mark.line + 1))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        what = e.problem or e.context or ""
+        if "nesting depth" in what:
+            what = f"document is nested too deeply ({what})"
+        raise ParseError(f"invalid YAML: {what}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as e:
+        raise ParseError(f"invalid YAML: {e}") from None
+    return out
+
+
 # -- JSON with positions ----------------------------------------------------------------------
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"((?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)"')

@@ -29,6 +29,11 @@ _CFN_MARK = re.compile(
     rb"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"'\[]?\s*[\"']?AWS::Serverless"
     rb"|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+"
 )
+# a Kubernetes object: apiVersion and kind at the top level of a YAML document (or keys of a JSON object)
+_K8S_MARK = re.compile(rb"(?m)^(?:apiVersion:\s*[\w./-]+\s*$[\s\S]*?^kind:\s*\w+|kind:\s*\w+\s*$[\s\S]*?^apiVersion:\s*[\w./-]+)"
+                       rb"|\"apiVersion\"\s*:\s*\"[\w./-]+\"")
+_K8S_KIND = re.compile(rb'"kind"\s*:\s*"\w+"')
+_DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:[._-][\w.-]+)?$|\.(?:dockerfile|containerfile)$", re.I)
 _PLAN_MARK = re.compile(rb"\"format_version\"\s*:.*?\"(planned_values|resource_changes|terraform_version)\"", re.S)
 
 
@@ -37,6 +42,8 @@ class Discovery:
     terraform: dict[str, list[str]] = field(default_factory=dict)  # dir -> .tf / .tf.json files
     cloudformation: list[str] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
+    kubernetes: list[str] = field(default_factory=list)
+    dockerfiles: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)  # every other regular file (for the secrets scan)
     problems: list[Problem] = field(default_factory=list)
 
@@ -59,6 +66,14 @@ def looks_like_cloudformation(head: bytes) -> bool:
 
 def looks_like_plan(head: bytes) -> bool:
     return _PLAN_MARK.search(head) is not None
+
+
+def looks_like_kubernetes(head: bytes, json: bool) -> bool:
+    if b"\x00" in head[:8192]:
+        return False
+    if json:
+        return _K8S_KIND.search(head) is not None and b'"apiVersion"' in head
+    return _K8S_MARK.search(head) is not None
 
 
 def _excluded(rel: str, name: str, patterns: list[str]) -> bool:
@@ -96,6 +111,12 @@ def discover(paths: list[str], exclude: list[str] | None = None, want_other: boo
             if looks_like_cloudformation(head):
                 out.cloudformation.append(path)
                 return
+            if looks_like_kubernetes(head, lower.endswith(".json")):
+                out.kubernetes.append(path)
+                return
+        if _DOCKERFILE.search(name):
+            out.dockerfiles.append(path)
+            return
         if want_other:
             out.other.append(path)
 

@@ -6,6 +6,7 @@ Importing this package registers every rule; a new rule goes in the module of it
 from wasec.rules.pack import (  # noqa: F401  (registrations)
     account,
     compute,
+    containers,
     credentials,
     data_access,
     data_at_rest,
@@ -15,6 +16,7 @@ from wasec.rules.pack import (  # noqa: F401  (registrations)
     encryption_services,
     identity,
     keys_and_secrets,
+    kubernetes,
     network,
     network_firewall,
     patching,

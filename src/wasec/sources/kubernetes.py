@@ -1,0 +1,88 @@
+"""Kubernetes manifests → canonical resources, one per object, with the line of every field.
+
+Multi-document YAML, JSON, ``List`` kinds (``kubectl get -o yaml``), rendered Helm (``helm template``,
+its ``# Source:`` comments kept as they are) and Kustomize output all read the same way. An object's
+type is ``Kubernetes::<Kind>`` and its properties are the object itself (``metadata``, ``spec``,
+``data``, ``rules`` …), so rules read the fields Kubernetes documents. Its id is
+``<Kind>/<namespace>/<name>``; an object without a namespace is in ``default`` (as ``kubectl apply``
+would put it) unless its kind is cluster-wide. All manifests of a scan share one scope, as the objects
+of one cluster do.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wasec.errors import InputError, ParseError
+from wasec.model.finding import Problem
+from wasec.model.resource import Loc, Origin, PathKey, Resource
+from wasec.sources.documents import load_json, load_yaml_all
+from wasec.sources.files import read_text
+
+SOURCE = "kubernetes"
+PREFIX = "Kubernetes::"
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+    "StorageClass", "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "IngressClass", "RuntimeClass",
+    "APIService", "CSIDriver", "PodSecurityPolicy",
+})
+# what a rendered chart's raw templates look like: Go template actions, not YAML
+_GO_TEMPLATE = re.compile(r"\{\{-?\s*(\.|include|template|if|range|with|end|define|toYaml|\$)")
+
+
+def is_manifest(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
+
+
+def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[list[Resource], list[Problem]]:
+    """Every Kubernetes object in one file (``text`` when already read, as from standard input)."""
+    problems: list[Problem] = []
+    try:
+        text = read_text(path, max_bytes) if text is None else text
+    except InputError as e:
+        return [], [Problem(path, str(e))]
+    if _GO_TEMPLATE.search(text):
+        return [], [Problem(path, "a Helm template, not a manifest: render it first "
+                                  "(helm template RELEASE CHART | wasec scan -)", kind="warning")]
+    try:
+        if path.lower().endswith(".json"):
+            value, lines = load_json(text)
+            docs = [(value, lines, 1)]
+        else:
+            docs = load_yaml_all(text)
+    except ParseError as e:
+        return [], [Problem(path, e.message, e.line)]
+    resources: list[Resource] = []
+    for value, lines, first in docs:
+        for obj, prefix in _objects(value):
+            if not is_manifest(obj):
+                if obj is not value or isinstance(value, dict):
+                    problems.append(Problem(path, "a document that is not a Kubernetes object (no apiVersion and kind)",
+                                            lines.get(prefix, first), kind="warning"))
+                continue
+            resources.append(_resource(path, obj, {k[len(prefix):]: v for k, v in lines.items() if k[:len(prefix)] == prefix},
+                                       lines.get(prefix, first)))
+    return resources, problems
+
+
+def _objects(value: Any) -> list[tuple[Any, PathKey]]:
+    """The objects of one document: itself, or the items of a ``List`` (``v1/List``, ``DeploymentList`` …)."""
+    if isinstance(value, dict) and isinstance(value.get("items"), list) and str(value.get("kind", "")).endswith("List"):
+        return [(item, ("items", i)) for i, item in enumerate(value["items"])]
+    return [(value, ())]
+
+
+def _resource(path: str, obj: dict[str, Any], lines: dict[PathKey, int], line: int) -> Resource:
+    kind = obj["kind"]
+    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    name = str(meta.get("name") or meta.get("generateName") or "(unnamed)")
+    namespace = None if kind in CLUSTER_SCOPED else str(meta.get("namespace") or "default")
+    rid = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+    locs = {k: Loc(path, n) for k, n in lines.items()}
+    locs[()] = Loc(path, line)
+    labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
+    # one scope for every manifest of a scan: a namespace's NetworkPolicy may live in another file than its pods
+    return Resource(type=PREFIX + kind, id=rid, properties=obj, origin=Origin(SOURCE, SOURCE, path, line),
+                    locs=locs, names=(name,), tags={str(k): str(v) for k, v in labels.items()})
