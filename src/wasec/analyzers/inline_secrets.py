@@ -33,6 +33,10 @@ PLACEHOLDER = re.compile(
 )
 
 
+# GOOGLE_API_KEY_VAL, CHANGE_ME: an upper-case token a deploy step substitutes, not a credential
+TOKEN_PLACEHOLDER = re.compile(r"[A-Z]+(?:_[A-Z]+)+")
+
+
 def redact(value: str) -> str:
     """First and last characters at most; never the secret."""
     v = str(value)
@@ -67,7 +71,7 @@ def literal_secret_value(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     v = value.strip().strip("\"'")
-    if len(v) < 4 or PLACEHOLDER.match(v) or v[0] in "$`%":
+    if len(v) < 4 or PLACEHOLDER.match(v) or v[0] in "$`%" or TOKEN_PLACEHOLDER.fullmatch(v):
         return False
     return not (v.startswith("{{resolve:") or "${" in v)
 

@@ -1,0 +1,144 @@
+"""Kubernetes manifests and Dockerfiles as sources: every shape they come in, with lines, and hostile input named
+rather than crashing the scan."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from wasec.model.finding import Status
+from wasec.scanning import ScanOptions, scan
+from wasec.sources import collect
+from wasec.sources.dockerfile import parse
+
+HELM_OUTPUT = """---
+# Source: shop/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: shop
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+  labels:
+    helm.sh/chart: shop-0.1.0
+spec:
+  template:
+    spec:
+      serviceAccountName: shop
+      containers:
+        - name: shop
+          image: "registry.example.com/shop:0.1.0"
+          securityContext:
+            privileged: true
+---
+"""
+
+
+def _types(path: Path) -> list[tuple[str, str, int | None]]:
+    got = collect([str(path)])
+    return sorted((r.type, r.id, r.origin.line) for r in got.inventory)
+
+
+def test_every_manifest_shape_is_read_with_its_lines(tmp_path: Path) -> None:
+    (tmp_path / "rendered.yaml").write_text(HELM_OUTPUT)
+    (tmp_path / "list.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: a\n"
+        "      namespace: ops\n  - apiVersion: rbac.authorization.k8s.io/v1\n    kind: ClusterRole\n    metadata:\n"
+        "      name: r\n    rules: []\n")
+    (tmp_path / "pod.json").write_text(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                                                   "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}))
+    assert _types(tmp_path) == [
+        ("Kubernetes::ClusterRole", "ClusterRole/r", 9),
+        ("Kubernetes::ConfigMap", "ConfigMap/ops/a", 4),
+        ("Kubernetes::Deployment", "Deployment/default/shop", 9),
+        ("Kubernetes::Pod", "Pod/default/p", 1),
+        ("Kubernetes::ServiceAccount", "ServiceAccount/default/shop", 3),
+    ]
+    result = scan(ScanOptions(paths=[str(tmp_path)], rules=["k8s-privileged"]))
+    f = next(f for f in result.findings if f.status is Status.FAIL)
+    assert f.file.endswith("rendered.yaml") and f.line == HELM_OUTPUT.splitlines().index("            privileged: true") + 1
+
+
+def test_helm_output_piped_on_standard_input(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "wasec", "scan", "-", "--rules", "k8s-privileged", "-f", "json"],
+                       input=HELM_OUTPUT, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    f = next(f for f in out["findings"] if f["status"] == "FAIL")
+    assert f["resource_id"] == "Deployment/default/shop" and f["file"] == "-"
+
+
+def test_raw_helm_templates_and_odd_documents_are_named_not_read(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"shop.fullname\" . }}\n")
+    (tmp_path / "mixed.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n- just\n- a list\n"
+                                         "---\nkind: Thing\napiVersion: v1\n---\nname: no kind\napiVersion: v1\nkind: 3\n")
+    (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n")
+    got = collect([str(tmp_path)])
+    problems = {(Path(p.file).name, p.kind): p.message for p in got.problems}
+    assert "helm template" in problems[("deployment.yaml", "warning")]
+    assert "invalid YAML" in problems[("broken.yaml", "error")]
+    assert "not a Kubernetes object" in problems[("mixed.yaml", "warning")]
+    assert sorted(r.id for r in got.inventory) == ["ConfigMap/default/ok", "Thing/default/(unnamed)"]
+
+
+def test_alias_bomb_across_documents_is_refused(tmp_path: Path) -> None:
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "data:", '  a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"  {cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
+    got = collect([str(tmp_path)])
+    assert not list(got.inventory)
+    assert any("alias bomb" in p.message for p in got.problems)
+
+
+DOCKERFILE = r"""# syntax=docker/dockerfile:1
+# escape=`
+ARG BASE=python:3.12-slim
+FROM ${BASE} AS build
+RUN pip install `
+    # a comment inside a continuation
+    --no-cache-dir build
+FROM --platform=linux/amd64 gcr.io/distroless/python3:nonroot
+COPY --from=build /src /src
+RUN <<EOF
+echo one
+echo two
+EOF
+ENTRYPOINT ["python3", "/src/app.py"]
+"""
+
+
+def test_dockerfile_parser_follows_the_reference() -> None:
+    d = parse(DOCKERFILE)
+    # the escape directive only counts on the first lines: here it follows another directive, as the reference allows
+    assert d["args"] == [{"cmd": "ARG", "value": "BASE=python:3.12-slim", "line": 3}]
+    build, final = d["stages"]
+    assert (build["from"], build["as"], build["line"]) == ("${BASE}", "build", 4)
+    assert build["instructions"][0] == {"cmd": "RUN", "value": "pip install --no-cache-dir build", "line": 5}
+    assert final["platform"] == "linux/amd64" and final["from"] == "gcr.io/distroless/python3:nonroot"
+    heredoc = final["instructions"][1]
+    assert heredoc["cmd"] == "RUN" and "echo two" in heredoc["value"] and heredoc["line"] == 10
+    assert final["instructions"][2]["args"] == ["python3", "/src/app.py"]
+
+
+def test_dockerfiles_are_found_by_name_and_judged(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "Dockerfile").write_text("FROM node\nRUN curl -sL https://example.com/i.sh | sh\n")
+    (tmp_path / "Containerfile.dev").write_text("FROM alpine:3.20\nUSER 10001\n")
+    (tmp_path / "app.dockerfile").write_text("")
+    got = collect([str(tmp_path)])
+    assert sorted(Path(r.id).name for r in got.inventory) == ["Containerfile.dev", "Dockerfile"]
+    assert any("no FROM" in p.message for p in got.problems)
+    result = scan(ScanOptions(paths=[str(tmp_path)], rules=["docker-user-root", "docker-curl-pipe-shell"]))
+    failing = sorted((f.rule_id, Path(f.file).name, f.line) for f in result.findings if f.status is Status.FAIL)
+    assert failing == [("docker-curl-pipe-shell", "Dockerfile", 2), ("docker-user-root", "Dockerfile", 1)]
