@@ -124,7 +124,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
         from wasec.secrets.scan import scan_tree
 
         used: set[str] = set()
-        for path in o.paths:
+        for path in [p for p in o.paths if p != "-"]:  # standard input holds manifests, read above
             s = scan_tree(path, FileOptions(o.exclude + config.exclude, max_bytes=o.max_bytes, follow_symlinks=o.follow_symlinks))
             for f in secret_findings(s):
                 rel = os.path.relpath(os.path.join(s.root, f.file or ""), root)
@@ -139,7 +139,8 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     findings, refused = apply_exceptions(findings, config, root)
     findings = apply_disables(findings, pack.disables, root, config)
     d = collected.discovery
-    files = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans)
+    files = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans) + len(d.kubernetes) \
+        + len(d.dockerfiles) + ("-" in o.paths)
     return ScanResult(findings, problems + refused, collected.inventory, rules, root, started,
                       time.time() - started, files, config)
 
