@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-k8s bench-aws bench-iam bench-secrets bench-history bench-report bench-scale clean
+.PHONY: demo test lint typecheck unit bench bench-k8s bench-admission bench-aws bench-iam bench-secrets bench-history bench-report bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-history: $(STAMP)
 
 bench-report: $(STAMP)
 	$(BIN)/python bench/report_bench.py
+
+bench-admission: $(STAMP)
+	$(BIN)/python bench/admission_bench.py
 
 bench-k8s: $(STAMP)
 	$(BIN)/python bench/k8s_bench.py

@@ -261,6 +261,7 @@ def baseline_write(paths: tuple[str, ...], baseline_file: str, formats: str, out
         sys.exit(EXIT_ERROR)
 
 
+from wasec.cli import admission as _admission  # noqa: E402, F401  (registers `wasec admission`)
 from wasec.cli import events as _events  # noqa: E402, F401  (registers `wasec events`)
 from wasec.cli import fix as _fix  # noqa: E402, F401  (registers `wasec fix`)
 from wasec.cli import history as _history  # noqa: E402, F401  (registers `wasec history` and `wasec diff`)

@@ -62,8 +62,8 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
                     problems.append(Problem(path, "a document that is not a Kubernetes object (no apiVersion and kind)",
                                             lines.get(prefix, first), kind="warning"))
                 continue
-            resources.append(_resource(path, obj, {k[len(prefix):]: v for k, v in lines.items() if k[:len(prefix)] == prefix},
-                                       lines.get(prefix, first)))
+            resources.append(resource_of(path, obj, {k[len(prefix):]: v for k, v in lines.items() if k[:len(prefix)] == prefix},
+                                         lines.get(prefix, first)))
     return resources, problems
 
 
@@ -74,7 +74,9 @@ def _objects(value: Any) -> list[tuple[Any, PathKey]]:
     return [(value, ())]
 
 
-def _resource(path: str, obj: dict[str, Any], lines: dict[PathKey, int], line: int) -> Resource:
+def resource_of(path: str, obj: dict[str, Any], lines: dict[PathKey, int] | None = None, line: int = 1) -> Resource:
+    """The canonical resource of one Kubernetes object (``lines``: where each field is written, when known)."""
+    lines = lines or {}
     kind = obj["kind"]
     meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     name = str(meta.get("name") or meta.get("generateName") or "(unnamed)")

@@ -1,0 +1,1 @@
+"""A validating admission webhook: the Kubernetes rules applied to objects as the API server admits them."""
