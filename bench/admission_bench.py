@@ -23,13 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_admission import _self_signed, pod  # noqa: E402  (the tests' certificate and objects)
-
-from wasec.admission.review import Policy  # noqa: E402
-from wasec.admission.server import serve  # noqa: E402
-from wasec.config import load_config  # noqa: E402
-from wasec.model.finding import Severity  # noqa: E402
-from wasec.scanning import ScanOptions, rules_for  # noqa: E402
+from test_admission import _self_signed, pod
+from wasec.admission.review import Policy
+from wasec.admission.server import serve
+from wasec.config import load_config
+from wasec.model.finding import Severity
+from wasec.scanning import ScanOptions, rules_for
 
 
 def main() -> None:
