@@ -266,6 +266,7 @@ from wasec.cli import events as _events  # noqa: E402, F401  (registers `wasec e
 from wasec.cli import fix as _fix  # noqa: E402, F401  (registers `wasec fix`)
 from wasec.cli import history as _history  # noqa: E402, F401  (registers `wasec history` and `wasec diff`)
 from wasec.cli import iam as _iam  # noqa: E402, F401  (registers `wasec iam`)
+from wasec.cli import images as _images  # noqa: E402, F401  (registers `wasec images`)
 from wasec.cli import init as _init  # noqa: E402, F401  (registers `wasec init`)
 from wasec.cli import org as _org  # noqa: E402, F401  (registers `wasec org`)
 from wasec.cli import review as _review  # noqa: E402, F401  (registers `wasec review`)

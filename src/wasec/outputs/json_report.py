@@ -29,6 +29,7 @@ def document(result: Any, show_passed: bool = True) -> dict[str, Any]:
             "files": result.files,
             "resources": len(result.inventory),
             "rules": len(result.rules),
+            **({"what": result.what} if getattr(result, "what", "") else {}),
         },
         "summary": summary(result),
         "findings": [f.to_dict() for f in findings],

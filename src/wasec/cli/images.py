@@ -1,0 +1,92 @@
+"""``wasec images``: the image vulnerability gate, on reports from Trivy and Grype or on what AWS found."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+import click
+
+from wasec.cli.shared import (
+    EXIT_ERROR,
+    cli,
+    config_option,
+    emit,
+    exit_code,
+    fail,
+    guard,
+    history_options,
+    output_options,
+    save_history,
+)
+
+
+@cli.command("images")
+@click.argument("reports", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--aws", "live", is_flag=True, help="Read ECR image scan findings and Inspector findings (EC2, Lambda, "
+              "ECR images) from the account.")
+@click.option("--profile", help="AWS profile (with --aws).")
+@click.option("--role-arn", help="Assume this role first (with --aws).")
+@click.option("--regions", default="", metavar="REGIONS", help="Comma-separated regions (with --aws; default: the "
+              "profile's region).")
+@click.option("--vex", "vex_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="CycloneDX VEX statements: not_affected, false_positive and resolved CVEs do not count (repeatable).")
+@click.option("--cvss-threshold", type=click.FloatRange(0, 10), default=7.0, show_default=True,
+              help="Vulnerabilities with this CVSS base score or more are failing findings.")
+@output_options("Exit 1 at this severity or higher (default: any vulnerability above the threshold).")
+@config_option
+@history_options("a vulnerability")
+@guard
+def images(reports: tuple[str, ...], live: bool, profile: str | None, role_arn: str | None, regions: str,
+           vex_files: tuple[str, ...], cvss_threshold: float, formats: str, output: str | None,
+           output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
+    """Gate images on their known vulnerabilities: Trivy or Grype JSON REPORTS, and/or --aws.
+
+    \b
+      trivy image -f json -o trivy.json registry/app:1.4 && wasec images trivy.json
+      grype registry/app:1.4 -o json > grype.json && wasec images grype.json --vex app.vex.json
+      wasec images --aws --regions eu-west-1 --cvss-threshold 9 -f sarif -o images.sarif
+    """
+    from wasec.config import load_config
+    from wasec.images import gate
+    from wasec.images import reports as formats_
+    from wasec.images.live import collect
+
+    if not reports and not live:
+        fail("name Trivy or Grype reports, or use --aws to read what ECR and Inspector found")
+    started = time.time()
+    config = load_config(".", opts.get("config"))
+    vulns, statements, problems = [], [], []
+    for path in [*reports, *vex_files]:
+        v, s, p = formats_.load(path)
+        if path in vex_files and v:
+            p.append(formats_.Problem(path, "a vulnerability report given as --vex: its findings are gated too",
+                                      kind="warning"))
+        vulns += v
+        statements += s
+        problems += p
+    what = ", ".join(os.path.basename(r) for r in reports) or ""
+    if live:
+        from wasec.sources.aws.api import Api, RateLimiter
+        from wasec.sources.aws.session import assume_role, base_session, emulated, identity
+
+        session = base_session(profile)
+        if role_arn:
+            session = assume_role(session, role_arn)
+        try:
+            me = identity(session)
+        except Exception as e:  # no credentials, expired token, unreachable endpoint
+            fail(f"cannot identify the AWS caller: {str(e).splitlines()[0]}")
+        api = Api(session, me.account, RateLimiter(20.0), emulated=emulated(), max_attempts=3)
+        wanted = [r.strip() for r in regions.split(",") if r.strip()] or [session.region_name]
+        got, said = collect(api, wanted)
+        vulns += got
+        problems += said
+        what = ", ".join(x for x in (what, f"AWS account {me.account} ({', '.join(wanted)})") if x)
+    result = gate.result(vulns, statements, problems, cvss_threshold, config, os.path.abspath("."), started, what)
+    names = [f.strip() for f in formats.split(",") if f.strip()]
+    saved = save_history(result, opts, "images", what)
+    emit(result, names, output, output_dir, opts)
+    sys.exit(exit_code(result, fail_on, opts.get("fail_on_risk")) if saved else EXIT_ERROR)
