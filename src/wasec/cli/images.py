@@ -11,6 +11,7 @@ import click
 
 from wasec.cli.shared import (
     EXIT_ERROR,
+    aws_api,
     cli,
     config_option,
     emit,
@@ -69,22 +70,12 @@ def images(reports: tuple[str, ...], live: bool, profile: str | None, role_arn: 
         problems += p
     what = ", ".join(os.path.basename(r) for r in reports) or ""
     if live:
-        from wasec.sources.aws.api import Api, RateLimiter
-        from wasec.sources.aws.session import assume_role, base_session, emulated, identity
-
-        session = base_session(profile)
-        if role_arn:
-            session = assume_role(session, role_arn)
-        try:
-            me = identity(session)
-        except Exception as e:  # no credentials, expired token, unreachable endpoint
-            fail(f"cannot identify the AWS caller: {str(e).splitlines()[0]}")
-        api = Api(session, me.account, RateLimiter(20.0), emulated=emulated(), max_attempts=3)
-        wanted = [r.strip() for r in regions.split(",") if r.strip()] or [session.region_name]
+        api = aws_api(profile, role_arn)
+        wanted = [r.strip() for r in regions.split(",") if r.strip()] or [api.session.region_name]
         got, said = collect(api, wanted)
         vulns += got
         problems += said
-        what = ", ".join(x for x in (what, f"AWS account {me.account} ({', '.join(wanted)})") if x)
+        what = ", ".join(x for x in (what, f"AWS account {api.account} ({', '.join(wanted)})") if x)
     result = gate.result(vulns, statements, problems, cvss_threshold, config, os.path.abspath("."), started, what)
     names = [f.strip() for f in formats.split(",") if f.strip()]
     saved = save_history(result, opts, "images", what)

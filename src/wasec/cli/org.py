@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.shared import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, cli, fail, guard, stderr_console
+from wasec.cli.shared import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, aws_api, cli, fail, guard, stderr_console
 
 
 @cli.group("org")
@@ -79,7 +79,7 @@ def guardrails(paths: tuple[str, ...], profile: str | None, role_arn: str | None
         if not any(n.kind != "root" for n in tree.nodes.values()) and not tree.policies.keys() - {"p-FullAWSAccess"}:
             fail(f"no AWS Organizations resources (OUs, accounts, service control policies) in {', '.join(paths)}")
     else:
-        tree = from_api(_api(profile, role_arn, external_id))
+        tree = from_api(aws_api(profile, role_arn, external_id))
     matrix = decide(tree, rails_for(break_glass_role, allowed), admin_role, allowed[0])
     err = stderr_console()
     for p in tree.problems:
@@ -88,20 +88,6 @@ def guardrails(paths: tuple[str, ...], profile: str | None, role_arn: str | None
     undecided = any(c.status == "unknown" for r in matrix.rows for c in r.cells.values())
     # a guardrail that leaks is a finding; one that could not be decided is never a silent pass
     sys.exit(EXIT_FINDINGS if matrix.leaking else EXIT_ERROR if undecided or tree.problems else EXIT_OK)
-
-
-def _api(profile: str | None, role_arn: str | None, external_id: str | None) -> Any:
-    from wasec.sources.aws.api import Api, RateLimiter
-    from wasec.sources.aws.session import assume_role, base_session, emulated, identity
-
-    session = base_session(profile)
-    if role_arn:
-        session = assume_role(session, role_arn, external_id)
-    try:
-        me = identity(session)
-    except Exception as e:  # no credentials, expired token, unreachable endpoint
-        fail(f"cannot identify the AWS caller: {str(e).splitlines()[0]}")
-    return Api(session, me.account, RateLimiter(20.0), emulated=emulated(), max_attempts=3)
 
 
 def _render(matrix: Any, fmt: str, output: str | None) -> None:

@@ -276,3 +276,19 @@ def exit_code(result: Any, fail_on: str | None, fail_on_risk: int | None = None)
 
     threshold = Severity.parse(level).rank
     return EXIT_FINDINGS if any(f.counts and f.severity.rank >= threshold for f in result.findings) else EXIT_OK
+
+
+def aws_api(profile: str | None, role_arn: str | None, external_id: str | None = None, max_rps: float = 20.0) -> Any:
+    """A read-only API gateway for one account from the standard credential chain (for commands that read a few
+    services directly, outside the scan engine's units)."""
+    from wasec.sources.aws.api import Api, RateLimiter
+    from wasec.sources.aws.session import assume_role, base_session, emulated, identity
+
+    session = base_session(profile)
+    if role_arn:
+        session = assume_role(session, role_arn, external_id)
+    try:
+        me = identity(session)
+    except Exception as e:  # no credentials, expired token, unreachable endpoint
+        fail(f"cannot identify the AWS caller: {str(e).splitlines()[0]}")
+    return Api(session, me.account, RateLimiter(max_rps), emulated=emulated(), max_attempts=3)
