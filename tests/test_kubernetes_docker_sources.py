@@ -89,6 +89,42 @@ def test_raw_helm_templates_and_odd_documents_are_named_not_read(tmp_path: Path)
     assert sorted(r.id for r in got.inventory) == ["ConfigMap/default/ok", "Thing/default/(unnamed)"]
 
 
+def test_template_text_inside_values_is_data_but_a_charts_templates_wait_for_rendering(tmp_path: Path) -> None:
+    # alert texts and ApplicationSet fields carry Go templates as plain strings: the objects are real
+    (tmp_path / "rules.yaml").write_text(
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: node\nspec:\n  groups:\n"
+        "  - name: node\n    rules:\n    - alert: Down\n      annotations:\n"
+        "        description: '{{ $labels.instance }} of {{ .Labels.job }} is down'\n")
+    (tmp_path / "appset.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: addons\nspec:\n  template:\n"
+        "    metadata:\n      name: '{{path.basename}}'\n")
+    # a chart whose template quotes every action still parses, but its values are not values yet
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"{{ .Release.Name }}\"\nspec:\n  containers:\n"
+        "  - name: app\n    image: \"{{ .Values.image }}\"\n")
+    # other tools' {{name}} placeholders make text that is not YAML yet: a warning, not a parse error
+    (tmp_path / "svc-template.yaml").write_text("kind: Service\napiVersion: v1\nmetadata:\n  name: etcd-{{cell}}\n"
+                                                "  labels:\n    cell: {{cell}}\n")
+    got = collect([str(tmp_path)])
+    assert sorted(r.id for r in got.inventory) == ["ApplicationSet/default/addons", "PrometheusRule/default/node"]
+    problems = {(Path(p.file).name, p.kind): p.message for p in got.problems}
+    assert set(problems) == {("pod.yaml", "warning"), ("svc-template.yaml", "warning")}
+    assert all("render it first" in m for m in problems.values())
+
+
+def test_a_json_stream_of_objects_reads_like_kubectl(tmp_path: Path) -> None:
+    (tmp_path / "list.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n'
+                                        '{"apiVersion": "v1", "kind": "ConfigMap",\n "metadata": {"name": "b"}}\n')
+    (tmp_path / "bad.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap"}\n{"apiVersion": \n')
+    got = collect([str(tmp_path)])
+    assert sorted((r.id, r.origin.line) for r in got.inventory) == [("ConfigMap/default/a", 1), ("ConfigMap/default/b", 2)]
+    [problem] = got.problems
+    assert Path(problem.file).name == "bad.json" and problem.kind == "error" and problem.line == 3
+
+
 def test_alias_bomb_across_documents_is_refused(tmp_path: Path) -> None:
     lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "data:", '  a: &a ["x","x","x","x","x","x","x","x","x"]']
     for i in range(1, 9):

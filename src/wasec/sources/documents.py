@@ -299,3 +299,20 @@ def load_json(text: str) -> tuple[Any, Lines]:
     if p.i != len(text):
         raise p.fail("end of document")
     return value, p.lines
+
+
+def load_json_stream(text: str) -> list[tuple[Any, Lines, int]]:
+    """Consecutive JSON values, as ``kubectl`` reads a JSON file: (value, lines, first line) for each."""
+    p = _JsonParser(text)
+    out: list[tuple[Any, Lines, int]] = []
+    p.ws()
+    while p.i < len(text) or not out:
+        p.lines = {}
+        first = p.line(p.i)
+        try:
+            value = p.value((), 0)
+        except RecursionError:
+            raise ParseError("document is nested too deeply", first) from None
+        out.append((value, p.lines, first))
+        p.ws()
+    return out

@@ -11,13 +11,15 @@ of one cluster do.
 
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
 from typing import Any
 
 from wasec.errors import InputError, ParseError
 from wasec.model.finding import Problem
 from wasec.model.resource import Loc, Origin, PathKey, Resource
-from wasec.sources.documents import load_json, load_yaml_all
+from wasec.sources.documents import load_json_stream, load_yaml_all
 from wasec.sources.files import read_text
 
 SOURCE = "kubernetes"
@@ -28,8 +30,11 @@ CLUSTER_SCOPED = frozenset({
     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "IngressClass", "RuntimeClass",
     "APIService", "CSIDriver", "PodSecurityPolicy",
 })
-# what a rendered chart's raw templates look like: Go template actions, not YAML
+# a chart's raw templates hold Go template actions; other tools' templates hold {{name}} placeholders
 _GO_TEMPLATE = re.compile(r"\{\{-?\s*(\.|include|template|if|range|with|end|define|toYaml|\$)")
+_PLACEHOLDER = "{{"
+_TEMPLATE_HINT = ("a template, not a manifest: render it first "
+                  "(helm template RELEASE CHART | wasec scan -, or the tool that fills its {{ }} placeholders)")
 
 
 def is_manifest(doc: Any) -> bool:
@@ -43,16 +48,18 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
         text = read_text(path, max_bytes) if text is None else text
     except InputError as e:
         return [], [Problem(path, str(e))]
-    if _GO_TEMPLATE.search(text):
-        return [], [Problem(path, "a Helm template, not a manifest: render it first "
-                                  "(helm template RELEASE CHART | wasec scan -)", kind="warning")]
+    # Go templates inside string values are data (alert texts, ApplicationSet fields): only text that is not
+    # YAML yet, or a chart's templates/ whose quoted actions would be read as real values, waits for rendering
+    if _GO_TEMPLATE.search(text) and in_chart_templates(path):
+        return [], [Problem(path, _TEMPLATE_HINT, kind="warning")]
     try:
         if path.lower().endswith(".json"):
-            value, lines = load_json(text)
-            docs = [(value, lines, 1)]
+            docs = load_json_stream(text)
         else:
             docs = load_yaml_all(text)
     except ParseError as e:
+        if _PLACEHOLDER in text:
+            return [], [Problem(path, _TEMPLATE_HINT, e.line, kind="warning")]
         return [], [Problem(path, e.message, e.line)]
     resources: list[Resource] = []
     for value, lines, first in docs:
@@ -65,6 +72,23 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
             resources.append(resource_of(path, obj, {k[len(prefix):]: v for k, v in lines.items() if k[:len(prefix)] == prefix},
                                          lines.get(prefix, first)))
     return resources, problems
+
+
+@lru_cache(maxsize=1024)
+def _chart_dir(directory: str) -> bool:
+    return os.path.basename(directory) == "templates" and os.path.isfile(os.path.join(os.path.dirname(directory), "Chart.yaml"))
+
+
+def in_chart_templates(path: str) -> bool:
+    """Whether ``path`` lies under a Helm chart's ``templates/`` directory (``Chart.yaml`` beside it)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while True:
+        if _chart_dir(directory):
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
 
 
 def _objects(value: Any) -> list[tuple[Any, PathKey]]:
