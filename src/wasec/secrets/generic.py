@@ -28,7 +28,7 @@ ANCHORS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "dsn", "conn
 
 ASSIGN = re.compile(
     r"""(?<![\w.$@\\:-])(?P<name>[A-Za-z_$@][\w.$@-]{0,80})["'\]]?\s*
-        (?::=|=>|\|\|=|\?\?=|=|:)(?![=:])[ \t]*
+        (?P<op>:=|=>|\|\|=|\?\?=|=|:)(?![=:])[ \t]*
         (?:(?P<q>["'`])(?P<qv>[^"'`\n]{1,1000}?)(?P=q)|(?P<uv>(?:[^\s"'`,;&)}\]]|&(?![\w.-]+=)){1,1000}))""",
     re.X,
 )
@@ -70,6 +70,7 @@ CALL = re.compile(r"^[A-Za-z_][\w.]*\(")
 def _literal_in_code(value: str) -> bool:
     """An unquoted right-hand side in source code is an expression, unless it cannot be one: a token such
     as ``U3VtbWVy…=`` in a YAML document embedded in the file, not ``get_secret(arn)`` or ``token``."""
+    value = value.lstrip("!*")  # a negation or a pointer dereference of what follows
     if EXPRESSION.match(value) or value.endswith(("(", ".", ",")):
         return False
     if IDENTIFIER.match(value):
@@ -86,13 +87,15 @@ def assignments(line: str, code: bool) -> list[Assignment]:
             break
         pos = m.start("q") if m.group("q") else m.start("uv")  # a value may hold assignments of its own
         name = m.group("name")
+        if name[0] == "$" and m.group("op") == ":":
+            continue  # $secret-name:key is where Argo CD and others read a secret, not an assignment
         if m.group("qv") is not None:
             value, start = m.group("qv"), m.start("qv")
             pos = m.end()
         else:
             value, start = m.group("uv"), m.start("uv")
             expression = CALL.match(value) is not None  # a call is code in any file (a README's example)
-            if (code and not _literal_in_code(value)) or expression or value.startswith(("$", "(", "[", "{")):
+            if (code and not _literal_in_code(value)) or expression or value.startswith(("$", "(", "[", "{", "&")):
                 fb = FALLBACK.search(line, m.start("uv"))
                 if not fb:
                     continue  # an expression; only a literal fallback after it is a value

@@ -64,15 +64,15 @@ FAKE_NAME = re.compile(r"(^|_|-|\b)([Ff]ake|FAKE|[Dd]ummy|DUMMY|[Mm]ock|MOCK|[Tt
 PLACEHOLDER_WORDS = re.compile(
     r"(?i)(your[-_ ]?|replace|example|placeholder|changeme|change[-_]me|dummy|fake|sample|redacted|"
     r"not[-_ ]?(a[-_ ]?)?(real|secret|valid)|insert[-_ ]|put[-_ ]?your|goes[-_ ]?here|enter[-_ ]|"
-    r"^todo$|^tbd$|^none$|^null$|^nil$|^undefined$|^true$|^false$|\.\.\.|xxxx|\*\*\*|0000000|"
+    r"^todo$|^tbd$|^none$|^null$|^nil$|^undefined$|^true$|^false$|\.\.\.|xxxx|\*\*\*|0000000|abcdefgh|12345678|"
     r"^(test|testing|secret|password|passwd|pass|admin|root|user|guest|default|letmein|welcome|qwerty|"
     r"changeit|abc123|test123|password1|password123|p@ssw0rd|passw0rd|12345678|123456789|1234567890|string|str|text|integer|number|boolean|object|required|optional|sensitive|hidden|masked|encrypted|base64|secretstring|securestring)$)"
 )
 REFERENCE = re.compile(
     r"""(?ix)(
       \$\{[^}]*\}? | \$\([^)]*\)? | \{\{.*?\}\} | \{%.*?%\} | %\(\w+\)? | %[sd]$ | <%=.*?%> |
-      ^<[^<>]{1,60}>$ | ^\#?\{[^{}]{1,200}\}$ | ^\[[\w. -]{1,60}\]$ | ^-----BEGIN |
-      ^\$[A-Za-z_]\w*$ | ^%[A-Za-z_]\w*%$ | ^@[A-Za-z_][\w.]*$ |
+      ^<[^<>]{1,60}>$ | ^\#?\{[^{}]{1,200}\}$ | ^<[A-Za-z_][\w -]{0,60}> | ^\[[\w. -]{1,60}\]$ | ^-----BEGIN |
+      ^\$[A-Za-z_][\w.:/-]*$ | ^%[A-Za-z_]\w*%$ | ^@[A-Za-z_][\w.]*$ |
       ^(ENV|env)\[ | \bprocess\.env\b | \bos\.(environ|getenv) | \bSystem\.getenv | \bgetenv\( |
       ^(var|local|data|module|each|self|secrets|vars|env|inputs|steps|needs|matrix|params|values|\.Values)\. |
       ^!(Ref|Sub|GetAtt|ImportValue|FindInMap|Join|Select|Base64) | ^\{\{resolve: | ^(ssm|secretsmanager|vault|op|
@@ -86,8 +86,13 @@ PUBLIC_KEY = re.compile(r"^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\w+|sk-(ssh|ecdsa)-
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX = re.compile(r"^[0-9a-fA-F]+$")
 PATHLIKE = re.compile(r"^((~|\.{1,2})?(/[\w.@-]{1,40})+/?$|[A-Za-z]:\\|\\\\|file:|https?://[^@\s]*$|s3://|gs://)")
-EXPRESSION = re.compile(r"^[A-Za-z_][\w.]*(\(|\[|\.[A-Za-z_])|^\w+\s*[+*/%]|^(new|await|function|lambda|this|self)\b")
+# code on the right of an assignment: a call, member access (``a?.b`` too), indexing, arithmetic, a struct
+# literal (``Token{``) or a generic type or call (``useRef<FormApi>(null)``, ``Nested<FormValue>``)
+EXPRESSION = re.compile(r"^[A-Za-z_][\w.?]*(\(|\[|\.[A-Za-z_]|\{|<[\w<>, .\[\]|]*>)|^\w+\s*[+*/%]|"
+                        r"^(new|await|function|lambda|this|self)\b")
 NUMERIC = re.compile(r"^[-+]?\d+([.,]\d+)?[a-zA-Z%]{0,3}$")
+# package versions, Debian epochs and revisions included: 1:4.17.4-2ubuntu3, v2.11.0-rc.1
+VERSION = re.compile(r"^(\d+:)?v?\d+(\.\d+){1,3}([-+~][\w.+~-]*)?$")
 
 # AWS's documented example credentials and jwt.io's example token
 EXAMPLE_VALUES = ("EXAMPLE", "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
@@ -166,6 +171,8 @@ def not_a_secret(value: str) -> str | None:
         return "a path or address"
     if NUMERIC.match(v):
         return "a number"
+    if VERSION.match(v):
+        return "a version"
     if v.startswith("data:") or v.startswith("iVBORw0KGgo"):
         return "embedded data"
     return None
