@@ -115,6 +115,34 @@ def test_template_text_inside_values_is_data_but_a_charts_templates_wait_for_ren
     assert all("render it first" in m for m in problems.values())
 
 
+def test_kustomize_patches_and_fragments_are_named_not_judged(tmp_path: Path) -> None:
+    # a kustomization's patches hold only the fields they change: judging them alone would invent findings
+    base = tmp_path / "overlay"
+    (base / "patches").mkdir(parents=True)
+    (base / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deploy.yaml\n"
+        "patchesStrategicMerge:\n- replicas.yaml\npatches:\n- path: patches/limits.yaml\n  target: {kind: Deployment}\n")
+    (base / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: web\n        image: registry.example.com/web:1.2\n")
+    (base / "replicas.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n")
+    (base / "patches" / "limits.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: web\n        resources: {limits: {cpu: 500m}}\n")
+    # a kubeadm-style patch outside any kustomization: a container without an image cannot be a whole object
+    (tmp_path / "kube-controller-manager.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kcm\n  namespace: kube-system\nspec:\n  containers:\n"
+        "  - name: kube-controller-manager\n    resources: {requests: {cpu: 1m}}\n")
+    got = collect([str(tmp_path)])
+    assert sorted(r.id for r in got.inventory) == ["Deployment/default/web", "Kustomization/default/(unnamed)"]
+    problems = {Path(p.file).name: (p.kind, p.message) for p in got.problems}
+    assert problems["replicas.yaml"][0] == problems["limits.yaml"][0] == "warning"
+    assert "kustomize build" in problems["limits.yaml"][1]
+    assert problems["kube-controller-manager.yaml"] == (
+        "warning", "a patch, not a whole object: container kube-controller-manager has no image "
+                   "(judge what the patch is merged into, as rendered)")
+
+
 def test_a_json_stream_of_objects_reads_like_kubectl(tmp_path: Path) -> None:
     (tmp_path / "list.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n'
                                         '{"apiVersion": "v1", "kind": "ConfigMap",\n "metadata": {"name": "b"}}\n')

@@ -19,7 +19,7 @@ from typing import Any
 from wasec.errors import InputError, ParseError
 from wasec.model.finding import Problem
 from wasec.model.resource import Loc, Origin, PathKey, Resource
-from wasec.sources.documents import load_json_stream, load_yaml_all
+from wasec.sources.documents import load_json_stream, load_yaml, load_yaml_all
 from wasec.sources.files import read_text
 
 SOURCE = "kubernetes"
@@ -33,6 +33,10 @@ CLUSTER_SCOPED = frozenset({
 # a chart's raw templates hold Go template actions; other tools' templates hold {{name}} placeholders
 _GO_TEMPLATE = re.compile(r"\{\{-?\s*(\.|include|template|if|range|with|end|define|toYaml|\$)")
 _PLACEHOLDER = "{{"
+_PATCH_HINT = ("a Kustomize patch, merged into its base: scan the rendered output "
+               "(kustomize build DIR | wasec scan -)")
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_POD_SPECS = (("spec",), ("spec", "template", "spec"), ("spec", "jobTemplate", "spec", "template", "spec"))
 _TEMPLATE_HINT = ("a template, not a manifest: render it first "
                   "(helm template RELEASE CHART | wasec scan -, or the tool that fills its {{ }} placeholders)")
 
@@ -52,6 +56,8 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
     # YAML yet, or a chart's templates/ whose quoted actions would be read as real values, waits for rendering
     if _GO_TEMPLATE.search(text) and in_chart_templates(path):
         return [], [Problem(path, _TEMPLATE_HINT, kind="warning")]
+    if path != "-" and kustomize_patch(path):
+        return [], [Problem(path, _PATCH_HINT, kind="warning")]
     try:
         if path.lower().endswith(".json"):
             docs = load_json_stream(text)
@@ -68,6 +74,12 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
                 if obj is not value or isinstance(value, dict):
                     problems.append(Problem(path, "a document that is not a Kubernetes object (no apiVersion and kind)",
                                             lines.get(prefix, first), kind="warning"))
+                continue
+            missing = _container_without_image(obj)
+            if missing is not None:
+                problems.append(Problem(path, f"a patch, not a whole object: container {missing} has no image "
+                                              "(judge what the patch is merged into, as rendered)",
+                                        lines.get(prefix, first), kind="warning"))
                 continue
             resources.append(resource_of(path, obj, {k[len(prefix):]: v for k, v in lines.items() if k[:len(prefix)] == prefix},
                                          lines.get(prefix, first)))
@@ -89,6 +101,56 @@ def in_chart_templates(path: str) -> bool:
         if parent == directory:
             return False
         directory = parent
+
+
+@lru_cache(maxsize=1024)
+def _patches_of(directory: str) -> frozenset[str]:
+    """The files a directory's kustomization lists as patches (strategic merge or JSON 6902)."""
+    for name in _KUSTOMIZATIONS:
+        kustomization = os.path.join(directory, name)
+        if not os.path.isfile(kustomization):
+            continue
+        try:
+            doc, _ = load_yaml(read_text(kustomization, 1 << 20))
+        except (InputError, ParseError):
+            return frozenset()  # the kustomization itself is reported when it is read as a manifest
+        if not isinstance(doc, dict):
+            return frozenset()
+        listed: list[Any] = []
+        for key in ("patchesStrategicMerge", "patchesJson6902", "patches"):
+            if isinstance(doc.get(key), list):
+                listed += doc[key]
+        files = (item.get("path") if isinstance(item, dict) else item for item in listed)
+        return frozenset(os.path.normpath(os.path.join(directory, f))
+                         for f in files if isinstance(f, str) and "\n" not in f)  # a string with lines is inline
+    return frozenset()
+
+
+def kustomize_patch(path: str) -> bool:
+    """Whether a kustomization in the file's directory, or up to two above it, lists the file as a patch."""
+    full = os.path.abspath(path)
+    directory = os.path.dirname(full)
+    for _ in range(3):
+        if full in _patches_of(directory):
+            return True
+        directory = os.path.dirname(directory)
+    return False
+
+
+def _container_without_image(obj: dict[str, Any]) -> str | None:
+    """The name of a container with no image: Kubernetes requires one, so the object is a patch's fragment."""
+    for keys in _POD_SPECS:
+        spec: Any = obj
+        for k in keys:
+            spec = spec.get(k) if isinstance(spec, dict) else None
+        if not isinstance(spec, dict):
+            continue
+        for kind in ("containers", "initContainers"):
+            listed = spec.get(kind)
+            for c in listed if isinstance(listed, list) else ():
+                if isinstance(c, dict) and not c.get("image"):
+                    return str(c.get("name") or "(unnamed)")
+    return None
 
 
 def _objects(value: Any) -> list[tuple[Any, PathKey]]:

@@ -348,7 +348,7 @@ def image_latest(r: View) -> Any:
     out = []
     for p, c in containers(r):
         _, tag, digest = _image(c)
-        if digest is None and tag in (None, "latest"):
+        if digest is None and tag in (None, "latest") and c.get("image"):
             out.append(Fail(f"{p}.image", f"container {c.get('name')} runs {c.get('image')} ({'latest' if tag else 'no tag'})",
                             c.get("image")))
     return out
