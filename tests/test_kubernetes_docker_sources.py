@@ -200,9 +200,13 @@ def test_dockerfiles_are_found_by_name_and_judged(tmp_path: Path) -> None:
     (tmp_path / "svc" / "Dockerfile").write_text("FROM node\nRUN curl -sL https://example.com/i.sh | sh\n")
     (tmp_path / "Containerfile.dev").write_text("FROM alpine:3.20\nUSER 10001\n")
     (tmp_path / "app.dockerfile").write_text("")
+    # a Dockerfile generator's template: its FROM is not an image yet
+    (tmp_path / "Dockerfile-linux.template").write_text("# generated\nFROM debian:{{ env.variant }}\nRUN apt-get update\n")
     got = collect([str(tmp_path)])
     assert sorted(Path(r.id).name for r in got.inventory) == ["Containerfile.dev", "Dockerfile"]
-    assert any("no FROM" in p.message for p in got.problems)
+    problems = {Path(p.file).name: (p.kind, p.line, p.message) for p in got.problems}
+    assert "no FROM" in problems["app.dockerfile"][2]
+    assert problems["Dockerfile-linux.template"][:2] == ("warning", 2) and "template" in problems["Dockerfile-linux.template"][2]
     result = scan(ScanOptions(paths=[str(tmp_path)], rules=["docker-user-root", "docker-curl-pipe-shell"]))
     failing = sorted((f.rule_id, Path(f.file).name, f.line) for f in result.findings if f.status is Status.FAIL)
     assert failing == [("docker-curl-pipe-shell", "Dockerfile", 2), ("docker-user-root", "Dockerfile", 1)]

@@ -112,6 +112,10 @@ def load_dockerfile(path: str, max_bytes: int) -> tuple[list[Resource], list[Pro
     props = parse(text)
     if not props["stages"]:
         return [], [Problem(path, "no FROM instruction: not a Dockerfile, or an empty one", kind="warning")]
+    templated = next((st for st in props["stages"] if "{{" in st["from"] or "{%" in st["from"]), None)
+    if templated is not None:
+        return [], [Problem(path, "a template, not a Dockerfile yet: its FROM holds {{ }} placeholders; scan the "
+                                  "Dockerfiles it renders", templated["line"], kind="warning")]
     locs: dict[PathKey, Loc] = {(): Loc(path, props["stages"][0]["line"])}
     for si, st in enumerate(props["stages"]):
         locs[("stages", si)] = locs[("stages", si, "from")] = Loc(path, st["line"])

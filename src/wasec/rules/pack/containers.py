@@ -210,14 +210,17 @@ def curl_pipe_shell(r: View) -> Any:
     return out
 
 
+# a package manager where a shell runs a command: not "pip install" inside an echoed message
+_CMD = r"(?:^(?:--\S+\s+)*|[;&|(`\n]|\b(?:then|do|else|sudo|exec|env)\s)\s*(?:\S*/)?"
 _CACHES = (
-    (re.compile(r"\bapt(-get)?\s+(-\S+\s+)*install\b"), re.compile(r"rm\s+-[rf]+\s+/var/lib/apt/lists"), "apt-get install",
+    (re.compile(_CMD + r"apt(-get)?\s+(-\S+\s+)*install\b"), re.compile(r"\brm\s+(-\S+\s+)+[\"']?/var/lib/apt/lists|\bapt(-get)?\s+dist-clean\b"),
+     "apt-get install",
      "rm -rf /var/lib/apt/lists/*"),
-    (re.compile(r"\bapk\s+(-\S+\s+)*add\b"), re.compile(r"--no-cache\b|rm\s+-[rf]+\s+/var/cache/apk"), "apk add",
+    (re.compile(_CMD + r"apk\s+(-\S+\s+)*add\b"), re.compile(r"--no-cache\b|rm\s+-[rf]+\s+/var/cache/apk"), "apk add",
      "--no-cache"),
-    (re.compile(r"\bpip3?\s+(-\S+\s+)*install\b"), re.compile(r"--no-cache-dir\b|PIP_NO_CACHE_DIR"), "pip install",
+    (re.compile(_CMD + r"(?:python[\d.]*\s+-m\s+)?pip[\d.]*\s+(-\S+\s+)*install\b"), re.compile(r"--no-cache-dir\b|PIP_NO_CACHE_DIR"), "pip install",
      "--no-cache-dir"),
-    (re.compile(r"\b(yum|dnf|microdnf)\s+(-\S+\s+)*install\b"), re.compile(r"\b(yum|dnf|microdnf)\s+clean\s+all\b"),
+    (re.compile(_CMD + r"(yum|dnf|microdnf)\s+(-\S+\s+)*install\b"), re.compile(r"\b(yum|dnf|microdnf)\s+clean\s+all\b"),
      "yum/dnf install", "yum clean all"),
 )
 
