@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from wasec.analyzers.inline_secrets import redact, secret_env
+from wasec.model.values import UnknownValue
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, View
 
@@ -182,7 +183,7 @@ def selinux(r: View) -> Any:
         opts = r.get(f"{p}.securityContext.seLinuxOptions")
         if not isinstance(opts, dict):
             continue
-        if opts.get("type") is not None and opts["type"] not in SELINUX_TYPES:
+        if opts.get("type") is not None and not (isinstance(opts["type"], str) and opts["type"] in SELINUX_TYPES):
             out.append(Fail(f"{p}.securityContext.seLinuxOptions.type", f"SELinux type {opts['type']}", opts["type"]))
         for f in ("user", "role"):
             if opts.get(f):
@@ -222,7 +223,7 @@ SAFE_SYSCTLS = frozenset({"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_rang
 def sysctls(r: View) -> Any:
     return [Fail(f"{p}.name", f"sysctl {s.get('name')} is not in the safe set", s.get("name"))
             for p, s in r.items(f"{spec_path(r)}.securityContext.sysctls")
-            if isinstance(s, dict) and s.get("name") not in SAFE_SYSCTLS]
+            if isinstance(s, dict) and not (isinstance(s.get("name"), str) and s["name"] in SAFE_SYSCTLS)]
 
 
 # -- restricted -----------------------------------------------------------------------------------
@@ -406,7 +407,7 @@ def sa_token_automount(r: View) -> Any:
             path = f"{spec_path(r)}.serviceAccountName"
         name, ns = _service_account(r), _namespace(r)
         for sa in r.peers(K + "ServiceAccount"):
-            meta = sa.properties.get("metadata") or {}
+            meta = _mapping(sa.properties.get("metadata"))
             if meta.get("name") == name and str(meta.get("namespace") or "default") == ns \
                     and sa.properties.get("automountServiceAccountToken") is False:
                 return None
@@ -474,6 +475,17 @@ def _rules(r: View) -> Iterator[tuple[str, dict[str, Any]]]:
             yield p, rr
 
 
+def _strings(rr: dict[str, Any], p: str, field: str, default: tuple[str, ...] = ()) -> set[str]:
+    """A policy rule's list of names; another shape is one the API server refuses, so it is not judged."""
+    value = rr.get(field)
+    if value is None:
+        return set(default)
+    if not isinstance(value, list):
+        raise UnknownValue(f"{p}.{field} is a {type(value).__name__}, not a list: Kubernetes refuses this object",
+                           f"{p}.{field}")
+    return {str(v) for v in value}
+
+
 @rule("k8s-rbac-wildcard", title="Roles grant no wildcard verbs or resources", severity="high", types=ROLES,
       area="identity", category="access", wa=IAM, cis_eks=("4.1.3",),
       why="A wildcard grants every verb or resource, including those added later (custom resources, new APIs).",
@@ -483,7 +495,7 @@ def rbac_wildcard(r: View) -> Any:
     out = []
     for p, rr in _rules(r):
         for f in ("verbs", "resources"):
-            if "*" in (rr.get(f) or []):
+            if "*" in _strings(rr, p, f):
                 out.append(Fail(f"{p}.{f}", f"the rule grants * {f}", rr.get(f)))
     return out
 
@@ -496,9 +508,9 @@ def rbac_wildcard(r: View) -> Any:
 def rbac_escalation(r: View) -> Any:
     out = []
     for p, rr in _rules(r):
-        verbs = {str(v) for v in rr.get("verbs") or []}
+        verbs = _strings(rr, p, "verbs")
         for v in sorted(verbs & {"escalate", "bind", "impersonate"}):
-            out.append(Fail(f"{p}.verbs", f"the rule grants {v} on {', '.join(map(str, rr.get('resources') or ['*']))}", v))
+            out.append(Fail(f"{p}.verbs", f"the rule grants {v} on {', '.join(sorted(_strings(rr, p, 'resources', ('*',))))}", v))
     return out
 
 
@@ -511,9 +523,9 @@ def rbac_escalation(r: View) -> Any:
 def rbac_secrets(r: View) -> Any:
     out = []
     for p, rr in _rules(r):
-        resources = {str(x) for x in rr.get("resources") or []}
-        verbs = {str(v) for v in rr.get("verbs") or []}
-        groups = {str(g) for g in rr.get("apiGroups") or [""]}
+        resources = _strings(rr, p, "resources")
+        verbs = _strings(rr, p, "verbs")
+        groups = _strings(rr, p, "apiGroups", ("",))
         if (resources & {"secrets", "*"}) and (verbs & {"get", "list", "watch", "*"}) and (groups & {"", "*"}) \
                 and not rr.get("resourceNames"):
             out.append(Fail(f"{p}.resources", f"the rule reads secrets ({', '.join(sorted(verbs))}) in every namespace",
@@ -523,13 +535,17 @@ def rbac_secrets(r: View) -> Any:
 
 # -- network --------------------------------------------------------------------------------------
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _default_deny(policy: dict[str, Any]) -> bool:
-    spec = policy.get("spec") or {}
+    spec = _mapping(policy.get("spec"))
     selector = spec.get("podSelector")
     if selector not in ({}, None) and selector != {"matchLabels": {}}:
         return False
     types = spec.get("policyTypes") or (["Ingress", "Egress"] if spec.get("egress") is not None else ["Ingress"])
-    return "Ingress" in types and not spec.get("ingress")
+    return isinstance(types, list) and "Ingress" in types and not spec.get("ingress")
 
 
 @rule("k8s-namespace-default-deny", title="Namespaces deny ingress by default", severity="medium",
@@ -542,7 +558,7 @@ def _default_deny(policy: dict[str, Any]) -> bool:
 def namespace_default_deny(r: View) -> Any:
     name = str(r.get("metadata.name") or "")
     for np in r.peers(K + "NetworkPolicy"):
-        meta = np.properties.get("metadata") or {}
+        meta = _mapping(np.properties.get("metadata"))
         if str(meta.get("namespace") or "default") == name and _default_deny(np.properties):
             return None
     return Fail("metadata.name", f"no default-deny NetworkPolicy in namespace {name} among the scanned manifests", name)
