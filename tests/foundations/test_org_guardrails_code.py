@@ -223,3 +223,36 @@ resource "aws_organizations_policy_attachment" "from_inputs" {
     assert any("known only after deployment" in str(p) for p in m.tree.problems)  # type: ignore[attr-defined]
     r = CliRunner().invoke(cli, ["org", "guardrails", str(tmp_path), "-f", "json"])
     assert r.exit_code == 1  # the declared OUs leak; the unnamed target stays undecided, never a pass
+
+
+def test_a_policy_aws_would_refuse_is_named_and_leaves_its_rows_undecided(tmp_path: Path) -> None:
+    (tmp_path / "org.tf").write_text(ORG_TF + """
+resource "aws_organizations_policy" "typo" {
+  name    = "typo"
+  content = "{\\"Version\\": \\"2012-10-17\\", \\"Statement\\": [{\\"Effect\\": \\"Deny\\""
+}
+resource "aws_organizations_policy" "flat" {
+  name    = "flat"
+  content = jsonencode({ Version = "2012-10-17", Statement = "Deny everything" })
+}
+resource "aws_organizations_policy_attachment" "typo" {
+  policy_id = aws_organizations_policy.typo.id
+  target_id = aws_organizations_organizational_unit.sandbox.id
+}
+resource "aws_organizations_policy_attachment" "flat" {
+  policy_id = aws_organizations_policy.flat.id
+  target_id = aws_organizations_organizational_unit.prod.id
+}
+""")
+    m = _matrix(tmp_path)
+    problems = sorted(str(p) for p in m.tree.problems)  # type: ignore[attr-defined]
+    assert any("flat cannot be read: AWS refuses it: Statement: a statement must be an object" in p for p in problems)
+    assert any("typo cannot be read: document is not valid JSON" in p for p in problems)
+    by_name = {r.node.name: {c.status for c in r.cells.values()} for r in m.rows}  # type: ignore[attr-defined]
+    assert by_name["Sandbox"] == by_name["Prod"] == by_name["payments"] == {"unknown"}
+    # one line per row whose columns share a reason, not one per guardrail
+    r = CliRunner().invoke(cli, ["org", "guardrails", str(tmp_path)], terminal_width=200)
+    assert r.exit_code == 1, r.output
+    lines = [line for line in r.output.splitlines() if line.startswith("? ")]
+    assert sum("Sandbox" in line and "all 7 columns" in line for line in lines) == 1, r.output
+    assert len(lines) == 3, r.output

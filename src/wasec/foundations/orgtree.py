@@ -68,12 +68,19 @@ class OrgTree:
         return sorted(rows, key=lambda n: (order[n.kind], " / ".join(p.name for p in self.path(n.id))))
 
 
-def _policy(pid: str, name: str, content: Any, tree: OrgTree, where: str) -> None:
+def _policy(pid: str, name: str, content: Any, tree: OrgTree, where: str, code: bool = False) -> None:
+    """Read one SCP; from ``code``, a document AWS would refuse is not read either (live ones were accepted)."""
     try:
         doc = json.loads(content) if isinstance(content, str) else content
+        if isinstance(doc, Unknown) and doc.reason:
+            raise PolicyError(doc.reason)
         if doc is None or _unknown_inside(doc):
             raise PolicyError("its content is known only after deployment")
-        tree.policies[pid] = parse(doc, name or pid)
+        policy = parse(doc, name or pid)
+        refused = next((i for i in policy.issues if i.severity == "error"), None)
+        if code and refused is not None:
+            raise PolicyError(f"AWS refuses it: {refused.path}: {refused.message}")
+        tree.policies[pid] = policy
     except (PolicyError, ValueError) as e:
         tree.broken[pid] = str(e)
         tree.problems.append(Problem(where, f"service control policy {name or pid} cannot be read: {e}"))
@@ -210,7 +217,7 @@ def from_resources(inv: Inventory) -> OrgTree:
         tree.source = p.origin.source
         where = f"{p.origin.file}:{p.origin.line}" if p.origin.line else str(p.origin.file)
         name = p.properties.get("Name")
-        _policy(p.key, name if isinstance(name, str) else p.id, p.properties.get("Content"), tree, where)
+        _policy(p.key, name if isinstance(name, str) else p.id, p.properties.get("Content"), tree, where, code=True)
         targets = p.properties.get("TargetIds")
         if not isinstance(targets, list) or not targets:
             tree.notes.append(f"{p.id} ({where}) is attached to nothing in this code")

@@ -36,6 +36,22 @@ class Grid:
         return out
 
 
+def details(grid: Grid) -> list[tuple[str, str, str, str]]:
+    """(row, status, columns, detail) for every cell that is not ok, one line for the columns of a row that
+    share a status and a detail (an unreadable policy makes every guardrail of a row undecided alike)."""
+    out = []
+    for label, cells in grid.rows:
+        same: dict[tuple[str, str], list[str]] = {}
+        for cid, _ in grid.columns:
+            c = cells.get(cid)
+            if c is not None and c.status in ("bad", "unknown") and c.detail:
+                same.setdefault((c.status, c.detail), []).append(cid)
+        for (status, detail), cids in same.items():
+            named = f"all {len(cids)} columns" if len(cids) == len(grid.columns) > 2 else ", ".join(cids)
+            out.append((label, status, named, detail))
+    return out
+
+
 def text(grid: Grid, console: Any) -> None:
     """The matrix as a terminal table, then the detail of every cell that is not ok."""
     from rich.markup import escape
@@ -54,12 +70,9 @@ def text(grid: Grid, console: Any) -> None:
     console.print(t)
     for cid, title in grid.columns:
         console.print(f"  [bold]{escape(cid)}[/] {escape(title)}", highlight=False)
-    for label, cells in grid.rows:
-        for cid, _ in grid.columns:
-            d = cells.get(cid)
-            if d is not None and d.status in ("bad", "unknown") and d.detail:
-                console.print(f"[{_STYLE[d.status]}]{SYMBOL[d.status]}[/] {escape(label)} · {escape(cid)}: "
-                              f"{escape(d.detail)}", highlight=False)
+    for label, status, cids, detail in details(grid):
+        console.print(f"[{_STYLE[status]}]{SYMBOL[status]}[/] {escape(label)} · {escape(cids)}: {escape(detail)}",
+                      highlight=False)
     for n in grid.notes:
         console.print(f"[dim]note: {escape(n)}[/]", highlight=False)
     k = grid.counts()
@@ -87,9 +100,8 @@ def html_page(grid: Grid) -> str:
     """A self-contained page: the matrix, its legend, and every cell that is not ok spelled out."""
     e = html.escape
     legend = "".join(f"<li><b>{e(cid)}</b>: {e(title)}</li>" for cid, title in grid.columns)
-    details = "".join(
-        f'<li class="m-{c.status}"><b>{e(label)}</b> · {e(cid)}: {e(c.detail)}</li>'
-        for label, cells in grid.rows for cid, c in cells.items() if c.status in ("bad", "unknown") and c.detail)
+    spelled = "".join(f'<li class="m-{status}"><b>{e(label)}</b> · {e(cids)}: {e(detail)}</li>'
+                      for label, status, cids, detail in details(grid))
     n = grid.counts()
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -101,5 +113,5 @@ def html_page(grid: Grid) -> str:
         "li.m-bad{color:#b3261e}li.m-unknown{color:#e8710a}</style></head><body>"
         f"{html_table(grid)}<p>{n['ok']} ok, {n['bad']} not, {n['unknown']} undecided, "
         f"{n['na']} not applicable</p><h2>Columns</h2><ul>{legend}</ul>"
-        + (f"<h2>What does not hold</h2><ul>{details}</ul>" if details else "")
+        + (f"<h2>What does not hold</h2><ul>{spelled}</ul>" if spelled else "")
         + "</body></html>\n")
