@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from tests.live.conftest import as_account
 from wasec.cli.commands import cli
+from wasec.sources.aws.permissions import action
 
 ACCOUNT = "414141414141"
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
@@ -74,8 +75,13 @@ def test_images_aws_reads_ecr_and_inspector_findings(emulator: Any) -> None:
         f"CVE-2024-6345/setuptools@68.0.0/{lam}": ("high", "inspector"),
     }
     assert "below CVSS 7" in out["scan"]["what"] and not out["problems"]  # the never-scanned image is not a problem
-    assert {x.operation for x in emulator.log} <= {"DescribeRepositories", "DescribeImages", "DescribeImageScanFindings",
-                                                   "ListFindings", "GetCallerIdentity"}
+    made = emulator.log
+    assert {x.operation for x in made} <= {"DescribeRepositories", "DescribeImages", "DescribeImageScanFindings",
+                                           "ListFindings", "GetCallerIdentity"}
+    # `wasec permissions --command images` grants every call the command made, and nothing more
+    p = CliRunner().invoke(cli, ["permissions", "--command", "images", "-f", "text"])
+    granted = set(p.output.split())
+    assert {action(x.service, x.operation) for x in made if x.service != "sts"} == granted
 
 
 def test_images_aws_reads_basic_scan_findings(emulator: Any) -> None:

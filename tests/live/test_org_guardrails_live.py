@@ -16,6 +16,7 @@ from wasec.foundations.guardrails import guardrails
 from wasec.foundations.holds import decide
 from wasec.foundations.orgtree import from_api
 from wasec.sources.aws.api import Api, RateLimiter
+from wasec.sources.aws.permissions import action
 
 MANAGEMENT = "616161616161"
 RAILS = {g.id: g for g in guardrails("BreakGlass", ["us-east-1", "eu-west-1"])}
@@ -60,11 +61,13 @@ def test_org_guardrails_decides_every_account_from_the_live_tree(emulator: Any, 
     session = boto3.Session(region_name="us-east-1", **as_account(MANAGEMENT))
     emulator.reset_log()
     tree = from_api(Api(session, MANAGEMENT, RateLimiter(0), emulated=True, max_attempts=2))
-    ops = {r.operation for r in emulator.log}
+    made = emulator.log
+    ops = {r.operation for r in made}
     assert "DescribePolicy" in ops and "ListAccountsForParent" in ops
-    assert ops <= {"DescribeOrganization", "ListRoots", "ListPoliciesForTarget",
-                                                     "DescribePolicy", "ListOrganizationalUnitsForParent",
-                                                     "ListAccountsForParent"}
+    # `wasec permissions --command org-guardrails` grants exactly the calls made: lists and describes only
+    p = CliRunner().invoke(cli, ["permissions", "--command", "org-guardrails", "-f", "text"])
+    assert {action(r.service, r.operation) for r in made} == set(p.output.split())
+    assert all(op.startswith(("List", "Describe")) for op in ops)
     m = decide(tree, list(RAILS.values()))
     cells = {(r.node.name, g): c for r in m.rows for g, c in r.cells.items()}
     assert {r.node.name for r in m.rows} == {"master", "payments", "lab", "loose"}

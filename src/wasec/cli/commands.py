@@ -183,26 +183,42 @@ def demo(show_unknown: bool) -> None:
     sys.exit(EXIT_OK if not demo_run.missed and not demo_run.writes else EXIT_FINDINGS)
 
 
+PERMISSION_COMMANDS = ("scan", "images", "org-guardrails")
+
+
 @cli.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--services", multiple=True, metavar="SERVICES", help="Only the services named (comma-separated).")
-def permissions(fmt: str, services: tuple[str, ...]) -> None:
-    """Print the least-privilege IAM policy a live scan needs (read-only, derived from the collectors)."""
-    from wasec.sources.aws.permissions import actions, policy_document
+@click.option("--command", "commands", multiple=True, type=click.Choice([*PERMISSION_COMMANDS, "all"]),
+              help="The commands to grant: scan (wasec scan aws, the default), images (wasec images --aws), "
+                   "org-guardrails (wasec org guardrails); repeat or say all.")
+def permissions(fmt: str, services: tuple[str, ...], commands: tuple[str, ...]) -> None:
+    """Print the least-privilege IAM policy a live scan needs (read-only, derived from the calls each command
+    declares)."""
+    from wasec.foundations.orgtree import CALLS as GUARDRAIL_CALLS
+    from wasec.images.live import CALLS as IMAGE_CALLS
+    from wasec.sources.aws.permissions import action, actions, policy_document
     from wasec.sources.aws.runner import select_collectors
 
+    wanted = set(PERMISSION_COMMANDS if "all" in commands else commands or ("scan",))
     chosen = ids(services)
     try:
         select_collectors(None, chosen)  # an unknown service is said, with the closest one
     except WasecError as e:
         fail(str(e))
+    others = {sid: calls for name, sid, calls in (("images", "WasecImages", IMAGE_CALLS),
+                                                  ("org-guardrails", "WasecOrgGuardrails", GUARDRAIL_CALLS))
+              if name in wanted}
     if fmt == "text":
-        for a in actions(chosen):
+        granted = set(actions(chosen)) if "scan" in wanted else set()
+        granted.update(action(s, op) for calls in others.values() for s, op in calls)
+        for a in sorted(granted):
             click.echo(a)
         return
     import orjson
 
-    click.echo(orjson.dumps(policy_document(chosen), option=orjson.OPT_INDENT_2).decode())
+    doc = policy_document(chosen, others, scan="scan" in wanted)
+    click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
 
 
 @cli.command("merge")

@@ -99,6 +99,12 @@ def _unknown_inside(v: Any) -> bool:
 
 # -- live ---------------------------------------------------------------------------------------------
 
+# every call `wasec org guardrails` makes live (`wasec permissions --command org-guardrails` grants these)
+CALLS = tuple(("organizations", op) for op in ("DescribeOrganization", "ListRoots", "ListPoliciesForTarget",
+                                               "DescribePolicy", "ListOrganizationalUnitsForParent",
+                                               "ListAccountsForParent"))
+
+
 def from_api(api: Any, region: str = "us-east-1") -> OrgTree:
     """Read the tree from the management (or delegated administrator) account: list and describe only."""
     from wasec.sources.aws.api import CallError

@@ -44,6 +44,11 @@ def _package_details(d: dict[str, Any], where: str, severity: str, score: float 
             for p in d.get("vulnerablePackages") or [{}] if isinstance(p, dict)]
 
 
+# every call `wasec images --aws` makes (`wasec permissions --command images` grants exactly these)
+CALLS = (("ecr", "DescribeRepositories"), ("ecr", "DescribeImages"), ("ecr", "DescribeImageScanFindings"),
+         ("inspector2", "ListFindings"))
+
+
 def ecr(api: Any, region: str) -> tuple[list[Vulnerability], list[Problem]]:
     from wasec.sources.aws.api import CallError
 

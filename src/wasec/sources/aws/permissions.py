@@ -50,13 +50,18 @@ def actions(services: Iterable[str] = ()) -> list[str]:
     return sorted({action(s, op) for s, op in calls})
 
 
-def policy_document(services: Iterable[str] = ()) -> dict[str, Any]:
-    """A least-privilege identity policy for ``wasec scan aws`` (add the org statement for ``--org``)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
+def policy_document(services: Iterable[str] = (), commands: dict[str, Iterable[tuple[str, str]]] | None = None,
+                    scan: bool = True) -> dict[str, Any]:
+    """A least-privilege identity policy for ``wasec scan aws`` (with the org statement for ``--org``) and, for
+    each other command named in ``commands`` (statement id → the calls it declares), a statement of its own."""
+    statements: list[dict[str, Any]] = []
+    if scan:
+        statements += [
             {"Sid": "WasecReadOnlyScan", "Effect": "Allow", "Action": actions(services), "Resource": "*"},
             {"Sid": "WasecOrganizationAccounts", "Effect": "Allow",
              "Action": sorted(action(s, op) for s, op in ORG_CALLS), "Resource": "*"},
-        ],
-    }
+        ]
+    for sid, calls in (commands or {}).items():
+        statements.append({"Sid": sid, "Effect": "Allow", "Action": sorted({action(s, op) for s, op in calls}),
+                           "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
