@@ -7,7 +7,7 @@ the collectors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wasec.sources.aws.spec import load_collectors
@@ -50,7 +50,7 @@ def actions(services: Iterable[str] = ()) -> list[str]:
     return sorted({action(s, op) for s, op in calls})
 
 
-def policy_document(services: Iterable[str] = (), commands: dict[str, Iterable[tuple[str, str]]] | None = None,
+def policy_document(services: Iterable[str] = (), commands: Mapping[str, Iterable[tuple[str, str]]] | None = None,
                     scan: bool = True) -> dict[str, Any]:
     """A least-privilege identity policy for ``wasec scan aws`` (with the org statement for ``--org``) and, for
     each other command named in ``commands`` (statement id → the calls it declares), a statement of its own."""
