@@ -150,3 +150,18 @@ def test_unreadable_reports_are_named_and_exit_2(tmp_path: Path, content: str, m
 def test_usage_errors() -> None:
     r = CliRunner().invoke(cli, ["images"])
     assert r.exit_code == 2 and "--aws" in r.output
+
+
+def test_an_inspector_ecr_image_is_named_as_ecr_names_it() -> None:
+    from wasec.images.live import _ecr_image
+
+    digest = "sha256:" + "a" * 64
+    uri = f"111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/api@{digest}"
+    by_details = {"type": "AWS_ECR_CONTAINER_IMAGE", "id": "opaque", "region": "eu-west-1",
+                  "details": {"awsEcrContainerImage": {"registry": "111122223333", "repositoryName": "team/api",
+                                                       "imageHash": digest}}}
+    by_arn = {"type": "AWS_ECR_CONTAINER_IMAGE", "id": f"arn:aws:ecr:eu-west-1:111122223333:repository/team/api/{digest}"}
+    china = {"type": "AWS_ECR_CONTAINER_IMAGE", "id": f"arn:aws-cn:ecr:cn-north-1:111122223333:repository/team/api/{digest}"}
+    assert _ecr_image(by_details, "us-east-1") == _ecr_image(by_arn, "us-east-1") == uri
+    assert _ecr_image(china, "cn-north-1") == f"111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/team/api@{digest}"
+    assert _ecr_image({"type": "AWS_ECR_CONTAINER_IMAGE", "id": "not-an-arn"}, "us-east-1") == "not-an-arn"

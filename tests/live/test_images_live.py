@@ -50,7 +50,16 @@ def test_images_aws_reads_ecr_and_inspector_findings(emulator: Any) -> None:
     _moto_api(emulator, "ecr/scan-finding-results", {"results": basic_then_enhanced, "account_id": ACCOUNT,
                                                       "region": "us-east-1"})
     lam = "arn:aws:lambda:us-east-1:414141414141:function:thumbnails"
+    image_arn = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/shop/web/{digest}"
     _moto_api(emulator, "inspector2/findings-results", {"account_id": ACCOUNT, "region": "us-east-1", "results": [[
+        # the same image and CVE as ECR enhanced scanning reports: Inspector names the image by its ARN
+        {"awsAccountId": ACCOUNT, "severity": "CRITICAL", "inspectorScore": 9.8, "title": "CVE-2023-38545 - curl",
+         "type": "PACKAGE_VULNERABILITY", "status": "ACTIVE",
+         "resources": [{"type": "AWS_ECR_CONTAINER_IMAGE", "id": image_arn, "partition": "aws", "region": "us-east-1",
+                        "details": {"awsEcrContainerImage": {"registry": ACCOUNT, "repositoryName": "shop/web",
+                                                             "imageHash": digest, "imageTags": ["1.4.2"]}}}],
+         "packageVulnerabilityDetails": {"vulnerabilityId": "CVE-2023-38545", "cvss": [],
+                                         "vulnerablePackages": [{"name": "curl", "version": "7.88.1"}]}},
         {"awsAccountId": ACCOUNT, "severity": "HIGH", "inspectorScore": 7.5, "title": "CVE-2024-6345 - setuptools",
          "type": "PACKAGE_VULNERABILITY", "status": "ACTIVE",
          "resources": [{"type": "AWS_LAMBDA_FUNCTION", "id": lam}],

@@ -3,6 +3,7 @@ images, EC2 instances and Lambda functions. Read-only (Describe/List calls throu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from wasec.images import Vulnerability
@@ -89,6 +90,25 @@ def ecr(api: Any, region: str) -> tuple[list[Vulnerability], list[Problem]]:
     return out, problems
 
 
+_ECR_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):ecr:(?P<region>[\w-]+):(?P<account>\d{12}):repository/(?P<name>.+)/"
+                      r"(?P<digest>sha256:[0-9a-f]{64})$")
+
+
+def _ecr_image(resource: dict[str, Any], region: str) -> str:
+    """An ECR image as ECR's own scan names it (``repositoryUri@digest``), so an image Inspector and ECR enhanced
+    scanning both report is one image; Inspector names it by an ARN and, in its details, by registry and hash."""
+    d = (resource.get("details") or {}).get("awsEcrContainerImage") or {}
+    m = _ECR_ARN.match(str(resource.get("id", "")))
+    account = d.get("registry") or (m and m["account"])
+    name = d.get("repositoryName") or (m and m["name"])
+    digest = d.get("imageHash") or (m and m["digest"])
+    if not (account and name and digest):
+        return str(resource.get("id", ""))
+    partition = resource.get("partition") or (m and m["partition"]) or "aws"
+    suffix = ".amazonaws.com.cn" if partition == "aws-cn" else ".amazonaws.com"
+    return f"{account}.dkr.ecr.{resource.get('region') or (m and m['region']) or region}{suffix}/{name}@{digest}"
+
+
 def inspector(api: Any, region: str) -> tuple[list[Vulnerability], list[Problem]]:
     from wasec.sources.aws.api import CallError
 
@@ -105,7 +125,8 @@ def inspector(api: Any, region: str) -> tuple[list[Vulnerability], list[Problem]
             continue
         for r in f.get("resources") or [{}]:
             target = _INSPECTOR_TARGET.get(str(r.get("type")), "image")
-            out += _package_details(details, str(r.get("id", "")), str(f.get("severity", "UNKNOWN")),
+            where = _ecr_image(r, region) if r.get("type") == "AWS_ECR_CONTAINER_IMAGE" else str(r.get("id", ""))
+            out += _package_details(details, where, str(f.get("severity", "UNKNOWN")),
                                     _float(f.get("inspectorScore")), str(f.get("title") or ""), "inspector", target)
     return out, []
 
