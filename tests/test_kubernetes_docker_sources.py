@@ -210,3 +210,22 @@ def test_dockerfiles_are_found_by_name_and_judged(tmp_path: Path) -> None:
     result = scan(ScanOptions(paths=[str(tmp_path)], rules=["docker-user-root", "docker-curl-pipe-shell"]))
     failing = sorted((f.rule_id, Path(f.file).name, f.line) for f in result.findings if f.status is Status.FAIL)
     assert failing == [("docker-curl-pipe-shell", "Dockerfile", 2), ("docker-user-root", "Dockerfile", 1)]
+
+
+def test_account_facts_are_asked_only_of_code_that_describes_aws(tmp_path: Path) -> None:
+    # root MFA or GuardDuty say nothing of a chart or a Dockerfile: no "(account)" UNKNOWN for them
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+                                               "  - name: a\n    image: registry.example.com/a:1.0\n")
+    (tmp_path / "k8s" / "Dockerfile").write_text("FROM alpine:3.20\nUSER 10001\n")
+    (tmp_path / "gcp").mkdir()
+    (tmp_path / "gcp" / "main.tf").write_text('resource "google_storage_bucket" "b" {\n  name = "b"\n  location = "EU"\n}\n')
+    for only in ("k8s", "gcp"):
+        result = scan(ScanOptions(paths=[str(tmp_path / only)]))
+        assert not [f.rule_id for f in result.findings if f.resource_id == "(account)"], only
+    (tmp_path / "aws").mkdir()
+    (tmp_path / "aws" / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    result = scan(ScanOptions(paths=[str(tmp_path)]))
+    account = {f.rule_id for f in result.findings if f.resource_id == "(account)"}
+    assert {"root-mfa", "guardduty-enabled"} <= account and all(
+        f.status is Status.UNKNOWN for f in result.findings if f.resource_id == "(account)")

@@ -115,6 +115,10 @@ class Inventory:
     def __len__(self) -> int:
         return len(self._resources)
 
+    def types(self) -> list[str]:
+        """Every resource type the inventory holds."""
+        return [t for t, rs in self._by_type.items() if rs]
+
     def of_type(self, *types: str) -> list[Resource]:
         out: list[Resource] = []
         for t in types:

@@ -81,7 +81,10 @@ class Engine:
         return findings
 
     def _live_only(self, inv: Inventory) -> list[Finding]:
-        """Account facts (root MFA, GuardDuty on in every region) are not in code: say so once per rule."""
+        """Account facts (root MFA, GuardDuty on in every region) are not in code: say so once per rule, when the
+        code describes AWS at all (manifests, Dockerfiles or another cloud's Terraform say nothing of an account)."""
+        if not any(t.startswith("AWS::") for t in inv.types()):
+            return []
         out = []
         for rule in self.rules:
             if rule.scope == "live" and not inv.of_type(*rule.types):
