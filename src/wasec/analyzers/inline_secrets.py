@@ -28,7 +28,7 @@ ASSIGNMENT = re.compile(
 )
 PLACEHOLDER = re.compile(
     r"(?i)^(\$\{?[A-Za-z_][\w.:-]*\}?|\{\{.*\}\}|<[^>]+>|%\(?\w+\)?s?|(x)\2{3,}|\*{3,}|"
-    r"changeme|change[_-]?me|replace[_-]?me|example|placeholder|dummy|your[_-].*|todo|none|null|true|false|"
+    r"changeme|change[_-]?me|replace[_-]?me|example|placeholder|dummy|your[_-]?.*|todo|none|null|true|false|"
     r"\$\(.*\)|resolve:.*|arn:aws:.*|/.*|ssm:.*|secretsmanager:.*)$"
 )
 
