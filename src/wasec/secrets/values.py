@@ -85,7 +85,8 @@ PUBLIC_KEY = re.compile(r"^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\w+|sk-(ssh|ecdsa)-
                         r"-----BEGIN CERTIFICATE|^pk_(live|test)_")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 HEX = re.compile(r"^[0-9a-fA-F]+$")
-PATHLIKE = re.compile(r"^((~|\.{1,2})?(/[\w.@-]{1,40})+/?$|[A-Za-z]:\\|\\\\|file:|https?://[^@\s]*$|s3://|gs://)")
+# a mount (/etc/passwd:/etc/passwd:ro) ends in its options
+PATHLIKE = re.compile(r"^((~|\.{1,2})?(/[\w.@-]{1,40})+/?(:[\w,]{1,12})?$|[A-Za-z]:\\|\\\\|file:|https?://[^@\s]*$|s3://|gs://)")
 # code on the right of an assignment: a call, member access (``a?.b`` too), indexing, arithmetic, a struct
 # literal (``Token{``) or a generic type or call (``useRef<FormApi>(null)``, ``Nested<FormValue>``)
 EXPRESSION = re.compile(r"^[A-Za-z_][\w.?]*(\(|\[|\.[A-Za-z_]|\{|<[\w<>, .\[\]|]*>)|^\w+\s*[+*/%]|"
