@@ -141,6 +141,11 @@ def test_bad_requests_are_named_and_the_server_goes_on(webhook: Any) -> None:
     assert client.post("/validate/strict", b"{}")[0] == 404
     review = {"kind": "AdmissionReview", "request": {"uid": "x", "operation": "CREATE", "object": {"metadata": {}}}}
     assert client.post("/validate", json.dumps(review).encode())[0] == 400
+    # request fields of the wrong shape are answered, not a server error
+    odd = {"kind": "AdmissionReview", "request": {"uid": "y", "operation": "DELETE", "kind": "Pod", "userInfo": "bob",
+                                                  "object": None}}
+    status, body = client.post("/validate/enforce", json.dumps(odd).encode())
+    assert status == 200 and body["response"]["allowed"] is True
     # a kind no rule reads, and a DELETE, are admitted
     cm = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {}}
     assert client.review(cm)["allowed"] is True

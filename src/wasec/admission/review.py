@@ -57,9 +57,10 @@ def decide(review: Any, mode: str, policy: Policy) -> tuple[dict[str, Any], dict
         raise BadReview("the request has no uid")
     obj = req.get("object")
     findings: list[Finding] = []
+    kind, user = req.get("kind"), req.get("userInfo")
     record: dict[str, Any] = {"uid": uid, "operation": req.get("operation"), "namespace": req.get("namespace"),
-                              "kind": (req.get("kind") or {}).get("kind"), "name": req.get("name"), "mode": mode,
-                              "user": (req.get("userInfo") or {}).get("username")}
+                              "kind": kind.get("kind") if isinstance(kind, dict) else None, "name": req.get("name"),
+                              "mode": mode, "user": user.get("username") if isinstance(user, dict) else None}
     if isinstance(obj, dict) and req.get("operation") in ("CREATE", "UPDATE", None):
         findings = _judge(obj, req.get("namespace"), policy)
     failing = [f for f in findings if f.status is Status.FAIL]
