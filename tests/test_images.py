@@ -137,6 +137,13 @@ def test_sarif_and_history_work_on_the_gate(tmp_path: Path) -> None:
     ("{not json", "not JSON"),
     ("[1, 2]", "expected a JSON object"),
     ('{"hello": "world"}', "not a Trivy, Grype or CycloneDX VEX report"),
+    # shapes that, read as empty, would let every image through the gate
+    ('{"SchemaVersion": 2, "Results": {"Target": "x"}}', "Results must be a list, not dict"),
+    ('{"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": "CVE-2024-3094"}]}',
+     "Results[0].Vulnerabilities must be a list, not str"),
+    ('{"matches": 3}', "matches must be a list, not int"),
+    ('{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-1", "analysis": {"state": "not_affected"}, '
+     '"affects": "everything"}]}', "vulnerabilities[0].affects must be a list, not str"),
 ])
 def test_unreadable_reports_are_named_and_exit_2(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "bad.json").write_text(content)
@@ -165,3 +172,12 @@ def test_an_inspector_ecr_image_is_named_as_ecr_names_it() -> None:
     assert _ecr_image(by_details, "us-east-1") == _ecr_image(by_arn, "us-east-1") == uri
     assert _ecr_image(china, "cn-north-1") == f"111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/team/api@{digest}"
     assert _ecr_image({"type": "AWS_ECR_CONTAINER_IMAGE", "id": "not-an-arn"}, "us-east-1") == "not-an-arn"
+
+
+def test_scores_that_are_not_numbers_leave_the_severity_to_decide(tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(TRIVY))
+    xz = doc["Results"][0]["Vulnerabilities"][0]
+    xz["CVSS"] = {"nvd": {"V3Score": "NaN"}, "ghsa": {"V3Score": True}}  # never below every threshold
+    _write(tmp_path, "trivy.json", doc)
+    code, out = _run(tmp_path, "trivy.json")
+    assert code == 1 and _failing(out)["CVE-2024-3094"] == "critical"

@@ -7,6 +7,7 @@ matter. What does not fit is a named problem, never a silent empty report.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,24 +41,39 @@ class Statement:
         return any((base and base in ref) or f"/{v.package}@" in ref or ref.endswith(f"/{v.package}") for ref in self.refs)
 
 
+class ReportError(ValueError):
+    """A report whose shape would hide vulnerabilities if read anyway (a list that is not a list)."""
+
+
 def _dict(v: Any) -> dict[str, Any]:
     return v if isinstance(v, dict) else {}
 
 
+def _items(parent: dict[str, Any], key: str, where: str) -> list[Any]:
+    """A list the format defines; any other value is refused, since reading it as empty would pass the gate."""
+    v = parent.get(key)
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise ReportError(f"{where}{key} must be a list, not {type(v).__name__}")
+    return v
+
+
 def _float(v: Any) -> float | None:
     try:
-        return float(v) if v is not None else None
-    except (TypeError, ValueError):
+        f = float(v) if v is not None and not isinstance(v, bool) else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return f if f is not None and math.isfinite(f) else None
 
 
 def trivy(doc: dict[str, Any], file: str) -> list[Vulnerability]:
     image = str(doc.get("ArtifactName") or file)
     out = []
-    for result in doc.get("Results") or []:
+    for i, result in enumerate(_items(doc, "Results", "")):
         if not isinstance(result, dict):
             continue
-        for v in result.get("Vulnerabilities") or []:
+        for v in _items(result, "Vulnerabilities", f"Results[{i}]."):
             if not isinstance(v, dict) or not v.get("VulnerabilityID"):
                 continue
             cvss = _dict(v.get("CVSS"))
@@ -73,7 +89,8 @@ def trivy(doc: dict[str, Any], file: str) -> list[Vulnerability]:
 
 def _grype_score(vuln: dict[str, Any]) -> float | None:
     best = None
-    for c in vuln.get("cvss") or []:
+    cvss = vuln.get("cvss")
+    for c in cvss if isinstance(cvss, list) else []:
         if isinstance(c, dict) and isinstance(c.get("metrics"), dict):
             s = _float(c["metrics"].get("baseScore"))
             if s is not None and (best is None or str(c.get("version", "")).startswith("3")):
@@ -86,29 +103,33 @@ def grype(doc: dict[str, Any], file: str) -> list[Vulnerability]:
     target = source.get("target")
     image = str(target.get("userInput") if isinstance(target, dict) else target or file)
     out = []
-    for m in doc.get("matches") or []:
+    for m in _items(doc, "matches", ""):
         if not isinstance(m, dict) or not isinstance(m.get("vulnerability"), dict):
             continue
         vuln, art = m["vulnerability"], _dict(m.get("artifact"))
-        related = [r for r in m.get("relatedVulnerabilities") or [] if isinstance(r, dict)]
+        listed = m.get("relatedVulnerabilities")
+        related = [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
         cve = str(vuln.get("id", ""))
         if not cve.startswith("CVE-"):  # a GHSA or distribution id: name the CVE it is about when there is one
             cve = next((str(r["id"]) for r in related if str(r.get("id", "")).startswith("CVE-")), cve)
         score = _grype_score(vuln) or next((s for s in map(_grype_score, related) if s is not None), None)
         fix = _dict(vuln.get("fix"))
+        versions = fix.get("versions")
         out.append(Vulnerability(cve, str(art.get("name", "")), str(art.get("version", "")), image,
-                                 str(vuln.get("severity", "Unknown")).upper(), score, ", ".join(fix.get("versions") or []),
+                                 str(vuln.get("severity", "Unknown")).upper(), score, ", ".join(map(str, versions)) if isinstance(versions, list) else "",
                                  "grype", str(vuln.get("id", "")), file=file, purl=str(art.get("purl") or "")))
     return out
 
 
 def vex(doc: dict[str, Any], file: str) -> list[Statement]:
     out = []
-    for v in doc.get("vulnerabilities") or []:
+    for i, v in enumerate(_items(doc, "vulnerabilities", "")):
         if not isinstance(v, dict) or not v.get("id") or not isinstance(v.get("analysis"), dict):
             continue
         a = v["analysis"]
-        refs = tuple(str(x.get("ref")) for x in v.get("affects") or [] if isinstance(x, dict) and x.get("ref"))
+        # an affects that cannot be read would widen the statement to every image: refuse it
+        refs = tuple(str(x.get("ref")) for x in _items(v, "affects", f"vulnerabilities[{i}].")
+                     if isinstance(x, dict) and x.get("ref"))
         out.append(Statement(str(v["id"]), str(a.get("state", "")), str(a.get("justification") or a.get("detail") or ""),
                              refs, file))
     return out
@@ -124,12 +145,15 @@ def load(path: str, max_bytes: int = 200 * 1024 * 1024) -> tuple[list[Vulnerabil
         return [], [], [Problem(path, f"not JSON: {e}")]
     if not isinstance(doc, dict):
         return [], [], [Problem(path, "not a Trivy, Grype or CycloneDX VEX report (expected a JSON object)")]
-    if "Results" in doc or "SchemaVersion" in doc:
-        return trivy(doc, path), [], []
-    if "matches" in doc:
-        return grype(doc, path), [], []
-    if doc.get("bomFormat") == "CycloneDX":
-        statements = vex(doc, path)
+    try:
+        if "Results" in doc or "SchemaVersion" in doc:
+            return trivy(doc, path), [], []
+        if "matches" in doc:
+            return grype(doc, path), [], []
+        statements = vex(doc, path) if doc.get("bomFormat") == "CycloneDX" else None
+    except ReportError as e:
+        return [], [], [Problem(path, f"a report that cannot be read whole: {e}")]
+    if statements is not None:
         problems = [] if statements or not doc.get("vulnerabilities") else [
             Problem(path, "CycloneDX vulnerabilities without analysis: no VEX statement to apply", kind="warning")]
         return [], statements, problems
