@@ -125,3 +125,14 @@ def test_template_with_500_resources(write: Callable[..., Path]) -> None:
 def test_unreadable_path_is_reported(tmp_path: Path) -> None:
     result = scan_paths(tmp_path / "does-not-exist", root=tmp_path)
     assert any("no such file" in p.message for p in result.problems)
+
+
+def test_a_file_named_on_purpose_that_holds_no_format_is_said(write: Callable[..., Path]) -> None:
+    root = write({"good.tf": GOOD_TF, "compose.yaml": "services:\n  web:\n    image: nginx:1.27\n",
+                  "notes/unrelated.yaml": "a: 1\n"})
+    # named: a warning says nothing was read from it; found by walking a directory: ignored as before
+    result = scan_paths(root / "good.tf", root / "compose.yaml", root / "notes", root=root)
+    p = _problem(result, "compose.yaml")
+    assert p.kind == "warning" and "not a format wasec scans" in p.message
+    assert not [q for q in result.problems if q.file.endswith("unrelated.yaml")]
+    _assert_rest_scanned(result)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from wasec.model.finding import Status
 from wasec.scanning import ScanOptions, scan
 from wasec.sources import collect
@@ -72,6 +74,20 @@ def test_helm_output_piped_on_standard_input(tmp_path: Path) -> None:
     out = json.loads(r.stdout)
     f = next(f for f in out["findings"] if f["status"] == "FAIL")
     assert f["resource_id"] == "Deployment/default/shop" and f["file"] == "-"
+
+
+@pytest.mark.parametrize("piped, message", [
+    (b"", "standard input is empty"),  # helm template failed upstream: not a clean scan
+    (b"  \n", "standard input is empty"),
+    (bytes(range(256)) * 4, "standard input is not UTF-8 text"),
+    (b"Error: chart not found\n", "standard input holds no Kubernetes object"),
+])
+def test_nothing_readable_on_standard_input_is_an_error_not_a_pass(tmp_path: Path, piped: bytes, message: str) -> None:
+    r = subprocess.run([sys.executable, "-m", "wasec", "scan", "-", "-f", "json"], input=piped, capture_output=True,
+                       cwd=tmp_path, timeout=120)
+    assert r.returncode == 2, r.stderr
+    problems = json.loads(r.stdout)["problems"]
+    assert [(p["file"], p["kind"]) for p in problems if message in p["message"]] == [("-", "error")]
 
 
 def test_raw_helm_templates_and_odd_documents_are_named_not_read(tmp_path: Path) -> None:

@@ -61,8 +61,11 @@ def test_bad_input_is_named_and_the_rest_goes_on(tmp_path: Path) -> None:
     bad = _write(tmp_path, "broken.json", '{"Statement": [')
     notpolicy = _write(tmp_path, "list.json", [1, 2])
     good = _write(tmp_path, "deploy.json", ESCALATES)
-    r = CliRunner().invoke(cli, ["iam", "analyze", bad, notpolicy, good])
+    binary = tmp_path / "policy.bin.json"
+    binary.write_bytes(b'{"Version": "\xff\xfe"}')
+    r = CliRunner().invoke(cli, ["iam", "analyze", bad, notpolicy, str(binary), good])
     assert r.exit_code == 2
+    assert "policy.bin.json: not UTF-8 text (byte 13)" in r.output
     assert "broken.json: malformed JSON at line 1" in r.output
     assert "list.json" in r.output and "JSON object" in r.output
     assert "PassRoleToLambda" in r.output  # the good file was still analyzed

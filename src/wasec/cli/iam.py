@@ -17,9 +17,16 @@ _RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 def _load(path: str) -> tuple[Any, str]:
     """The decoded JSON of a file (or ``-``, standard input), or the error that names the file and the problem."""
     try:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as f:
+                data = f.read()
+        text = data.decode("utf-8-sig")
     except OSError as e:
         return None, f"{path}: cannot read: {e.strerror}"
+    except UnicodeDecodeError as e:
+        return None, f"{path}: not UTF-8 text (byte {e.start})"
     try:
         return json.loads(text), ""
     except json.JSONDecodeError as e:

@@ -136,11 +136,9 @@ def collect(paths: list[str], options: SourceOptions | None = None, want_other: 
         inv.extend(resources)
         problems += ps
     if stdin:
-        import sys
+        from wasec.sources.kubernetes import load_stdin
 
-        from wasec.sources.kubernetes import load_manifests
-
-        resources, ps = load_manifests("-", o.max_bytes, text=sys.stdin.read())
+        resources, ps = load_stdin(o.max_bytes)
         inv.extend(resources)
         problems += ps
     return Collected(inv, problems, d)

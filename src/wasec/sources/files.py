@@ -96,29 +96,32 @@ def discover(paths: list[str], exclude: list[str] | None = None, want_other: boo
     patterns = list(exclude or [])
     seen_dirs: dict[tuple[int, int], str] = {}
 
-    def classify(path: str, name: str) -> None:
+    def classify(path: str, name: str) -> bool:
+        """File the path under the format it holds; False when it holds none wasec reads."""
         lower = name.lower()
         if lower.endswith(".tf") or lower.endswith(".tf.json"):
             out.terraform.setdefault(os.path.dirname(path) or ".", []).append(path)
-            return
+            return True
         if lower.endswith((".tfvars", ".tfvars.json")):
-            return
+            return True  # read with its module
         if lower.endswith((".json", ".yaml", ".yml", ".template", ".cfn")):
             head = _head(path)
             if lower.endswith(".json") and looks_like_plan(head):
                 out.plans.append(path)
-                return
+                return True
             if looks_like_cloudformation(head):
                 out.cloudformation.append(path)
-                return
+                return True
             if looks_like_kubernetes(head, lower.endswith(".json")):
                 out.kubernetes.append(path)
-                return
+                return True
         if _DOCKERFILE.search(name):
             out.dockerfiles.append(path)
-            return
+            return True
         if want_other:
             out.other.append(path)
+            return True
+        return False
 
     def walked_anyway(real: str, top: str) -> bool:
         """Whether the walk of ``top`` reaches ``real`` by its own path (not skipped, not excluded)."""
@@ -184,7 +187,9 @@ def discover(paths: list[str], exclude: list[str] | None = None, want_other: boo
         if os.path.isdir(p):
             walk(p, os.path.realpath(p))
         elif os.path.isfile(p):
-            classify(p, os.path.basename(p))
+            if not classify(p, os.path.basename(p)):  # named on purpose: say why nothing comes of it
+                out.problems.append(Problem(p, "not a format wasec scans (Terraform, a Terraform plan, CloudFormation, "
+                                               "Kubernetes manifests, a Dockerfile): nothing read", kind="warning"))
         elif os.path.exists(p):
             out.problems.append(Problem(p, f"not read: {safe_io.kind(os.stat(p).st_mode)}, not a regular file"))
         else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -83,6 +84,26 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
                 continue
             resources.append(resource_of(path, obj, {k[len(prefix):]: v for k, v in lines.items() if k[:len(prefix)] == prefix},
                                          lines.get(prefix, first)))
+    return resources, problems
+
+
+def load_stdin(max_bytes: int) -> tuple[list[Resource], list[Problem]]:
+    """Manifests piped in (``helm template … | wasec scan -``). Nothing, or nothing Kubernetes reads, is an
+    error: a render that failed upstream must not pass the gate as a clean scan."""
+    if sys.stdin.isatty():
+        return [], [Problem("-", "standard input is a terminal: pipe manifests in (helm template … | wasec scan -)")]
+    data = sys.stdin.buffer.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return [], [Problem("-", f"standard input is larger than {max_bytes} bytes")]
+    if not data.strip():
+        return [], [Problem("-", "standard input is empty: nothing was piped in (did the command before | fail?)")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return [], [Problem("-", f"standard input is not UTF-8 text (byte {e.start})")]
+    resources, problems = load_manifests("-", max_bytes, text=text)
+    if not resources and not any(p.kind == "error" for p in problems):
+        problems.append(Problem("-", "standard input holds no Kubernetes object (apiVersion and kind)"))
     return resources, problems
 
 
