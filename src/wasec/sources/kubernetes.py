@@ -55,7 +55,7 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
         return [], [Problem(path, str(e))]
     # Go templates inside string values are data (alert texts, ApplicationSet fields): only text that is not
     # YAML yet, or a chart's templates/ whose quoted actions would be read as real values, waits for rendering
-    if _GO_TEMPLATE.search(text) and in_chart_templates(path):
+    if path != "-" and _GO_TEMPLATE.search(text) and in_chart_templates(path):
         return [], [Problem(path, _TEMPLATE_HINT, kind="warning")]
     if path != "-" and kustomize_patch(path):
         return [], [Problem(path, _PATCH_HINT, kind="warning")]
