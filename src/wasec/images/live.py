@@ -99,14 +99,15 @@ def _ecr_image(resource: dict[str, Any], region: str) -> str:
     scanning both report is one image; Inspector names it by an ARN and, in its details, by registry and hash."""
     d = (resource.get("details") or {}).get("awsEcrContainerImage") or {}
     m = _ECR_ARN.match(str(resource.get("id", "")))
-    account = d.get("registry") or (m and m["account"])
-    name = d.get("repositoryName") or (m and m["name"])
-    digest = d.get("imageHash") or (m and m["digest"])
+    arn = m.groupdict() if m else {}
+    account = d.get("registry") or arn.get("account")
+    name = d.get("repositoryName") or arn.get("name")
+    digest = d.get("imageHash") or arn.get("digest")
     if not (account and name and digest):
         return str(resource.get("id", ""))
-    partition = resource.get("partition") or (m and m["partition"]) or "aws"
-    suffix = ".amazonaws.com.cn" if partition == "aws-cn" else ".amazonaws.com"
-    return f"{account}.dkr.ecr.{resource.get('region') or (m and m['region']) or region}{suffix}/{name}@{digest}"
+    where = resource.get("region") or arn.get("region") or region
+    suffix = ".amazonaws.com.cn" if (resource.get("partition") or arn.get("partition")) == "aws-cn" else ".amazonaws.com"
+    return f"{account}.dkr.ecr.{where}{suffix}/{name}@{digest}"
 
 
 def inspector(api: Any, region: str) -> tuple[list[Vulnerability], list[Problem]]:

@@ -66,7 +66,7 @@ PLACEHOLDER_WORDS = re.compile(
     r"not[-_ ]?(a[-_ ]?)?(real|secret|valid)|insert[-_ ]|put[-_ ]?your|goes[-_ ]?here|enter[-_ ]|"
     r"^todo$|^tbd$|^none$|^null$|^nil$|^undefined$|^true$|^false$|\.\.\.|xxxx|\*\*\*|0000000|abcdefgh|12345678|"
     r"^(test|testing|secret|password|passwd|pass|admin|root|user|guest|default|letmein|welcome|qwerty|"
-    r"changeit|abc123|test123|password1|password123|p@ssw0rd|passw0rd|12345678|123456789|1234567890|string|str|text|integer|number|boolean|object|required|optional|sensitive|hidden|masked|encrypted|base64|secretstring|securestring)$)"
+    r"changeit|abc123|test123|password1|password123|p@ssw0rd|passw0rd|string|str|text|integer|number|boolean|object|required|optional|sensitive|hidden|masked|encrypted|base64|secretstring|securestring)$)"
 )
 REFERENCE = re.compile(
     r"""(?ix)(

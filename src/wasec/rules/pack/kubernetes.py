@@ -44,6 +44,10 @@ def containers(r: View) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield path, c
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def windows(r: View) -> bool:
     return str(r.get(f"{spec_path(r)}.os.name", "")).lower() == "windows"
 
@@ -534,10 +538,6 @@ def rbac_secrets(r: View) -> Any:
 
 
 # -- network --------------------------------------------------------------------------------------
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
 
 def _default_deny(policy: dict[str, Any]) -> bool:
     spec = _mapping(policy.get("spec"))
