@@ -35,6 +35,8 @@ def display_path(path: str | None, root: str) -> str | None:
 def fingerprint(rule_id: str, r: Resource, root: str) -> str:
     """Rule + resource identity: survives line moves, reformatting and file edits around it."""
     scope = r.origin.scope if r.origin.source == "aws" else display_path(r.origin.scope, root)
+    if r.origin.source == "kubernetes":  # a folder may hold the same object twice (variants of one example)
+        scope = f"{scope}|{display_path(r.origin.file, root)}"
     data = f"{rule_id}|{r.type}|{scope}|{r.id}"
     return hashlib.sha256(data.encode()).hexdigest()[:24]
 

@@ -78,8 +78,9 @@ def _cloudformation(d: Discovery, o: SourceOptions) -> tuple[list[Resource], lis
 
 
 def _kubernetes(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
-    from wasec.sources.kubernetes import load_manifests
+    from wasec.sources.kubernetes import forget_layout, load_manifests
 
+    forget_layout()  # kustomizations and charts are read anew each scan: files change between scans of one process
     return _each(d.kubernetes, lambda path: load_manifests(path, o.max_bytes))
 
 

@@ -29,10 +29,13 @@ _CFN_MARK = re.compile(
     rb"AWSTemplateFormatVersion|Transform[\"']?\s*:\s*[\"'\[]?\s*[\"']?AWS::Serverless"
     rb"|[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+"
 )
-# a Kubernetes object: apiVersion and kind at the top level of a YAML document (or keys of a JSON object)
-_K8S_MARK = re.compile(rb"(?m)^(?:apiVersion:\s*[\w./-]+\s*$[\s\S]*?^kind:\s*\w+|kind:\s*\w+\s*$[\s\S]*?^apiVersion:\s*[\w./-]+)"
-                       rb"|\"apiVersion\"\s*:\s*\"[\w./-]+\"")
-_K8S_KIND = re.compile(rb'"kind"\s*:\s*"\w+"')
+# a Kubernetes object: apiVersion and kind keys at the start of a line (top level of a YAML document, however the
+# value is written: quoted, commented, flow style) or keys of a JSON object. Loose on purpose: a file that merely
+# looks like one is read, and named with a warning when it holds no object, never skipped without a word
+_K8S_API = re.compile(rb"(?m)^(?:\{(?:[^\n]*[{,])?[ \t]*)?[\"']?apiVersion[\"']?[ \t]*:")
+_K8S_KIND_LINE = re.compile(rb"(?m)^(?:\{(?:[^\n]*[{,])?[ \t]*)?[\"']?kind[\"']?[ \t]*:")
+_K8S_JSON_API = re.compile(rb'"apiVersion"\s*:\s*"')  # a string: a JSON schema's "apiVersion": {…} is no object
+_K8S_KIND = re.compile(rb'"kind"\s*:\s*"')
 _DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:[._-][\w.-]+)?$|\.(?:dockerfile|containerfile)$", re.I)
 _PLAN_MARK = re.compile(rb"\"format_version\"\s*:.*?\"(planned_values|resource_changes|terraform_version)\"", re.S)
 
@@ -71,9 +74,9 @@ def looks_like_plan(head: bytes) -> bool:
 def looks_like_kubernetes(head: bytes, json: bool) -> bool:
     if b"\x00" in head[:8192]:
         return False
-    if json:
-        return _K8S_KIND.search(head) is not None and b'"apiVersion"' in head
-    return _K8S_MARK.search(head) is not None
+    if _K8S_JSON_API.search(head) is not None and _K8S_KIND.search(head) is not None:
+        return True  # JSON, or YAML in flow style ({"apiVersion": "v1", "kind": "Pod"})
+    return not json and _K8S_API.search(head) is not None and _K8S_KIND_LINE.search(head) is not None
 
 
 def _excluded(rel: str, name: str, patterns: list[str]) -> bool:

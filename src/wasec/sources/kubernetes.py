@@ -5,8 +5,9 @@ its ``# Source:`` comments kept as they are) and Kustomize output all read the s
 type is ``Kubernetes::<Kind>`` and its properties are the object itself (``metadata``, ``spec``,
 ``data``, ``rules`` …), so rules read the fields Kubernetes documents. Its id is
 ``<Kind>/<namespace>/<name>``; an object without a namespace is in ``default`` (as ``kubectl apply``
-would put it) unless its kind is cluster-wide. All manifests of a scan share one scope, as the objects
-of one cluster do.
+would put it) unless its kind is cluster-wide. Objects are peers (a ServiceAccount deciding a pod's token,
+a NetworkPolicy guarding a namespace) only when they are deployed together: the same rendered stream, the
+same folder, or the same kustomization.
 """
 
 from __future__ import annotations
@@ -147,6 +148,48 @@ def _patches_of(directory: str) -> frozenset[str]:
     return frozenset()
 
 
+@lru_cache(maxsize=1024)
+def _resources_of(directory: str) -> frozenset[str] | None:
+    """The paths a directory's kustomization deploys (files and folders), None when it has no kustomization."""
+    for name in _KUSTOMIZATIONS:
+        kustomization = os.path.join(directory, name)
+        if not os.path.isfile(kustomization):
+            continue
+        try:
+            doc, _ = load_yaml(read_text(kustomization, 1 << 20))
+        except (InputError, ParseError):
+            return frozenset()
+        listed = doc.get("resources") if isinstance(doc, dict) else None
+        return frozenset(os.path.normpath(os.path.join(directory, f))
+                         for f in (listed if isinstance(listed, list) else ()) if isinstance(f, str) and "://" not in f)
+    return None
+
+
+def deploy_unit(path: str) -> str:
+    """The scope of a manifest: what is deployed with it. A kustomization in its folder, or one up to two folders
+    above that lists it (or a folder holding it), deploys the whole; otherwise its own folder. Standard input is
+    one rendered release."""
+    if path in ("-", "admission"):
+        return path
+    full = os.path.abspath(path)
+    here = os.path.dirname(full)
+    if _resources_of(here) is not None:
+        return here
+    directory = here
+    for _ in range(2):
+        directory = os.path.dirname(directory)
+        listed = _resources_of(directory)
+        if listed and any(full == p or full.startswith(p + os.sep) for p in listed):
+            return directory
+    return here
+
+
+def forget_layout() -> None:
+    """Forget what was read of kustomizations and charts (the folders' layout may have changed since)."""
+    for cached in (_chart_dir, _patches_of, _resources_of):
+        cached.cache_clear()
+
+
 def kustomize_patch(path: str) -> bool:
     """Whether a kustomization in the file's directory, or up to two above it, lists the file as a patch."""
     full = os.path.abspath(path)
@@ -192,6 +235,5 @@ def resource_of(path: str, obj: dict[str, Any], lines: dict[PathKey, int] | None
     locs = {k: Loc(path, n) for k, n in lines.items()}
     locs[()] = Loc(path, line)
     labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
-    # one scope for every manifest of a scan: a namespace's NetworkPolicy may live in another file than its pods
-    return Resource(type=PREFIX + kind, id=rid, properties=obj, origin=Origin(SOURCE, SOURCE, path, line),
+    return Resource(type=PREFIX + kind, id=rid, properties=obj, origin=Origin(SOURCE, deploy_unit(path), path, line),
                     locs=locs, names=(name,), tags={str(k): str(v) for k, v in labels.items()})
