@@ -40,7 +40,7 @@ def main() -> None:
         cert, key = _self_signed(Path(tmp))
         rules, _ = rules_for(ScanOptions(), load_config(tmp))
         k8s = [r for r in rules if any(t.startswith("Kubernetes::") for t in r.types)]
-        server = serve(Policy(k8s, Severity.HIGH), "127.0.0.1", 0, cert, key, "enforce", io.StringIO())
+        server = serve(Policy(k8s, Severity.HIGH), "127.0.0.1", 0, cert, key, None, io.StringIO())
         port = server.server_address[1]
         bodies = []
         for i in range(64):

@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from wasec.admission.review import Policy
 from wasec.admission.server import Webhook, serve
-from wasec.cli.commands import cli
 from wasec.config import load_config
 from wasec.model.finding import Severity
 from wasec.scanning import ScanOptions, rules_for
@@ -74,14 +72,14 @@ def webhook(tmp_path: Path) -> Iterator[tuple[Client, io.StringIO, Path]]:
     cert, key = _self_signed(tmp_path)
     (tmp_path / ".wasec").mkdir()
     (tmp_path / ".wasec" / "exceptions.yml").write_text(
-        "exceptions:\n  - rule: k8s-privileged\n    resource: Deployment/kube-system/cni\n"
+        "exceptions:\n  - rule: k8s-privileged\n    resource: Deployment/networking/cni\n"
         "    justification: the CNI agent programs the node's network\n    owner: platform@example.com\n"
         f"    expires: {dt.date.today() + dt.timedelta(days=30)}\n")
     config = load_config(str(tmp_path))
     rules, _ = rules_for(ScanOptions(), config)
     log = io.StringIO()
     server = serve(Policy([r for r in rules if any(t.startswith("Kubernetes::") for t in r.types)], Severity.HIGH,
-                          config, str(tmp_path)), "127.0.0.1", 0, cert, key, "enforce", log)
+                          config, str(tmp_path)), "127.0.0.1", 0, cert, key, None, log)
     try:
         yield Client(server, cert), log, tmp_path
     finally:
@@ -125,7 +123,7 @@ def test_warn_and_audit_admit_and_say_why(webhook: Any) -> None:
 
 def test_exceptions_are_honoured_by_resource_id(webhook: Any) -> None:
     client, log, _ = webhook
-    cni = client.review(pod(True, "cni", "Deployment"), namespace="kube-system", uid="cni")
+    cni = client.review(pod(True, "cni", "Deployment"), namespace="networking", uid="cni")
     assert cni["allowed"] is True
     same_elsewhere = client.review(pod(True, "cni", "Deployment"), namespace="shop", uid="cni-shop")
     assert same_elsewhere["allowed"] is False
@@ -156,17 +154,3 @@ def test_bad_requests_are_named_and_the_server_goes_on(webhook: Any) -> None:
         assert client.review(pod(False), uid="after-idle")["allowed"] is True
     finally:
         idle.close()
-
-
-def test_cli_needs_a_certificate_and_writes_the_webhook_configuration() -> None:
-    r = CliRunner().invoke(cli, ["admission", "serve"])
-    assert r.exit_code == 2 and "--cert and --key" in r.output
-    r = CliRunner().invoke(cli, ["admission", "config", "--namespace", "security"])
-    assert r.exit_code == 0
-    import yaml
-
-    doc = yaml.safe_load(r.output)
-    assert doc["kind"] == "ValidatingWebhookConfiguration"
-    paths = {h["namespaceSelector"]["matchLabels"]["wasec.io/mode"]: h["clientConfig"]["service"]["path"]
-             for h in doc["webhooks"]}
-    assert paths == {"enforce": "/validate/enforce", "warn": "/validate/warn", "audit": "/validate/audit"}

@@ -89,6 +89,8 @@ class Inventory:
         # ("*" for account-wide collectors); there, the absence of a resource is evidence only if it was read
         self.collected: dict[str, set[str]] = defaultdict(set)
         self.gaps: dict[tuple[str, str, str], str] = {}
+        # set when the inventory holds one object seen alone (admission): its peers are unknown, not absent
+        self.alone: str | None = None
         # built on first use, once rules run (sources only add): peers by scope, and who refers to whom
         self._by_scope_type: dict[tuple[str, str], list[Resource]] | None = None
         self._referrers: dict[tuple[str, PathKey, str], dict[str, list[Resource]]] = {}
@@ -160,6 +162,8 @@ class Inventory:
 
     def unseen(self, near: Resource, type_: str) -> str | None:
         """Why resources of ``type_`` around ``near`` may be missing from a live inventory (None: they are all here)."""
+        if self.alone is not None:
+            return self.alone
         if not self.complete or not near.account:
             return None
         if type_ not in self.collected.get(near.account, ()):
