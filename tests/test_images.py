@@ -129,14 +129,17 @@ def test_sarif_and_history_work_on_the_gate(tmp_path: Path) -> None:
     assert r.exit_code == 1, r.output
     sarif = json.loads((tmp_path / "images.sarif").read_text())
     results = sarif["runs"][0]["results"]
-    assert {x["ruleId"] for x in results} == {"image-vulnerability"} and len(results) == 2
+    assert {x["ruleId"] for x in results} == {"image-vulnerability"} and len(results) == 3
+    # what the gate lets through is listed, not failing (suppressed with the reason)
+    below = [x for x in results if x.get("suppressions")]
+    assert len(below) == 1 and "CVE-2023-1234" in below[0]["message"]["text"]
     assert (tmp_path / ".wasec" / "history.db").exists()
 
 
 @pytest.mark.parametrize("content, message", [
     ("{not json", "not JSON"),
     ("[1, 2]", "expected a JSON object"),
-    ('{"hello": "world"}', "not a Trivy, Grype or CycloneDX VEX report"),
+    ('{"hello": "world"}', "not a Trivy, Grype, CycloneDX or OpenVEX report"),
     # shapes that, read as empty, would let every image through the gate
     ('{"SchemaVersion": 2, "Results": {"Target": "x"}}', "Results must be a list, not dict"),
     ('{"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": "CVE-2024-3094"}]}',

@@ -33,15 +33,22 @@ from wasec.cli.shared import (
 @click.option("--regions", default="", metavar="REGIONS", help="Comma-separated regions (with --aws; default: the "
               "profile's region).")
 @click.option("--vex", "vex_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="CycloneDX VEX statements: not_affected, false_positive and resolved CVEs do not count (repeatable).")
+              help="CycloneDX or OpenVEX statements (repeatable): a vulnerability a statement says does not affect the "
+                   "package at the version found does not count. Also CycloneDX SBOMs, whose components the "
+                   "statements' refs may name.")
 @click.option("--cvss-threshold", type=click.FloatRange(0, 10), default=7.0, show_default=True,
-              help="Vulnerabilities with this CVSS base score or more are failing findings.")
+              help="Vulnerabilities with this CVSS base score or more are failing findings (the others are listed, "
+                   "not failing).")
+@click.option("--ignore-unfixed", is_flag=True, help="Vulnerabilities with no fixed version yet do not fail.")
+@click.option("--fail-unscored", is_flag=True, help="Vulnerabilities with neither a score nor a severity fail too "
+              "(by default they are listed, not failing).")
 @output_options("Exit 1 at this severity or higher (default: any vulnerability above the threshold).")
 @config_option
 @history_options("a vulnerability")
 @guard
 def images(reports: tuple[str, ...], live: bool, profile: str | None, role_arn: str | None, regions: str,
-           vex_files: tuple[str, ...], cvss_threshold: float, formats: str, output: str | None,
+           vex_files: tuple[str, ...], cvss_threshold: float, ignore_unfixed: bool, fail_unscored: bool,
+           formats: str, output: str | None,
            output_dir: str | None, fail_on: str | None, **opts: Any) -> None:
     """Gate images on their known vulnerabilities: Trivy or Grype JSON REPORTS, and/or --aws.
 
@@ -58,16 +65,24 @@ def images(reports: tuple[str, ...], live: bool, profile: str | None, role_arn: 
     if not reports and not live:
         fail("name Trivy or Grype reports, or use --aws to read what ECR and Inspector found")
     started = time.time()
-    config = load_config(".", opts.get("config"))
-    vulns, statements, problems = [], [], []
-    for path in [*reports, *vex_files]:
-        v, s, p = formats_.load(path)
-        if path in vex_files and v:
-            p.append(formats_.Problem(path, "a vulnerability report given as --vex: its findings are gated too",
-                                      kind="warning"))
-        vulns += v
-        statements += s
-        problems += p
+    config = load_config(".", opts.get("config_path"))
+    vulns, problems = [], []
+    loaded = []
+    for path in reports:
+        item = formats_.load(path)
+        loaded.append(item)
+        vulns += item.vulnerabilities
+        problems += item.problems
+    for path in vex_files:
+        item = formats_.load(path)
+        if item.kind in ("trivy", "grype"):  # its vulnerabilities are not statements: an input error, not a pass
+            item = formats_.Loaded(path, problems=[formats_.Problem(
+                path, f"given as --vex but it is a {item.kind.title()} vulnerability report, not VEX (name it as a "
+                      "report, without --vex)")])
+        loaded.append(item)
+        problems += item.problems
+    statements, said = formats_.statements(loaded)
+    problems += said
     what = ", ".join(os.path.basename(r) for r in reports) or ""
     if live:
         api = aws_api(profile, role_arn)
@@ -76,7 +91,8 @@ def images(reports: tuple[str, ...], live: bool, profile: str | None, role_arn: 
         vulns += got
         problems += said
         what = ", ".join(x for x in (what, f"AWS account {api.account} ({', '.join(wanted)})") if x)
-    result = gate.result(vulns, statements, problems, cvss_threshold, config, os.path.abspath("."), started, what)
+    policy = gate.Gate(cvss_threshold, ignore_unfixed, fail_unscored)
+    result = gate.result(vulns, statements, problems, policy, config, os.path.abspath("."), started, what)
     names = [f.strip() for f in formats.split(",") if f.strip()]
     saved = save_history(result, opts, "images", what)
     emit(result, names, output, output_dir, opts)

@@ -1,4 +1,4 @@
-"""Image vulnerabilities: ECR and Inspector findings (live), Trivy and Grype reports and CycloneDX VEX
+"""Image vulnerabilities: ECR and Inspector findings (live), Trivy and Grype reports, CycloneDX and OpenVEX
 (offline), through one gate: a CVSS threshold, exceptions by CVE with expiry, history and every output."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Vulnerability:
     target: str = "image"  # image | ec2 | lambda
     file: str | None = None  # the report it came from
     purl: str = ""  # the package URL, when the scanner gives one (VEX statements name packages by it)
+    bom_ref: str = ""  # the package's bom-ref in the scanner's SBOM (Trivy), which CycloneDX VEX BOM-links name
 
     @property
     def score(self) -> float | None:

@@ -1,44 +1,24 @@
-"""Vulnerability reports written elsewhere: Trivy and Grype JSON, and CycloneDX VEX statements.
+"""Vulnerability reports written elsewhere: Trivy and Grype JSON, CycloneDX (VEX and SBOMs) and OpenVEX.
 
 Each is read to its documented shape; the format is recognised by content (Trivy's ``SchemaVersion`` and
-``Results``, Grype's ``matches``, CycloneDX's ``bomFormat`` with ``vulnerabilities``), so file names do not
-matter. What does not fit is a named problem, never a silent empty report.
+``Results``, Grype's ``matches``, CycloneDX's ``bomFormat``, OpenVEX's ``@context``), so file names do not
+matter. What does not fit is a named problem, never a silent empty report. Reading is in two steps:
+every file first (:func:`load`), then the VEX statements (:func:`statements`), whose CycloneDX refs
+resolve against every document and report read.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from wasec.errors import InputError
-from wasec.images import Vulnerability
+from wasec.images import Vulnerability, vex
 from wasec.model.finding import Problem
 from wasec.safe_io import read_text
-
-# VEX analysis states that mean "this CVE does not affect this product" (CycloneDX 1.4+)
-NOT_AFFECTED = frozenset({"not_affected", "false_positive", "resolved", "resolved_with_pedigree"})
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A VEX statement: a CVE, its state and why, for the packages it names (``refs``; empty: any)."""
-
-    cve: str
-    state: str
-    justification: str
-    refs: tuple[str, ...]
-    file: str
-
-    def covers(self, v: Vulnerability) -> bool:
-        if v.cve != self.cve and self.cve not in v.title:
-            return False
-        if not self.refs:
-            return True
-        base = v.purl.split("?")[0].split("#")[0]
-        return any((base and base in ref) or f"/{v.package}@" in ref or ref.endswith(f"/{v.package}") for ref in self.refs)
 
 
 class ReportError(ValueError):
@@ -83,7 +63,8 @@ def trivy(doc: dict[str, Any], file: str) -> list[Vulnerability]:
             ident = _dict(v.get("PkgIdentifier"))
             out.append(Vulnerability(str(v["VulnerabilityID"]), str(v.get("PkgName", "")), str(v.get("InstalledVersion", "")),
                                      image, str(v.get("Severity", "UNKNOWN")).upper(), score, str(v.get("FixedVersion") or ""),
-                                     "trivy", str(v.get("Title") or ""), file=file, purl=str(ident.get("PURL") or "")))
+                                     "trivy", str(v.get("Title") or ""), file=file, purl=str(ident.get("PURL") or ""),
+                                     bom_ref=str(ident.get("BOMRef") or "")))
     return out
 
 
@@ -121,40 +102,79 @@ def grype(doc: dict[str, Any], file: str) -> list[Vulnerability]:
     return out
 
 
-def vex(doc: dict[str, Any], file: str) -> list[Statement]:
-    out = []
-    for i, v in enumerate(_items(doc, "vulnerabilities", "")):
-        if not isinstance(v, dict) or not v.get("id") or not isinstance(v.get("analysis"), dict):
-            continue
-        a = v["analysis"]
-        # an affects that cannot be read would widen the statement to every image: refuse it
-        refs = tuple(str(x.get("ref")) for x in _items(v, "affects", f"vulnerabilities[{i}].")
-                     if isinstance(x, dict) and x.get("ref"))
-        out.append(Statement(str(v["id"]), str(a.get("state", "")), str(a.get("justification") or a.get("detail") or ""),
-                             refs, file))
-    return out
+@dataclass
+class Loaded:
+    """One file as read: its vulnerabilities, or the VEX document it is, or what is wrong with it."""
+
+    path: str
+    vulnerabilities: list[Vulnerability] = field(default_factory=list)
+    doc: dict[str, Any] | None = None  # a CycloneDX or OpenVEX document
+    kind: str = ""  # trivy | grype | cyclonedx | openvex | "" (unreadable)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_vex(self) -> bool:
+        return self.kind in ("cyclonedx", "openvex")
 
 
-def load(path: str, max_bytes: int = 200 * 1024 * 1024) -> tuple[list[Vulnerability], list[Statement], list[Problem]]:
-    """The vulnerabilities or VEX statements of one report, by its content."""
+def load(path: str, max_bytes: int = 200 * 1024 * 1024) -> Loaded:
+    """One report or VEX document, recognised by its content."""
     try:
         doc = orjson.loads(read_text(path, max_bytes))
     except InputError as e:
-        return [], [], [Problem(path, str(e))]
+        return Loaded(path, problems=[Problem(path, str(e))])
     except orjson.JSONDecodeError as e:
-        return [], [], [Problem(path, f"not JSON: {e}")]
+        return Loaded(path, problems=[Problem(path, f"not JSON: {e}")])
     if not isinstance(doc, dict):
-        return [], [], [Problem(path, "not a Trivy, Grype or CycloneDX VEX report (expected a JSON object)")]
+        return Loaded(path, problems=[Problem(path, f"{_NOT_ONE} (expected a JSON object)")])
     try:
         if "Results" in doc or "SchemaVersion" in doc:
-            return trivy(doc, path), [], []
+            return Loaded(path, trivy(doc, path), kind="trivy")
         if "matches" in doc:
-            return grype(doc, path), [], []
-        statements = vex(doc, path) if doc.get("bomFormat") == "CycloneDX" else None
+            return Loaded(path, grype(doc, path), kind="grype")
+        if doc.get("bomFormat") == "CycloneDX":
+            for i, v in enumerate(_items(doc, "vulnerabilities", "")):
+                if isinstance(v, dict):
+                    _items(v, "affects", f"vulnerabilities[{i}].")  # refused, not read as "every package"
+            return Loaded(path, doc=doc, kind="cyclonedx")
+        if vex.is_openvex(doc):
+            _items(doc, "statements", "")
+            return Loaded(path, doc=doc, kind="openvex")
     except ReportError as e:
-        return [], [], [Problem(path, f"a report that cannot be read whole: {e}")]
-    if statements is not None:
-        problems = [] if statements or not doc.get("vulnerabilities") else [
-            Problem(path, "CycloneDX vulnerabilities without analysis: no VEX statement to apply", kind="warning")]
-        return [], statements, problems
-    return [], [], [Problem(path, "not a Trivy, Grype or CycloneDX VEX report (no Results, matches or bomFormat)")]
+        return Loaded(path, problems=[Problem(path, f"a report that cannot be read whole: {e}")])
+    return Loaded(path, problems=[Problem(path, f"{_NOT_ONE} (no Results, matches, bomFormat or OpenVEX @context)")])
+
+
+_NOT_ONE = "not a Trivy, Grype, CycloneDX or OpenVEX report"
+
+
+def statements(loaded: list[Loaded]) -> tuple[list[vex.Statement], list[Problem]]:
+    """The VEX statements of every VEX document read, refs resolved against everything read."""
+    index = vex.Index()
+    for item in loaded:
+        if item.kind == "cyclonedx" and item.doc is not None:
+            index.add(item.doc)
+        index.report_refs.update(v.bom_ref for v in item.vulnerabilities if v.bom_ref)
+    out: list[vex.Statement] = []
+    problems: list[Problem] = []
+    for item in loaded:
+        if item.doc is None:
+            continue
+        if item.kind == "cyclonedx":
+            items = item.doc.get("vulnerabilities") or []
+            said = vex.cyclonedx(item.doc, item.path, index, items)
+            if items and not said:
+                problems.append(Problem(item.path, "CycloneDX vulnerabilities without analysis: no VEX statement to "
+                                                   "apply", kind="warning"))
+        else:
+            said = vex.openvex(item.doc, item.path, item.doc.get("statements") or [])
+        for s in said:
+            for ref in s.unresolved:
+                problems.append(Problem(item.path, f"VEX statement for {s.cve}: {ref} names no component of the "
+                                                   "documents read and is not a package URL (it applies to nothing)",
+                                        kind="warning"))
+            if not s.products and not s.unresolved:
+                problems.append(Problem(item.path, f"VEX statement for {s.cve} names no product (it applies to nothing)",
+                                        kind="warning"))
+        out += said
+    return out, problems

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from wasec.model.finding import Finding, Severity, Status
@@ -95,10 +95,16 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
     expired = [f for f in scan.findings if f.status is Status.FAIL and f.suppressed is None and f.notes]
     if suppressed or expired:
         console.print()
+        # what a gate let through (an image's low CVEs: often hundreds) is counted by reason, not listed
+        gated = Counter(f.suppressed.reason.split(":")[0] for f in suppressed
+                        if f.suppressed is not None and f.suppressed.kind == "threshold")
         for f in suppressed:
             s = f.suppressed
             assert s is not None
-            console.print(Text(f"suppressed ({s.kind}): {f.rule_id} {f.resource_id}: {s.reason}", style="dim"))
+            if s.kind != "threshold":
+                console.print(Text(f"suppressed ({s.kind}): {f.rule_id} {f.resource_id}: {s.reason}", style="dim"))
+        for reason, n in sorted(gated.items()):
+            console.print(Text(f"not failing ({reason}): {n} (listed in JSON and SARIF)", style="dim"))
         for f in expired:
             console.print(Text(f"{f.rule_id} {f.resource_id}: {'; '.join(f.notes)}", style="yellow"))
     if coverage is not None:
