@@ -17,3 +17,10 @@ def pascal_keys(v: Any, parent: str = "") -> Any:
             return v
         return {(k[:1].upper() + k[1:]): pascal_keys(x, k) for k, x in v.items()}
     return v
+
+
+# The partition code is deployed to is known only then, but no verdict depends on it: every rule reads all
+# partitions' ARNs alike (arn:aws…, arn:aws-cn…), so the commercial partition's values stand in for it
+# (Terraform's data "aws_partition" attributes; CloudFormation's AWS::Partition and AWS::URLSuffix).
+PARTITION = {"partition": "aws", "id": "aws", "dns_suffix": "amazonaws.com", "reverse_dns_prefix": "com.amazonaws"}
+PSEUDO_PARTITION = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}

@@ -238,6 +238,21 @@ def _managed_arns(r: View) -> list[tuple[str, Any]]:
     return [(p, v) for p, v in r.items("ManagedPolicies" if r.type == "AWS::SSO::PermissionSet" else "ManagedPolicyArns")]
 
 
+def may_be(value: Unknown, literal: str) -> bool:
+    """Whether an ARN known only at deploy time could be ``literal``: what is known of its text (unknown parts
+    written ``${…}``) matches it, or nothing of it is known."""
+    if value.text is None:
+        return True
+    pattern = ".*".join(re.escape(part) for part in re.split(r"\$\{[^}]*\}", value.text))
+    return re.fullmatch(pattern, literal) is not None
+
+
+def _undecided(r: View, path: str, arn: Unknown, literal: str, what: str) -> None:
+    if may_be(arn, literal):
+        r.undecided.append(UnknownValue(f"the policy ARN is known only at deploy time ({arn.reason}): it may be {what}",
+                                        path))
+
+
 @rule("iam-admin-policy-attached", title="AdministratorAccess is not attached to a user, group or role",
       severity="high", types=GRANT_TYPES, needs=["AWS::IAM::ManagedPolicy"], area="identity", category="access", wa=LEAST, cis=("2.14",),
       why="AdministratorAccess grants every action on every resource; attach it only to audited break-glass roles.",
@@ -254,6 +269,8 @@ def admin_attached(r: View) -> Any:
                 doc = target.properties.get("PolicyDocument")
                 if not isinstance(doc, Unknown) and analysis(doc).admin:
                     fails.append(Fail(p, f"{target.id} grants full administrative access", target.id))
+            elif isinstance(arn, Unknown):
+                _undecided(r, p, arn, "arn:aws:iam::aws:policy/AdministratorAccess", "AdministratorAccess")
     # a permission set names customer managed policies by name: the policy of that name in each account
     for p, ref in r.items("CustomerManagedPolicyReferences"):
         name = ref.get("Name") if isinstance(ref, dict) else None
@@ -273,8 +290,13 @@ def admin_attached(r: View) -> Any:
       fix="Attach a customer managed policy scoped to the resources the principal uses.",
       tf='policy_arn = aws_iam_policy.read_reports.arn', cfn="ManagedPolicyArns:\n  - !Ref ReadReportsPolicy")
 def full_access(r: View) -> Any:
-    return [Fail(p, f"{m.group(1)} is attached", arn) for p, arn in _managed_arns(r)
-            if isinstance(arn, str) and (m := _FULL_ACCESS.match(arn))]
+    fails = []
+    for p, arn in _managed_arns(r):
+        if isinstance(arn, str) and (m := _FULL_ACCESS.match(arn)):
+            fails.append(Fail(p, f"{m.group(1)} is attached", arn))
+        elif isinstance(arn, Unknown) and r.resolve(arn, "AWS::IAM::ManagedPolicy") is None:
+            _undecided(r, p, arn, "arn:aws:iam::aws:policy/AmazonS3FullAccess", "an AWS FullAccess policy")
+    return fails
 
 
 @rule("iam-user-direct-policies", title="IAM users receive permissions only through groups", severity="low",

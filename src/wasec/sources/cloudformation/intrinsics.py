@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from wasec.model.values import RefStr, Unknown, contains_unknown, ref
+from wasec.sources.shapes import PSEUDO_PARTITION
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -143,6 +144,8 @@ class Resolver:
             return self.params[name]
         if name == "AWS::NoValue":
             return NO_VALUE
+        if name in PSEUDO_PARTITION:
+            return PSEUDO_PARTITION[name]
         if name in _PSEUDO:
             return Unknown(f"{name} is {_PSEUDO[name]}", nonnull=True, text="${" + name + "}")
         res = self.resources.get(name)

@@ -16,6 +16,7 @@ from wasec import safe_io
 from wasec.errors import InputError
 from wasec.model.finding import Problem
 from wasec.model.values import Unknown, ref
+from wasec.sources.shapes import PARTITION
 from wasec.sources.terraform import functions as F
 from wasec.sources.terraform.eval import ID_ALIASES, Ctx, Cycle, EvalError, resource_attr_ref, safe_ev, step
 from wasec.sources.terraform.hcl import ast as A
@@ -313,6 +314,8 @@ class Scope:
         a = decl.body.attributes.get(attr)
         if a is not None:
             return _walk(safe_ev(a.expr, self.root_ctx), rest[1:])
+        if type_ == "aws_partition" and attr in PARTITION:
+            return PARTITION[attr]
         return Unknown(f"{address}.{attr} is read from AWS at plan time", nonnull=True, refs=(address,), text=text)
 
     def _module_ref(self, steps: list[Any]) -> Any:

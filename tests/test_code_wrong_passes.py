@@ -1,0 +1,72 @@
+"""Forms of code that passed a rule they fail: the partition written as a pseudo-parameter or a data source, and a
+policy ARN known only at deploy time (UNKNOWN, never PASS). Written from the CloudFormation pseudo-parameter
+reference and the Terraform aws_partition data source documentation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wasec.model.finding import Status
+from wasec.scanning import ScanOptions, scan
+
+ROLE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  PolicyArn:
+    Type: String
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {{}}
+      ManagedPolicyArns:
+        - {arn}
+"""
+
+
+def _status(path: Path, rule: str) -> list[Status]:
+    return [f.status for f in scan(ScanOptions(paths=[str(path)], rules=[rule])).findings]
+
+
+@pytest.mark.parametrize("arn, status", [
+    ("!Sub 'arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess'", Status.FAIL),
+    ("{'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess'}", Status.FAIL),
+    ("!Join ['', ['arn:', !Ref 'AWS::Partition', ':iam::aws:policy/AdministratorAccess']]", Status.FAIL),
+    ("arn:aws-us-gov:iam::aws:policy/AdministratorAccess", Status.FAIL),
+    ("!Ref PolicyArn", Status.UNKNOWN),  # a parameter without a default may name it
+    ("!Sub 'arn:${AWS::Partition}:iam::aws:policy/${PolicyArn}'", Status.UNKNOWN),
+    ("!Sub 'arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess'", Status.PASS),
+    ("!Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/deployer'", Status.PASS),  # not an AWS managed policy
+])
+def test_cloudformation_admin_attachment(tmp_path: Path, arn: str, status: Status) -> None:
+    (tmp_path / "t.yaml").write_text(ROLE.format(arn=arn))
+    assert _status(tmp_path, "iam-admin-policy-attached") == [status]
+
+
+@pytest.mark.parametrize("arn, status", [
+    ('"arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess"', Status.FAIL),
+    ('"arn:${data.aws_partition.current.id}:iam::aws:policy/AdministratorAccess"', Status.FAIL),
+    ("var.policy_arn", Status.UNKNOWN),
+    ('"arn:${data.aws_partition.current.partition}:iam::aws:policy/ReadOnlyAccess"', Status.PASS),
+])
+def test_terraform_admin_attachment(tmp_path: Path, arn: str, status: Status) -> None:
+    (tmp_path / "main.tf").write_text(f"""
+data "aws_partition" "current" {{}}
+variable "policy_arn" {{ type = string }}
+resource "aws_iam_role" "r" {{
+  name               = "r"
+  assume_role_policy = "{{}}"
+}}
+resource "aws_iam_role_policy_attachment" "a" {{
+  role       = aws_iam_role.r.name
+  policy_arn = {arn}
+}}
+""")
+    assert _status(tmp_path, "iam-admin-policy-attached") == [status]
+
+
+def test_a_full_access_policy_through_the_partition(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(ROLE.format(arn="!Sub 'arn:${AWS::Partition}:iam::aws:policy/AmazonS3FullAccess'"))
+    assert _status(tmp_path, "iam-full-access-policy-attached") == [Status.FAIL]
