@@ -70,3 +70,61 @@ resource "aws_iam_role_policy_attachment" "a" {{
 def test_a_full_access_policy_through_the_partition(tmp_path: Path) -> None:
     (tmp_path / "t.yaml").write_text(ROLE.format(arn="!Sub 'arn:${AWS::Partition}:iam::aws:policy/AmazonS3FullAccess'"))
     assert _status(tmp_path, "iam-full-access-policy-attached") == [Status.FAIL]
+
+
+def test_a_spot_instance_is_judged_as_the_instance_it_is(tmp_path: Path) -> None:
+    settings = """
+  ami                         = "ami-0123456789abcdef0"
+  instance_type               = "t3.micro"
+  associate_public_ip_address = true
+  metadata_options {
+    http_tokens = "optional"
+  }
+  root_block_device {
+    encrypted = false
+  }
+"""
+    (tmp_path / "on_demand").mkdir()
+    (tmp_path / "spot").mkdir()
+    (tmp_path / "on_demand" / "main.tf").write_text(f'resource "aws_instance" "web" {{{settings}}}\n')
+    (tmp_path / "spot" / "main.tf").write_text(f'resource "aws_spot_instance_request" "web" {{{settings}}}\n')
+
+    def fails(where: str) -> set[str]:
+        result = scan(ScanOptions(paths=[str(tmp_path / where)]))
+        return {f.rule_id for f in result.findings if f.status is Status.FAIL}
+
+    assert fails("on_demand") and fails("spot") == fails("on_demand")
+    assert {"ec2-public-ip", "ec2-imdsv2-required"} <= fails("spot")
+
+
+def test_every_scan_says_what_it_read_and_judged_with_no_rule(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from wasec.cli.commands import cli
+
+    (tmp_path / "main.tf").write_text("""
+resource "aws_sns_topic_subscription" "alerts" {
+  topic_arn = "arn:aws:sns:eu-west-1:111122223333:alerts"
+  protocol  = "email"
+  endpoint  = "ops@example.com"
+}
+resource "google_storage_bucket" "b" {
+  name     = "b"
+  location = "EU"
+}
+resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+}
+""")
+    (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n")
+    result = scan(ScanOptions(paths=[str(tmp_path)]))
+    assert result.unjudged() == {"Kubernetes::Service": 1, "Terraform::aws_sns_topic_subscription": 1,
+                                 "Terraform::google_storage_bucket": 1}
+    r = CliRunner().invoke(cli, ["scan", str(tmp_path), "-f", "json"])
+    assert json.loads(r.output)["unjudged"]["Terraform::google_storage_bucket"] == 1
+    r = CliRunner().invoke(cli, ["scan", str(tmp_path)])
+    assert "judged by no rule: 3 resources" in r.output
+    r = CliRunner().invoke(cli, ["scan", str(tmp_path), "--show-unknown"])
+    assert "Terraform::aws_sns_topic_subscription" in r.output

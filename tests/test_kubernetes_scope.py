@@ -118,3 +118,51 @@ def test_a_network_policy_in_another_release_does_not_guard_a_namespace(tmp_path
     assert len(_fails(tmp_path, "k8s-namespace-default-deny")) == 1
     (tmp_path / "ns" / "deny.yaml").write_text(DENY_ALL)
     assert _fails(tmp_path, "k8s-namespace-default-deny") == []
+
+
+def test_a_kustomization_namespace_applies_to_what_it_deploys(tmp_path: Path) -> None:
+    # kustomize sets every namespaced object's namespace: the default-deny policy guards the namespace it names
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "ns.yaml").write_text(NAMESPACE)
+    (tmp_path / "app" / "deny.yaml").write_text(DENY_ALL.replace("  namespace: shop\n", ""))
+    assert len(_fails(tmp_path, "k8s-namespace-default-deny")) == 1
+    (tmp_path / "app" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: shop\n"
+        "resources: [ns.yaml, deny.yaml]\n")
+    assert _fails(tmp_path, "k8s-namespace-default-deny") == []
+    result = scan(ScanOptions(paths=[str(tmp_path)]))
+    assert not any(r.type == "Kubernetes::Kustomization" for r in result.inventory)
+
+
+def test_a_configmap_password_is_reported_once(tmp_path: Path) -> None:
+    import secrets
+
+    value = secrets.token_urlsafe(12)  # generated: no credential is ever committed
+    (tmp_path / "cm.yaml").write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n"
+                                      f"  DB_PASSWORD: \"{value}\"\n")
+    for where in (str(tmp_path), "."):  # inside and outside the scan root
+        result = scan(ScanOptions(paths=[str(tmp_path)], root=None if where == "." else where, secrets=True))
+        fails = [f.rule_id for f in result.findings if f.status is Status.FAIL]
+        assert fails == ["k8s-secret-in-configmap"], fails
+
+
+def test_secrets_are_looked_for_in_manifests_piped_in(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.secrets.tokens import Tokens
+
+    t = Tokens(5)
+    key, github = t.value("aws_key_id"), t.value("github")
+    piped = (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: job\n  annotations:\n    ci/token: {github}\nspec:\n"
+             f"  containers:\n    - name: c\n      image: busybox:1.36\n      args: [\"--key\", \"{key}\"]\n")
+    r = subprocess.run([sys.executable, "-m", "wasec", "scan", "-", "-f", "json"], input=piped, capture_output=True,
+                       text=True, cwd=tmp_path, timeout=120)
+    import json
+
+    found = [f for f in json.loads(r.stdout)["findings"] if f["rule_id"].startswith("secret-")]
+    assert {f["file"] for f in found} == {"-"} and {f["line"] for f in found} >= {6}
+    assert key not in r.stdout and github not in r.stdout  # redacted, as everywhere
+    r = subprocess.run([sys.executable, "-m", "wasec", "scan", "-", "--no-secrets", "-f", "json"], input=piped,
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert not [f for f in json.loads(r.stdout)["findings"] if f["rule_id"].startswith("secret-")]

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wasec.model.finding import Finding, Problem, Severity, Status
+from wasec.model.finding import Evidence, Finding, Problem, Severity, Status
 from wasec.model.resource import Inventory
 
 
@@ -47,6 +47,16 @@ class ScanResult:
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.counts]
+
+    def unjudged(self) -> dict[str, int]:
+        """Resources read that no rule of the scan judges, by type (``Terraform::<type>`` for blocks wasec does not
+        map): what the scan says nothing about, so its coverage is visible."""
+        judged = {t for r in self.rules for t in getattr(r, "types", ())}
+        counts: dict[str, int] = {}
+        for r in self.inventory:
+            if r.type not in judged:
+                counts[r.type] = counts.get(r.type, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -124,9 +134,16 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
         from wasec.secrets.scan import scan_tree
 
         used: set[str] = set()
+        # a secret a code rule already names (a ConfigMap's password, a template's literal) is said once, by that rule
+        category = {r.id: getattr(r, "category", "") for r in rules}
+        said = {(os.path.normpath(os.path.join(root, e.file or "")), e.line) for f in findings
+                 if f.status is Status.FAIL and category.get(f.rule_id) == "secret"
+                 for e in (f.evidence or (Evidence("", file=f.file, line=f.line),))}
         for path in [p for p in o.paths if p != "-"]:  # standard input holds manifests, read above
             s = scan_tree(path, FileOptions(o.exclude + config.exclude, max_bytes=o.max_bytes, follow_symlinks=o.follow_symlinks))
             for f in secret_findings(s):
+                if (os.path.normpath(os.path.join(s.root, f.file or "")), f.line) in said:
+                    continue
                 rel = os.path.relpath(os.path.join(s.root, f.file or ""), root)
                 findings.append(f.with_(file=rel, resource_id=rel, evidence=tuple(replace(e, file=rel) for e in f.evidence)))
                 used.add(f.rule_id)
@@ -135,6 +152,15 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
                 where = os.path.normpath(os.path.join(s.root, p.file))
                 if where not in named:
                     problems.append(replace(p, file=os.path.relpath(where, root)))
+        if collected.stdin:  # manifests piped in carry secrets as files do
+            from wasec.secrets.engine import scan_bytes
+            from wasec.secrets.report import finding as secret_finding
+            from wasec.secrets.scan import Located
+
+            for hit in scan_bytes(collected.stdin.encode()):
+                if (os.path.normpath(os.path.join(root, "-")), hit.line) not in said:
+                    findings.append(secret_finding(Located("-", hit)))
+                    used.add(f"secret-{hit.detector}")
         rules = rules + [r for rid, r in secret_rules().items() if rid in used]
     findings, refused = apply_exceptions(findings, config, root)
     findings = apply_disables(findings, pack.disables, root, config)

@@ -44,14 +44,28 @@ class _ScanGroup(click.Group):
     def format_usage(self, ctx: click.Context, formatter: Any) -> None:
         formatter.write_usage("wasec scan", "[PATHS]... | aws [OPTIONS]")
 
+    def format_help(self, ctx: click.Context, formatter: Any) -> None:
+        # the code scan is what most people run: its options are the scan's help, not hidden under `scan code`
+        self.format_usage(ctx, formatter)
+        self.format_help_text(ctx, formatter)
+        code = self.commands["code"]
+        code.format_options(click.Context(code, info_name="scan", parent=ctx.parent), formatter)
+        with formatter.section("Live accounts"):
+            formatter.write_text("wasec scan aws --help: a live account or organisation, with the same rules.")
+
 
 @cli.group(cls=_ScanGroup, invoke_without_command=False, no_args_is_help=False,
            context_settings={"ignore_unknown_options": True})
 def scan() -> None:
     """Scan infrastructure code (wasec scan PATHS) or a live AWS account (wasec scan aws).
 
+    Code is Terraform (.tf, .tf.json, plan JSON), CloudFormation/SAM, Kubernetes manifests (rendered Helm
+    or Kustomize piped in: wasec scan -) and Dockerfiles, recognised by content, with secrets looked for
+    in the same files.
+
     \b
-      wasec scan infra/ --fail-on high          Terraform and CloudFormation under infra/
+      wasec scan infra/ --fail-on high          everything under infra/
+      helm template shop charts/shop | wasec scan -
       wasec scan aws --profile prod             every enabled region of the prod account
       wasec scan aws --org --org-role Audit     every account of the organisation
     """
@@ -62,7 +76,8 @@ def scan() -> None:
 @guard
 def scan_code(paths: tuple[str, ...], formats: str, output: str | None, output_dir: str | None, fail_on: str | None,
               **opts: Any) -> None:
-    """Scan Terraform (.tf, .tf.json, plan JSON) and CloudFormation/SAM templates under PATHS.
+    """Scan Terraform (.tf, .tf.json, plan JSON), CloudFormation/SAM, Kubernetes manifests and Dockerfiles under
+    PATHS (- reads manifests from standard input), and the secrets in them.
 
     Files are recognised by content; .git, .terraform and node_modules are skipped. Findings point at
     the file and line of the attribute at fault. Input that cannot be read is reported (exit 2) while

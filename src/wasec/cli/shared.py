@@ -67,8 +67,10 @@ def ids(values: tuple[str, ...]) -> list[str]:
 def cli() -> None:
     """wasec makes the AWS Well-Architected Security Pillar executable.
 
-    It checks Terraform and CloudFormation against one rule set mapped to the pillar's best practices
-    (SEC01-SEC11), CIS AWS Foundations and AWS FSBP controls, ranks findings by risk, and gates CI.
+    It checks Terraform, CloudFormation, Kubernetes manifests, Dockerfiles and live AWS accounts against one rule
+    set mapped to the pillar's best practices (SEC01-SEC11), CIS AWS Foundations, AWS FSBP and CIS EKS controls,
+    finds secrets in files and git history, gates images on their CVEs and the cluster's admission door, ranks
+    findings by risk, and gates CI.
 
     \b
     Start here:

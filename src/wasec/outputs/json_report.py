@@ -32,6 +32,7 @@ def document(result: Any, show_passed: bool = True) -> dict[str, Any]:
             **({"what": result.what} if getattr(result, "what", "") else {}),
         },
         "summary": summary(result),
+        **({"unjudged": result.unjudged()} if hasattr(result, "unjudged") else {}),
         "findings": [f.to_dict() for f in findings],
         "problems": [{"file": p.file, "line": p.line, "message": p.message, "kind": p.kind} for p in result.problems],
         **({"coverage": result.coverage.to_dict()} if getattr(result, "coverage", None) is not None else {}),

@@ -85,6 +85,23 @@ def render(scan: Any, color: bool = False, width: int | None = None, show_unknow
                 table.add_row(f.rule_id, f.resource_id, _where(f), f.message)
             console.print()
             console.print(table)
+    unjudged = scan.unjudged() if hasattr(scan, "unjudged") else {}
+    if show_unknown and unjudged:
+        table = Table(title=f"Read, judged by no rule ({sum(unjudged.values())} resources)", title_justify="left",
+                      title_style="bold")
+        table.add_column("type", overflow="fold")
+        table.add_column("resources", justify="right")
+        for t, n in unjudged.items():
+            table.add_row(t, str(n))
+        console.print()
+        console.print(table)
+    elif unjudged:
+        console.print()
+        top = ", ".join(f"{t} ({n})" for t, n in list(unjudged.items())[:4])
+        more = f" and {len(unjudged) - 4} more types" if len(unjudged) > 4 else ""
+        total = sum(unjudged.values())
+        console.print(Text(f"judged by no rule: {total} resource{'s' if total != 1 else ''} — {top}{more} (--show-unknown "
+                           "lists them)", style="dim"), overflow="fold")
     if show_passed:
         passed = [f for f in scan.findings if f.status is Status.PASS]
         console.print()

@@ -31,6 +31,7 @@ class Collected:
     inventory: Inventory
     problems: list[Problem]
     discovery: Discovery
+    stdin: str = ""  # what was piped in, for the secrets scan
 
 
 def _terraform(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
@@ -139,7 +140,8 @@ def collect(paths: list[str], options: SourceOptions | None = None, want_other: 
     if stdin:
         from wasec.sources.kubernetes import load_stdin
 
-        resources, ps = load_stdin(o.max_bytes)
+        resources, ps, text = load_stdin(o.max_bytes)
         inv.extend(resources)
         problems += ps
+        return Collected(inv, problems, d, text)
     return Collected(inv, problems, d)

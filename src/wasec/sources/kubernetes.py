@@ -70,8 +70,11 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
             return [], [Problem(path, _TEMPLATE_HINT, e.line, kind="warning")]
         return [], [Problem(path, e.message, e.line)]
     resources: list[Resource] = []
+    namespace = kustomize_namespace(path)
     for value, lines, first in docs:
         for obj, prefix in _objects(value):
+            if is_manifest(obj) and obj["apiVersion"].startswith("kustomize.config.k8s.io/"):
+                continue  # a kustomization: read for what it deploys together, not an object of the cluster
             if not is_manifest(obj):
                 if obj is not value or isinstance(value, dict):
                     problems.append(Problem(path, "a document that is not a Kubernetes object (no apiVersion and kind)",
@@ -83,29 +86,32 @@ def load_manifests(path: str, max_bytes: int, text: str | None = None) -> tuple[
                                               "(judge what the patch is merged into, as rendered)",
                                         lines.get(prefix, first), kind="warning"))
                 continue
+            if namespace and obj["kind"] not in CLUSTER_SCOPED:  # kustomize's namespace: applies to every object
+                meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                obj = {**obj, "metadata": {**meta, "namespace": namespace}}
             resources.append(resource_of(path, obj, {k[len(prefix):]: v for k, v in lines.items() if k[:len(prefix)] == prefix},
                                          lines.get(prefix, first)))
     return resources, problems
 
 
-def load_stdin(max_bytes: int) -> tuple[list[Resource], list[Problem]]:
-    """Manifests piped in (``helm template … | wasec scan -``). Nothing, or nothing Kubernetes reads, is an
-    error: a render that failed upstream must not pass the gate as a clean scan."""
+def load_stdin(max_bytes: int) -> tuple[list[Resource], list[Problem], str]:
+    """Manifests piped in (``helm template … | wasec scan -``), and the text read (for the secrets scan). Nothing,
+    or nothing Kubernetes reads, is an error: a render that failed upstream must not pass the gate as a clean scan."""
     if sys.stdin.isatty():
-        return [], [Problem("-", "standard input is a terminal: pipe manifests in (helm template … | wasec scan -)")]
+        return [], [Problem("-", "standard input is a terminal: pipe manifests in (helm template … | wasec scan -)")], ""
     data = sys.stdin.buffer.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return [], [Problem("-", f"standard input is larger than {max_bytes} bytes")]
+        return [], [Problem("-", f"standard input is larger than {max_bytes} bytes")], ""
     if not data.strip():
-        return [], [Problem("-", "standard input is empty: nothing was piped in (did the command before | fail?)")]
+        return [], [Problem("-", "standard input is empty: nothing was piped in (did the command before | fail?)")], ""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        return [], [Problem("-", f"standard input is not UTF-8 text (byte {e.start})")]
+        return [], [Problem("-", f"standard input is not UTF-8 text (byte {e.start})")], ""
     resources, problems = load_manifests("-", max_bytes, text=text)
     if not resources and not any(p.kind == "error" for p in problems):
         problems.append(Problem("-", "standard input holds no Kubernetes object (apiVersion and kind)"))
-    return resources, problems
+    return resources, problems, text
 
 
 @lru_cache(maxsize=1024)
@@ -126,8 +132,8 @@ def in_chart_templates(path: str) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def _patches_of(directory: str) -> frozenset[str]:
-    """The files a directory's kustomization lists as patches (strategic merge or JSON 6902)."""
+def _kustomization(directory: str) -> dict[str, Any] | None:
+    """A directory's kustomization, parsed ({} when it cannot be read: reported when read as a file), or None."""
     for name in _KUSTOMIZATIONS:
         kustomization = os.path.join(directory, name)
         if not os.path.isfile(kustomization):
@@ -135,58 +141,63 @@ def _patches_of(directory: str) -> frozenset[str]:
         try:
             doc, _ = load_yaml(read_text(kustomization, 1 << 20))
         except (InputError, ParseError):
-            return frozenset()  # the kustomization itself is reported when it is read as a manifest
-        if not isinstance(doc, dict):
-            return frozenset()
-        listed: list[Any] = []
-        for key in ("patchesStrategicMerge", "patchesJson6902", "patches"):
-            if isinstance(doc.get(key), list):
-                listed += doc[key]
-        files = (item.get("path") if isinstance(item, dict) else item for item in listed)
-        return frozenset(os.path.normpath(os.path.join(directory, f))
-                         for f in files if isinstance(f, str) and "\n" not in f)  # a string with lines is inline
-    return frozenset()
-
-
-@lru_cache(maxsize=1024)
-def _resources_of(directory: str) -> frozenset[str] | None:
-    """The paths a directory's kustomization deploys (files and folders), None when it has no kustomization."""
-    for name in _KUSTOMIZATIONS:
-        kustomization = os.path.join(directory, name)
-        if not os.path.isfile(kustomization):
-            continue
-        try:
-            doc, _ = load_yaml(read_text(kustomization, 1 << 20))
-        except (InputError, ParseError):
-            return frozenset()
-        listed = doc.get("resources") if isinstance(doc, dict) else None
-        return frozenset(os.path.normpath(os.path.join(directory, f))
-                         for f in (listed if isinstance(listed, list) else ()) if isinstance(f, str) and "://" not in f)
+            return {}
+        return doc if isinstance(doc, dict) else {}
     return None
 
 
-def deploy_unit(path: str) -> str:
-    """The scope of a manifest: what is deployed with it. A kustomization in its folder, or one up to two folders
-    above that lists it (or a folder holding it), deploys the whole; otherwise its own folder. Standard input is
-    one rendered release."""
-    if path in ("-", "admission"):
-        return path
+def _listed(directory: str, keys: tuple[str, ...]) -> frozenset[str]:
+    doc = _kustomization(directory) or {}
+    listed: list[Any] = []
+    for key in keys:
+        if isinstance(doc.get(key), list):
+            listed += doc[key]
+    files = (item.get("path") if isinstance(item, dict) else item for item in listed)
+    return frozenset(os.path.normpath(os.path.join(directory, f)) for f in files
+                     if isinstance(f, str) and "\n" not in f and "://" not in f)  # a string with lines is inline
+
+
+def _patches_of(directory: str) -> frozenset[str]:
+    """The files a directory's kustomization lists as patches (strategic merge or JSON 6902)."""
+    return _listed(directory, ("patchesStrategicMerge", "patchesJson6902", "patches"))
+
+
+def _deployer(path: str) -> str | None:
+    """The directory whose kustomization deploys ``path``: its own folder's, or one up to two folders above that
+    lists it (or a folder holding it)."""
     full = os.path.abspath(path)
     here = os.path.dirname(full)
-    if _resources_of(here) is not None:
+    if _kustomization(here) is not None:
         return here
     directory = here
     for _ in range(2):
         directory = os.path.dirname(directory)
-        listed = _resources_of(directory)
-        if listed and any(full == p or full.startswith(p + os.sep) for p in listed):
+        if _kustomization(directory) is not None and any(
+                full == p or full.startswith(p + os.sep) for p in _listed(directory, ("resources",))):
             return directory
-    return here
+    return None
+
+
+def deploy_unit(path: str) -> str:
+    """The scope of a manifest: what is deployed with it — its kustomization's directory, or its own folder.
+    Standard input is one rendered release."""
+    if path in ("-", "admission"):
+        return path
+    return _deployer(path) or os.path.dirname(os.path.abspath(path))
+
+
+def kustomize_namespace(path: str) -> str | None:
+    """The namespace the kustomization deploying ``path`` puts its objects in (``namespace:``), as kustomize would."""
+    if path in ("-", "admission"):
+        return None
+    where = _deployer(path)
+    ns = (_kustomization(where) or {}).get("namespace") if where else None
+    return ns if isinstance(ns, str) and ns else None
 
 
 def forget_layout() -> None:
     """Forget what was read of kustomizations and charts (the folders' layout may have changed since)."""
-    for cached in (_chart_dir, _patches_of, _resources_of):
+    for cached in (_chart_dir, _kustomization):
         cached.cache_clear()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from wasec.errors import ParseError
 from wasec.model.finding import Problem
-from wasec.model.resource import Resource
+from wasec.model.resource import Origin, Resource
 from wasec.model.values import Unknown
 from wasec.sources.files import InputError, read_text
 
@@ -164,12 +164,21 @@ def load_directories(dirs: dict[str, list[str]], options: TerraformOptions) -> t
                 for inst in scope.instances("data", DATA_MAPPERS):
                     body = HclBody(inst.decl.body, inst.ctx, inst.decl.file, inst.decl.block.line)
                     instances.append((inst.decl.type, inst.address, body, True))
+                resources.extend(unmapped(scope, d, MAPPERS))
             resources.extend(assemble(instances, d, problems=problems))
         except RecursionError:
             problems.append(Problem(d, "configuration is nested too deeply to evaluate"))
         except Exception as e:  # a bug meets one surprising module: name it, evaluate the others
             problems.append(Problem.internal(d, e, what="evaluating this module"))
     return resources, list(dict.fromkeys(problems))  # a module called from several places says a thing once
+
+
+def unmapped(scope: Any, root: str, mappers: dict[str, Any]) -> list[Resource]:
+    """One placeholder per resource block no mapper reads (``Terraform::<type>``, never expanded), so a scan can
+    say what it read and did not judge."""
+    return [Resource(f"Terraform::{decl.type}", f"{scope.prefix}{decl.type}.{decl.name}", {},
+                     Origin("terraform", root, decl.file, decl.block.line))
+            for decl in scope.module.resources.values() if decl.type not in mappers]
 
 
 def _roots(modules: dict[str, Any], cache: _ModuleCache) -> set[str]:

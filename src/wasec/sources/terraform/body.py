@@ -32,6 +32,8 @@ class Body(Protocol):
 
     def names(self) -> list[str]: ...
 
+    def block_names(self) -> list[str]: ...
+
 
 class HclBody:
     """A native-syntax body evaluated in a context."""
@@ -57,6 +59,10 @@ class HclBody:
 
     def names(self) -> list[str]:
         return list(self.body.attributes)
+
+    def block_names(self) -> list[str]:
+        """The types of the nested blocks, in order, once each (a dynamic block by the type it makes)."""
+        return list(dict.fromkeys(b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in self.body.blocks))
 
     def blocks(self, name: str) -> list[Body]:
         out: list[Body] = []
@@ -130,6 +136,10 @@ class DictBody:
 
     def names(self) -> list[str]:
         return list(self.data)
+
+    def block_names(self) -> list[str]:
+        """Keys holding nested blocks: lists of objects, as plans and JSON syntax write them."""
+        return [k for k, v in self.data.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
 
     def blocks(self, name: str) -> list[Body]:
         v = self.data.get(name)

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from wasec.model.finding import Problem
-from wasec.model.resource import Resource
+from wasec.model.resource import Origin, Resource
 from wasec.model.values import Unknown
 from wasec.sources.files import InputError, read_text
 from wasec.sources.terraform.body import DictBody
@@ -121,12 +121,15 @@ def load_plan(path: str, max_bytes: int) -> tuple[list[Resource], list[Problem]]
     prior = ((plan.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
     resources += [r for r in _walk_modules(prior) if r.get("mode") == "data"]
     instances = []
+    unmapped: list[Resource] = []
     for res in resources:
         if not isinstance(res, dict):
             continue
         tf_type, mode, address = str(res.get("type")), res.get("mode", "managed"), str(res.get("address"))
         is_data = mode == "data"
         if tf_type not in (DATA_MAPPERS if is_data else MAPPERS):
+            if not is_data:  # read, not judged: counted so the scan's coverage is visible
+                unmapped.append(Resource(f"Terraform::{tf_type}", address, {}, Origin("terraform-plan", path, path)))
             continue
         values = dict(res.get("values") or {})
         after_unknown = unknown.get(address, {})
@@ -139,4 +142,4 @@ def load_plan(path: str, max_bytes: int) -> tuple[list[Resource], list[Problem]]
         line = bisect.bisect_right(starts, pos) if pos >= 0 else 1
         instances.append((tf_type, address, DictBody(values, path, line, None, after_unknown), is_data))
     problems: list[Problem] = []
-    return assemble(instances, path, source="terraform-plan", problems=problems), problems
+    return assemble(instances, path, source="terraform-plan", problems=problems) + unmapped, problems

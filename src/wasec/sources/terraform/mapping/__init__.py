@@ -191,6 +191,7 @@ from wasec.sources.terraform.mapping import (  # noqa: E402,F401  (registrations
     compute,
     data_services,
     identity,
+    kubernetes,
     logging,
     network,
     storage,

@@ -29,6 +29,7 @@ def _block_devices(b: Body, o: Builder, path: str) -> None:
 
 
 @maps("aws_instance", "AWS::EC2::Instance")
+@maps("aws_spot_instance_request", "AWS::EC2::Instance")  # an instance bought on the spot market: the same settings
 def _instance(b: Body, o: Builder, m: Any) -> None:
     o.copy(b, {
         "ami": "ImageId",
