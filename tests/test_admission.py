@@ -90,8 +90,10 @@ def webhook(tmp_path: Path) -> Iterator[tuple[Client, io.StringIO, Path]]:
 def pod(privileged: bool, name: str = "web", kind: str = "Pod") -> dict[str, Any]:
     container = {"name": "app", "image": "registry.example.com/app:1.2.3@sha256:" + "a" * 64,
                  "resources": {"limits": {"cpu": "500m", "memory": "128Mi"}},
+                 "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+                 "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
                  "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                                     **({"privileged": True} if privileged else {})}}
+                                     "readOnlyRootFilesystem": True, **({"privileged": True} if privileged else {})}}
     spec = {"automountServiceAccountToken": False, "containers": [container],
             "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}}
     if kind == "Pod":

@@ -54,7 +54,7 @@ class ScanResult:
         judged = {t for r in self.rules for t in getattr(r, "types", ())}
         counts: dict[str, int] = {}
         for r in self.inventory:
-            if r.type not in judged:
+            if r.type not in judged and not judged.intersection(r.also):
                 counts[r.type] = counts.get(r.type, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 

@@ -24,7 +24,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {  # kind -> (group, resource, namespa
     "StatefulSet": ("apps", "statefulsets", True), "DaemonSet": ("apps", "daemonsets", True),
     "ReplicaSet": ("apps", "replicasets", True), "ReplicationController": ("", "replicationcontrollers", True),
     "Job": ("batch", "jobs", True), "CronJob": ("batch", "cronjobs", True), "ConfigMap": ("", "configmaps", True),
-    "Secret": ("", "secrets", True), "Service": ("", "services", True), "ServiceAccount": ("", "serviceaccounts", True),
+    # Secrets are left out on purpose: a webhook that judged them would receive every credential of the cluster
+    "Service": ("", "services", True), "ServiceAccount": ("", "serviceaccounts", True),
     "Ingress": ("networking.k8s.io", "ingresses", True), "NetworkPolicy": ("networking.k8s.io", "networkpolicies", True),
     "Role": ("rbac.authorization.k8s.io", "roles", True),
     "RoleBinding": ("rbac.authorization.k8s.io", "rolebindings", True),

@@ -56,6 +56,7 @@ class Resource:
     names: tuple[str, ...] = ()
     known: frozenset[str] | None = None
     tags: dict[str, str] = field(default_factory=dict, compare=False)
+    also: tuple[str, ...] = ()  # other types whose rules judge it too (a custom resource that carries a pod template)
 
     @property
     def key(self) -> str:

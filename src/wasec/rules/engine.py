@@ -69,7 +69,10 @@ class Engine:
             if progress is not None and n % 500 == 0:
                 progress("checking", n, total)
             live = r.origin.source == "aws"
-            for rule in self._by_type.get(r.type, ()):
+            rules = self._by_type.get(r.type, ())
+            if r.also:
+                rules = [*rules, *(x for t in r.also for x in self._by_type.get(t, ()) if x not in rules)]
+            for rule in rules:
                 if rule.scope == "code" and live:
                     continue  # a fact only code has (a secret written into a template)
                 if rule.scope == "live" and not live:

@@ -20,6 +20,7 @@ from typing import Any
 
 from wasec.errors import InputError, ParseError
 from wasec.model.finding import Problem
+from wasec.model.kubernetes import POD_SPEC, WORKLOAD, pod_spec_path
 from wasec.model.resource import Loc, Origin, PathKey, Resource
 from wasec.sources.documents import load_json_stream, load_yaml, load_yaml_all
 from wasec.sources.files import read_text
@@ -246,5 +247,6 @@ def resource_of(path: str, obj: dict[str, Any], lines: dict[PathKey, int] | None
     locs = {k: Loc(path, n) for k, n in lines.items()}
     locs[()] = Loc(path, line)
     labels: dict[str, Any] = meta["labels"] if isinstance(meta.get("labels"), dict) else {}
+    also = (WORKLOAD,) if kind not in POD_SPEC and pod_spec_path(kind, obj) else ()
     return Resource(type=PREFIX + kind, id=rid, properties=obj, origin=Origin(SOURCE, deploy_unit(path), path, line),
-                    locs=locs, names=(name,), tags={str(k): str(v) for k, v in labels.items()})
+                    locs=locs, names=(name,), tags={str(k): str(v) for k, v in labels.items()}, also=also)

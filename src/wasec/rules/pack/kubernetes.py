@@ -12,17 +12,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from wasec.analyzers.inline_secrets import redact, secret_env
+from wasec.model.kubernetes import POD_SPEC, WORKLOAD, pod_spec_path
 from wasec.model.values import UnknownValue
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, View
 
 K = "Kubernetes::"
-# where each workload kind keeps its pod spec
-POD_SPEC = {"Pod": "spec", "Deployment": "spec.template.spec", "StatefulSet": "spec.template.spec",
-            "DaemonSet": "spec.template.spec", "ReplicaSet": "spec.template.spec",
-            "ReplicationController": "spec.template.spec", "Job": "spec.template.spec",
-            "CronJob": "spec.jobTemplate.spec.template.spec"}
-WORKLOADS = [K + k for k in POD_SPEC]
+# every workload kind, and any other object that carries a pod template (Knative, Argo Rollouts, custom resources)
+WORKLOADS = [K + k for k in POD_SPEC] + [WORKLOAD]
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 PSS = ("SEC06-BP02", "SEC06-BP03")  # compute protection: reduce attack surface, managed services' hardening
 NETWORK = ("SEC05-BP02",)
@@ -32,7 +29,7 @@ DOCS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 
 
 def spec_path(r: View) -> str:
-    return POD_SPEC[r.type[len(K):]]
+    return pod_spec_path(r.type[len(K):], r.props) or "spec"
 
 
 def containers(r: View) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -42,6 +39,11 @@ def containers(r: View) -> Iterator[tuple[str, dict[str, Any]]]:
         for path, c in r.items(f"{base}.{kind}"):
             if isinstance(c, dict):
                 yield path, c
+
+
+def cname(c: dict[str, Any]) -> str:
+    """A container's name in messages (Knative's single container may have none)."""
+    return str(c.get("name") or "(unnamed)")
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -77,7 +79,7 @@ def _ctx(r: View, c_path: str, field: str) -> Any:
 def host_process(r: View) -> Any:
     if r.get(f"{spec_path(r)}.securityContext.windowsOptions.hostProcess") is True:
         return Fail(f"{spec_path(r)}.securityContext.windowsOptions.hostProcess", "the pod runs as a HostProcess", True)
-    return [Fail(f"{p}.securityContext.windowsOptions.hostProcess", f"container {c.get('name')} is a HostProcess", True)
+    return [Fail(f"{p}.securityContext.windowsOptions.hostProcess", f"container {cname(c)} is a HostProcess", True)
             for p, c in containers(r) if r.get(f"{p}.securityContext.windowsOptions.hostProcess") is True]
 
 
@@ -97,7 +99,7 @@ def host_namespaces(r: View) -> Any:
                "Remove securityContext.privileged (or set it to false).", cis_eks=("4.2.1",),
       example='securityContext:\n  privileged: false')
 def privileged(r: View) -> Any:
-    return [Fail(f"{p}.securityContext.privileged", f"container {c.get('name')} is privileged", True)
+    return [Fail(f"{p}.securityContext.privileged", f"container {cname(c)} is privileged", True)
             for p, c in containers(r) if r.get(f"{p}.securityContext.privileged") is True]
 
 
@@ -119,7 +121,7 @@ def capabilities_baseline(r: View) -> Any:
     for p, c in containers(r):
         for q, cap in r.items(f"{p}.securityContext.capabilities.add"):
             if _cap(cap) not in BASELINE_CAPS:
-                out.append(Fail(q, f"container {c.get('name')} adds {cap}", cap))
+                out.append(Fail(q, f"container {cname(c)} adds {cap}", cap))
     return out
 
 
@@ -142,7 +144,7 @@ def host_ports(r: View) -> Any:
     for p, c in containers(r):
         for q, port in r.items(f"{p}.ports"):
             if isinstance(port, dict) and port.get("hostPort") not in (None, 0):
-                out.append(Fail(f"{q}.hostPort", f"container {c.get('name')} binds host port {port['hostPort']}",
+                out.append(Fail(f"{q}.hostPort", f"container {cname(c)} binds host port {port['hostPort']}",
                                 port["hostPort"]))
     return out
 
@@ -200,7 +202,7 @@ def selinux(r: View) -> Any:
                "Remove securityContext.procMount (or set it to Default).",
       example='securityContext:\n  procMount: Default')
 def proc_mount(r: View) -> Any:
-    return [Fail(f"{p}.securityContext.procMount", f"container {c.get('name')} mounts /proc unmasked",
+    return [Fail(f"{p}.securityContext.procMount", f"container {cname(c)} mounts /proc unmasked",
                  r.get(f"{p}.securityContext.procMount")) for p, c in containers(r)
             if r.get(f"{p}.securityContext.procMount") not in (None, "Default")]
 
@@ -210,9 +212,29 @@ def proc_mount(r: View) -> Any:
                "Set seccompProfile.type to RuntimeDefault (or Localhost).", cis_eks=("4.6.2",),
       example='securityContext:\n  seccompProfile:\n    type: RuntimeDefault')
 def seccomp_baseline(r: View) -> Any:
-    return [Fail(f"{p}.securityContext.seccompProfile.type", "the seccomp profile is Unconfined", "Unconfined")
-            for p in [spec_path(r)] + [q for q, _ in containers(r)]
-            if r.get(f"{p}.securityContext.seccompProfile.type") == "Unconfined"]
+    out = [Fail(f"{p}.securityContext.seccompProfile.type", "the seccomp profile is Unconfined", "Unconfined")
+           for p in [spec_path(r)] + [q for q, _ in containers(r)]
+           if r.get(f"{p}.securityContext.seccompProfile.type") == "Unconfined"]
+    for key, value in _seccomp_annotations(r).items():
+        if value == "Unconfined":
+            out.append(Fail(f"{_meta_path(r)}.annotations", f"annotation {key} is unconfined", "unconfined"))
+    return out
+
+
+_SECCOMP_POD = "seccomp.security.alpha.kubernetes.io/pod"
+_SECCOMP_CONTAINER = "container.seccomp.security.alpha.kubernetes.io/"
+_SECCOMP_VALUES = {"unconfined": "Unconfined", "runtime/default": "RuntimeDefault", "docker/default": "RuntimeDefault"}
+
+
+def _seccomp_annotations(r: View) -> dict[str, str]:
+    """The legacy seccomp annotations, as the profile type each stands for (what the API server read them as)."""
+    annotations = r.get(f"{_meta_path(r)}.annotations") or {}
+    out = {}
+    for k, v in annotations.items() if isinstance(annotations, dict) else ():
+        if k == _SECCOMP_POD or str(k).startswith(_SECCOMP_CONTAINER):
+            text = str(v)
+            out[str(k)] = "Localhost" if text.startswith("localhost/") else _SECCOMP_VALUES.get(text, text)
+    return out
 
 
 SAFE_SYSCTLS = frozenset({"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
@@ -225,9 +247,15 @@ SAFE_SYSCTLS = frozenset({"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_rang
                "Other sysctls change the node's kernel for every pod on it.", "Set only the safe sysctls.",
       example='securityContext:\n  sysctls:\n    - name: net.ipv4.ip_local_port_range\n      value: "1024 65535"')
 def sysctls(r: View) -> Any:
+    # a sysctl may be written with slashes (kernel/shm_rmid_forced): Kubernetes reads it as the dotted name
     return [Fail(f"{p}.name", f"sysctl {s.get('name')} is not in the safe set", s.get("name"))
             for p, s in r.items(f"{spec_path(r)}.securityContext.sysctls")
-            if isinstance(s, dict) and not (isinstance(s.get("name"), str) and s["name"] in SAFE_SYSCTLS)]
+            if isinstance(s, dict) and not (isinstance(s.get("name"), str) and _dotted(s["name"]) in SAFE_SYSCTLS)]
+
+
+def _dotted(name: str) -> str:
+    """A sysctl name with '/' separators in its dotted form (a '.' inside a slashed segment is part of the name)."""
+    return name.replace(".", "\0").replace("/", ".").replace("\0", "/") if "/" in name else name
 
 
 # -- restricted -----------------------------------------------------------------------------------
@@ -261,7 +289,7 @@ def volume_types(r: View) -> Any:
 def privilege_escalation(r: View) -> Any:
     if windows(r):
         return Skip("Windows pods")
-    return [Fail(f"{p}.securityContext.allowPrivilegeEscalation", f"container {c.get('name')} may escalate privileges",
+    return [Fail(f"{p}.securityContext.allowPrivilegeEscalation", f"container {cname(c)} may escalate privileges",
                  r.get(f"{p}.securityContext.allowPrivilegeEscalation"))
             for p, c in containers(r) if r.get(f"{p}.securityContext.allowPrivilegeEscalation") is not False]
 
@@ -276,7 +304,7 @@ def run_as_non_root(r: View) -> Any:
     for p, c in containers(r):
         own = r.get(f"{p}.securityContext.runAsNonRoot")
         if own is False or (own is None and pod is not True):
-            out.append(Fail(f"{p}.securityContext.runAsNonRoot", f"container {c.get('name')} may run as root", own))
+            out.append(Fail(f"{p}.securityContext.runAsNonRoot", f"container {cname(c)} may run as root", own))
     return out
 
 
@@ -299,14 +327,17 @@ def run_as_user_root(r: View) -> Any:
 def seccomp_restricted(r: View) -> Any:
     if windows(r):
         return Skip("Windows pods")
+    legacy = _seccomp_annotations(r)
     pod = r.get(f"{spec_path(r)}.securityContext.seccompProfile.type")
+    pod = pod if pod is not None else legacy.get(_SECCOMP_POD)
     out = []
     for p, c in containers(r):
         own = r.get(f"{p}.securityContext.seccompProfile.type")
+        own = own if own is not None else legacy.get(_SECCOMP_CONTAINER + str(c.get("name")))
         t = own if own is not None else pod
         if t not in ("RuntimeDefault", "Localhost"):
             out.append(Fail(f"{p}.securityContext.seccompProfile.type",
-                            f"container {c.get('name')} has {'no seccomp profile' if t is None else t}", t))
+                            f"container {cname(c)} has {'no seccomp profile' if t is None else t}", t))
     return out
 
 
@@ -322,11 +353,11 @@ def capabilities_restricted(r: View) -> Any:
     for p, c in containers(r):
         drop = r.get(f"{p}.securityContext.capabilities.drop") or []
         if not isinstance(drop, list) or "ALL" not in [_cap(x) for x in drop]:
-            out.append(Fail(f"{p}.securityContext.capabilities.drop", f"container {c.get('name')} does not drop ALL",
+            out.append(Fail(f"{p}.securityContext.capabilities.drop", f"container {cname(c)} does not drop ALL",
                             drop or None))
         for q, cap in r.items(f"{p}.securityContext.capabilities.add"):
             if _cap(cap) != "NET_BIND_SERVICE":
-                out.append(Fail(q, f"container {c.get('name')} adds {cap}", cap))
+                out.append(Fail(q, f"container {cname(c)} adds {cap}", cap))
     return out
 
 
@@ -354,7 +385,7 @@ def image_latest(r: View) -> Any:
     for p, c in containers(r):
         _, tag, digest = _image(c)
         if digest is None and tag in (None, "latest") and c.get("image"):
-            out.append(Fail(f"{p}.image", f"container {c.get('name')} runs {c.get('image')} ({'latest' if tag else 'no tag'})",
+            out.append(Fail(f"{p}.image", f"container {cname(c)} runs {c.get('image')} ({'latest' if tag else 'no tag'})",
                             c.get("image")))
     return out
 
@@ -365,7 +396,7 @@ def image_latest(r: View) -> Any:
                wa=("SEC06-BP01", "SEC11-BP06"),
       example='image: registry.example.com/shop/web:1.4.2@sha256:<digest>')
 def image_digest(r: View) -> Any:
-    return [Fail(f"{p}.image", f"container {c.get('name')} image {c.get('image')} has no digest", c.get("image"))
+    return [Fail(f"{p}.image", f"container {cname(c)} image {c.get('image')} has no digest", c.get("image"))
             for p, c in containers(r) if _image(c)[2] is None and c.get("image")]
 
 
@@ -382,7 +413,7 @@ def resource_limits(r: View) -> Any:
         limits = r.get(f"{p}.resources.limits") or {}
         missing = [k for k in ("cpu", "memory") if not (isinstance(limits, dict) and limits.get(k))]
         if missing:
-            out.append(Fail(f"{p}.resources.limits", f"container {c.get('name')} has no {' or '.join(missing)} limit",
+            out.append(Fail(f"{p}.resources.limits", f"container {cname(c)} has no {' or '.join(missing)} limit",
                             limits or None))
     return out
 
@@ -463,7 +494,7 @@ def secret_in_env(r: View) -> Any:
             hits = _secret_hits(value)
             named = secret_env(str(e.get("name", "")), value)
             if hits or named:
-                out.append(Fail(f"{q}.value", f"container {c.get('name')} sets {e.get('name')} to "
+                out.append(Fail(f"{q}.value", f"container {cname(c)} sets {e.get('name')} to "
                                               f"{'a ' + hits[0] if hits else 'a literal'} ({redact(value)})"))
     return out
 
