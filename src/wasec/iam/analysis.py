@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from wasec.iam.catalog import Catalog, catalog
 from wasec.iam.escalation import METHODS, Method
 from wasec.iam.evaluate import glob_match
-from wasec.iam.policy import Policy, Statement
+from wasec.iam.policy import Condition, Policy, Statement
 
 # Actions that return data (the object, the secret, the parameter, the plaintext).
 DATA_EXFILTRATION = (
@@ -76,16 +76,22 @@ def broad_resource(pattern: str) -> bool:
     parts = p.split(":", 5)
     if len(parts) < 6:
         return True
-    tokens = re.split(r"[/:]", parts[5])
-    if parts[2] == "s3" and not re.match(r"(accesspoint|job|storage-lens|access-grants)\b", parts[5]):
-        name = tokens[0]  # the bucket
-    elif len(tokens) > 1 and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", tokens[0]):
-        name = tokens[1]  # "user/alice", "function:my-fn", "table/orders"
-    else:
-        name = tokens[0]
-    # a literal head of three characters or more names a family (``awseb-*``, ``deeplens*``): a scope someone chose
+    resource = parts[5]
+    if parts[2] == "s3" and not re.match(r"(accesspoint|job|storage-lens|access-grants)\b", resource):
+        bucket, _, key = resource.partition("/")
+        # any bucket, but objects under a named key family (``*/deadline_tracker*.zip``): named, not everything
+        return not _named(bucket) and not (key and _named(key.lstrip("*/") if key.startswith("*/") else key))
+    kind = re.match(r"([A-Za-z][A-Za-z0-9-]*)[/:](.*)", resource)
+    # "user/alice", "function:my-fn", "table/orders", "log-group:/aws/braket*" (log-group names start with "/")
+    return not _named(kind.group(2) if kind else resource)
+
+
+def _named(name: str) -> bool:
+    """Whether a resource name pattern names something: a literal head of three characters or more names a family
+    (``awseb-*``, ``deeplens*``, ``/aws/braket*``) — a scope someone chose. ``/aws/`` alone is every service's."""
     head = re.split(r"[*?]", name, maxsplit=1)[0]
-    return len(head) < FAMILY_HEAD
+    head = re.sub(r"^/+(aws/+)?", "", head)
+    return len(head) >= FAMILY_HEAD
 
 
 @dataclass
@@ -160,31 +166,87 @@ def _deny_covers(deny: Statement, allow: Statement) -> bool:
                for a in allow.resources)
 
 
+def _deny_spares_only_named(deny: Statement) -> bool:
+    """An unconditional Deny of everything but named resources (NotResource): what it denies is left only on those."""
+    return (not deny.conditions and deny.not_resources is not None and deny.resources is None
+            and not any(broad_resource(r) for r in deny.not_resources))
+
+
+def _needs_key(c: Condition) -> bool:
+    """Whether a condition is false when its key is absent from the request (IAM's rule for a missing key: every
+    operator fails but the negated ones, ...IfExists, ForAllValues, and Null: true)."""
+    if c.if_exists or c.negated or c.qualifier == "forallvalues":
+        return False
+    if c.base == "null":
+        return all(v.lower() == "false" for v in c.values)
+    return True
+
+
+def never_matching(s: Statement, cat: Catalog) -> frozenset[int]:
+    """The actions an Allow names whose requests never carry a key its conditions require: it grants them nothing
+    (``glue:*`` when ``glue:LakeFormationPermissions`` is ``Enabled`` does not grant ``glue:UpdateDevEndpoint``)."""
+    keys = {c.key for c in s.conditions if _needs_key(c)}
+    if not keys:
+        return frozenset()
+    return frozenset(i for i in statement_actions(s, cat) if any(cat.never_carries(i, k) for k in keys))
+
+
 def grants(policy: Policy, cat: Catalog | None = None) -> Grants:
     cat = cat or catalog()
     uncond: set[int] = set()
     cond: set[int] = set()
     granting: dict[int, Statement] = {}
     broad_by: dict[int, frozenset[int]] = {}
-    expanded = {s.index: statement_actions(s, cat) for s in policy.statements if s.allows}
+    expanded = {s.index: statement_actions(s, cat) - never_matching(s, cat) for s in policy.statements if s.allows}
     denies = [(d, statement_actions(d, cat)) for d in policy.statements if not d.allows]
     for s in policy.statements:
         if not s.allows or s.principals is not None or s.not_principals is not None:
             continue
         acts = expanded[s.index]
+        narrowed: frozenset[int] = frozenset()  # left only on the resources a Deny's NotResource names
         for d, denied in denies:
             if _deny_covers(d, s):
                 acts = acts - denied
+            elif _deny_spares_only_named(d):
+                narrowed |= acts & denied
         if not acts:
             continue
         if broad_statement(s):
             reach = broad_reach(s, cat)
-            wide = acts if reach is None else acts & reach
+            wide = (acts if reach is None else acts & reach) - narrowed
             (cond if s.conditions else uncond).update(wide)
             if wide:
                 broad_by[s.index] = wide
         granting[s.index] = s
+    _documents_decide(policy, cat, uncond, cond, broad_by)
     return Grants(frozenset(uncond), frozenset(cond - uncond), granting, expanded, broad_by)
+
+
+def _runs_anything(resource: str) -> bool:
+    if resource == "*" or not resource.startswith("arn:"):
+        return True
+    if ":document/" not in resource:
+        return False
+    return broad_resource(resource) or resource.rsplit("/", 1)[-1].lower() in RUNS_ANYTHING
+
+
+def _documents_decide(policy: Policy, cat: Catalog, uncond: set[int], cond: set[int],
+                      broad_by: dict[int, frozenset[int]]) -> None:
+    """ssm:SendCommand needs the instance and the document allowed: on every instance, it runs commands only if some
+    Allow of the policy also reaches a document that runs what its caller passes. (StartSession is left alone:
+    unless ssm:SessionDocumentAccessCheck asks for it, the default shell document is not checked at all.)"""
+    for name in ("ssm:SendCommand", "ssm:CreateAssociation"):
+        i = cat.index[name.lower()]
+        if i not in uncond and i not in cond:
+            continue
+        reaching = [s for s in policy.statements if s.allows and s.principals is None and i in statement_actions(s, cat)]
+        if any(s.resources is None or s.not_resources is not None or any(_runs_anything(r) for r in s.resources)
+               for s in reaching):
+            continue
+        uncond.discard(i)
+        cond.discard(i)
+        for k in list(broad_by):
+            broad_by[k] = broad_by[k] - {i}
 
 
 @dataclass
@@ -252,5 +314,10 @@ def analyze(policy: Policy, cat: Catalog | None = None) -> Analysis:
     plain = g.unconditional
     out.data_exfiltration = _names(cat, DATA_EXFILTRATION, plain)
     out.credential_exposure = _names(cat, CREDENTIAL_EXPOSURE, plain)
-    out.resource_exposure = cat.names(plain & cat.of_level("P"))
+    out.resource_exposure = [a for a in cat.names(plain & cat.of_level("P")) if not _READS.match(a.split(":", 1)[1])]
     return out
+
+
+# AWS files some reads under "Permissions management" (quicksight:DescribeDashboardPermissions): exposure is
+# changing who can access a resource, not reading who can
+_READS = re.compile(r"(Describe|Get|List|Search|View|Check|Preview|Validate|Simulate)[A-Z]")

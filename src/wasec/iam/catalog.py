@@ -33,15 +33,24 @@ class Catalog:
         self.services: dict[str, str] = {}
         self.resources: dict[str, dict[str, str]] = {}
         names: list[tuple[str, str, tuple[str, ...]]] = []
+        # condition keys: each service's own (lower-cased), and per action those its request can carry
+        self.service_keys: dict[str, tuple[str, ...]] = {}
+        carried: dict[str, frozenset[str]] = {}
         for prefix, svc in data["services"].items():
             self.services[prefix] = svc["name"]
             self.resources[prefix] = svc["resources"]
+            keys = tuple(k.lower() for k in svc.get("keys", ()))
+            self.service_keys[prefix.lower()] = keys
             for action, spec in svc["actions"].items():
+                spec, _, ids = spec.partition(" ~")
                 level, _, types = spec.partition(" ")
                 names.append((f"{prefix}:{action}", level, tuple(types.split()) if types else ()))
+                if ids:
+                    carried[f"{prefix}:{action}".lower()] = frozenset(keys[int(i)] for i in ids.split(","))
         names.sort(key=lambda t: t[0].lower())
         self.actions: list[Action] = [Action(n, lv, t) for n, lv, t in names]
         self.index: dict[str, int] = {a.name.lower(): i for i, a in enumerate(self.actions)}
+        self._carried: dict[int, frozenset[str]] = {self.index[n]: k for n, k in carried.items()}
         # per service: (first index, end index) into the sorted list
         self.spans: dict[str, tuple[int, int]] = {}
         for i, a in enumerate(self.actions):
@@ -86,6 +95,19 @@ class Catalog:
             plen = len(s) + 1
             out.update(i for i in range(lo, hi) if rx.fullmatch(self.actions[i].name[plen:].lower()))
         return frozenset(out)
+
+    def never_carries(self, action: int, key: str) -> bool:
+        """Whether a request for ``action`` can never carry the condition key ``key``: a key of the action's own
+        service that the Service Authorization Reference lists for other actions only. A global key (``aws:``),
+        another service's key or one the catalog does not know might be carried: False."""
+        k = key.lower()
+        service, sep, _ = k.partition(":")
+        if not sep or service == "aws" or service != self.actions[action].service.lower():
+            return False
+        known = self.service_keys.get(service, ())
+        if not any(_key_match(t, k) for t in known):
+            return False  # a key the catalog does not know (newer than it, or misspelt): not decided here
+        return not any(_key_match(t, k) for t in self._carried.get(action, ()))
 
     def names(self, indices: frozenset[int] | set[int]) -> list[str]:
         return sorted(self.actions[i].name for i in indices)
@@ -155,6 +177,14 @@ class Catalog:
 
 
 _VAR = re.compile(r"\$\{[^}]*\}")
+
+
+def _key_match(template: str, key: str) -> bool:
+    """A catalog condition key (``s3:ExistingObjectTag/${TagKey}``, lower-cased) against a policy's key."""
+    if "${" not in template:
+        return template == key
+    head = template.split("${", 1)[0]
+    return key.startswith(head) and len(key) > len(head)
 # services renamed after their ARNs were catalogued: the new ARNs name the same resources
 ARN_ALIASES = {"codeconnections": "codestar-connections"}
 _WILD = re.compile(r"[*?]")

@@ -109,4 +109,44 @@ METHODS: tuple[Method, ...] = (
     _m("ModifyInstanceUserData", "Replace an instance's user data",
        "run code at the next boot of an instance with a privileged profile", "ec2:ModifyInstanceAttribute",
        "ec2:StartInstances"),
+    _m("LaunchTemplateVersion", "Change the launch template an Auto Scaling group uses",
+       "add a launch template version with one's user data (or a privileged profile) and make it the default the "
+       "group launches", "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),
+    _m("ECSExecuteCommand", "Open a shell in a running ECS task", "exec into a task and use its task role's "
+       "credentials", "ecs:ExecuteCommand"),
+    _m("SageMakerLifecycleConfig", "Run a lifecycle script on a SageMaker notebook instance",
+       "attach or rewrite a notebook's lifecycle configuration and start it: the script runs as the notebook's role",
+       "sagemaker:CreateNotebookInstanceLifecycleConfig|sagemaker:UpdateNotebookInstanceLifecycleConfig",
+       "sagemaker:StartNotebookInstance"),
+    _m("SageMakerStudio", "Open SageMaker Studio as a domain user", "get a presigned Studio URL and run code as the "
+       "user profile's execution role", "sagemaker:CreatePresignedDomainUrl"),
+    _m("BedrockCodeInterpreter", "Pass a role to a Bedrock AgentCore code interpreter",
+       "create a code interpreter with a privileged execution role and run code in a session of it", PASS,
+       "bedrock-agentcore:CreateCodeInterpreter", "bedrock-agentcore:StartCodeInterpreterSession",
+       "bedrock-agentcore:InvokeCodeInterpreter"),
+    _m("BedrockAgentRuntime", "Pass a role to a Bedrock AgentCore runtime",
+       "deploy an agent runtime with a privileged role and invoke it", PASS, "bedrock-agentcore:CreateAgentRuntime",
+       "bedrock-agentcore:InvokeAgentRuntime"),
+    _m("CodeBuildBuildspecOverride", "Start a build of an existing CodeBuild project with one's own buildspec",
+       "override the buildspec of a project whose service role is privileged", "codebuild:StartBuild|"
+       "codebuild:StartBuildBatch"),
+    _m("CloudFormationUpdateStack", "Update an existing stack that runs as a service role",
+       "change a stack (or stack set) whose service role is more privileged", "cloudformation:UpdateStack|"
+       "cloudformation:UpdateStackSet"),
+    _m("AppRunnerUpdateService", "Change the code of an App Runner service", "deploy one's image or code to a "
+       "service running as a privileged instance role", "apprunner:UpdateService"),
+    _m("StepFunctionsUpdate", "Rewrite an existing state machine", "change a state machine that runs as a privileged "
+       "role and start it", "states:UpdateStateMachine", "states:StartExecution"),
+    _m("GlueInteractiveSession", "Pass a role to a Glue interactive session", "run statements in a session running "
+       "as a privileged role", PASS, "glue:CreateSession", "glue:RunStatement"),
+    _m("GlueUpdateJob", "Rewrite an existing Glue job", "change a job's script and run it as the job's role",
+       "glue:UpdateJob", "glue:StartJobRun"),
+    _m("SSMAssociation", "Associate a command document with instances", "run commands on instances through a State "
+       "Manager association and read their instance-profile credentials", "ssm:CreateAssociation"),
+    _m("LambdaLayer", "Attach one's own layer to a Lambda function", "publish a layer and add it to a function running "
+       "as a privileged role: its code runs in the function", "lambda:PublishLayerVersion",
+       "lambda:UpdateFunctionConfiguration"),
+    _m("EKSAccessEntry", "Make oneself an administrator of an EKS cluster",
+       "create an access entry and associate the cluster admin policy, then use the workloads' roles",
+       "eks:CreateAccessEntry", "eks:AssociateAccessPolicy"),
 )

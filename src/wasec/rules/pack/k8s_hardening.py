@@ -198,7 +198,7 @@ NAMESPACED = [*WORKLOADS, *(K + k for k in ("ConfigMap", "Secret", "Service", "S
 
 
 @rule("k8s-default-namespace", title="Objects are not placed in the default namespace", severity="low",
-      types=NAMESPACED, area="infrastructure", category="hardening", wa=(*PSS, "SEC01-BP01"), cis_eks=("4.6.4",),
+      types=NAMESPACED, area="infrastructure", category="hardening", wa=PSS, cis_eks=("4.6.4",),
       why="The default namespace has no policy of its own: objects there share its service accounts, quotas and "
           "network rules with whatever else lands there. Namespaces are the administrative boundary.",
       fix="Create a namespace for the application and set metadata.namespace (or deploy with -n).",
