@@ -118,9 +118,10 @@ resource "aws_s3_bucket" "logs" {
   bucket = "logs"
 }
 """)
-    (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n")
+    (tmp_path / "pdb.yaml").write_text("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n"
+                                       "spec:\n  minAvailable: 1\n")
     result = scan(ScanOptions(paths=[str(tmp_path)]))
-    assert result.unjudged() == {"Kubernetes::Service": 1, "Terraform::aws_sns_topic_subscription": 1,
+    assert result.unjudged() == {"Kubernetes::PodDisruptionBudget": 1, "Terraform::aws_sns_topic_subscription": 1,
                                  "Terraform::google_storage_bucket": 1}
     r = CliRunner().invoke(cli, ["scan", str(tmp_path), "-f", "json"])
     assert json.loads(r.output)["unjudged"]["Terraform::google_storage_bucket"] == 1
@@ -128,3 +129,45 @@ resource "aws_s3_bucket" "logs" {
     assert "judged by no rule: 3 resources" in r.output
     r = CliRunner().invoke(cli, ["scan", str(tmp_path), "--show-unknown"])
     assert "Terraform::aws_sns_topic_subscription" in r.output
+
+
+@pytest.mark.parametrize("name, args, want", [
+    # the examples of Terraform's function documentation
+    ("basename", ["foo/bar/baz.txt"], "baz.txt"),
+    ("dirname", ["foo/bar/baz.txt"], "foo/bar"),
+    ("cidrsubnets", ["10.1.0.0/16", 4, 4, 8, 4], ["10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/24", "10.1.48.0/20"]),
+    ("cidrsubnets", ["fd00:fd12:3456:7890::/56", 16, 16, 16, 32],
+     ["fd00:fd12:3456:7800::/72", "fd00:fd12:3456:7800:100::/72", "fd00:fd12:3456:7800:200::/72",
+      "fd00:fd12:3456:7800:300::/88"]),
+    ("formatdate", ["DD MMM YYYY hh:mm ZZZ", "2018-01-02T23:12:01Z"], "02 Jan 2018 23:12 UTC"),
+    ("formatdate", ["EEEE, DD-MMM-YY hh:mm:ss ZZZ", "2018-01-02T23:12:01Z"], "Tuesday, 02-Jan-18 23:12:01 UTC"),
+    ("formatdate", ["EEE, DD MMM YYYY hh:mm:ss ZZZ", "2018-01-02T23:12:01-08:00"], "Tue, 02 Jan 2018 23:12:01 -0800"),
+    ("formatdate", ["MMM DD, YYYY", "2018-01-02T23:12:01Z"], "Jan 02, 2018"),
+    ("formatdate", ["HH:mmaa", "2018-01-02T23:12:01Z"], "11:12pm"),
+    ("timeadd", ["2017-11-22T00:00:00Z", "10m"], "2017-11-22T00:10:00Z"),
+    ("timecmp", ["2017-11-22T00:00:00Z", "2017-11-22T01:00:00Z"], -1),
+])
+def test_pure_functions_are_evaluated(name: str, args: list, want: object) -> None:
+    from wasec.sources.terraform.functions import call
+
+    assert call(name, args, "/") == want
+
+
+def test_a_cidr_from_cidrsubnet_decides_an_ingress_rule(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("""
+locals {
+  nets = cidrsubnets("10.0.0.0/16", 8, 8)
+}
+resource "aws_security_group" "db" {
+  name = "db"
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = [local.nets[1]]
+  }
+}
+""")
+    statuses = {f.rule_id: f.status for f in scan(ScanOptions(paths=[str(tmp_path)])).findings
+                if f.rule_id == "sg-database-ports-open"}
+    assert statuses == {"sg-database-ports-open": Status.PASS}

@@ -213,6 +213,76 @@ def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> str:
     return str(ipaddress.ip_network((addr, new_prefix)))
 
 
+def _cidrsubnets(prefix: Any, *newbits: Any) -> list[str]:
+    """Consecutive subnets of the given sizes, each aligned after the one before (Terraform's allocation)."""
+    net = ipaddress.ip_network(_s(prefix), strict=False)
+    out, current = [], int(net.network_address)
+    for bits in newbits:
+        new_prefix = net.prefixlen + int(_num(bits))
+        size = 2 ** (net.max_prefixlen - new_prefix)
+        current += -current % size
+        sub = ipaddress.ip_network((current, new_prefix))
+        if not sub.subnet_of(net):  # type: ignore[arg-type]
+            raise FunctionError(f"cidrsubnets(): not enough address space left in {net}")
+        out.append(str(sub))
+        current += size
+    return out
+
+
+def _timestamp(text: Any) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(_s(text).replace("z", "Z"))
+    except ValueError:
+        raise FunctionError(f"not an RFC 3339 timestamp: {text!r}") from None
+
+
+_DATE_TOKEN = re.compile(r"'(?:[^']|'')*'|YYYY|YY|MMMM|MMM|MM|M|DD|D|EEEE|EEE|hh|h|HH|H|AA|aa|mm|m|ss|s|ZZZZZ|ZZZZ|ZZZ|Z")
+
+
+def _formatdate(spec: Any, timestamp: Any) -> str:
+    """Terraform's formatdate: YYYY MM DD hh mm ss and the rest of its tokens, 'literals' in quotes."""
+    t = _timestamp(timestamp)
+    off = t.utcoffset()
+    minutes = int(off.total_seconds() // 60) if off is not None else 0
+    sign, hh, mm = ("-" if minutes < 0 else "+"), abs(minutes) // 60, abs(minutes) % 60
+    table = {"YYYY": f"{t.year:04d}", "YY": f"{t.year % 100:02d}", "MMMM": t.strftime("%B"), "MMM": t.strftime("%b"),
+             "MM": f"{t.month:02d}", "M": str(t.month), "DD": f"{t.day:02d}", "D": str(t.day),
+             "EEEE": t.strftime("%A"), "EEE": t.strftime("%a"), "hh": f"{t.hour:02d}", "h": str(t.hour),
+             "HH": f"{(t.hour % 12) or 12:02d}", "H": str((t.hour % 12) or 12), "AA": "AM" if t.hour < 12 else "PM",
+             "aa": "am" if t.hour < 12 else "pm", "mm": f"{t.minute:02d}", "m": str(t.minute), "ss": f"{t.second:02d}",
+             "s": str(t.second), "ZZZZZ": f"{sign}{hh:02d}:{mm:02d}", "ZZZZ": f"{sign}{hh:02d}{mm:02d}",
+             "ZZZ": "UTC" if minutes == 0 else f"{sign}{hh:02d}{mm:02d}", "Z": "Z" if minutes == 0 else f"{sign}{hh:02d}:{mm:02d}"}
+
+    def token(m: re.Match[str]) -> str:
+        text = m.group(0)
+        return text[1:-1].replace("''", "'") if text.startswith("'") else table[text]
+
+    return _DATE_TOKEN.sub(token, _s(spec))
+
+
+_DURATION = re.compile(r"(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def _timeadd(timestamp: Any, duration: Any) -> str:
+    import datetime as dt
+
+    text = _s(duration)
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text.lstrip("+"):
+        raise FunctionError(f"timeadd(): not a duration: {text!r}")
+    seconds = sum(float(n) * _UNIT[u] for n, u in parts)
+    out = _timestamp(timestamp) + dt.timedelta(seconds=seconds)
+    return out.isoformat().replace("+00:00", "Z")
+
+
+def _timecmp(a: Any, b: Any) -> int:
+    x, y = _timestamp(a), _timestamp(b)
+    return (x > y) - (x < y)
+
+
 def _cidrhost(prefix: Any, hostnum: Any) -> str:
     net = ipaddress.ip_network(_s(prefix), strict=False)
     return str(net.network_address + int(_num(hostnum)))
@@ -463,6 +533,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "base64sha256": lambda s: base64.b64encode(hashlib.sha256(_s(s).encode()).digest()).decode(),
     "base64sha512": lambda s: base64.b64encode(hashlib.sha512(_s(s).encode()).digest()).decode(),
     "cidrsubnet": _cidrsubnet,
+    "cidrsubnets": _cidrsubnets,
+    "formatdate": _formatdate,
+    "timeadd": _timeadd,
+    "timecmp": _timecmp,
+    "basename": lambda p: _s(p).rstrip("/").rsplit("/", 1)[-1] or ("/" if _s(p).startswith("/") else "."),
+    "dirname": lambda p: (_s(p).rstrip("/").rsplit("/", 1)[0] or "/") if "/" in _s(p).rstrip("/") else ".",
     "cidrhost": _cidrhost,
     "cidrnetmask": lambda p: str(ipaddress.ip_network(_s(p), strict=False).netmask),
     "tobool": _tobool,
@@ -476,12 +552,11 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "type": lambda v: type(v).__name__,
 }
 
-# functions whose result is unknown by nature (time, randomness, files hashed for deployment)
+# functions whose result is unknown by nature (time, randomness, the home directory, files hashed for deployment)
 UNKNOWN_FUNCTIONS = {
-    "timestamp", "uuid", "uuidv5", "bcrypt", "rsadecrypt", "plantimestamp", "timeadd", "timecmp",
-    "formatdate", "filemd5", "filesha1", "filesha256", "filesha512", "filebase64sha256",
-    "filebase64sha512", "fileset", "abspath", "pathexpand", "dirname", "basename", "ephemeralasnull",
-    "cidrsubnets", "templatestring", "issensitive",
+    "timestamp", "uuid", "uuidv5", "bcrypt", "rsadecrypt", "plantimestamp", "filemd5", "filesha1", "filesha256",
+    "filesha512", "filebase64sha256", "filebase64sha512", "fileset", "pathexpand", "ephemeralasnull",
+    "templatestring", "issensitive",
 }
 
 # functions that decide on their own what to do with unknown arguments
@@ -497,6 +572,8 @@ def call(name: str, args: list[Any], base_dir: str) -> Any:
         return unknown_from(args, name)
     if name in ("file", "fileexists", "filebase64"):
         fn: Callable[..., Any] = _file_reader(base_dir)[name]
+    elif name == "abspath":  # relative to where Terraform runs: the root module's directory
+        fn = lambda p: os.path.normpath(os.path.join(base_dir, _s(p))).replace(os.sep, "/")  # noqa: E731
     elif name == "templatefile":
         fn = _templatefile(base_dir)
     else:
