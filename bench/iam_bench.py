@@ -150,6 +150,15 @@ def main() -> int:
         if mism_ours != mism_theirs:
             diffs.setdefault(f"resource mismatch: {'wasec only' if mism_ours else 'Parliament only'}", []).append(
                 {"policy": name, "wasec": ours["issues"], "parliament": theirs["parliament"]})
+    compared = sum(1 for name in policies if "error" not in peers["verdicts"][name]["cloudsplaining"])
+    print()
+    print(f"agreement with Cloudsplaining, per category ({compared} policies it read):")
+    total_diff = 0
+    for cat in ("privilege-escalation", "data-exfiltration", "credential-exposure", "resource-exposure"):
+        differ = sum(len(v) for k, v in diffs.items() if k.startswith(cat + ":"))
+        total_diff += differ
+        print(f"  {cat:<22} {100 * (compared - differ) / compared:5.1f}%  ({differ} differ)")
+    print(f"  {'all four':<22} {100 * (4 * compared - total_diff) / (4 * compared):5.1f}%")
     print()
     print("verdict differences (policies):")
     for key in sorted(diffs):
