@@ -16,6 +16,7 @@ from wasec.rules.pack import (  # noqa: F401  (registrations)
     encryption_services,
     identity,
     k8s_access,
+    k8s_control_plane,
     k8s_exposure,
     k8s_hardening,
     keys_and_secrets,

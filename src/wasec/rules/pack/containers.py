@@ -23,6 +23,21 @@ def _stages(r: View) -> list[tuple[str, dict[str, Any]]]:
     return [(p, s) for p, s in r.items("stages") if isinstance(s, dict)]
 
 
+def _shipped(r: View) -> list[tuple[str, dict[str, Any]]]:
+    """The stages whose layers end in the image: the last one and those it is built FROM, in turn."""
+    stages = _stages(r)
+    if not stages:
+        return []
+    by_name = {str(s.get("as") or "").lower(): (p, s) for p, s in stages if s.get("as")}
+    out = [stages[-1]]
+    while True:
+        base = str(out[-1][1].get("from") or "").lower()
+        nxt = by_name.get(base)
+        if nxt is None or nxt in out:
+            return out
+        out.append(nxt)
+
+
 def _instructions(r: View, stage_path: str, *cmds: str) -> list[tuple[str, dict[str, Any]]]:
     return [(p, i) for p, i in r.items(f"{stage_path}.instructions")
             if isinstance(i, dict) and (not cmds or i.get("cmd") in cmds)]
@@ -135,6 +150,8 @@ def user_root(r: View) -> Any:
         return None
     if "nonroot" in str(last.get("from", "")):
         return None  # distroless :nonroot and similar images set a non-root user themselves
+    if str(last.get("from", "")).lower() == "scratch":
+        return Skip("FROM scratch: an image with no user database and no shell (USER 65532 would still set a UID)")
     return Fail(f"{p}.from", "the final stage sets no USER: the container runs as root", last.get("from"))
 
 
@@ -233,17 +250,18 @@ _CACHES = (
           "--no-cache-dir), or use a cache mount (RUN --mount=type=cache,…).",
       example='RUN apt-get update \\\n && apt-get install -y --no-install-recommends ca-certificates \\\n && rm -rf /var/lib/apt/lists/*', example_lang="dockerfile")
 def package_cache(r: View) -> Any:
-    stages = _stages(r)
-    if not stages:
-        return None
-    p, _ = stages[-1]  # only the final stage ships
-    env = " ".join(str(i.get("value", "")) for _, i in _instructions(r, p, "ENV"))
     out = []
-    for q, i in _instructions(r, p, "RUN"):
-        text = str(i.get("value", ""))
-        if "--mount=type=cache" in text:
-            continue
-        for install, clean, what, fix in _CACHES:
-            if install.search(text) and not clean.search(text) and not clean.search(env):
-                out.append(Fail(f"{q}.value", f"{what} leaves its cache in the layer (add {fix})", what))
+    for p, _ in _shipped(r):  # the final stage and the stages it is built on ship their layers
+        env = " ".join(str(i.get("value", "")) for _, i in _instructions(r, p, "ENV"))
+        for q, i in _instructions(r, p, "RUN"):
+            text = str(i.get("value", ""))
+            if "--mount=type=cache" in text:
+                continue
+            for install, clean, what, fix in _CACHES:
+                m = install.search(text)
+                # a cleaning command must come after the install it cleans up (yum clean all && yum install leaves
+                # the cache); a flag (--no-cache, --no-cache-dir) may stand anywhere in the command
+                after = m.end() if m and what in ("apt-get install", "yum/dnf install") else 0
+                if m and not clean.search(text, after) and not clean.search(env):
+                    out.append(Fail(f"{q}.value", f"{what} leaves its cache in the layer (add {fix})", what))
     return out
