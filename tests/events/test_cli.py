@@ -47,6 +47,10 @@ def test_bad_input_is_reported_and_the_rest_is_read(tmp_path: Path) -> None:
     assert r.returncode == 2 and [f["resource_id"] for f in doc["findings"]] == ["e-stop"]
     assert {p["file"].rsplit("/", 1)[-1] for p in doc["problems"]} == {"bad.json", "broken.json.gz"}
     assert wasec("events", ".", "--since", "yesterday", cwd=tmp_path).returncode == 2
+    # a file named on the command line that is not there is said once, plainly
+    r = wasec("events", "gone.json", "-f", "json", cwd=tmp_path)
+    assert r.returncode == 2 and [p["message"] for p in json.loads(r.stdout)["problems"]] == [
+        "cannot read: No such file or directory"]
 
     # JSON lines: a line per detection, and a line per problem so the bad files are not lost downstream
     r = wasec("events", ".", "-f", "jsonl", cwd=tmp_path)

@@ -256,3 +256,24 @@ resource "aws_organizations_policy_attachment" "flat" {
     lines = [line for line in r.output.splitlines() if line.startswith("? ")]
     assert sum("Sandbox" in line and "all 7 columns" in line for line in lines) == 1, r.output
     assert len(lines) == 3, r.output
+
+
+def test_what_init_guardrails_writes_as_json_is_checked_where_it_would_be_attached(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wasec.cli.commands import cli
+
+    out = tmp_path / "scps"
+    r = CliRunner().invoke(cli, ["init", "guardrails", str(out), "-f", "json"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["org", "guardrails", str(out), "-f", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["rows"] and all(c["status"] == "holds" for row in doc["rows"] for c in row["cells"].values())
+    # without the root-user policy that guardrail no longer holds, and the exit code says so
+    (out / "deny-root-user.json").unlink()
+    r = CliRunner().invoke(cli, ["org", "guardrails", str(out), "--attach-to", "Workloads", "-f", "json"])
+    assert r.exit_code == 1, r.output
+    rows = {row["name"]: row for row in json.loads(r.output)["rows"]}
+    assert rows["Workloads"]["cells"]["deny-root-user"]["status"] != "holds"
+    assert rows["Workloads"]["cells"]["deny-leave-organization"]["status"] == "holds"

@@ -51,17 +51,20 @@ def _detail(c: Any, show: int = 3) -> str:
               help="The role the guardrails exempt (wasec init guardrails --break-glass-role).")
 @click.option("--regions", default="us-east-1,eu-west-1", show_default=True, metavar="REGIONS",
               help="The regions accounts may use: requests elsewhere must be denied.")
+@click.option("--attach-to", default="root", show_default=True, metavar="ROOT|OU",
+              help="Where SCPs given as plain policy documents (wasec init guardrails -f json) are attached.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @guard
 def guardrails(paths: tuple[str, ...], profile: str | None, role_arn: str | None, external_id: str | None,
-               admin_role: str, break_glass_role: str, regions: str, fmt: str, output: str | None) -> None:
+               admin_role: str, break_glass_role: str, regions: str, attach_to: str, fmt: str, output: str | None) -> None:
     """Decide, for every account and guardrail, whether the SCPs along its OU path really deny what the
-    guardrail protects to an ordinary administrator. Live from the management account (read-only), or on
-    Terraform / CloudFormation PATHS that declare aws_organizations_policy and its attachments."""
+    guardrail protects to an ordinary administrator. Live from the management account (read-only), on
+    Terraform / CloudFormation PATHS that declare aws_organizations_policy and its attachments, or on SCP
+    documents (what wasec init guardrails -f json writes), attached where --attach-to says."""
     from wasec.foundations.guardrails import guardrails as rails_for
     from wasec.foundations.holds import decide
-    from wasec.foundations.orgtree import from_api, from_resources
+    from wasec.foundations.orgtree import from_api, from_documents, from_resources, policy_files
 
     if admin_role == break_glass_role:
         fail("--admin-role must differ from --break-glass-role: the break-glass role is exempt by design")
@@ -77,7 +80,11 @@ def guardrails(paths: tuple[str, ...], profile: str | None, role_arn: str | None
         tree = from_resources(got.inventory)
         tree.problems[:0] = got.problems
         if not any(n.kind != "root" for n in tree.nodes.values()) and not tree.policies.keys() - {"p-FullAWSAccess"}:
-            fail(f"no AWS Organizations resources (OUs, accounts, service control policies) in {', '.join(paths)}")
+            documents = policy_files(list(paths))
+            if not documents:
+                fail(f"no AWS Organizations resources (OUs, accounts, service control policies) or SCP documents in "
+                     f"{', '.join(paths)}")
+            tree = from_documents(documents, attach_to)
     else:
         tree = from_api(aws_api(profile, role_arn, external_id))
     matrix = decide(tree, rails_for(break_glass_role, allowed), admin_role, allowed[0])

@@ -156,7 +156,8 @@ def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, s
         if raw[:2] == b"\x1f\x8b":
             raw = _gunzip(raw, MAX_LOG_BYTES)
     except Exception as e:  # OSError, a bad gzip, an S3 error: reported, and the rest is read
-        stats.problems.append(Problem(path, f"cannot read: {getattr(e, 'strerror', None) or e}"))
+        why = str(getattr(e, "strerror", None) or e)
+        stats.problems.append(Problem(path, why if why.startswith("cannot read") else f"cannot read: {why}"))
         return
     stats.files += 1
     stats.bytes += len(raw)

@@ -238,6 +238,60 @@ def from_resources(inv: Inventory) -> OrgTree:
     return tree
 
 
+def policy_files(paths: list[str]) -> list[str]:
+    """The JSON files under ``paths`` that hold a policy document (``Statement``): what ``wasec init guardrails
+    -f json`` writes, or SCPs kept as plain documents."""
+    import os
+
+    found: list[str] = []
+    for top in paths:
+        walk: list[tuple[str, list[str]]] = [(top, [os.path.basename(top)])] if os.path.isfile(top) else \
+            [(d, fs) for d, _, fs in os.walk(top)]
+        for d, names in walk:
+            for name in sorted(names):
+                path = top if os.path.isfile(top) else os.path.join(d, name)
+                if not name.lower().endswith(".json"):
+                    continue
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        head = f.read(1 << 16)
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if '"Statement"' in head and '"Version"' in head:
+                    found.append(path)
+    return found
+
+
+def from_documents(files: list[str], attach_to: str = "root") -> OrgTree:
+    """SCPs kept as plain documents, attached to ``attach_to`` (the root, or an OU the matrix names) as one would
+    attach them: every account under it inherits them."""
+    tree = OrgTree(source="code")
+    tree.nodes[CODE_ROOT] = Node(CODE_ROOT, "Root", "root", None)
+    tree.attached[CODE_ROOT] = [FULL_AWS_ACCESS]
+    tree.policies[FULL_AWS_ACCESS] = parse(_ALLOW_ALL, "FullAWSAccess")
+    target = CODE_ROOT
+    if attach_to != "root":
+        target = f"ou:{attach_to}"
+        tree.nodes[target] = Node(target, attach_to, "ou", CODE_ROOT)
+        tree.attached[target] = [FULL_AWS_ACCESS]
+    tree.notes.append(f"policy documents, evaluated as attached to {attach_to} (--attach-to), with AWS's default "
+                      "FullAWSAccess beside them")
+    import os
+
+    for path in files:
+        pid = f"file:{path}"
+        try:
+            with open(path, encoding="utf-8") as f:
+                content = f.read()
+        except OSError as e:
+            tree.problems.append(Problem(path, f"cannot read: {e.strerror}"))
+            continue
+        _policy(pid, os.path.splitext(os.path.basename(path))[0], content, tree, path, code=True)
+        if pid in tree.policies:
+            tree.attached[target].append(pid)
+    return tree
+
+
 def _show(v: Any) -> str:
     if isinstance(v, Unknown):
         return v.text or ", ".join(v.refs) or v.reason
