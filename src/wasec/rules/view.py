@@ -113,7 +113,12 @@ class View:
         key = parse_path(path)
         self._check_known(key, path)
         cur: Any = self.resource.properties
-        for i, part in enumerate(key):
+        for part in key:
+            if type(cur) is dict:  # the common case first: rules run this for every property they read
+                if part not in cur:
+                    return default
+                cur = cur[part]
+                continue
             if isinstance(cur, Unknown):
                 return cur
             if isinstance(cur, list) and len(cur) == 1 and isinstance(part, str) and isinstance(cur[0], dict):
@@ -128,9 +133,9 @@ class View:
                 cur = cur[part]
             else:
                 return default
-            if cur is None and i == len(key) - 1:
-                return default
-        return cur
+        if isinstance(cur, Unknown):
+            return cur
+        return default if cur is None and key else cur
 
     def get(self, path: str, default: Any = None) -> Any:
         """The value at ``path``; raises UnknownValue if it (or what contains it) is unknown."""
