@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from wasec.analyzers.network import (
@@ -22,8 +23,11 @@ LAYERS = ("SEC05-BP01", "SEC05-BP02")
 SG = "AWS::EC2::SecurityGroup"
 
 
-def _open_rules(r: View, key: str = "SecurityGroupIngress") -> list[tuple[str, dict[str, Any], str]]:
-    """(path, rule, source) for rules open to 0.0.0.0/0 or ::/0."""
+def _open_rules(r: View, key: str = "SecurityGroupIngress",
+                matters: Callable[[dict[str, Any]], bool] | None = None) -> list[tuple[str, dict[str, Any], str]]:
+    """(path, rule, source) for rules open to 0.0.0.0/0 or ::/0. A rule whose source is unknown leaves the question
+    undecided only when ``matters`` says its ports and protocol could change the answer (443 from an unknown range
+    says nothing of SSH)."""
     out = []
     for p, rule_ in r.items(key):
         if not isinstance(rule_, dict):
@@ -31,7 +35,7 @@ def _open_rules(r: View, key: str = "SecurityGroupIngress") -> list[tuple[str, d
         for field in ("CidrIp", "CidrIpv6"):
             v = rule_.get(field)
             with r.part():  # a rule whose source is unknown leaves only that rule undecided
-                if isinstance(v, Unknown):
+                if isinstance(v, Unknown) and (matters is None or matters(rule_)):
                     r.get(f"{p}.{field}")  # raises: the source is unknown
             if is_anywhere(v):
                 out.append((p, rule_, str(v)))
@@ -40,6 +44,13 @@ def _open_rules(r: View, key: str = "SecurityGroupIngress") -> list[tuple[str, d
 
 def _sg_ports_rule(id: str, title: str, ports: dict[int, str], severity: str, cis: tuple[str, ...], fsbp: tuple[str, ...],
                    why: str) -> None:
+    def reaches(rule_: dict[str, Any]) -> bool:
+        proto = rule_.get("IpProtocol", "-1")
+        if isinstance(proto, Unknown) or all_protocols(proto):
+            return True
+        rng = port_range(rule_)
+        return tcp_or_udp(proto) and (rng is None or bool(exposed_ports(rng[0], rng[1], ports)))
+
     @rule(id, title=title, severity=severity, types=[SG], area="infrastructure", category="network", wa=LAYERS, cis=cis,
           fsbp=fsbp, why=why,
           fix="Allow these ports only from known networks (a VPN, a bastion's security group) or use SSM Session Manager.",
@@ -47,7 +58,7 @@ def _sg_ports_rule(id: str, title: str, ports: dict[int, str], severity: str, ci
           cfn="SecurityGroupIngress:\n  - IpProtocol: tcp\n    FromPort: 22\n    ToPort: 22\n    SourceSecurityGroupId: !Ref BastionSG")
     def check(r: View) -> Any:
         fails = []
-        for p, rule_, src in _open_rules(r):
+        for p, rule_, src in _open_rules(r, matters=reaches):
             proto = rule_.get("IpProtocol", "-1")
             if not tcp_or_udp(proto):
                 continue
@@ -72,6 +83,12 @@ _sg_ports_rule("sg-database-ports-open", "Security group does not open database 
                "Databases, caches and file shares answer anyone who reaches them; many ship with weak or no authentication.")
 
 
+def _everything(rule_: dict[str, Any]) -> bool:
+    proto = rule_.get("IpProtocol", "-1")
+    rng = port_range(rule_)
+    return isinstance(proto, Unknown) or all_protocols(proto) or rng is None or rng == (0, 65535)
+
+
 @rule("sg-all-traffic-open", title="Security group does not allow all traffic from the internet", severity="critical",
       types=[SG], area="infrastructure", category="network", wa=LAYERS, cis=("6.3", "6.4"), fsbp=("EC2.18", "EC2.19"),
       why="A rule allowing every protocol or every port from 0.0.0.0/0 exposes every service the instance runs.",
@@ -80,7 +97,7 @@ _sg_ports_rule("sg-database-ports-open", "Security group does not open database 
       cfn="SecurityGroupIngress:\n  - IpProtocol: tcp\n    FromPort: 443\n    ToPort: 443\n    CidrIp: 0.0.0.0/0")
 def sg_all_open(r: View) -> Any:
     fails = []
-    for p, rule_, src in _open_rules(r):
+    for p, rule_, src in _open_rules(r, matters=_everything):
         rng = port_range(rule_)
         if all_protocols(rule_.get("IpProtocol", "-1")) or rng == (0, 65535):
             fails.append(Fail(p, f"all traffic is allowed from {src}", src))
@@ -96,8 +113,16 @@ def sg_all_open(r: View) -> Any:
       cfn="SecurityGroupIngress:\n  - IpProtocol: tcp\n    FromPort: 443\n    ToPort: 443\n    CidrIp: 0.0.0.0/0")
 def sg_unrestricted(r: View) -> Any:
     allowed = {int(x) for x in r.options.get("authorized_ports", [80, 443])}
+
+    def beyond_allowed(rule_: dict[str, Any]) -> bool:
+        proto = rule_.get("IpProtocol", "-1")
+        rng = port_range(rule_)
+        if isinstance(proto, Unknown) or rng is None:
+            return True
+        return not all(port in allowed for port in range(rng[0], min(rng[1], rng[0] + 1024) + 1))
+
     fails = []
-    for p, rule_, src in _open_rules(r):
+    for p, rule_, src in _open_rules(r, matters=beyond_allowed):
         proto = rule_.get("IpProtocol", "-1")
         rng = port_range(rule_)
         if rng is None or all_protocols(proto) or rng == (0, 65535):
