@@ -4,6 +4,7 @@ reference and the Terraform aws_partition data source documentation."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,19 @@ resource "aws_security_group" "db" {
     statuses = {f.rule_id: f.status for f in scan(ScanOptions(paths=[str(tmp_path)])).findings
                 if f.rule_id == "sg-database-ports-open"}
     assert statuses == {"sg-database-ports-open": Status.PASS}
+
+
+def test_a_module_called_from_two_roots_gives_findings_that_say_which(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "bucket").mkdir(parents=True)
+    (tmp_path / "modules" / "bucket" / "main.tf").write_text('resource "aws_s3_bucket" "this" {\n  bucket = "x"\n}\n')
+    for root in ("a", "b"):
+        (tmp_path / "examples" / root).mkdir(parents=True)
+        (tmp_path / "examples" / root / "main.tf").write_text('module "store" {\n  source = "../../modules/bucket"\n}\n')
+    result = scan(ScanOptions(paths=[str(tmp_path)], rules=["s3-bucket-versioning"], root=str(tmp_path)))
+    fails = [f for f in result.findings if f.status is Status.FAIL]
+    assert sorted(f.root for f in fails) == ["examples/a", "examples/b"]
+    assert {f.file for f in fails} == {"modules/bucket/main.tf"} and len({f.fingerprint for f in fails}) == 2
+    from wasec.outputs import sarif
+
+    messages = [r["message"]["text"] for r in json.loads(sarif.render(result))["runs"][0]["results"]]
+    assert any("from root module examples/a" in m for m in messages)

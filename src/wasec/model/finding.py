@@ -85,6 +85,9 @@ class Finding:
     confidence: str | None = None
     commit: str | None = None
     commit_date: str | None = None
+    # code: the root module the resource was evaluated from, when its file lies elsewhere (a module called from
+    # several roots gives one finding per call, told apart by it)
+    root: str | None = None
 
     @property
     def risk(self) -> int:
@@ -135,7 +138,7 @@ class Finding:
             d["notes"] = list(self.notes)
         if self.risk_factors:
             d["risk_factors"] = list(self.risk_factors)
-        for k in ("confidence", "commit", "commit_date"):
+        for k in ("confidence", "commit", "commit_date", "root"):
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)
         return d

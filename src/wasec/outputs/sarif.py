@@ -83,7 +83,8 @@ def result(f: Finding, index: int) -> dict[str, Any]:
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": _LEVEL[f.severity],
-        "message": {"text": f"{f.title}: {f.message} ({f.resource_type} {f.resource_id})"},
+        "message": {"text": f"{f.title}: {f.message} ({f.resource_type} {f.resource_id}"
+                            f"{f', from root module {f.root}' if f.root else ''})"},
         "partialFingerprints": {"wasec/v1": f.fingerprint},
         "properties": {"severity": f.severity.value, "risk": f.risk, "impact": f.impact, "likelihood": f.likelihood,
                        "resource": f.resource_id, "resourceType": f.resource_type, "source": f.source},

@@ -15,7 +15,8 @@ _STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Sev
 
 def _where(f: Finding) -> str:
     if f.file:
-        return f"{f.file}:{f.line}" if f.line else f.file
+        where = f"{f.file}:{f.line}" if f.line else f.file
+        return f"{where} (from {f.root})" if f.root else where
     parts = [x for x in (f.account, f.region) if x]
     return "/".join(parts) or (f.arn or "")
 

@@ -151,6 +151,10 @@ class Engine:
         impact, likelihood, factors = score(rule, r, status, self.risk)
         decl = r.loc()
         resource_line = decl.line if decl is not None and display_path(decl.file, self.root) == file else None
+        via = None
+        if r.origin.source in ("terraform", "terraform-plan") and decl is not None and r.origin.scope and \
+                os.path.dirname(os.path.abspath(decl.file)) != os.path.abspath(r.origin.scope):
+            via = display_path(r.origin.scope, self.root)  # a module's resource: which root called it
         return Finding(
             rule_id=rule.id,
             status=status,
@@ -171,4 +175,5 @@ class Engine:
             impact=impact,
             likelihood=likelihood,
             risk_factors=factors,
+            root=via,
         )
