@@ -188,3 +188,30 @@ def test_a_module_called_from_two_roots_gives_findings_that_say_which(tmp_path: 
 
     messages = [r["message"]["text"] for r in json.loads(sarif.render(result))["runs"][0]["results"]]
     assert any("from root module examples/a" in m for m in messages)
+
+
+def test_identical_instances_of_a_block_are_one_finding_with_a_count(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("""
+resource "aws_s3_bucket" "logs" {
+  count  = 500
+  bucket = "logs-${count.index}"
+}
+resource "aws_s3_bucket" "mixed" {
+  for_each = { a = true, b = false }
+  bucket   = "mixed-${each.key}"
+}
+resource "aws_s3_bucket_versioning" "mixed" {
+  for_each = { a = true, b = false }
+  bucket   = aws_s3_bucket.mixed[each.key].id
+  versioning_configuration {
+    status = each.value ? "Enabled" : "Suspended"
+  }
+}
+""")
+    result = scan(ScanOptions(paths=[str(tmp_path)], rules=["s3-bucket-versioning"]))
+    got = sorted((f.resource_id, f.status.value) for f in result.findings)
+    # the two mixed instances are judged differently: they stay apart
+    assert got == [("aws_s3_bucket.logs[*]", "FAIL"), ('aws_s3_bucket.mixed["a"]', "PASS"),
+                   ('aws_s3_bucket.mixed["b"]', "FAIL")]
+    logs = next(f for f in result.findings if f.resource_id == "aws_s3_bucket.logs[*]")
+    assert "the same in 500 instances" in logs.message

@@ -114,6 +114,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     """Scan Terraform and CloudFormation under ``options.paths``."""
     from wasec.config import load_config
     from wasec.findings.exceptions import apply_exceptions
+    from wasec.findings.instances import collapse
     from wasec.rules.packs import apply_disables
     from wasec.sources import SourceOptions, collect
 
@@ -163,7 +164,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
                     used.add(f"secret-{hit.detector}")
         rules = rules + [r for rid, r in secret_rules().items() if rid in used]
     findings, refused = apply_exceptions(findings, config, root)
-    findings = apply_disables(findings, pack.disables, root, config)
+    findings = collapse(apply_disables(findings, pack.disables, root, config))
     d = collected.discovery
     files = sum(len(v) for v in d.terraform.values()) + len(d.cloudformation) + len(d.plans) + len(d.kubernetes) \
         + len(d.dockerfiles) + ("-" in o.paths)
