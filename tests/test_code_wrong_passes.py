@@ -215,3 +215,14 @@ resource "aws_s3_bucket_versioning" "mixed" {
                    ('aws_s3_bucket.mixed["b"]', "FAIL")]
     logs = next(f for f in result.findings if f.resource_id == "aws_s3_bucket.logs[*]")
     assert "the same in 500 instances" in logs.message
+
+
+def test_a_linked_directory_is_reported_under_its_target_and_only_a_real_loop_is_called_one(tmp_path: Path) -> None:
+    (tmp_path / "zreal").mkdir()
+    (tmp_path / "zreal" / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    (tmp_path / "alink").symlink_to("zreal")  # walked first by name, but only an alias
+    (tmp_path / "zreal" / "up").symlink_to("..")  # a real loop
+    result = scan(ScanOptions(paths=[str(tmp_path)], rules=["s3-bucket-versioning"], root=str(tmp_path)))
+    assert [f.file for f in result.findings] == ["zreal/main.tf"]
+    loops = [p for p in result.problems if "loop" in p.message]
+    assert len(loops) == 1 and loops[0].file.endswith("zreal/up")

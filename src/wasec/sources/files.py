@@ -168,7 +168,10 @@ def discover(paths: list[str], exclude: list[str] | None = None, want_other: boo
                             out.problems.append(Problem(entry.path, f"symlink to {real} leads out of {top}: not followed "
                                                                     "(--follow-symlinks follows it)", kind="warning"))
                             continue
-                        if not os.path.isdir(real) and walked_anyway(real, top):
+                        if walked_anyway(real, top):
+                            if os.path.isdir(real) and safe_io.inside(directory, real):
+                                out.problems.append(Problem(entry.path, f"symlink loop: leads back to {real}, which "
+                                                                        "holds it: not followed", kind="warning"))
                             continue  # its target is read under its own name
                 try:
                     is_dir = entry.is_dir()  # follows symlinks
