@@ -226,3 +226,18 @@ def test_a_linked_directory_is_reported_under_its_target_and_only_a_real_loop_is
     assert [f.file for f in result.findings] == ["zreal/main.tf"]
     loops = [p for p in result.problems if "loop" in p.message]
     assert len(loops) == 1 and loops[0].file.endswith("zreal/up")
+
+
+def test_an_unreadable_file_and_a_module_cycle_exit_alike(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "main.tf").write_text('resource "aws_s3_bucket" "x" {\n  bucket = "x"\n')
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "main.tf").write_text('module "b" {\n  source = "../b"\n}\n')
+    (tmp_path / "b" / "main.tf").write_text('module "a" {\n  source = "../a"\n}\n')
+    codes = [subprocess.run([sys.executable, "-m", "wasec", "scan", str(tmp_path / d), "--fail-on", "never"],
+                            capture_output=True, timeout=120).returncode for d in ("broken", "a")]
+    assert codes == [2, 2]
