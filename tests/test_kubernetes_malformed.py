@@ -83,6 +83,48 @@ apiVersion: v1
 kind: ServiceAccount
 metadata: {name: web, namespace: shop}
 automountServiceAccountToken: false
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop, annotations: {service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing}}
+spec: {type: LoadBalancer, loadBalancerSourceRanges: [203.0.113.0/24], externalIPs: [198.51.100.7], ports: [{port: 443}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop, annotations: {nginx.ingress.kubernetes.io/ssl-redirect: "true"}}
+spec:
+  tls: [{hosts: [shop.example.com], secretName: shop-tls}]
+  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ops, namespace: shop}
+subjects: [{kind: ServiceAccount, name: default, namespace: shop}, {kind: Group, name: system:authenticated}]
+roleRef: {kind: Role, name: ops, apiGroup: rbac.authorization.k8s.io}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: token, namespace: shop}
+type: kubernetes.io/service-account-token
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: data}
+spec: {capacity: {storage: 1Gi}, hostPath: {path: /mnt/data}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: kube-apiserver, namespace: kube-system}
+spec:
+  containers:
+  - name: kube-apiserver
+    image: registry.k8s.io/kube-apiserver:v1.31.2
+    command: [kube-apiserver, --anonymous-auth=false, --authorization-mode=Node,RBAC, --audit-log-maxage, "30",
+              --tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, --enable-admission-plugins=NodeRestriction]
+  - name: etcd
+    image: registry.k8s.io/etcd:3.5.15-0
+    command: [etcd, --client-cert-auth=true]
+    args: [--peer-auto-tls=false]
 """))
 WRONG = [None, 0, -1, 2.5, True, "", "*", "ALL", [], {}, [None], [1, "a"], {"a": None}, {"": []}, [{}], 10**20]
 K8S_RULES = [r.id for r in load_builtin() if any(t.startswith("Kubernetes::") for t in r.types)]

@@ -127,7 +127,8 @@ EVERYONE = {"system:anonymous": "anonymous requests", "system:unauthenticated": 
       example='subjects:\n  - kind: Group\n    name: shop-developers\n    apiGroup: rbac.authorization.k8s.io')
 def rbac_everyone(r: View) -> Any:
     return [Fail(f"{p}.name", f"the binding grants {r.get('roleRef.name')} to {EVERYONE[s['name']]}", s["name"])
-            for p, s in _subjects(r) if s.get("name") in EVERYONE and s.get("kind") in ("Group", "User")]
+            for p, s in _subjects(r) if isinstance(s.get("name"), str) and s["name"] in EVERYONE
+            and s.get("kind") in ("Group", "User")]
 
 
 @rule("k8s-rbac-cluster-admin", title="cluster-admin is bound only to break-glass subjects", severity="high",

@@ -66,7 +66,7 @@ def _flags(r: View, c_path: str, c: dict[str, Any]) -> Flags:
 
 
 def _runs(c: dict[str, Any], component: str) -> bool:
-    command = c.get("command") or c.get("args")
+    command = (c.get("command") or c.get("args")) if isinstance(c, dict) else None
     head = command[0] if isinstance(command, list) and command else None
     return isinstance(head, str) and head.rsplit("/", 1)[-1] == component
 
@@ -81,7 +81,7 @@ def _components(props: dict[str, Any], type_: str) -> set[str]:
     for kind in ("containers", "initContainers"):
         listed = spec.get(kind) if isinstance(spec, dict) else None
         for c in listed if isinstance(listed, list) else ():
-            command = c.get("command") or c.get("args") if isinstance(c, dict) else None
+            command = (c.get("command") or c.get("args")) if isinstance(c, dict) else None
             if isinstance(command, list) and command and isinstance(command[0], str):
                 out.add(command[0].rsplit("/", 1)[-1])
     return out

@@ -73,8 +73,9 @@ def ingress_tls(r: View) -> Any:
     tls = r.get("spec.tls")
     if not (isinstance(tls, list) and tls):
         return Fail("spec", "the Ingress has no tls section: it serves plain HTTP")
-    covered = {str(h) for t in tls if isinstance(t, dict) for h in (t.get("hosts") or [])}
-    hosts = [rr.get("host") for _, rr in r.items("spec.rules") if isinstance(rr, dict) and rr.get("host")]
+    covered = {str(h) for t in tls if isinstance(t, dict) and isinstance(t.get("hosts"), list) for h in t["hosts"]}
+    hosts = [rr["host"] for _, rr in r.items("spec.rules") if isinstance(rr, dict) and isinstance(rr.get("host"), str)
+             and rr["host"]]
     bare = [h for h in hosts if h not in covered and f"*.{str(h).split('.', 1)[-1]}" not in covered]
     if bare and covered:
         return Fail("spec.tls", f"host{'s' if len(bare) > 1 else ''} {', '.join(map(str, bare))} served without TLS",

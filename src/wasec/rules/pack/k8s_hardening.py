@@ -54,8 +54,10 @@ def net_raw(r: View) -> Any:
         return Skip("Windows pods")
     out = []
     for p, c in containers(r):
-        added = {_cap(x) for x in (r.get(f"{p}.securityContext.capabilities.add") or []) if isinstance(x, str)}
-        dropped = {_cap(x) for x in (r.get(f"{p}.securityContext.capabilities.drop") or []) if isinstance(x, str)}
+        add = r.get(f"{p}.securityContext.capabilities.add")
+        drop = r.get(f"{p}.securityContext.capabilities.drop")
+        added = {_cap(x) for x in add if isinstance(x, str)} if isinstance(add, list) else set()
+        dropped = {_cap(x) for x in drop if isinstance(x, str)} if isinstance(drop, list) else set()
         if "NET_RAW" in added or "ALL" in added:
             out.append(Fail(f"{p}.securityContext.capabilities.add", f"container {cname(c)} adds NET_RAW", sorted(added)))
         elif not dropped & {"ALL", "NET_RAW"}:
