@@ -29,6 +29,7 @@ class ScanOptions:
     secrets: bool = True  # code scans also look for secrets in the working tree
     follow_symlinks: bool = False  # follow symlinks that lead out of the scanned paths
     progress: Any = None  # progress(stage, done, total), called as a long scan goes (wasec.rules.engine.Progress)
+    download_modules: str | None = None  # fetch registry, git and archive modules into this cache directory
 
 
 @dataclass
@@ -125,7 +126,7 @@ def scan(options: ScanOptions | None = None) -> ScanResult:
     config = load_config(config_dir, o.config)
     rules, pack = rules_for(o, config)
     collected = collect(o.paths, SourceOptions(o.exclude + config.exclude, o.tf_vars, o.tf_var_files, o.cfn_params, o.max_bytes,
-                                                o.follow_symlinks, o.progress))
+                                                o.follow_symlinks, o.progress, o.download_modules))
     findings = scan_inventory(collected.inventory, rules, root, config, o.progress)
     problems = list(collected.problems)
     if o.secrets:

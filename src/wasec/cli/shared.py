@@ -137,8 +137,18 @@ scan_options = options(
     config_option,
     click.option("--follow-symlinks", is_flag=True, help="Follow symlinks that lead out of PATHS (by default they are "
                                                          "reported and not followed)."),
+    click.option("--download-modules", is_flag=True, help="Fetch the registry, git and HTTPS-archive modules "
+                 "`terraform init` would (the registry protocol, version constraints), into --module-cache."),
+    click.option("--module-cache", metavar="DIR", help="Where --download-modules keeps modules (default: "
+                 "$XDG_CACHE_HOME/wasec/modules)."),
     history_options("a failing finding"),
 )
+
+
+def _module_cache(opts: dict[str, Any]) -> str:
+    from wasec.sources.terraform.fetch import default_cache
+
+    return os.path.abspath(opts.get("module_cache") or default_cache())
 
 
 def run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
@@ -157,6 +167,7 @@ def run_scan(paths: tuple[str, ...], opts: dict[str, Any]) -> Any:
         secrets=not opts.get("no_secrets"),
         follow_symlinks=bool(opts.get("follow_symlinks")),
         config=opts.get("config_path"),
+        download_modules=_module_cache(opts) if opts.get("download_modules") or opts.get("module_cache") else None,
     )
     if sys.stderr.isatty() and not opts.get("quiet"):
         with progress_bar() as options.progress:

@@ -24,6 +24,7 @@ class SourceOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     follow_symlinks: bool = False  # follow symlinks that lead out of the scanned paths
     progress: Callable[[str, int, int], None] | None = None  # progress(stage, done, total) for long scans
+    download_modules: str | None = None  # cache directory for registry, git and archive modules (--download-modules)
 
 
 @dataclass
@@ -39,7 +40,7 @@ def _terraform(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Pro
         return [], []
     from wasec.sources.terraform import TerraformOptions, load_directories
 
-    return load_directories(d.terraform, TerraformOptions(o.tf_vars, o.tf_var_files, o.max_bytes))
+    return load_directories(d.terraform, TerraformOptions(o.tf_vars, o.tf_var_files, o.max_bytes, o.download_modules))
 
 
 def _plans(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:

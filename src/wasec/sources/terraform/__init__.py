@@ -18,6 +18,7 @@ class TerraformOptions:
     vars: dict[str, str] = field(default_factory=dict)  # -var name=value
     var_files: list[str] = field(default_factory=list)
     max_bytes: int = 20 * 1024 * 1024
+    download_modules: str | None = None  # a cache directory: fetch registry, git and archive modules there
 
 
 def _parse_file(path: str, max_bytes: int) -> Any:
@@ -134,6 +135,11 @@ def load_directories(dirs: dict[str, list[str]], options: TerraformOptions) -> t
 
     problems: list[Problem] = []
     cache = _ModuleCache(options, problems)
+    fetcher = None
+    if options.download_modules:
+        from wasec.sources.terraform.fetch import Fetcher
+
+        fetcher = Fetcher(options.download_modules)
     modules: dict[str, Any] = {}
     for d, files in sorted(dirs.items()):
         module = cache.load(d, files)
@@ -154,7 +160,8 @@ def load_directories(dirs: dict[str, list[str]], options: TerraformOptions) -> t
         if module is None or d not in roots:
             continue
         inputs = _tfvars(module.dir, options, problems)
-        root = Scope(module, "", inputs, loader=cache.load, problems=problems, manifest=module_manifest(module.dir))
+        root = Scope(module, "", inputs, loader=cache.load, problems=problems, manifest=module_manifest(module.dir),
+                     fetcher=fetcher)
         instances: list[tuple[str, str, Any, bool]] = []
         try:
             for scope in root.all_scopes():

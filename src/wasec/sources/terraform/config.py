@@ -127,6 +127,7 @@ class Scope:
         ancestors: tuple[str, ...] = (),
         manifest: dict[str, str] | None = None,
         root_dir: str | None = None,
+        fetcher: Any = None,
     ) -> None:
         self.module = module
         self.prefix = prefix
@@ -140,6 +141,7 @@ class Scope:
         self.key = key  # the module's path of call names from the root ("vpc.subnets"), as modules.json keys it
         self.ancestors = (*ancestors, os.path.normpath(module.dir))  # module directories from the root to here
         self.manifest = manifest if manifest is not None else {}  # key → directory `terraform init` downloaded to
+        self.fetcher = fetcher  # --download-modules: fetches what terraform init would (wasec.sources.terraform.fetch)
         # the root module's directory: Terraform runs there, so path.cwd is it and file() paths start from it
         self.root_dir = root_dir if root_dir is not None else module.dir
         self._locals: dict[str, Any] = {}
@@ -469,6 +471,7 @@ class Scope:
                     ancestors=self.ancestors,
                     manifest=self.manifest,
                     root_dir=self.root_dir,
+                    fetcher=self.fetcher,
                 )
                 scopes.append((k, child))
             self._children[name] = scopes
@@ -487,8 +490,19 @@ class Scope:
         found = self.manifest.get(key)
         if found is not None and os.path.isdir(found):
             return found
+        if self.fetcher is not None:
+            from wasec.sources.terraform.fetch import FetchError
+
+            v = block.body.attributes.get("version")
+            version = v.expr.value if v is not None and isinstance(v.expr, A.Literal) else None
+            try:
+                return str(self.fetcher.module_dir(source, version if isinstance(version, str) else None))
+            except FetchError as e:
+                self.problems.append(Problem(path, f"module {name}: {source} could not be fetched: {e}", block.line))
+                return None
         self.problems.append(Problem(path, f"module source {source} is not on disk: run `terraform init` (or "
-                                           "`terraform get`) so its resources are scanned too", block.line, "warning"))
+                                           "`terraform get`, or scan with --download-modules) so its resources are "
+                                           "scanned too", block.line, "warning"))
         return None
 
     def all_scopes(self) -> list[Scope]:
