@@ -254,8 +254,11 @@ class Fetcher:
                         if total > MAX_ARCHIVE:
                             raise FetchError(f"the archive unpacks to more than {MAX_ARCHIVE // (1024 * 1024)} MB")
                         _safe_member(dest, member.name)
-                        if member.isfile() or member.isdir():
-                            t.extract(member, dest, filter="data")
+                        if member.isfile() or member.isdir():  # links and devices are never written
+                            if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+                                t.extract(member, dest, filter="data")
+                            else:
+                                t.extract(member, dest)
         except (zipfile.BadZipFile, tarfile.TarError, OSError) as e:
             raise FetchError(f"not a readable {kind} archive: {e}") from None
 
