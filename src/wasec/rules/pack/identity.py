@@ -299,6 +299,33 @@ def full_access(r: View) -> Any:
     return fails
 
 
+@rule("iam-managed-policy-escalation", title="No AWS managed policy attached lets its holder escalate",
+      severity="high", types=GRANT_TYPES, area="identity", category="access", wa=(*LEAST, "SEC03-BP06"),
+      why="An AWS managed policy is named by ARN, but it grants what its document says: some (IAMFullAccess, "
+          "AWSLambda_FullAccess, AmazonSageMakerFullAccess …) let their holder pass any role to a service it "
+          "controls, rewrite policies or mint credentials — an administrator one step removed.",
+      fix="Replace it with a customer managed policy scoped to the job (iam:PassRole to the roles it launches).",
+      tf='policy_arn = aws_iam_policy.deploy_functions.arn', cfn="ManagedPolicyArns:\n  - !Ref DeployFunctionsPolicy")
+def managed_policy_escalation(r: View) -> Any:
+    from wasec.iam.managed import document, name_of
+
+    fails = []
+    for p, arn in _managed_arns(r):
+        if not isinstance(arn, str) or _ADMIN_POLICY.match(arn):
+            continue  # AdministratorAccess is iam-admin-policy-attached's
+        doc = document(arn)
+        if doc is None:
+            continue
+        a = analysis(doc)
+        methods = [e for e in a.escalations if not e.conditional]
+        if methods:
+            first = methods[0]
+            more = f" (and {len(methods) - 1} more method{'s' if len(methods) > 2 else ''})" if len(methods) > 1 else ""
+            fails.append(Fail(p, f"{name_of(arn)} lets its holder escalate: {first.method.title} (enabled by "
+                                 f"{', '.join(first.actions)}){more}", arn))
+    return fails
+
+
 @rule("iam-user-direct-policies", title="IAM users receive permissions only through groups", severity="low",
       types=["AWS::IAM::User"], area="identity", category="access", wa=("SEC02-BP06", "SEC03-BP02"), cis=("2.13",),
       fsbp=("IAM.2",),
