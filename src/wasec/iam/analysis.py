@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from wasec.iam.catalog import Catalog, catalog
-from wasec.iam.escalation import METHODS, Method
+from wasec.iam.escalation import METHODS, PASSED_TO, PINNED, Method
 from wasec.iam.evaluate import glob_match
 from wasec.iam.policy import Condition, Policy, Statement
 
@@ -291,6 +291,34 @@ def is_admin(granted: frozenset[int], cat: Catalog) -> bool:
     return iam_pm <= granted or any(cat.index.get(a.lower()) in granted for a in SELF_GRANTING)
 
 
+def _passed_to(policy: Policy, g: Grants, cat: Catalog) -> list[str] | None:
+    """The services iam:PassRole may pass roles to (iam:PassedToService values), None when any."""
+    i = cat.index["iam:passrole"]
+    out: list[str] = []
+    for s in policy.statements:
+        if not s.allows or i not in g.broad_by.get(s.index, ()):
+            continue
+        conds = [c for c in s.conditions if c.lkey == "iam:passedtoservice"]
+        if not conds or any(c.negated or c.if_exists or c.base not in ("stringequals", "stringlike",
+                                                                        "stringequalsignorecase") for c in conds):
+            return None
+        out += [v for c in conds for v in c.values]
+    return out
+
+
+def _pinned(policy: Policy, g: Grants, cat: Catalog, action: str, key: str, escalating: tuple[str, ...]) -> bool:
+    """Whether every statement granting ``action`` pins ``key`` to values none of which is in ``escalating``."""
+    i = cat.index.get(action.lower())
+    granting = [s for s in policy.statements if s.allows and i is not None and i in g.broad_by.get(s.index, ())]
+    if not granting:
+        return False
+    for s in granting:
+        conds = [c for c in s.conditions if c.lkey == key.lower() and _needs_key(c) and not c.negated]
+        if not conds or any(glob_match(v, e) or glob_match(e, v) for c in conds for v in c.values for e in escalating):
+            return False
+    return True
+
+
 def _names(cat: Catalog, wanted: tuple[str, ...], granted: frozenset[int]) -> list[str]:
     return [a for a in wanted if (i := cat.index.get(a.lower())) is not None and i in granted]
 
@@ -304,11 +332,19 @@ def analyze(policy: Policy, cat: Catalog | None = None) -> Analysis:
     out.admin_conditional = not out.admin and is_admin(g.broad, cat)
     broad = g.broad
     if not out.admin:
+        passed_to = _passed_to(policy, g, cat)
         for m in METHODS:
             hit = m.enabled_by(broad, cat)
-            if hit is not None:
-                conditional = not all(cat.index[a.lower()] in g.unconditional for a in hit)
-                out.escalations.append(Escalation(m, hit, conditional))
+            if hit is None:
+                continue
+            services = PASSED_TO.get(m.id)
+            if services and passed_to is not None and not any(
+                    glob_match(p, svc) for p in passed_to for svc in services):
+                continue  # iam:PassRole only to other services
+            if m.id in PINNED and _pinned(policy, g, cat, *PINNED[m.id]):
+                continue
+            conditional = not all(cat.index[a.lower()] in g.unconditional for a in hit)
+            out.escalations.append(Escalation(m, hit, conditional))
     # exposure categories count unconditional grants: a condition (iam:PassedToService, a tag, a VPC) is what
     # narrows these actions in practice, while escalation above is reported even under one, and marked so
     plain = g.unconditional
@@ -320,4 +356,4 @@ def analyze(policy: Policy, cat: Catalog | None = None) -> Analysis:
 
 # AWS files some reads under "Permissions management" (quicksight:DescribeDashboardPermissions): exposure is
 # changing who can access a resource, not reading who can
-_READS = re.compile(r"(Describe|Get|List|Search|View|Check|Preview|Validate|Simulate)[A-Z]")
+_READS = re.compile(r"(Describe|Get|List|Search|View|Check|Preview|Validate|Simulate)[A-Z]|(GET|HEAD|OPTIONS)$")

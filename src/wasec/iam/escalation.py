@@ -34,6 +34,23 @@ def _m(id: str, title: str, how: str, *requires: str) -> Method:
 
 
 PASS = "iam:PassRole"
+# where each PassRole method passes the role (iam:PassedToService): a grant limited to other services does not
+# enable it
+PASSED_TO = {
+    "PassRoleToLambda": ("lambda.amazonaws.com",), "PassRoleToEC2": ("ec2.amazonaws.com",),
+    "PassRoleToCloudFormation": ("cloudformation.amazonaws.com",), "PassRoleToGlue": ("glue.amazonaws.com",),
+    "GlueInteractiveSession": ("glue.amazonaws.com",), "PassRoleToDataPipeline": ("datapipeline.amazonaws.com",),
+    "PassRoleToCodeBuild": ("codebuild.amazonaws.com",), "PassRoleToSageMaker": ("sagemaker.amazonaws.com",),
+    "PassRoleToECS": ("ecs-tasks.amazonaws.com",),
+    "PassRoleToAppRunner": ("tasks.apprunner.amazonaws.com", "build.apprunner.amazonaws.com"),
+    "PassRoleToStepFunctions": ("states.amazonaws.com",),
+    "BedrockCodeInterpreter": ("bedrock-agentcore.amazonaws.com",),
+    "BedrockAgentRuntime": ("bedrock-agentcore.amazonaws.com",),
+}
+# a method whose action a condition can pin to something harmless: (action, condition key, values that still
+# escalate). eks:AssociateAccessPolicy pinned to a backup policy does not make its holder a cluster administrator
+PINNED = {"EKSAccessEntry": ("eks:AssociateAccessPolicy", "eks:policyArn",
+                             ("*AmazonEKSClusterAdminPolicy", "*AmazonEKSAdminPolicy"))}
 METHODS: tuple[Method, ...] = (
     _m("CreatePolicyVersion", "Create a new version of a managed policy",
        "write a new default version of a policy attached to the principal, granting *:*",
