@@ -103,3 +103,33 @@ def test_explain_with_context_boundary_and_scp(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["iam", "explain", admin, "-a", "s3:GetObject", "--boundary", boundary])
     assert r.exit_code == 1 and "permissions boundary" in r.output
+
+
+def test_analyze_explain_and_the_scan_rule_agree(tmp_path: Path) -> None:
+    """One engine: a grant the condition can never reach is absent from analyze, denied by explain and passed by the
+    scan rule; a grant it can reach is named by all three, with the statement and the condition that decided."""
+    from wasec.model.finding import Status
+    from wasec.scanning import ScanOptions, scan
+
+    lake = {"Version": "2012-10-17", "Statement": [{"Sid": "Lake", "Effect": "Allow", "Action": "glue:*",
+            "Resource": "*", "Condition": {"StringEquals": {"glue:LakeFormationPermissions": "Enabled"}}}]}
+    passed = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+         "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+        {"Sid": "Fn", "Effect": "Allow", "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"}]}
+    for name, doc, escalates in (("lake", lake, False), ("passed", passed, True)):
+        path = _write(tmp_path, f"{name}.json", doc)
+        r = CliRunner().invoke(cli, ["iam", "analyze", path])
+        assert ("privilege-escalation" in r.output) is escalates, r.output
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(
+            'resource "aws_iam_policy" "p" {\n  name   = "p"\n  policy = <<EOT\n' + json.dumps(doc) + '\nEOT\n}\n')
+        found = [f for f in scan(ScanOptions(paths=[str(tmp_path / name)], rules=["iam-policy-privilege-escalation"],
+                                             secrets=False)).findings]
+        assert [f.status for f in found] == [Status.FAIL if escalates else Status.PASS]
+        if escalates:
+            assert "when StringEquals iam:PassedToService = lambda.amazonaws.com" in r.output
+            assert "when StringEquals iam:PassedToService = lambda.amazonaws.com" in found[0].message
+    r = CliRunner().invoke(cli, ["iam", "explain", str(tmp_path / "lake.json"), "-a", "glue:UpdateDevEndpoint",
+                                 "-r", "*"])
+    assert r.exit_code == 1 and r.output.startswith("ImplicitDeny"), r.output

@@ -274,6 +274,23 @@ class Analysis:
         return [s for s in self.policy.statements if i is not None and i in table.get(s.index, ())]
 
 
+def _condition_text(st: Statement) -> str:
+    return "; ".join(f"{c.operator} {c.key} = {', '.join(c.values) if len(c.values) != 1 else c.values[0]}"
+                     for c in st.conditions)
+
+
+def explain(a: Analysis, e: Escalation) -> str:
+    """One line: which statements grant the actions that enable an escalation, on what, and under which condition."""
+    parts = []
+    for act in e.actions:
+        for st in a.statements_granting(act, broadly=True)[:1]:
+            where = ", ".join(st.resources or ()) if st.resources is not None else \
+                f"everything but {', '.join(st.not_resources or ())}"
+            cond = _condition_text(st)
+            parts.append(f"{st.label} grants {act} on {where}" + (f" when {cond}" if cond else ""))
+    return "; ".join(parts)
+
+
 ADMIN_SHARE = 0.95  # a grant covering this share of all actions, IAM included, is administrator access
 
 

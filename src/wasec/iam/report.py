@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wasec.iam.analysis import Analysis, analyze
+from wasec.iam.analysis import Analysis, analyze, explain
 from wasec.iam.exposure import Exposure, exposures
 from wasec.iam.policy import Issue, Policy, parse
 from wasec.iam.validate import validate
@@ -103,7 +103,7 @@ def _identity_findings(a: Analysis) -> list[Finding]:
         stmts = sorted({s.label for act in e.actions for s in a.statements_granting(act)})
         cond = " (under a condition)" if e.conditional else ""
         out.append(Finding("high", f"privilege-escalation:{e.method.id}",
-                           f"{e.method.title}: {e.method.how}{cond}", stmts, e.actions))
+                           f"{e.method.title}: {e.method.how}{cond} — {explain(a, e)}", stmts, e.actions))
     if not a.admin:
         for code, sev, acts, what in (
                 ("credential-exposure", "high", a.credential_exposure, "return or create credentials"),

@@ -18,6 +18,7 @@ from wasec.analyzers.policy import (
     statements,
     to_policy,
 )
+from wasec.iam.analysis import explain
 from wasec.iam.catalog import catalog
 from wasec.iam.exposure import exposures
 from wasec.model.values import Unknown, UnknownValue
@@ -127,8 +128,7 @@ def privilege_escalation(r: View) -> Any:
             stmts = [st for act in e.actions for st in a.statements_granting(act, broadly=True)]
             where = _stmt_path(path, doc, stmts[0].index) if stmts else path
             cond = " under a condition" if e.conditional else ""
-            fails.append(Fail(where, f"{e.method.title}{cond}: {e.method.how} (enabled by {', '.join(e.actions)})",
-                              e.actions))
+            fails.append(Fail(where, f"{e.method.title}{cond}: {e.method.how} — {explain(a, e)}", e.actions))
     return fails
 
 
