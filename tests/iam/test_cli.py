@@ -133,3 +133,23 @@ def test_analyze_explain_and_the_scan_rule_agree(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["iam", "explain", str(tmp_path / "lake.json"), "-a", "glue:UpdateDevEndpoint",
                                  "-r", "*"])
     assert r.exit_code == 1 and r.output.startswith("ImplicitDeny"), r.output
+
+
+def test_validate_names_access_analyzers_checks_and_exits_by_type(tmp_path: Path) -> None:
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:us-east-1::reports"}]}
+    path = _write(tmp_path, "p.json", doc)
+    r = CliRunner().invoke(cli, ["iam", "validate", path, "-f", "json"])
+    assert r.exit_code == 1, r.output
+    found = {(f["type"], f["check"]) for f in json.loads(r.output)[0]["findings"]}
+    assert {("error", "arn-region-not-allowed"), ("security", "pass-role-with-star-in-resource")} <= found
+    clean = _write(tmp_path, "clean.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]})
+    assert CliRunner().invoke(cli, ["iam", "validate", clean]).exit_code == 0
+    # a security warning fails only when asked
+    r = CliRunner().invoke(cli, ["iam", "validate", _write(tmp_path, "pass.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]})])
+    assert r.exit_code == 0 and "SECURITY" in r.output
+    r = CliRunner().invoke(cli, ["iam", "validate", str(tmp_path / "pass.json"), "--fail-on", "security"])
+    assert r.exit_code == 1

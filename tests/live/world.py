@@ -33,6 +33,9 @@ BAD_STATEMENTS = (
     {"Effect": "Allow", "Action": "*", "Resource": "*"},
     {"Effect": "Allow", "Action": ["s3:*", "iam:PassRole", "kms:Decrypt", "ec2:TerminateInstances"], "Resource": "*"},
     {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+    # an element that does nothing: aws:SourceIp is the public address, never a private one
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+     "Condition": {"IpAddress": {"aws:SourceIp": "10.20.0.0/16"}}},
 )
 
 

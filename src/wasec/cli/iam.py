@@ -113,6 +113,55 @@ def _print_report(r: Any) -> None:
     click.echo("")
 
 
+@iam.command("validate")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True,
+              help="What the documents are (auto: a Principal makes it a resource or trust policy).")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "security", "warning", "suggestion", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding of this type or a graver one is found.")
+@guard
+def iam_validate(files: tuple[str, ...], kind: str, fmt: str, fail_on: str) -> None:
+    """Validate policy documents as IAM Access Analyzer's ValidatePolicy does, for every check a document alone
+    decides: errors (AWS refuses the policy, or an element does nothing), security warnings, warnings and
+    suggestions, each named as Access Analyzer's check reference names it."""
+    from wasec.iam import PolicyError
+    from wasec.iam.policy import parse
+    from wasec.iam.report import guess_kind, unwrap
+    from wasec.iam.validate import validate
+
+    order = {"error": 4, "security": 3, "warning": 2, "suggestion": 1}
+    out: list[dict[str, Any]] = []
+    errors, worst = 0, 0
+    for path in files:
+        doc, error = _load(path)
+        if error:
+            click.echo(f"wasec: error: {error}", err=True)
+            errors += 1
+            continue
+        try:
+            policy = parse(unwrap(doc), path)
+        except PolicyError as e:
+            click.echo(f"wasec: error: {path}: {e}", err=True)
+            errors += 1
+            continue
+        issues = sorted(validate(policy, guess_kind(policy) if kind == "auto" else kind),
+                        key=lambda i: -order.get(i.severity, 0))
+        worst = max([worst, *(order.get(i.severity, 0) for i in issues)])
+        out.append({"file": path, "findings": [{"type": i.severity, "check": i.code, "path": i.path,
+                                                "message": i.message} for i in issues]})
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
+    else:
+        for entry in out:
+            click.echo(f"{entry['file']}: {len(entry['findings'])} finding(s)")
+            for f in entry["findings"]:
+                click.echo(f"  {f['type'].upper():<10} {f['check']}: {f['path']}: {f['message']}")
+    if errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if fail_on != "never" and worst >= order[fail_on] else EXIT_OK)
+
+
 @iam.command("explain")
 @click.argument("file")
 @click.option("--action", "-a", required=True, help="The action asked for (s3:GetObject).")

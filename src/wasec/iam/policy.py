@@ -39,7 +39,7 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Issue:
-    severity: str  # error | warning
+    severity: str  # error | security | warning | suggestion (Access Analyzer's finding types)
     code: str
     path: str
     message: str
@@ -147,7 +147,10 @@ def _conditions(v: Any, path: str, issues: list[Issue]) -> tuple[Condition, ...]
         if if_exists:
             b = b[: -len("ifexists")]
         p = f"{path}.{op_s}"
-        if b not in OPERATORS or q not in ("", "foranyvalue", "forallvalues") or (b == "null" and if_exists):
+        if b == "null" and if_exists:
+            issues.append(Issue("error", "null-with-if-exists", p, "Null cannot take IfExists"))
+            continue
+        if b not in OPERATORS or q not in ("", "foranyvalue", "forallvalues"):
             issues.append(Issue("error", "bad-operator", p, f"{op_s!r} is not a valid condition operator"))
             continue
         if not isinstance(block, dict):

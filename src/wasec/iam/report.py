@@ -87,6 +87,8 @@ def report(doc: Any, name: str = "", kind: str = "auto", own_account: str = "",
     for i in issues:
         if i.severity == "error":
             findings.append(Finding("low", f"invalid-{i.code}", f"{i.path}: {i.message}"))
+        elif i.severity == "security":  # Access Analyzer's security warnings
+            findings.append(Finding("medium", f"security-warning-{i.code}", f"{i.path}: {i.message}"))
     return Report(name, kind, policy, issues, result, found, findings)
 
 

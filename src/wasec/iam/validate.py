@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wasec.iam.analysis import statement_actions
 from wasec.iam.catalog import Catalog, catalog
+from wasec.iam.checks import check
 from wasec.iam.evaluate import glob_match
 from wasec.iam.policy import Issue, Policy, Statement
 
@@ -31,6 +32,7 @@ def validate(policy: Policy, kind: str = "identity", cat: Catalog | None = None)
             issues.append(Issue("warning", "allow-notresource", s.path,
                                 "Allow with NotResource grants the actions on every other resource, including new ones"))
     issues += _redundant(policy, cat)
+    issues += check(policy, kind, cat)  # the rest of Access Analyzer's checks a document alone decides
     return issues
 
 

@@ -132,6 +132,35 @@ def privilege_escalation(r: View) -> Any:
     return fails
 
 
+_INDEX = re.compile(r"\[(\d+)\]")  # Statement[0].Resource → Statement.0.Resource
+# Access Analyzer's security warnings that no other rule already reports (PassRole on *: escalation)
+_VALIDATION_WARNINGS = frozenset({"allow-with-notprincipal", "forallvalues-with-single-valued-key",
+                                  "missing-paired-condition-keys"})
+
+
+@rule("iam-policy-valid", title="IAM policies have no Access Analyzer errors or security warnings", severity="medium",
+      types=POLICY_TYPES, area="identity", category="access", wa=LEAST,
+      why="A policy AWS refuses fails the deployment; an element that does nothing (a misspelt condition key, a private "
+          "address in aws:SourceIp, a region in an S3 ARN) silently grants or denies something else than was meant.",
+      fix="Correct the element as the finding says (`wasec iam validate` shows every check, as IAM Access Analyzer's "
+          "ValidatePolicy names them).",
+      tf='condition {\n  test     = "IpAddress"\n  variable = "aws:SourceIp"\n  values   = ["203.0.113.0/24"]\n}',
+      cfn="Condition:\n  IpAddress:\n    aws:SourceIp: 203.0.113.0/24")
+def policy_valid(r: View) -> Any:
+    from wasec.iam.policy import parse
+    from wasec.iam.validate import validate
+
+    fails = []
+    for path, doc in _documents(r):
+        if not isinstance(doc, dict):
+            continue
+        for i in validate(parse(doc), "identity"):
+            if i.severity == "error" or (i.severity == "security" and i.code in _VALIDATION_WARNINGS):
+                where = path + "." + _INDEX.sub(r".\1", i.path) if i.path.startswith("Statement") else path
+                fails.append(Fail(where, f"{i.code}: {i.message}", i.code))
+    return fails
+
+
 @rule("iam-policy-service-wildcard", title="IAM policy does not grant every action of a service", severity="high",
       types=POLICY_TYPES, area="identity", category="access", wa=LEAST, fsbp=("IAM.21",),
       why="Service-wide wildcards such as s3:* or iam:* include destructive and permission-management actions "
