@@ -47,8 +47,8 @@ def test_a_module_not_on_disk_is_said_even_when_nothing_else_is_there(write: Cal
     root = write({"main.tf": 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n'})
     result = scan_paths(root)
     assert [p.message for p in result.problems if p.kind == "warning"] == [
-        "module source terraform-aws-modules/vpc/aws is not on disk: run `terraform init` (or `terraform get`) so its "
-        "resources are scanned too"]
+        "module source terraform-aws-modules/vpc/aws is not on disk: run `terraform init` (or `terraform get`, or scan "
+        "with --download-modules) so its resources are scanned too"]
 
 
 def test_paths_and_file_are_those_terraform_gives_when_scanned_from_elsewhere(write: Callable[..., Path],

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from wasec.model.finding import Finding
 
-_INDEX = re.compile(r"^(.*)\[(\d+|\"[^\]]*\")\]$")
+_INDEX = re.compile(r"^(.*)\[(\d+)\]$")  # count's instances; for_each's keys name instances someone chose
 
 
 def collapse(findings: list[Finding]) -> list[Finding]:
