@@ -33,6 +33,17 @@ def _load(path: str) -> tuple[Any, str]:
         return None, f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}"
 
 
+def _documents(files: tuple[str, ...]) -> Any:
+    """(path, document) for each file; None where it cannot be read, said on standard error."""
+    for path in files:
+        doc, error = _load(path)
+        if error:
+            click.echo(f"wasec: error: {error}", err=True)
+            yield path, None
+        else:
+            yield path, doc
+
+
 def _read(path: str) -> Any:
     doc, error = _load(path)
     if error:
@@ -76,10 +87,8 @@ def iam_analyze(files: tuple[str, ...], kind: str, account: str, trusted: tuple[
     from wasec.iam import PolicyError, report
 
     reports, errors = [], 0
-    for path in files:
-        doc, error = _load(path)
-        if error:
-            click.echo(f"wasec: error: {error}", err=True)
+    for path, doc in _documents(files):
+        if doc is None:
             errors += 1
             continue
         try:
@@ -133,10 +142,8 @@ def iam_validate(files: tuple[str, ...], kind: str, fmt: str, fail_on: str) -> N
     order = {"error": 4, "security": 3, "warning": 2, "suggestion": 1}
     out: list[dict[str, Any]] = []
     errors, worst = 0, 0
-    for path in files:
-        doc, error = _load(path)
-        if error:
-            click.echo(f"wasec: error: {error}", err=True)
+    for path, doc in _documents(files):
+        if doc is None:
             errors += 1
             continue
         try:
