@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from wasec.model.values import Unknown
+
 EFFECTS = {"allow": "Allow", "deny": "Deny"}
 STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal",
                   "Condition"}
@@ -39,7 +41,7 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Issue:
-    severity: str  # error | security | warning | suggestion (Access Analyzer's finding types)
+    severity: str  # error | security | warning | suggestion (Access Analyzer's finding types), or unknown (code)
     code: str
     path: str
     message: str
@@ -109,6 +111,8 @@ def _strings(v: Any, path: str, issues: list[Issue], what: str) -> tuple[str, ..
             out.append("true" if x else "false")
         elif isinstance(x, (str, int, float)):
             out.append(str(x))
+        elif isinstance(x, Unknown):  # code not yet deployed: no check can judge this element
+            issues.append(Issue("unknown", "unknown-value", path, f"{what} is not known before deploy: {x.reason}"))
         else:
             issues.append(Issue("error", "bad-value", path, f"{what} must be a string or a list of strings, not {type(x).__name__}"))
     if isinstance(v, list) and not v:

@@ -154,11 +154,23 @@ def policy_valid(r: View) -> Any:
     for path, doc in _documents(r):
         if not isinstance(doc, dict):
             continue
-        for i in validate(parse(doc), "identity"):
-            if i.severity == "error" or (i.severity == "security" and i.code in _VALIDATION_WARNINGS):
-                where = path + "." + _INDEX.sub(r".\1", i.path) if i.path.startswith("Statement") else path
+        issues = validate(parse(doc), "identity")
+        # a statement with an element unknown before deploy is neither valid nor invalid: undecided
+        unread = {_statement_of(i.path) for i in issues if i.severity == "unknown"}
+        for i in issues:
+            where = path + "." + _INDEX.sub(r".\1", i.path) if i.path.startswith("Statement") else path
+            if i.severity == "unknown":
+                r.undecided.append(UnknownValue(i.message, where))
+            elif _statement_of(i.path) in unread:
+                continue
+            elif i.severity == "error" or (i.severity == "security" and i.code in _VALIDATION_WARNINGS):
                 fails.append(Fail(where, f"{i.code}: {i.message}", i.code))
     return fails
+
+
+def _statement_of(path: str) -> str:
+    """Statement[2].Condition.StringEquals → Statement[2]; a path outside statements is the whole document."""
+    return path.split(".", 1)[0] if path.startswith("Statement") else ""
 
 
 @rule("iam-policy-service-wildcard", title="IAM policy does not grant every action of a service", severity="high",
