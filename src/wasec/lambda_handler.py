@@ -22,17 +22,17 @@ import urllib.parse
 from typing import Any
 
 from wasec.events.alerts import Sinks, Suppressor, alerts_for
-from wasec.events.reader import records_in
-from wasec.events.run import detect_with_records
+from wasec.events.reader import Located, placed
+from wasec.events.run import builtin
 
 _SUPPRESSOR = Suppressor(float(os.environ.get("WASEC_SUPPRESS_MINUTES", "60")) * 60)
 
 
-def _s3_records(event: dict[str, Any]) -> list[dict[str, Any]]:
+def _s3_records(event: dict[str, Any]) -> list[Located]:
     import boto3
 
     s3 = boto3.client("s3")
-    out: list[dict[str, Any]] = []
+    out: list[Located] = []
     for n in event.get("Records", []):
         b = n.get("s3", {})
         bucket, key = b.get("bucket", {}).get("name"), urllib.parse.unquote_plus(b.get("object", {}).get("key", ""))
@@ -41,19 +41,22 @@ def _s3_records(event: dict[str, Any]) -> list[dict[str, Any]]:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         if body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
-        out += [r for r in records_in(json.loads(body)) if isinstance(r, dict)]
+        out += [(f"s3://{bucket}/{key}", place, r) for place, r in placed(json.loads(body)) if isinstance(r, dict)]
     return out
 
 
-def records_of(event: dict[str, Any]) -> list[dict[str, Any]]:
+def records_of(event: dict[str, Any]) -> list[Located]:
+    """The records an invocation brings, each with where it came from (the S3 object and its place, or the
+    EventBridge event's id)."""
     if event.get("Records") and all(r.get("eventSource") == "aws:s3" for r in event["Records"]):
         return _s3_records(event)
-    return [r for r in records_in(event) if isinstance(r, dict)]
+    where = f"eventbridge:{event['id']}" if isinstance(event.get("id"), str) else "invocation"
+    return [(where, place, r) for place, r in placed(event) if isinstance(r, dict)]
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     records = records_of(event)
-    hits = detect_with_records(records)
+    hits = builtin().run_at(records)
     sinks = Sinks(os.environ.get("WASEC_WEBHOOK_URL"), os.environ.get("WASEC_SLACK_WEBHOOK_URL"),
                   os.environ.get("WASEC_SNS_TOPIC_ARN"), stdout=True)
     sent, suppressed, errors = sinks.send(alerts_for(hits), _SUPPRESSOR)

@@ -38,10 +38,7 @@ def test_case(case: dict[str, Any]) -> None:
     assert got == sorted(case["fires"])
 
 
-STATEFUL = {"secrets-read-burst", "password-data-burst", "mass-deletion", "self-escalation", "backdoor-user",
-            "password-set-then-login", "user-data-then-start", "secret-read-unusual", "ssm-parameters-decrypted-burst",
-            "discovery-sweep", "ses-enumeration", "ssm-sessions-to-many", "s3-permanent-deletion", "s3-sse-c-rewrite",
-            "instance-credentials-elsewhere"}
+STATEFUL = {d.id for d in REGISTRY.values() if d.state}
 
 
 def test_every_detection_has_a_true_case_and_near_misses_exist() -> None:

@@ -90,7 +90,12 @@ def test_coverage_counts_what_the_rules_map_and_lists_the_gaps(tmp_path) -> None
                        text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     reports = {c["framework"]: c for c in json.loads(r.stdout)}
-    assert set(reports) == {"wa", "cis", "fsbp"}
+    assert set(reports) == {"wa", "cis", "fsbp", "mitre"}
+    mitre = reports.pop("mitre")  # the CloudTrail detections by ATT&CK tactic
+    tactics = {t["tactic"]: {x["id"]: x["detections"] for x in t["techniques"]} for t in mitre["tactics"]}
+    assert "cloudtrail-stopped" in tactics["Defense Evasion"]["T1562.008"]
+    assert "instance-credentials-outside-aws" in tactics["Credential Access"]["T1552.005"]
+    assert mitre["covered"] == sum(bool(v) for v in tactics.values()) >= 10
     for fw, rep in reports.items():
         mapped = {cid for rule in registry for cid in getattr(rule, fw)}
         in_scope = [c for c in rep["controls"] if c["automated"] and c["current"]]

@@ -10,7 +10,43 @@ import click
 from wasec.cli.shared import cli, emit, exit_code, fail, guard, output_options
 
 
-@cli.command("events")
+class _EventsGroup(click.Group):
+    """``wasec events PATHS`` runs the detections; ``wasec events list|show|ip-ranges`` tells about them."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        import os
+
+        if args and args[0] in self.commands and args[0] != "run":
+            if os.path.exists(args[0]):
+                raise click.UsageError(f"'{args[0]}' is both a path here and a command: `wasec events ./{args[0]}` "
+                                       f"reads the path, `wasec events {args[0]}` is only the command where no such "
+                                       "path exists")
+            return super().resolve_command(ctx, args)
+        if args and args[0] == "run":
+            args = args[1:]
+        return "run", self.commands["run"], args
+
+    def format_usage(self, ctx: click.Context, formatter: Any) -> None:
+        formatter.write_usage("wasec events", "[OPTIONS] PATHS... | list | show ID | ip-ranges")
+
+    def format_help(self, ctx: click.Context, formatter: Any) -> None:
+        self.format_usage(ctx, formatter)
+        run = self.commands["run"]
+        inner = click.Context(run, info_name="events", parent=ctx.parent)
+        run.format_help_text(inner, formatter)
+        run.format_options(inner, formatter)
+        with formatter.section("The detections"):
+            formatter.write_dl([("list", "Every detection: id, severity, MITRE techniques and tactics, lane."),
+                                ("show ID", "One detection: what it reads, why, how to respond, the state it keeps."),
+                                ("ip-ranges", "The AWS address ranges in use; --refresh fetches AWS's newest.")])
+
+
+@cli.group("events", cls=_EventsGroup, context_settings={"ignore_unknown_options": True})
+def events() -> None:
+    """CloudTrail detections: run them over records, list them, explain one."""
+
+
+@events.command("run")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--since", help="Only records at or after this time (ISO 8601).")
 @click.option("--until", help="Only records at or before this time (ISO 8601).")
@@ -31,7 +67,7 @@ from wasec.cli.shared import cli, emit, exit_code, fail, guard, output_options
               help="Also run the Sigma rules (logsource aws/cloudtrail) in DIR or FILE; repeatable. Needs wasec[sigma].")
 @click.option("--sigma-only", is_flag=True, help="Run only the --sigma rules, not wasec's own detections.")
 @guard
-def events(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
+def events_run(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
            output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
            sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool, follow: bool,
            interval: float, follow_for: float | None, sigma_paths: tuple[str, ...], sigma_only: bool) -> None:
@@ -85,6 +121,84 @@ def events(paths: tuple[str, ...], since: str | None, until: str | None, formats
                 click.echo(f"  {line}", err=True)
     emit(result, names, output, output_dir, {"quiet": quiet})
     sys.exit(exit_code(result, fail_on))
+
+
+_FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+@events.command("list")
+@_FORMAT
+@click.option("--tactic", help="Only detections of this MITRE ATT&CK tactic (name or TA id).")
+@guard
+def events_list(fmt: str, tactic: str | None) -> None:
+    """Every detection wasec runs over CloudTrail: id, severity, title, MITRE techniques and tactics, and its
+    lane (one record decides, or a burst/sequence/baseline over several)."""
+    from wasec.events.about import describe, listing
+
+    rows = [describe(d) for d in listing(tactic)]
+    if fmt == "json":
+        import orjson
+
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} detections ({sum(r['lane'] != 'record' for r in rows)} keep state)",
+                  title_justify="left")
+    for col in ("id", "severity", "title", "MITRE", "tactics", "lane"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["id"], r["severity"], r["title"], " ".join(r["mitre"]), ", ".join(r["tactics"]), r["lane"])
+    Console(width=180, soft_wrap=False).print(table)
+
+
+@events.command("show")
+@click.argument("detection_id")
+@_FORMAT
+@guard
+def events_show(detection_id: str, fmt: str) -> None:
+    """One detection: the events it reads, why it matters, how to respond, and the state it keeps."""
+    from wasec.events.about import describe, find, render
+
+    d = find(detection_id)
+    if fmt == "json":
+        import orjson
+
+        click.echo(orjson.dumps(describe(d), option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(render(d))
+
+
+@events.command("ip-ranges")
+@click.option("--refresh", is_flag=True, help="Fetch AWS's newest ip-ranges.json into the cache.")
+@click.option("--from", "source", metavar="URL|FILE", help="With --refresh: read ip-ranges.json from here instead "
+                                                           "(a mirror, or a copy downloaded by other means).")
+@click.option("--output", "-o", metavar="FILE", help="With --refresh: write here instead of the cache.")
+@guard
+def events_ip_ranges(refresh: bool, source: str | None, output: str | None) -> None:
+    """The AWS address ranges `instance-credentials-outside-aws` judges by: their date and where they come from.
+
+    wasec ships a dated copy of AWS's published ip-ranges.json; --refresh fetches the current one from
+    ip-ranges.amazonaws.com (or --from) into $XDG_CACHE_HOME/wasec/, used from then on when it is newer.
+    """
+    from wasec.events import ranges
+
+    if source and not refresh:
+        fail("--from says where --refresh reads: give both")
+    if refresh:
+        try:
+            doc = ranges.download(source or ranges.URL)
+        except OSError as e:
+            fail(f"cannot fetch {source or ranges.URL}: {getattr(e, 'reason', None) or e}")
+        except ValueError as e:
+            fail(f"{source or ranges.URL}: not JSON ({e})")
+        path, data = ranges.save(doc, output)
+        click.echo(f"wrote {path}: AWS ranges of {data['createDate'][:10]} ({len(data['ipv4'])} IPv4 and "
+                   f"{len(data['ipv6'])} IPv6 networks after merging)")
+        return
+    r = ranges.load()
+    click.echo(f"AWS ranges of {r.date} (syncToken {r.sync_token}), {r.prefixes} merged networks, from {r.where}")
 
 
 @cli.command("lambda-package")

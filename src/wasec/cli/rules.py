@@ -85,6 +85,11 @@ def rules_show(rule_id: str) -> None:
 
     found, origin = _all_rules(strict=True)
     r = next((x for x in found if x.id == rule_id), None)
+    if r is None and rule_id.startswith("event-"):
+        from wasec.events.about import find, render
+
+        click.echo(render(find(rule_id)))  # a CloudTrail detection: `wasec events show` says the same
+        return
     if r is None:
         from wasec.errors import did_you_mean
 
@@ -128,7 +133,7 @@ def rules_show(rule_id: str) -> None:
 
 @rules.command("coverage")
 @click.option("--framework", "frameworks", multiple=True, metavar="NAME",
-              help="wa, cis or fsbp (repeatable; default: all three).")
+              help="wa, cis, fsbp or mitre (the CloudTrail detections by ATT&CK tactic); repeatable; default: all.")
 @_FORMAT
 @click.option("--missing", is_flag=True, help="List only the controls no rule covers.")
 @_STRICT
@@ -139,14 +144,23 @@ def rules_coverage(frameworks: tuple[str, ...], fmt: str, missing: bool, strict:
     In scope are every Well-Architected best practice, the automated CIS controls (a manual one needs a
     person) and the current FSBP controls. What no rule covers stays a question in `wasec review`.
     """
+    from wasec.events.about import by_tactic
     from wasec.rules.coverage import FRAMEWORKS, coverage
 
     found, _ = _all_rules(strict)
-    reports = [coverage(found, f) for f in (ids(frameworks) or list(FRAMEWORKS))]
+    chosen = ids(frameworks) or [*FRAMEWORKS, "mitre"]
+    for f in chosen:
+        if f not in FRAMEWORKS and f != "mitre":
+            from wasec.errors import did_you_mean
+
+            fail(f"unknown framework {f!r}{did_you_mean(f, [*FRAMEWORKS, 'mitre'])}: choose wa, cis, fsbp or mitre")
+    reports = [coverage(found, f) for f in chosen if f != "mitre"]
+    mitre = by_tactic() if "mitre" in chosen else None
     if fmt == "json":
         import orjson
 
-        click.echo(orjson.dumps([c.to_dict() for c in reports], option=orjson.OPT_INDENT_2).decode())
+        click.echo(orjson.dumps([*(c.to_dict() for c in reports), *([mitre] if mitre else [])],
+                                option=orjson.OPT_INDENT_2).decode())
         return
     for c in reports:
         click.echo(f"{c.name}: {len(c.covered)} of {len(c.scope)} covered"
@@ -158,6 +172,15 @@ def rules_coverage(frameworks: tuple[str, ...], fmt: str, missing: bool, strict:
             elif not ctl.rules:
                 click.echo(f"  · {ctl.id:<22} {ctl.title}")
         click.echo()
+    if mitre:
+        click.echo(f"{mitre['name']}: {mitre['covered']} of {mitre['total']} covered")
+        for t in mitre["tactics"]:
+            if t["techniques"] and not missing:
+                click.echo(f"  ✓ {t['tactic']}")
+                for x in t["techniques"]:
+                    click.echo(f"      {x['id']:<10} {x['name']}  [{', '.join(x['detections'])}]")
+            elif not t["techniques"]:
+                click.echo(f"  · {t['tactic']}")
 
 
 @rules.command("test")

@@ -61,7 +61,13 @@ class Alert:
         return {"source": "wasec", "detection": f.rule_id, "title": f.title, "severity": f.severity.value,
                 "message": f.message, "event_id": f.resource_id, "account": f.account, "region": f.region,
                 "actor": self.actor, "playbook": f.evidence[0].message if f.evidence else "",
-                "request_parameters": self.params}
+                "record": _record_source(f), "request_parameters": self.params}
+
+
+def _record_source(f: Finding) -> dict[str, Any] | None:
+    """Where the raw event is: the file or S3 object, the record's place in it and a command that prints it."""
+    e = next((e for e in f.evidence if e.path == "record"), None)
+    return None if e is None else {"file": e.file, "record": e.value, "command": e.message}
 
 
 @dataclass

@@ -39,6 +39,9 @@ class Detection:
     # for a detection over every record ("*"): bytes each record it can fire on contains, so a delivery file
     # without them can be skipped unparsed; None means no file can be skipped
     marker: bytes | None = None
+    # what the detection remembers between records (a burst, a sequence, a baseline), "" when one record decides;
+    # such a detection sees the same records in the same order whether run over a directory or file by file
+    state: str = ""
 
     @property
     def rule_id(self) -> str:
@@ -50,12 +53,12 @@ REGISTRY: dict[str, Detection] = {}
 
 def detection(id: str, title: str, severity: str, events: str, mitre: str, playbook: str,
               wa: tuple[str, ...] = DETECT + RESPOND, failures: bool = False,
-              marker: bytes | None = None) -> Callable[[Check], Check]:
+              marker: bytes | None = None, state: str = "") -> Callable[[Check], Check]:
     def add(fn: Check) -> Check:
         if id in REGISTRY:
             raise ValueError(f"detection {id} is defined twice")
         REGISTRY[id] = Detection(id, title, severity, tuple(events.split()), tuple(mitre.split()), wa, playbook, fn,
-                                 failures, marker)
+                                 failures, marker, state)
         return fn
     return add
 
@@ -907,7 +910,8 @@ def _recall(kind: str, key: str, r: dict[str, Any], within_s: float = 3600,
 
 
 @detection("secrets-read-burst", "Many secrets read in a short time", "high", "GetSecretValue", "T1555.006",
-           "Check the principal should read these secrets; rotate them if not.")
+           "Check the principal should read these secrets; rotate them if not.",
+           state="a burst: 10 different secrets read by one caller within 10 minutes")
 def _secrets_burst(r: dict[str, Any]) -> str | None:
     n = _burst(r, "secrets", str(params(r).get("secretId")), 10)
     return f"{actor(r)} read {n} different secrets within 10 minutes" if n else None
@@ -947,7 +951,8 @@ def network(ip: Any) -> str:
 @detection("secret-read-unusual", "Secret read by an unusual principal or from an unusual network", "medium",
            "GetSecretValue BatchGetSecretValue", "T1555.006",
            "Confirm the principal and network are expected; if not, rotate the secret and revoke the principal's sessions.",
-           wa=("SEC04-BP02", *DETECT))
+           wa=("SEC04-BP02", *DETECT),
+           state="a baseline: who reads each secret and from which networks each caller reads, learned from the records before (10 reads each before anything is unusual)")
 def _secret_unusual(r: dict[str, Any]) -> str | None:
     if service_itself(r):
         return None
@@ -966,7 +971,8 @@ def _secret_unusual(r: dict[str, Any]) -> str | None:
 
 
 @detection("password-data-burst", "Windows password data requested for many instances", "high", "GetPasswordData",
-           "T1552.005", "Rotate the administrator passwords of those instances.", failures=True)
+           "T1552.005", "Rotate the administrator passwords of those instances.", failures=True,
+           state="a burst: password data of 5 different instances asked for by one caller within 10 minutes")
 def _password_burst(r: dict[str, Any]) -> str | None:
     n = _burst(r, "password", str(params(r).get("instanceId")), 5)
     return f"{actor(r)} asked for the password data of {n} instances within 10 minutes" if n else None
@@ -974,7 +980,8 @@ def _password_burst(r: dict[str, Any]) -> str | None:
 
 @detection("mass-deletion", "Mass deletion", "high", "DeleteObject DeleteObjects DeleteBucket TerminateInstances "
            "DeleteDBInstance DeleteSnapshot DeleteVolume", "T1485",
-           "Stop the principal (deactivate its keys, revoke its sessions), then restore from versions and backups.")
+           "Stop the principal (deactivate its keys, revoke its sessions), then restore from versions and backups.",
+           state="a burst: 100 resources or objects deleted by one caller within 10 minutes")
 def _mass_delete(r: dict[str, Any]) -> str | None:
     p = params(r)
     objects = ((p.get("Delete") or p.get("delete") or {}).get("Object") if isinstance(p.get("Delete") or p.get("delete"), dict)
@@ -1004,7 +1011,8 @@ def _self_escalation(r: dict[str, Any]) -> str | None:
 @detection("backdoor-user", "A user given administrator rights then an access key", "critical",
            "AttachUserPolicy CreateAccessKey", "T1098.001",
            "Deactivate the key and detach the policy; the pattern is how attackers keep access.",
-           wa=("SEC02-BP05", *DETECT))
+           wa=("SEC02-BP05", *DETECT),
+           state="a sequence: administrator rights attached to a user, then an access key created for it within an hour")
 def _backdoor(r: dict[str, Any]) -> str | None:
     p = params(r)
     user = p.get("userName")
@@ -1021,7 +1029,8 @@ def _backdoor(r: dict[str, Any]) -> str | None:
 
 @detection("ssm-parameters-decrypted-burst", "Many SecureString parameters decrypted in a short time", "high",
            "GetParameter GetParameters GetParametersByPath", "T1552",
-           "Check the principal should read these parameters; rotate the secrets in them if not.", failures=True)
+           "Check the principal should read these parameters; rotate the secrets in them if not.", failures=True,
+           state="a burst: 10 different SecureString parameters decrypted by one caller within 10 minutes")
 def _parameters_burst(r: dict[str, Any]) -> str | None:
     p = params(r)
     if p.get("withDecryption") is not True:
@@ -1045,7 +1054,8 @@ RECON = ("GetAccountAuthorizationDetails GetAccountSummary ListRoles ListUsers L
 
 @detection("discovery-sweep", "One caller enumerating the account", "medium", RECON, "T1087.004",
            "Find out whose credentials these are and whether the sweep was planned (a scanner); if not, treat the "
-           "credentials as stolen.", failures=True, wa=("SEC04-BP02", *DETECT))
+           "credentials as stolen.", failures=True, wa=("SEC04-BP02", *DETECT),
+           state="a burst: 6 different enumeration calls by one caller within 10 minutes")
 def _discovery(r: dict[str, Any]) -> str | None:
     if by_aws_service(r) or service_linked(r) or from_console(r):
         return None
@@ -1061,7 +1071,8 @@ def _discovery(r: dict[str, Any]) -> str | None:
            "GetAccountSendingEnabled GetSendQuota ListIdentities GetIdentityVerificationAttributes ListEmailIdentities "
            "GetAccount", "T1526",
            "Attackers check SES before sending phishing or spam from the account: confirm the caller, review SES sending.",
-           failures=True)
+           failures=True,
+           state="a burst: 2 different SES sending checks by one caller within 10 minutes")
 def _ses(r: dict[str, Any]) -> str | None:
     if r.get("eventSource") not in ("ses.amazonaws.com", "email.amazonaws.com", None) or by_aws_service(r) or \
             service_linked(r) or from_console(r):
@@ -1071,7 +1082,8 @@ def _ses(r: dict[str, Any]) -> str | None:
 
 
 @detection("ssm-sessions-to-many", "Interactive sessions opened on several instances", "medium", "StartSession",
-           "T1021", "Check the sessions were expected; an attacker fans out over instances to find credentials.")
+           "T1021", "Check the sessions were expected; an attacker fans out over instances to find credentials.",
+           state="a burst: sessions on 3 different instances by one caller within 10 minutes")
 def _sessions(r: dict[str, Any]) -> str | None:
     n = _burst(r, "sessions", str(params(r).get("target")), 3)
     return f"{actor(r)} started sessions on {n} different instances within 10 minutes" if n else None
@@ -1079,7 +1091,8 @@ def _sessions(r: dict[str, Any]) -> str | None:
 
 @detection("s3-permanent-deletion", "Object versions permanently deleted in bulk", "critical", "DeleteObject DeleteObjects",
            "T1485", "Stop the principal now; versions deleted by id cannot be recovered. Check for a ransom note.",
-           wa=("SEC09-BP02", *DETECT))
+           wa=("SEC09-BP02", *DETECT),
+           state="a burst: 20 object versions deleted by id by one caller within 10 minutes")
 def _permanent(r: dict[str, Any]) -> str | None:
     p = params(r)
     delete = p.get("Delete") or p.get("delete")
@@ -1097,7 +1110,8 @@ def _permanent(r: dict[str, Any]) -> str | None:
 
 @detection("s3-sse-c-rewrite", "Objects rewritten with a customer-provided key", "critical", "PutObject CopyObject",
            "T1486", "Ransomware pattern: stop the principal, restore earlier versions, and deny SSE-C with a bucket "
-           "policy or an RCP if nobody uses it.", wa=("SEC09-BP02", *DETECT))
+           "policy or an RCP if nobody uses it.", wa=("SEC09-BP02", *DETECT),
+           state="a burst: 10 objects rewritten with a customer-provided key by one caller within 10 minutes")
 def _sse_c(r: dict[str, Any]) -> str | None:
     p = params(r)
     if not (p.get("x-amz-server-side-encryption-customer-algorithm") or p.get("SSECustomerAlgorithm")):
@@ -1122,10 +1136,63 @@ _VPC_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/
                                                       "fc00::/7"))
 
 
+def outside_aws(ip: Any) -> bool:
+    """A public address in none of AWS's published ranges (an address that is not one, or a private one, is not)."""
+    try:
+        addr = ipaddress.ip_address(str(ip))
+    except ValueError:
+        return False
+    if not addr.is_global:
+        return False
+    from wasec.events.ranges import load
+
+    return load().contains(str(addr)) is False
+
+
+def instance_session(r: dict[str, Any]) -> str | None:
+    """The instance id when the caller is an EC2 instance's role session (the session name is the instance id)."""
+    u = r.get("userIdentity") or {}
+    arn = u.get("arn")
+    if not arn or "/i-" not in arn or u.get("invokedBy") or u.get("type") != "AssumedRole":
+        return None
+    m = INSTANCE_SESSION.search(str(arn))
+    return m.group(1) if m else None
+
+
+@detection("instance-credentials-outside-aws", "EC2 instance credentials used from outside AWS", "high", "*",
+           "T1552.005 T1078.004", "Treat the instance role's credentials as stolen: revoke its sessions (an inline deny "
+           "on aws:TokenIssueTime), then find how they left the instance (SSRF, SSM command, a shell). If the "
+           "instance's traffic leaves through your own network (a proxy, Direct Connect), the address is yours: "
+           "confirm it and allow it with an exception.",
+           wa=("SEC02-BP02", "SEC04-BP02", *DETECT), failures=True, marker=b"/i-")
+def _instance_credentials_outside(r: dict[str, Any]) -> str | None:
+    """One record decides: an instance's role session only ever calls from inside AWS (the instance's own
+    address, its NAT's, or a VPC endpoint's), so a call from an address in none of AWS's published ranges is
+    the credentials used by someone else. Denied calls count: a thief tries what the role may do."""
+    instance = instance_session(r)
+    ip = r.get("sourceIPAddress")
+    if instance is None or not outside_aws(ip):
+        return None
+    from wasec.events.ranges import load
+
+    arn = str((r.get("userIdentity") or {}).get("arn"))
+    if not STATE.once(f"outside|{arn}|{ip}", _when(r), 3600):
+        return None  # one alert per session and address an hour
+    evidence = [f"{ip} is in none of AWS's published address ranges (ip-ranges.json of {load().date})"]
+    commanded = _recall("commanded", instance, r, forget=False)
+    if commanded and commanded[1] == ip:
+        evidence.append(f"it sent the instance a command or session {commanded[0] / 60:.0f} minutes before")
+    known = {w for _, w in STATE.seen.get(f"instance|{arn}", []) if w != _where(ip)}
+    if known:
+        evidence.append(f"the session called before from network {', '.join(sorted(known))}")
+    return f"the credentials of {instance}'s role were used for {r.get('eventName')} from {ip}: " + "; ".join(evidence)
+
+
 @detection("instance-credentials-elsewhere", "EC2 instance credentials used from a second network", "high", "*",
            "T1552.005", "Treat the instance role's credentials as stolen: revoke its sessions (an inline deny on "
            "aws:TokenIssueTime), then find how they left the instance (SSRF, SSM command, a shell).",
-           wa=("SEC02-BP02", "SEC04-BP02", *DETECT), marker=b"/i-")
+           wa=("SEC02-BP02", "SEC04-BP02", *DETECT), marker=b"/i-",
+           state="a sequence: the networks each instance session called from, and the addresses that sent each instance a command or session")
 def _instance_credentials(r: dict[str, Any]) -> str | None:
     """An instance's role session calls from the instance's public address (or its NAT's); the same session
     from another public network is its credentials copied out (the metadata service hands them to whoever asks
@@ -1147,6 +1214,9 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
     if where == "inside":
         return None  # VPC endpoints and NAT often mix for one instance: only public networks are compared
     key = f"instance|{arn}"
+    if outside_aws(r.get("sourceIPAddress")):
+        STATE.seen.setdefault(key, []).append((_when(r), where))
+        return None  # instance-credentials-outside-aws tells this one, on its own evidence
     commanded = _recall("commanded", m.group(1), r, forget=False)
     if commanded and commanded[1] == r.get("sourceIPAddress") and key not in STATE.fired:
         STATE.fired[key] = _when(r)
@@ -1169,7 +1239,8 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
 @detection("password-set-then-login", "Someone set a user's console password, then signed in as that user",
            "critical", "CreateLoginProfile UpdateLoginProfile ConsoleLogin", "T1098",
            "Disable the user's console access, end its sessions and find out who set the password.",
-           wa=("SEC02-BP01", "SEC02-BP05", *DETECT))
+           wa=("SEC02-BP01", "SEC02-BP05", *DETECT),
+           state="a sequence: someone sets a user's console password, then that user signs in within an hour")
 def _password_then_login(r: dict[str, Any]) -> str | None:
     if r.get("eventName") != "ConsoleLogin":
         target = params(r).get("userName")
@@ -1197,7 +1268,8 @@ def _user_data_changed(r: dict[str, Any]) -> str | None:
 @detection("user-data-then-start", "EC2 user data replaced, then the instance started", "high",
            "ModifyInstanceAttribute StartInstances", "T1059",
            "Stop the instance, restore its user data and rotate the credentials of its role; the new script ran as root.",
-           wa=("SEC06-BP02", *DETECT))
+           wa=("SEC06-BP02", *DETECT),
+           state="a sequence: an instance's user data replaced, then the instance started within an hour")
 def _user_data_start(r: dict[str, Any]) -> str | None:
     if r.get("eventName") == "ModifyInstanceAttribute":
         if "userData" in params(r):

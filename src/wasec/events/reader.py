@@ -33,6 +33,11 @@ class ReadStats:
     problems: list[Problem] = field(default_factory=list)
 
 
+# (the file or s3:// object, the record's place in it, the record): the place is how jq finds it —
+# "Records[12]" in a delivery file, "[3]" in a list, "line 7" in JSON lines, "" when the file is one record
+Located = tuple[str, str, dict[str, Any]]
+
+
 def parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
@@ -143,14 +148,32 @@ class Prefilter:
 def read(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Prefilter | None = None,
          since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     """Every record (a dict) in ``paths``, in file order; problems go to ``stats`` and the rest goes on."""
+    for _, _, r in read_at(paths, stats, prefilter, since, until):
+        yield r
+
+
+def read_at(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Prefilter | None = None,
+            since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[Located]:
+    """Every record with where it is: (file, position, record)."""
     stats = stats or ReadStats()
     for path in delivery_files(paths, stats):
         yield from read_file(path, stats, prefilter, since, until)
 
 
+def placed(doc: Any) -> list[tuple[str, Any]]:
+    """The records of a parsed document with their places (see :func:`records_in`)."""
+    if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
+        return [(f"Records[{i}]", r) for i, r in enumerate(doc["Records"])]
+    if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "Records" in doc[0]:
+        return [(f"[{i}].{place}", r) for i, x in enumerate(doc) for place, r in placed(x)]
+    if isinstance(doc, list):
+        return [(f"[{i}]", r) for i, r in enumerate(doc)]
+    return [("detail" if "detail" in doc else "", r) for r in records_in(doc)] if isinstance(doc, dict) else []
+
+
 def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, since: dt.datetime | None = None,
-              until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
-    """The records of one file (a path, ``s3://bucket/key`` or ``-``)."""
+              until: dt.datetime | None = None) -> Iterator[Located]:
+    """The records of one file (a path, ``s3://bucket/key`` or ``-``), each with its place in the file."""
     try:
         raw = _read_bytes(path)
         if raw[:2] == b"\x1f\x8b":
@@ -169,20 +192,21 @@ def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, s
         else:
             stats.skipped_files += 1
         return
-    records: list[Any]
+    records: list[tuple[str, Any]]
     try:
-        records = records_in(orjson.loads(raw))
+        records = placed(orjson.loads(raw))
     except orjson.JSONDecodeError:
         records = []
         for i, line in enumerate(raw.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                records += records_in(orjson.loads(line))
+                records += [(f"line {i}" + (f" {place}" if place else ""), r)
+                            for place, r in placed(orjson.loads(line))]
             except orjson.JSONDecodeError as e:
                 stats.problems.append(Problem(path, f"not CloudTrail JSON or JSON lines: {e}", i))
                 break
-    for r in records:
+    for place, r in records:
         if not isinstance(r, dict):
             continue
         if since or until:
@@ -193,4 +217,4 @@ def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, s
             if t is None or (since and t < since) or (until and t > until):
                 continue
         stats.records += 1
-        yield r
+        yield path, place, r

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from wasec.events.detections import REGISTRY, Detection, dispatch
-from wasec.events.reader import Prefilter, ReadStats, read
+from wasec.events.reader import Prefilter, ReadStats, read_at
 from wasec.model.finding import Evidence, Finding, Severity, Status
 from wasec.rules.registry import Rule
 
@@ -39,16 +39,20 @@ class Detector:
 
     def run(self, records: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], Finding]]:
         """(record, finding) for every detection that fires, in record order."""
+        return self.run_at((None, "", r) for r in records)
+
+    def run_at(self, located: Iterable[tuple[str | None, str, dict[str, Any]]]) -> list[tuple[dict[str, Any], Finding]]:
+        """The same over records that know where they were read (file, place): each finding names them."""
         table, star = self.table, self.star
         out = []
-        for r in records:
+        for path, place, r in located:
             name = r.get("eventName")
             for d in (*(table.get(name.lower(), ()) if isinstance(name, str) else ()), *star):
                 if r.get("errorCode") and not d.failures:
                     continue
                 msg = d.check(r)
                 if msg:
-                    out.append((r, finding(d, r, msg)))
+                    out.append((r, finding(d, r, msg, path, place)))
         return out
 
 
@@ -57,18 +61,35 @@ def builtin() -> Detector:
     return Detector()
 
 
-def finding(d: Detection, r: dict[str, Any], message: str) -> Finding:
+def finding(d: Detection, r: dict[str, Any], message: str, path: str | None = None, place: str = "") -> Finding:
     event_id = str(r.get("eventID") or "")
     sev = Severity.parse(d.severity)
     where = f"{r.get('eventSource')} {r.get('eventName')} at {r.get('eventTime')} from {r.get('sourceIPAddress')}"
+    found = () if path is None else (Evidence("record", place or "(the whole file)", _jq(path, place), file=path),)
+    line = int(place.split()[1]) if place.startswith("line ") else None
     return Finding(
         rule_id=d.rule_id, status=Status.FAIL, severity=sev, title=d.title, resource_type="AWS::CloudTrail::Event",
-        resource_id=event_id or "(no event id)", message=f"{message} (event {event_id})", source="cloudtrail",
+        resource_id=event_id or "(no event id)", message=f"{message} (event {event_id})" if event_id else message,
+        source="cloudtrail",
+        file=path, line=line,
         account=str(r.get("recipientAccountId") or (r.get("userIdentity") or {}).get("accountId") or "") or None,
-        region=r.get("awsRegion"), evidence=(Evidence("event", where, d.playbook),),
+        region=r.get("awsRegion"), evidence=(Evidence("event", where, d.playbook), *found),
         fingerprint=hashlib.sha256(f"{d.rule_id}|{event_id}".encode()).hexdigest()[:24],
         impact=IMPACT.get(d.severity, 3), likelihood=5, risk_factors=(f"{d.severity} severity", "it happened"),
     )
+
+
+def _jq(path: str, place: str) -> str:
+    """A command that prints the raw record."""
+    if path == "-" or path.startswith(("eventbridge:", "invocation")):
+        return f"{'standard input' if path == '-' else path}, {place or 'the only record'}"
+    gz = path.endswith(".gz")
+    cat = (f"aws s3 cp {path} -" + (" | zcat" if gz else "")) if path.startswith("s3://") else \
+        (f"zcat {path}" if gz else f"cat {path}")
+    if place.startswith("line "):
+        _, n, *rest = place.split()
+        return f"{cat} | sed -n {n}p" + (f" | jq '.{rest[0]}'" if rest else "")
+    return f"{cat} | jq '.{place}'"
 
 
 def detect(records: Iterable[dict[str, Any]]) -> list[Finding]:
@@ -97,7 +118,7 @@ def scan_events(paths: list[str], since: Any = None, until: Any = None, prefilte
     detector = detector or builtin()
     started = time.time()
     stats = ReadStats()
-    hits = detector.run(read(paths, stats, detector.prefilter() if prefilter else None, since, until))
+    hits = detector.run_at(read_at(paths, stats, detector.prefilter() if prefilter else None, since, until))
     return EventsScan([f for _, f in hits], stats, started, time.time() - started, detector.rules(), hits)
 
 
@@ -120,7 +141,7 @@ def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: floa
             if path in seen or path == "-":
                 continue
             seen.add(path)
-            hits = detector.run(read_file(path, stats, prefilter, since, until))
+            hits = detector.run_at(read_file(path, stats, prefilter, since, until))
             if hits:
                 on_hits(hits)
         if end is not None and time.monotonic() >= end:
