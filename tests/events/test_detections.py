@@ -42,7 +42,7 @@ STATEFUL = {d.id for d in REGISTRY.values() if d.state}
 
 
 def test_every_detection_has_a_true_case_and_near_misses_exist() -> None:
-    assert set(REGISTRY) - {d for c in CASES for d in c["fires"]} == STATEFUL  # those have tests of their own below
+    assert set(REGISTRY) - {d for c in CASES for d in c["fires"]} <= STATEFUL  # those have tests of their own below
     assert sum(1 for c in CASES if not c["fires"]) >= 20
 
 
@@ -258,3 +258,109 @@ def test_instance_credentials_used_from_where_a_command_was_sent() -> None:
     other = dict(use, userIdentity={"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/web/i-0fff1234abcd56789"})
     assert fired([command, other]) == []
     assert fired([use, command]) == []  # the order matters
+
+
+def test_a_quarantined_users_key_used_after_aws_found_it() -> None:
+    quarantine = _at(1, eventName="AttachUserPolicy", requestParameters={
+        "userName": "ci", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"})
+    ci = {"type": "IAMUser", "userName": "ci", "arn": "arn:aws:iam::111122223333:user/ci",
+          "accountId": "111122223333", "accessKeyId": "AKIAEXAMPLEKEY000002"}
+    use = _at(5, eventSource="ec2.amazonaws.com", eventName="RunInstances", userIdentity=ci, errorCode="AccessDenied",
+              sourceIPAddress="45.33.32.156")
+    again = _at(6, eventSource="s3.amazonaws.com", eventName="ListBuckets", userIdentity=ci,
+                sourceIPAddress="45.33.32.156")
+    assert fired([quarantine, use, again]) == ["access-key-exposed", "quarantined-key-used"]  # once per address an hour
+    assert fired([use, quarantine]) == ["access-key-exposed"]  # before the quarantine: nothing to tie it to
+    other = dict(use, userIdentity=dict(ci, userName="dev", arn="arn:aws:iam::111122223333:user/dev"))
+    assert fired([quarantine, other]) == ["access-key-exposed"]
+
+
+def _signin(minute: int, outcome: str, ip: str = "45.33.32.156", user: str = "alice", second: int = 0) -> dict[str, Any]:
+    r = record({"eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "sourceIPAddress": ip,
+                "eventTime": f"2026-11-24T10:{minute:02d}:{second:02d}Z", "eventID": f"login-{minute}-{second}-{ip}",
+                "responseElements": {"ConsoleLogin": outcome}, "additionalEventData": {"MFAUsed": "Yes"}})
+    r["userIdentity"] = {"type": "IAMUser", "userName": user, "accountId": "111122223333",
+                         "principalId": f"AIDA{user.upper()}", "arn": f"arn:aws:iam::111122223333:user/{user}"}
+    if outcome == "Failure":
+        r["errorMessage"] = "Failed authentication"
+    return r
+
+
+def test_console_brute_force_and_the_sign_in_after_it() -> None:
+    failures = [_signin(1, "Failure", second=s) for s in range(0, 50, 10)]
+    assert fired(failures) == ["console-login-brute-force"]
+    assert fired(failures[:4]) == []
+    assert fired([*failures, _signin(20, "Success")]) == ["console-login-brute-force", "console-login-after-brute-force"]
+    # many users guessed from one address, then one of them gets in
+    spray = [_signin(1, "Failure", user=f"u{i}", second=i) for i in range(6)]
+    assert fired([*spray, _signin(30, "Success", user="u3")]) == ["console-login-brute-force",
+                                                                  "console-login-after-brute-force"]
+    # the same user from other addresses (a distributed guess) counts for the user
+    spread = [_signin(2, "Failure", ip=f"45.33.32.{i}", second=i) for i in range(5)]
+    assert fired([*spread, _signin(9, "Success", ip="198.51.100.4")]) == ["console-login-brute-force",
+                                                                         "console-login-after-brute-force"]
+    assert fired([*failures[:2], _signin(5, "Success")]) == []  # two typos then a sign-in
+    assert fired([*failures, _signin(59, "Success", ip="198.51.100.4", user="bob")]) == ["console-login-brute-force"]
+    late = record(dict(_signin(0, "Success"), eventTime="2026-11-24T11:30:00Z"))
+    assert fired([*failures, late]) == ["console-login-brute-force"]  # more than an hour after
+
+
+def test_a_ransom_note_after_a_bulk_deletion() -> None:
+    deletes = [_at(1, eventSource="s3.amazonaws.com", eventName="DeleteObjects", requestParameters={
+        "bucketName": "prod-data", "Delete": {"Object": [{"Key": f"k{i}", "VersionId": f"v{i}"} for i in range(25)]}})]
+    note = _at(9, eventSource="s3.amazonaws.com", eventName="PutObject",
+               requestParameters={"bucketName": "prod-data", "key": "README_TO_RECOVER_FILES.txt"})
+    assert fired([*deletes, note]) == ["s3-permanent-deletion", "s3-ransom-note"]
+    assert fired([note]) == []  # a readme on its own is a readme
+    plain = dict(note, requestParameters={"bucketName": "prod-data", "key": "reports/2026-11.csv"})
+    assert fired([*deletes, plain]) == ["s3-permanent-deletion"]
+    other = dict(note, userIdentity={"type": "IAMUser", "userName": "bob", "arn": "arn:aws:iam::111122223333:user/bob"})
+    assert fired([*deletes, other]) == ["s3-permanent-deletion"]
+
+
+def test_findings_suppressed_across_calls() -> None:
+    calls = [_at(i, eventSource="securityhub.amazonaws.com", eventName="BatchUpdateFindings", requestParameters={
+        "FindingIdentifiers": [{"Id": f"f{i}-{j}", "ProductArn": "p"} for j in range(3)], "Workflow": {"Status": "SUPPRESSED"}})
+        for i in range(4)]
+    assert fired(calls) == ["securityhub-findings-suppressed"]  # 12 findings in four calls, one alert
+    assert fired(calls[:3]) == []
+    archive = [_at(i, eventSource="guardduty.amazonaws.com", eventName="ArchiveFindings",
+                   requestParameters={"detectorId": "d1", "findingIds": [f"g{i}-{j}" for j in range(5)]}) for i in range(2)]
+    assert fired(archive) == ["guardduty-findings-suppressed"]
+
+
+def test_versioned_lambda_event_names_reach_their_detections(tmp_path: Any) -> None:
+    """Lambda logs AddPermission as AddPermission20150331v2 (and older versions): the names are read off the
+    version, by the dispatcher and by the pre-filter that skips files, both."""
+    import gzip
+    import json
+
+    from wasec.events.run import scan_events
+
+    opened = record({"eventSource": "lambda.amazonaws.com", "eventName": "AddPermission20150331",
+                     "requestParameters": {"functionName": "f", "principal": "*", "action": "lambda:InvokeFunction"},
+                     "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/deploy/ci"}})
+    (tmp_path / "x.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [opened]}).encode()))
+    s = scan_events([str(tmp_path)])
+    assert [f.rule_id for f in s.findings] == ["event-lambda-permission-public"] and s.stats.skipped_files == 0
+
+
+def test_a_sequence_step_is_read_in_files_skipped_before_its_first(tmp_path: Any) -> None:
+    """Files holding only IAM users' routine calls are skipped unparsed, until AWS quarantines a user: from then
+    on they are read, for that user's next call."""
+    import gzip
+    import json
+
+    from wasec.events.run import scan_events
+
+    ci = {"type": "IAMUser", "userName": "ci", "arn": "arn:aws:iam::111122223333:user/ci", "accountId": "111122223333",
+          "accessKeyId": "AKIAEXAMPLEKEY000003"}
+    routine = _at(0, eventSource="s3.amazonaws.com", eventName="GetObject", userIdentity=ci)
+    quarantine = _at(1, eventName="AttachUserPolicy", requestParameters={
+        "userName": "ci", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"})
+    use = _at(2, eventSource="s3.amazonaws.com", eventName="GetObject", userIdentity=ci)
+    for name, r in (("a", routine), ("b", quarantine), ("c", use)):
+        (tmp_path / f"{name}.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [r]}).encode()))
+    s = scan_events([str(tmp_path)])
+    assert [f.rule_id for f in s.findings] == ["event-access-key-exposed", "event-quarantined-key-used"]
+    assert s.stats.skipped_files == 1  # a.json.gz: nothing quarantined yet

@@ -42,6 +42,9 @@ class Detection:
     # what the detection remembers between records (a burst, a sequence, a baseline), "" when one record decides;
     # such a detection sees the same records in the same order whether run over a directory or file by file
     state: str = ""
+    # for a detection over every record that can only fire after an earlier step: whether that step happened
+    # (until then a file holding its marker need not be parsed for it)
+    armed: Callable[[], bool] | None = None
 
     @property
     def rule_id(self) -> str:
@@ -53,12 +56,13 @@ REGISTRY: dict[str, Detection] = {}
 
 def detection(id: str, title: str, severity: str, events: str, mitre: str, playbook: str,
               wa: tuple[str, ...] = DETECT + RESPOND, failures: bool = False,
-              marker: bytes | None = None, state: str = "") -> Callable[[Check], Check]:
+              marker: bytes | None = None, state: str = "",
+              armed: Callable[[], bool] | None = None) -> Callable[[Check], Check]:
     def add(fn: Check) -> Check:
         if id in REGISTRY:
             raise ValueError(f"detection {id} is defined twice")
         REGISTRY[id] = Detection(id, title, severity, tuple(events.split()), tuple(mitre.split()), wa, playbook, fn,
-                                 failures, marker, state)
+                                 failures, marker, state, armed)
         return fn
     return add
 
@@ -778,13 +782,19 @@ def _s3_versioning(r: dict[str, Any]) -> str | None:
 
 
 @detection("rds-made-public", "RDS instance made publicly accessible", "high",
-           "ModifyDBInstance ModifyDBCluster", "T1190", "Set PubliclyAccessible back to false.",
+           "ModifyDBInstance ModifyDBCluster RestoreDBInstanceFromDBSnapshot RestoreDBInstanceToPointInTime "
+           "RestoreDBInstanceFromS3", "T1190", "Set PubliclyAccessible back to false.",
            wa=("SEC05-BP01", *DETECT))
 def _rds_public(r: dict[str, Any]) -> str | None:
     p = params(r)
-    if p.get("publiclyAccessible") is True:
-        return f"{actor(r)} made {p.get('dBInstanceIdentifier') or p.get('dBClusterIdentifier')} publicly accessible"
-    return None
+    restored = str(r.get("eventName", "")).startswith("Restore")
+    # a restore that names no setting takes the subnet group's default: what it got is in the response
+    public = p.get("publiclyAccessible") is True or \
+        (restored and (r.get("responseElements") or {}).get("publiclyAccessible") is True)
+    if not public:
+        return None
+    name = p.get("dBInstanceIdentifier") or p.get("dBClusterIdentifier")
+    return f"{actor(r)} restored {name} publicly accessible" if restored else f"{actor(r)} made {name} publicly accessible"
 
 
 @detection("security-service-disabled", "Macie, Inspector or Access Analyzer turned off", "high",
@@ -991,7 +1001,10 @@ def _mass_delete(r: dict[str, Any]) -> str | None:
     n = 0
     for item in items:
         n = max(n, _burst(r, "delete", item, 100) or 0)
-    return f"{actor(r)} deleted {n} resources or objects within 10 minutes" if n else None
+    if not n:
+        return None
+    _remember("wiped", actor(r), r, f"deleting {n} resources or objects")
+    return f"{actor(r)} deleted {n} resources or objects within 10 minutes"
 
 
 @detection("self-escalation", "A principal granted itself more permissions", "critical",
@@ -1105,7 +1118,10 @@ def _permanent(r: dict[str, Any]) -> str | None:
     n = 0
     for v in versions:
         n = max(n, _burst(r, "versions", f"{p.get('bucketName')}/{v}", 20) or 0)
-    return f"{actor(r)} permanently deleted {n} object versions within 10 minutes" if n else None
+    if not n:
+        return None
+    _remember("wiped", actor(r), r, f"deleting {n} object versions")
+    return f"{actor(r)} permanently deleted {n} object versions within 10 minutes"
 
 
 @detection("s3-sse-c-rewrite", "Objects rewritten with a customer-provided key", "critical", "PutObject CopyObject",
@@ -1117,7 +1133,10 @@ def _sse_c(r: dict[str, Any]) -> str | None:
     if not (p.get("x-amz-server-side-encryption-customer-algorithm") or p.get("SSECustomerAlgorithm")):
         return None
     n = _burst(r, "ssec", f"{p.get('bucketName')}/{p.get('key')}", 10)
-    return f"{actor(r)} rewrote {n} objects with its own encryption key within 10 minutes" if n else None
+    if not n:
+        return None
+    _remember("wiped", actor(r), r, f"rewriting {n} objects with its own key")
+    return f"{actor(r)} rewrote {n} objects with its own encryption key within 10 minutes"
 
 
 INSTANCE_SESSION = re.compile(r":assumed-role/[^/]+/(i-[0-9a-f]{8,17})$")
@@ -1134,6 +1153,11 @@ def _where(ip: Any) -> str | None:
 
 _VPC_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
                                                       "fc00::/7"))
+
+
+# the Systems Manager agent's message channels: CloudTrail records their calls with addresses that need not be the
+# instance's route to other AWS APIs
+AGENT_CHANNELS = frozenset({"ssmmessages.amazonaws.com", "ec2messages.amazonaws.com"})
 
 
 def outside_aws(ip: Any) -> bool:
@@ -1171,7 +1195,7 @@ def _instance_credentials_outside(r: dict[str, Any]) -> str | None:
     the credentials used by someone else. Denied calls count: a thief tries what the role may do."""
     instance = instance_session(r)
     ip = r.get("sourceIPAddress")
-    if instance is None or not outside_aws(ip):
+    if instance is None or r.get("eventSource") in AGENT_CHANNELS or not outside_aws(ip):
         return None
     from wasec.events.ranges import load
 
@@ -1199,6 +1223,8 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
     from inside). Private sources are not compared: one instance often reaches some services through VPC
     endpoints and others through NAT."""
     u = r.get("userIdentity") or {}
+    if r.get("eventSource") in AGENT_CHANNELS:
+        return None
     if r.get("eventName") in ("SendCommand", "StartSession") and not r.get("errorCode"):
         p = params(r)  # who reached into which instance, from where: its credentials may come back from there
         for instance in [*(p.get("instanceIds") or []), *([p["target"]] if p.get("target") else [])]:
@@ -1497,10 +1523,427 @@ def _redshift_public(r: dict[str, Any]) -> str | None:
     return f"{actor(r)} made {field(p, 'clusterIdentifier') or field(p, 'workgroupName')} publicly accessible"
 
 
-def dispatch(detections: Iterable[Detection] | None = None) -> dict[str, list[Detection]]:
+# --- attack techniques CloudTrail alone shows: credentials, sign-in, data theft, hiding, new doors -----------
+
+QUARANTINE = re.compile(r"::aws:policy/AWSCompromisedKeyQuarantine(V\d+)?$")
+EXPOSED_INLINE = "AWSExposedCredentialPolicy_DO_NOT_REMOVE"  # the inline policy AWS attached before the managed one
+
+
+@detection("access-key-exposed", "AWS quarantined a user whose access key it found exposed", "high",
+           "AttachUserPolicy PutUserPolicy", "T1552", "AWS found the key in public (a repository, a paste): deactivate and delete "
+           "it, review everything the user did since the key was created, and leave the quarantine policy attached "
+           "until then.", wa=("SEC02-BP05", *DETECT))
+def _key_exposed(r: dict[str, Any]) -> str | None:
+    """AWS attaches its AWSCompromisedKeyQuarantine policy to a user when it finds one of the user's keys
+    published; the key was public before anyone here knew."""
+    p = params(r)
+    name = str(p.get("policyName") or "")
+    policy = str(p.get("policyArn", "")).rsplit("/", 1)[-1] if QUARANTINE.search(str(p.get("policyArn", ""))) else \
+        name if name == EXPOSED_INLINE or re.fullmatch(r"AWSCompromisedKeyQuarantine(V\d+)?", name) else None
+    if not policy or not p.get("userName"):
+        return None
+    STATE.seen.setdefault("quarantined", []).append((_when(r), str(p["userName"])))
+    return f"{actor(r)} attached {policy} to {p['userName']}: AWS found its key exposed"
+
+
+@detection("quarantined-key-used", "A quarantined user's credentials used after AWS found its key exposed",
+           "critical", "*", "T1078.004", "Delete the user's access keys now (the quarantine policy denies only some "
+           "actions); find the caller by its address and user agent, and review what its calls reached.",
+           wa=("SEC02-BP05", *DETECT), failures=True, marker=b"IAMUser", armed=lambda: bool(STATE.seen.get("quarantined")),
+           state="a sequence: the users AWS quarantined (access-key-exposed), then any call with their credentials")
+def _quarantined_use(r: dict[str, Any]) -> str | None:
+    quarantined = STATE.seen.get("quarantined")
+    if not quarantined:
+        return None  # nearly always: nothing quarantined in this run
+    u = r.get("userIdentity") or {}
+    user = u.get("userName")
+    if u.get("type") != "IAMUser" or not user or user not in {x for _, x in quarantined}:
+        return None
+    when = min(t for t, x in quarantined if x == user)
+    ip = r.get("sourceIPAddress")
+    if _when(r) < when or not STATE.once(f"quarantined|{user}|{ip}", _when(r), 3600):
+        return None
+    outcome = f"denied ({r['errorCode']})" if r.get("errorCode") else "allowed"
+    return f"{user}'s key {u.get('accessKeyId', '?')} called {r.get('eventName')} from {ip} after AWS quarantined " \
+           f"the user: {outcome}"
+
+
+def _login(r: dict[str, Any]) -> str | None:
+    """"Success" or "Failure" for a console sign-in record."""
+    return (r.get("responseElements") or {}).get("ConsoleLogin") if r.get("eventName") == "ConsoleLogin" else None
+
+
+@detection("root-console-login-failed", "Failed root sign-in to the console", "medium", "ConsoleLogin", "T1110.001",
+           "Someone knows the root email address and is guessing: check root has MFA and a long unique password.",
+           wa=("SEC02-BP01", *DETECT), failures=True)
+def _root_login_failed(r: dict[str, Any]) -> str | None:
+    if not is_root(r) or _login(r) != "Failure":
+        return None
+    return f"a root sign-in failed from {r.get('sourceIPAddress')} ({r.get('errorMessage') or 'no reason given'})"
+
+
+SIGNIN_BURST = 5  # failed sign-ins from one address, or for one user, within 10 minutes
+
+
+def _signin_keys(r: dict[str, Any]) -> list[str]:
+    u = r.get("userIdentity") or {}
+    user = u.get("userName") or u.get("principalId")
+    keys = [f"ip:{r.get('sourceIPAddress')}"]
+    if user and user != "HIDDEN_DUE_TO_SECURITY_REASONS":  # CloudTrail hides names that are no user's
+        keys.append(f"user:{u.get('accountId') or r.get('recipientAccountId')}/{user}")
+    return keys
+
+
+@detection("console-login-brute-force", "Failed console sign-ins in a burst", "high", "ConsoleLogin", "T1110.001",
+           "Block the address (a WAF or network ACL will not help the console: confirm every user has MFA), and "
+           "check for a successful sign-in from it.", wa=("SEC02-BP01", *DETECT), failures=True,
+           state=f"a burst: {SIGNIN_BURST} failed console sign-ins from one address or for one user within 10 minutes")
+def _brute_force(r: dict[str, Any]) -> str | None:
+    if _login(r) != "Failure":
+        return None
+    when, item = _when(r), str(r.get("eventID") or r.get("eventTime"))
+    fired = None
+    for key in _signin_keys(r):
+        STATE.add(f"signin-hour|{key}", when, item, 3600)  # for the sign-in that may follow
+        n = STATE.add(f"signin|{key}", when, item, 600)
+        if n >= SIGNIN_BURST and STATE.once(f"signin|{key}", when, 600) and fired is None:
+            fired = f"{n} failed console sign-ins {'from ' + key[3:] if key.startswith('ip:') else 'for ' + key[5:]} " \
+                    "within 10 minutes"
+    return fired
+
+
+@detection("console-login-after-brute-force", "Successful console sign-in after a burst of failures", "critical",
+           "ConsoleLogin", "T1110.001", "Treat the account as taken over: end its sessions, reset its password and "
+           "MFA, and review what it did since signing in.", wa=("SEC02-BP01", *DETECT),
+           state=f"a sequence: {SIGNIN_BURST} or more failed sign-ins from the address or for the user in the hour "
+                 "before a successful one")
+def _after_brute_force(r: dict[str, Any]) -> str | None:
+    if _login(r) != "Success":
+        return None
+    for key in _signin_keys(r):
+        seen = [t for t, _ in STATE.seen.get(f"signin-hour|{key}", []) if 0 <= _when(r) - t <= 3600]
+        if len(seen) >= SIGNIN_BURST:
+            by = f"from {key[3:]}" if key.startswith("ip:") else f"for {key[5:]}"
+            return f"{actor(r)} signed in from {r.get('sourceIPAddress')} after {len(seen)} failed sign-ins {by} " \
+                   "in the hour before"
+    return None
+
+
+@detection("console-session-from-keys", "Console session made from API credentials", "medium", "GetSigninToken",
+           "T1550.001", "Confirm the caller uses a console federation tool on purpose; attackers with stolen keys "
+           "open the console this way to look around as a person would.", wa=("SEC02-BP02", *DETECT))
+def _signin_token(r: dict[str, Any]) -> str | None:
+    """GetSigninToken turns a federation token or a role session into a console sign-in URL: the step from
+    access keys to the web console that stolen-key toolkits automate."""
+    u = r.get("userIdentity") or {}
+    if r.get("eventSource") not in ("signin.amazonaws.com", None) or service_itself(r) or \
+            "/AWSReservedSSO_" in str(u.get("arn", "")):
+        return None  # the IAM Identity Center portal signs its users in this way
+    return f"{actor(r)} ({u.get('type')}) turned its API credentials into a console session from " \
+           f"{r.get('sourceIPAddress')}"
+
+
+@detection("rds-export-to-s3", "RDS snapshot or cluster exported to S3", "medium", "StartExportTask", "T1537",
+           "Check the export was planned: the bucket holds the database's data as Parquet files, outside the "
+           "database's access controls.", wa=("SEC07-BP02", *DETECT))
+def _rds_export(r: dict[str, Any]) -> str | None:
+    if r.get("eventSource") not in ("rds.amazonaws.com", None):
+        return None
+    p = params(r)
+    return f"{actor(r)} exported {field(p, 'sourceArn')} to s3://{field(p, 's3BucketName')}/" \
+           f"{field(p, 's3Prefix') or ''} (task {field(p, 'exportTaskIdentifier')})"
+
+
+@detection("rds-deleted", "RDS database instance or cluster deleted", "medium", "DeleteDBInstance DeleteDBCluster",
+           "T1485", "Restore from the final snapshot or a backup if the deletion was not planned; turn on deletion "
+           "protection for the databases that must stay.", wa=("SEC09-BP02", *DETECT))
+def _rds_deleted(r: dict[str, Any]) -> str | None:
+    if service_itself(r):
+        return None
+    p = params(r)
+    name = field(p, "dBInstanceIdentifier") or field(p, "dBClusterIdentifier")
+    final = "without a final snapshot" if field(p, "skipFinalSnapshot") is True else "with a final snapshot"
+    return f"{actor(r)} deleted database {name} {final}"
+
+
+def _account_of_arn(value: Any) -> str | None:
+    parts = str(value or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
+
+
+@detection("rds-restored-from-foreign-snapshot", "Database restored from another account's snapshot", "medium",
+           "RestoreDBInstanceFromDBSnapshot RestoreDBClusterFromSnapshot", "T1525",
+           "Check whose snapshot it is: a public or shared snapshot can carry users, procedures and data someone "
+           "else chose.", wa=("SEC06-BP02", *DETECT))
+def _rds_foreign_restore(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    snapshot = field(p, "dBSnapshotIdentifier") or field(p, "snapshotIdentifier")
+    account = _account_of_arn(snapshot)
+    own = r.get("recipientAccountId") or (r.get("userIdentity") or {}).get("accountId")
+    if account is None or account == own:
+        return None
+    return f"{actor(r)} restored {field(p, 'dBInstanceIdentifier') or field(p, 'dBClusterIdentifier')} from " \
+           f"{snapshot}, a snapshot of account {account}"
+
+
+def _bucket_account(r: dict[str, Any], bucket: Any) -> str | None:
+    """The owner account CloudTrail names for a bucket in the record's resources (data events carry it)."""
+    for res in r.get("resources") or []:
+        if isinstance(res, dict) and res.get("type") == "AWS::S3::Bucket" and \
+                str(res.get("ARN") or res.get("arn") or "").endswith(f":::{bucket}") and res.get("accountId"):
+            return str(res["accountId"])
+    return None
+
+
+@detection("s3-copied-to-another-account", "S3 objects copied into another account's bucket", "high",
+           "CopyObject UploadPartCopy", "T1537", "Find out whose bucket it is; if not a partner's, the data is "
+           "leaving: stop the principal and deny writes outside the organization (aws:ResourceOrgID).",
+           wa=("SEC07-BP02", *DETECT))
+def _s3_copy_out(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    caller = (r.get("userIdentity") or {}).get("accountId")
+    owner = _bucket_account(r, p.get("bucketName"))
+    if owner is None:  # the destination not named among the resources: a foreign bucket that is not the source
+        source = str(p.get("x-amz-copy-source") or "").lstrip("/").split("/", 1)[0]
+        owner = next((str(x["accountId"]) for x in r.get("resources") or [] if isinstance(x, dict) and
+                      x.get("type") == "AWS::S3::Bucket" and x.get("accountId") and str(x["accountId"]) != caller and
+                      not str(x.get("ARN") or x.get("arn") or "").endswith(f":::{source}")), None)
+    if not from_s3(r) or not caller or not owner or owner == caller:
+        return None
+    return f"{actor(r)} copied {p.get('x-amz-copy-source') or 'an object'} to s3://{p.get('bucketName')}/" \
+           f"{p.get('key')}, a bucket of account {owner}"
+
+
+@detection("s3-reencrypted-with-foreign-key", "S3 objects written with another account's KMS key", "critical",
+           "CopyObject PutObject UploadPartCopy CreateMultipartUpload", "T1486",
+           "Ransomware pattern: whoever owns the key decides who can read the objects again. Stop the principal, "
+           "restore earlier versions, and allow only your keys (s3:x-amz-server-side-encryption-aws-kms-key-id).",
+           wa=("SEC09-BP02", *DETECT))
+def _s3_foreign_key(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    key = p.get("x-amz-server-side-encryption-aws-kms-key-id") or p.get("SSEKMSKeyId")
+    account = _account_of_arn(key)
+    own = _bucket_account(r, p.get("bucketName")) or r.get("recipientAccountId")
+    if not from_s3(r) or account is None or account == own:
+        return None
+    return f"{actor(r)} wrote s3://{p.get('bucketName')}/{p.get('key')} encrypted with {key}, a key of account {account}"
+
+
+@detection("s3-replication-removed", "S3 bucket replication deleted", "medium", "DeleteBucketReplication", "T1490",
+           "Restore the replication configuration from code: the copy elsewhere is what survives a deletion here.",
+           wa=("SEC09-BP02", *DETECT))
+def _replication_removed(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} deleted the replication of bucket {params(r).get('bucketName')}" if from_s3(r) else None
+
+
+@detection("s3-replication-to-another-account", "S3 bucket replicated into another account", "high",
+           "PutBucketReplication", "T1537", "Check the destination account is yours (a backup account); if not, "
+           "every new object is being copied out.", wa=("SEC07-BP02", *DETECT))
+def _replication_out(r: dict[str, Any]) -> str | None:
+    conf = field(params(r), "ReplicationConfiguration")
+    own = r.get("recipientAccountId")
+    rules = field(conf, "Rule")
+    for rule in rules if isinstance(rules, list) else [rules]:
+        dest = field(rule, "Destination")
+        account = field(dest, "Account")
+        if account and str(account) != own:
+            return f"{actor(r)} replicated bucket {params(r).get('bucketName')} into {field(dest, 'Bucket')} of " \
+                   f"account {account}"
+    return None
+
+
+NOTE = re.compile(r"(^|/)[^/]*(readme|ransom|decrypt|recover|restore|how[_ -]?to|your[_ -]?(files|data)|"
+                  r"warning|attention|contact|payment|bitcoin|btc)[^/]*\.(txt|html?|md|rtf)$", re.IGNORECASE)
+
+
+@detection("s3-ransom-note", "A note uploaded after objects were deleted or rewritten in bulk", "critical",
+           "PutObject", "T1486", "Ransomware: do not pay or reply first — stop the principal, then restore from "
+           "versions and backups; the note names the demand.", wa=("SEC09-BP02", "SEC10-BP06", *DETECT),
+           state="a sequence: a bulk deletion or rewrite alert (mass-deletion, s3-permanent-deletion, "
+                 "s3-sse-c-rewrite) by the same caller, then a note-like object within an hour")
+def _ransom_note(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    key = str(p.get("key") or "")
+    if not from_s3(r) or not NOTE.search(key):
+        return None
+    got = _recall("wiped", actor(r), r, forget=False)
+    if not got:
+        return None
+    return f"{actor(r)} uploaded s3://{p.get('bucketName')}/{key} {got[0] / 60:.0f} minutes after {got[1]}"
+
+
+def _findings_count(r: dict[str, Any], ids_field: str, kind: str, threshold: int) -> int | None:
+    """How many findings a call hid: at once (``threshold`` in one call) or in a burst by one caller."""
+    ids = _items(field(params(r), ids_field))
+    n = 0
+    for i in ids:
+        item = str(field(i, "Id") if isinstance(i, dict) else i)
+        n = max(n, _burst(r, kind, item, threshold) or 0)
+    return max(n, len(ids)) if n else None
+
+
+@detection("securityhub-findings-suppressed", "Security Hub findings suppressed in bulk, or a rule that will", "medium",
+           "BatchUpdateFindings CreateAutomationRule BatchUpdateAutomationRules", "T1562",
+           "Check each suppressed finding was reviewed; an automation rule that suppresses hides every future match.",
+           wa=("SEC04-BP03", *DETECT),
+           state="a burst: 10 different findings suppressed by one caller within 10 minutes (or in one call)")
+def _sh_suppressed(r: dict[str, Any]) -> str | None:
+    if r.get("eventSource") not in ("securityhub.amazonaws.com", None) or service_linked(r):
+        return None
+    p = params(r)
+    if r.get("eventName") != "BatchUpdateFindings":
+        text = json.dumps(p).upper()
+        return f"{actor(r)} set an automation rule that suppresses findings" \
+            if '"SUPPRESSED"' in text or '"RESOLVED"' in text else None
+    status = str(field(field(p, "Workflow"), "Status") or "").upper()
+    if status not in ("SUPPRESSED", "RESOLVED"):
+        return None
+    n = _findings_count(r, "FindingIdentifiers", "sh-suppressed", 10)
+    return f"{actor(r)} set {n} findings to {status} within 10 minutes" if n else None
+
+
+@detection("guardduty-findings-suppressed", "GuardDuty findings archived in bulk, or a filter that archives", "medium",
+           "ArchiveFindings CreateFilter UpdateFilter", "T1562", "Review the archived findings and the filter's "
+           "criteria: an auto-archive filter hides every future finding it matches.", wa=("SEC04-BP03", *DETECT),
+           state="a burst: 10 different findings archived by one caller within 10 minutes (or in one call)")
+def _gd_suppressed(r: dict[str, Any]) -> str | None:
+    if r.get("eventSource") not in ("guardduty.amazonaws.com", None):
+        return None
+    p = params(r)
+    if r.get("eventName") != "ArchiveFindings":
+        if str(field(p, "action") or "").upper() != "ARCHIVE":
+            return None
+        return f"{actor(r)} set filter {field(p, 'name') or field(p, 'filterName')} to archive findings automatically"
+    n = _findings_count(r, "findingIds", "gd-archived", 10)
+    return f"{actor(r)} archived {n} GuardDuty findings within 10 minutes" if n else None
+
+
+@detection("guardduty-ip-lists-changed", "GuardDuty trusted IP list or threat list changed", "medium",
+           "CreateIPSet UpdateIPSet DeleteIPSet DeleteThreatIntelSet UpdateThreatIntelSet", "T1562.001",
+           "A trusted IP list silences findings from its addresses: check every address in it is yours, and that "
+           "the threat lists still load.", wa=("SEC04-BP02", *DETECT))
+def _gd_lists(r: dict[str, Any]) -> str | None:
+    if r.get("eventSource") != "guardduty.amazonaws.com":
+        return None  # WAF has calls by the same names
+    p = params(r)
+    what = "trusted IP list" if "IPSet" in str(r.get("eventName")) else "threat list"
+    name = str(r.get("eventName"))
+    verb = "created" if name.startswith("Create") else "deleted" if name.startswith("Delete") else "changed"
+    return f"{actor(r)} {verb} GuardDuty {what} {field(p, 'name') or field(p, 'ipSetId') or field(p, 'threatIntelSetId')} " \
+           f"({field(p, 'location') or 'no location given'})"
+
+
+def _broad(cidr: Any) -> bool:
+    try:
+        net = ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        return False
+    return net.prefixlen <= (8 if net.version == 4 else 16)
+
+
+@detection("waf-ip-set-opened", "WAF IP set widened to most of the internet", "high", "UpdateIPSet CreateIPSet",
+           "T1562.007", "Restore the IP set's addresses: a rule that allows (or exempts) it now covers nearly "
+           "everyone.", wa=("SEC05-BP03", *DETECT))
+def _waf_ip_set(r: dict[str, Any]) -> str | None:
+    if not str(r.get("eventSource", "")).startswith(("wafv2.", "waf.", "waf-regional.")):
+        return None
+    p = params(r)
+    addresses = [a for a in _items(field(p, "addresses")) if _broad(a)]
+    for u in _items(field(p, "updates")):  # WAF Classic: {action: INSERT, iPSetDescriptor: {value}}
+        if str(field(u, "action")).upper() == "INSERT" and _broad(field(field(u, "iPSetDescriptor"), "value")):
+            addresses.append(field(field(u, "iPSetDescriptor"), "value"))
+    if not addresses:
+        return None
+    return f"{actor(r)} put {', '.join(map(str, addresses))} in WAF IP set {field(p, 'name') or field(p, 'iPSetId')}"
+
+
+@detection("macie-paused", "Macie paused", "medium", "UpdateMacieSession", "T1562.001",
+           "Resume Macie; sensitive data written meanwhile was not classified.", wa=("SEC07-BP02", *DETECT))
+def _macie(r: dict[str, Any]) -> str | None:
+    if str(field(params(r), "status") or "").upper() != "PAUSED":
+        return None
+    return f"{actor(r)} paused Macie in {r.get('awsRegion')}"
+
+
+@detection("codebuild-project-public", "CodeBuild project made public", "high", "UpdateProjectVisibility", "T1530",
+           "Make the project private: anyone can read its build logs and artifacts, where secrets often end up.",
+           wa=("SEC03-BP07", *DETECT))
+def _codebuild_public(r: dict[str, Any]) -> str | None:
+    p = params(r)
+    if str(field(p, "projectVisibility") or "").upper() != "PUBLIC_READ":
+        return None
+    return f"{actor(r)} made CodeBuild project {field(p, 'projectArn')} public"
+
+
+@detection("identity-provider-changed", "SAML or OIDC identity provider created or changed", "medium",
+           "CreateSAMLProvider UpdateSAMLProvider CreateOpenIDConnectProvider UpdateOpenIDConnectProviderThumbprint "
+           "AddClientIDToOpenIDConnectProvider", "T1484.002",
+           "Confirm the provider is your identity provider: whoever controls it can sign in to any role that trusts "
+           "it.", wa=("SEC02-BP04", *DETECT))
+def _idp(r: dict[str, Any]) -> str | None:
+    if service_itself(r) or service_linked(r):
+        return None  # IAM Identity Center keeps its own SAML provider
+    p = params(r)
+    name = field(p, "name") or field(p, "sAMLProviderArn") or field(p, "url") or field(p, "openIDConnectProviderArn")
+    return f"{actor(r)} called {r.get('eventName')} for {name}"
+
+
+@detection("region-enabled", "Opt-in region enabled", "low", "EnableRegion", "T1535",
+           "Check the region is wanted: attackers run resources where nobody looks, and detective controls may "
+           "not cover a new region yet.", wa=("SEC01-BP06", *DETECT))
+def _region(r: dict[str, Any]) -> str | None:
+    return f"{actor(r)} enabled region {field(params(r), 'regionName')}"
+
+
+@detection("traffic-mirroring-started", "VPC traffic mirroring session created or changed", "high",
+           "CreateTrafficMirrorSession ModifyTrafficMirrorSession", "T1040",
+           "Check the mirror target is a sanctioned monitoring appliance: a session copies every packet of the "
+           "interface, secrets in cleartext included.", wa=("SEC05-BP03", *DETECT), failures=True)
+def _mirror(r: dict[str, Any]) -> str | None:
+    """A mirror session copies an interface's packets to a target; filters and targets alone copy nothing.
+    A refused attempt is reported too: someone tried."""
+    p = params(r)
+    verb = "tried to mirror" if r.get("errorCode") else "mirrored"
+    session = field(p, "trafficMirrorSessionId")
+    what = f"session {session}" if session else f"the traffic of {field(p, 'networkInterfaceId')}"
+    return f"{actor(r)} {verb} {what} to {field(p, 'trafficMirrorTargetId') or 'its target'}"
+
+
+KEY_CHECKERS = ("trufflehog",)  # secret scanners that verify a found AWS key by calling GetCallerIdentity
+
+
+@detection("key-checked-by-scanner", "An access key checked by a secret-scanning tool", "low", "GetCallerIdentity",
+           "T1078.004", "Someone ran a secret scanner's verification on this key: if not your own scan, the key is "
+           "public — rotate it.", wa=("SEC02-BP05", *DETECT), failures=True)
+def _key_checked(r: dict[str, Any]) -> str | None:
+    ua = str(r.get("userAgent") or "").lower()
+    tool = next((t for t in KEY_CHECKERS if t in ua), None)
+    if tool is None:
+        return None
+    key = (r.get("userIdentity") or {}).get("accessKeyId")
+    return f"{tool} verified key {key} of {actor(r)} from {r.get('sourceIPAddress')}"
+
+
+# Lambda logs its calls under the API version's name: AddPermission20150331v2, UpdateFunctionCode20150331v2,
+# PublishLayerVersion20181031. A detection names the call; the version is read off.
+API_VERSION = re.compile(r"(?:19|20)\d{6}(?:v\d+)?$")
+
+
+class Dispatch(dict[str, list[Detection]]):
+    """eventName in lower case → detections; a versioned name falls back to its plain one (looked up once)."""
+
+    def __missing__(self, name: str) -> list[Detection]:
+        plain = API_VERSION.sub("", name)
+        found = self.get(plain, []) if plain != name else []
+        if len(self) < 20_000:  # hostile input with endless distinct names does not grow it without bound
+            self[name] = found
+        return found
+
+
+def dispatch(detections: Iterable[Detection] | None = None) -> Dispatch:
     """eventName in lower case → the detections that read it ("*": every record). Sigma compares names
     without regard to case, so wasec does too."""
-    out: dict[str, list[Detection]] = {}
+    out = Dispatch()
     for d in REGISTRY.values() if detections is None else detections:
         for e in d.events:
             out.setdefault(e if e == "*" else e.lower(), []).append(d)

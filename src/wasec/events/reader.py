@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,7 @@ def records_in(doc: Any) -> list[Any]:
 
 
 EVENT_NAME = re.compile(rb'"eventName"\s*:\s*"([^"]{1,128})"')
+API_VERSION = re.compile(rb"(?:19|20)\d{6}(?:v\d+)?(?=\0|$)")  # AddPermission20150331v2 → addpermission
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,14 @@ class Prefilter:
 
     names: frozenset[bytes]
     markers: frozenset[bytes] = frozenset()
+    # markers wanted only while their test holds: a sequence's second step matters once its first happened
+    armed: tuple[tuple[bytes, Callable[[], bool]], ...] = ()
 
     def wants(self, raw: bytes) -> bool:
         found = EVENT_NAME.findall(raw)  # one regex pass collects every eventName in the file
-        if found and not self.names.isdisjoint(b"\0".join(found).lower().split(b"\0")):
+        if found and not self.names.isdisjoint(API_VERSION.sub(b"", b"\0".join(found).lower()).split(b"\0")):
             return True
-        return any(m in raw for m in self.markers)
+        return any(m in raw for m in self.markers) or any(m in raw for m, on in self.armed if on())
 
 
 def read(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Prefilter | None = None,

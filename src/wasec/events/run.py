@@ -34,8 +34,9 @@ class Detector:
         """What a delivery file must hold to be worth parsing, or None when every file must be parsed."""
         if any(d.marker is None for d in self.star):
             return None
-        return Prefilter(frozenset(e.encode() for e in self.table if e != "*"),
-                         frozenset(d.marker for d in self.star if d.marker))
+        return Prefilter(frozenset(e.encode() for e, ds in self.table.items() if e != "*" and ds),
+                         frozenset(d.marker for d in self.star if d.marker and d.armed is None),
+                         tuple((d.marker, d.armed) for d in self.star if d.marker and d.armed is not None))
 
     def run(self, records: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], Finding]]:
         """(record, finding) for every detection that fires, in record order."""
@@ -47,7 +48,7 @@ class Detector:
         out = []
         for path, place, r in located:
             name = r.get("eventName")
-            for d in (*(table.get(name.lower(), ()) if isinstance(name, str) else ()), *star):
+            for d in (*(table[name.lower()] if isinstance(name, str) else ()), *star):
                 if r.get("errorCode") and not d.failures:
                     continue
                 msg = d.check(r)
