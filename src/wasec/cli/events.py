@@ -255,7 +255,9 @@ def _follow(paths: list[str], formats: str, since: object, until: object, webhoo
             if formats in ("json", "jsonl"):
                 click.echo(_json.dumps(f.to_dict()))
             else:
-                click.echo(f"{f.severity.value.upper():<8} {f.rule_id:<40} {f.account or ''} {f.region or ''} {f.message}")
+                record = next((f"{e.file} {e.value}" for e in f.evidence if e.path == "record"), "")
+                click.echo(f"{f.severity.value.upper():<8} {f.rule_id:<40} {f.account or ''} {f.region or ''} {f.message}"
+                           + (f" [{record}]" if record else ""))
         if webhook or slack or sns_topic:
             _, _, errors = sinks.send(alerts_for(hits), suppressor)
             for problem in errors:

@@ -1193,13 +1193,15 @@ def _instance_credentials_outside(r: dict[str, Any]) -> str | None:
     """One record decides: an instance's role session only ever calls from inside AWS (the instance's own
     address, its NAT's, or a VPC endpoint's), so a call from an address in none of AWS's published ranges is
     the credentials used by someone else. Denied calls count: a thief tries what the role may do."""
+    arn = (r.get("userIdentity") or {}).get("arn")
+    if not arn or "/i-" not in arn:
+        return None  # nearly every record: not an instance's session
     instance = instance_session(r)
     ip = r.get("sourceIPAddress")
     if instance is None or r.get("eventSource") in AGENT_CHANNELS or not outside_aws(ip):
         return None
     from wasec.events.ranges import load
 
-    arn = str((r.get("userIdentity") or {}).get("arn"))
     if not STATE.once(f"outside|{arn}|{ip}", _when(r), 3600):
         return None  # one alert per session and address an hour
     evidence = [f"{ip} is in none of AWS's published address ranges (ip-ranges.json of {load().date})"]

@@ -35,7 +35,11 @@ class ReadStats:
 
 # (the file or s3:// object, the record's place in it, the record): the place is how jq finds it —
 # "Records[12]" in a delivery file, "[3]" in a list, "line 7" in JSON lines, "" when the file is one record
-Located = tuple[str, str, dict[str, Any]]
+Located = tuple[str, "int | str", dict[str, Any]]  # an int n is "Records[n]", kept unformatted until an alert
+
+
+def place_text(place: int | str) -> str:
+    return f"Records[{place}]" if isinstance(place, int) else place
 
 
 def parse_time(text: str | None) -> dt.datetime | None:
@@ -163,12 +167,12 @@ def read_at(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Pre
         yield from read_file(path, stats, prefilter, since, until)
 
 
-def placed(doc: Any) -> list[tuple[str, Any]]:
+def placed(doc: Any) -> list[tuple[int | str, Any]]:
     """The records of a parsed document with their places (see :func:`records_in`)."""
     if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
-        return [(f"Records[{i}]", r) for i, r in enumerate(doc["Records"])]
+        return list(enumerate(doc["Records"]))
     if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "Records" in doc[0]:
-        return [(f"[{i}].{place}", r) for i, x in enumerate(doc) for place, r in placed(x)]
+        return [(f"[{i}].{place_text(place)}", r) for i, x in enumerate(doc) for place, r in placed(x)]
     if isinstance(doc, list):
         return [(f"[{i}]", r) for i, r in enumerate(doc)]
     return [("detail" if "detail" in doc else "", r) for r in records_in(doc)] if isinstance(doc, dict) else []
@@ -195,16 +199,19 @@ def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, s
         else:
             stats.skipped_files += 1
         return
-    records: list[tuple[str, Any]]
+    records: Iterable[tuple[int | str, Any]]
     try:
-        records = placed(orjson.loads(raw))
+        doc = orjson.loads(raw)
+        # a delivery file: its records' places are their indices, formatted only for an alert
+        records = enumerate(doc["Records"]) if isinstance(doc, dict) and isinstance(doc.get("Records"), list) \
+            else placed(doc)
     except orjson.JSONDecodeError:
         records = []
         for i, line in enumerate(raw.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                records += [(f"line {i}" + (f" {place}" if place else ""), r)
+                records += [(f"line {i}" + (f" {place_text(place)}" if place != "" else ""), r)
                             for place, r in placed(orjson.loads(line))]
             except orjson.JSONDecodeError as e:
                 stats.problems.append(Problem(path, f"not CloudTrail JSON or JSON lines: {e}", i))

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from wasec.events.detections import REGISTRY, Detection, dispatch
-from wasec.events.reader import Prefilter, ReadStats, read_at
+from wasec.events.reader import Prefilter, ReadStats, place_text, read_at
 from wasec.model.finding import Evidence, Finding, Severity, Status
 from wasec.rules.registry import Rule
 
@@ -42,7 +42,8 @@ class Detector:
         """(record, finding) for every detection that fires, in record order."""
         return self.run_at((None, "", r) for r in records)
 
-    def run_at(self, located: Iterable[tuple[str | None, str, dict[str, Any]]]) -> list[tuple[dict[str, Any], Finding]]:
+    def run_at(self, located: Iterable[tuple[str | None, int | str, dict[str, Any]]]
+               ) -> list[tuple[dict[str, Any], Finding]]:
         """The same over records that know where they were read (file, place): each finding names them."""
         table, star = self.table, self.star
         out = []
@@ -62,10 +63,11 @@ def builtin() -> Detector:
     return Detector()
 
 
-def finding(d: Detection, r: dict[str, Any], message: str, path: str | None = None, place: str = "") -> Finding:
+def finding(d: Detection, r: dict[str, Any], message: str, path: str | None = None, at: int | str = "") -> Finding:
     event_id = str(r.get("eventID") or "")
     sev = Severity.parse(d.severity)
     where = f"{r.get('eventSource')} {r.get('eventName')} at {r.get('eventTime')} from {r.get('sourceIPAddress')}"
+    place = place_text(at)
     found = () if path is None else (Evidence("record", place or "(the whole file)", _jq(path, place), file=path),)
     line = int(place.split()[1]) if place.startswith("line ") else None
     return Finding(

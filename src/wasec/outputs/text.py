@@ -16,6 +16,9 @@ _STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Sev
 def _where(f: Finding) -> str:
     if f.file:
         where = f"{f.file}:{f.line}" if f.line else f.file
+        record = next((e.value for e in f.evidence if e.path == "record"), None) if f.source == "cloudtrail" else None
+        if record and not f.line:  # a CloudTrail record's place in its delivery file: Records[12]
+            where = f"{where} {record}"
         return f"{where} (from {f.root})" if f.root else where
     parts = [x for x in (f.account, f.region) if x]
     return "/".join(parts) or (f.arn or "")
