@@ -56,11 +56,15 @@ def records_of(event: dict[str, Any]) -> list[Located]:
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     records = records_of(event)
-    hits = builtin().run_at(records)
+    problems: list[Any] = []
+    hits = builtin().run_at(records, problems)
+    for p in problems:
+        print(f"wasec: {p.file}: {p.message}", flush=True)
     sinks = Sinks(os.environ.get("WASEC_WEBHOOK_URL"), os.environ.get("WASEC_SLACK_WEBHOOK_URL"),
                   os.environ.get("WASEC_SNS_TOPIC_ARN"), stdout=True)
     sent, suppressed, errors = sinks.send(alerts_for(hits), _SUPPRESSOR)
     for e in errors:
         print(f"wasec: alert not delivered: {e}", flush=True)
     return {"records": len(records), "detections": len(hits), "alerts": sent, "suppressed": suppressed,
+            "problems": [f"{p.file}: {p.message}" for p in problems],
             "errors": errors}

@@ -112,3 +112,15 @@ def test_files_are_skipped_unread_only_when_nothing_in_them_can_fire(tmp_path: P
     doc = json.loads(wasec("events", ".", "-f", "json", cwd=tmp_path).stdout)
     assert [(f["rule_id"], f["resource_id"]) for f in doc["findings"]] == [("event-instance-credentials-elsewhere", "e-away")]
     assert "(1 with nothing to check)" in wasec("events", ".", cwd=tmp_path).stdout
+
+
+def test_a_record_not_in_cloudtrails_shape_is_a_named_problem_and_the_rest_is_judged(tmp_path: Path) -> None:
+    odd = record({"eventName": "ModifySnapshotAttribute", "eventID": "e-odd",
+                  "requestParameters": {"snapshotId": "snap-1", "createVolumePermission": "all"},
+                  "userIdentity": {"type": "AssumedRole", "arn": 7}})
+    (tmp_path / "mixed.json").write_text(json.dumps({"Records": [odd, STOP]}))
+    r = wasec("events", "mixed.json", "-f", "json", cwd=tmp_path)
+    doc = json.loads(r.stdout)
+    assert r.returncode == 2 and [f["resource_id"] for f in doc["findings"]] == ["e-stop"]
+    (p,) = doc["problems"]
+    assert p["file"] == "mixed.json" and "record Records[0] is not in CloudTrail's shape" in p["message"]

@@ -52,9 +52,10 @@ def test_fast_lane_alerts_once_per_window(hook: tuple[str, list[dict[str, Any]]]
     monkeypatch.setenv("WASEC_SLACK_WEBHOOK_URL", url + "/slack")
     monkeypatch.setattr(lambda_handler, "_SUPPRESSOR", lambda_handler.Suppressor(3600))
     out = lambda_handler.handler(eventbridge(STOP))
-    assert out == {"records": 1, "detections": 1, "alerts": 1, "suppressed": 0, "errors": []}
+    assert out == {"records": 1, "detections": 1, "alerts": 1, "suppressed": 0, "problems": [], "errors": []}
     hooks = [g["body"] for g in got if g["path"] == "/hook"]
     assert hooks[0]["detection"] == "event-cloudtrail-stopped" and hooks[0]["event_id"] == "e-1"
+    assert hooks[0]["record"]["file"].startswith("eventbridge:") and hooks[0]["record"]["record"] == "detail"
     assert "StartLogging" in hooks[0]["playbook"] and hooks[0]["actor"].endswith("user/alice")
     slack = next(g["body"] for g in got if g["path"] == "/slack")
     assert slack["text"].startswith(":rotating_light: *CRITICAL*") and slack["blocks"][0]["type"] == "section"

@@ -74,15 +74,25 @@ def params(r: dict[str, Any]) -> dict[str, Any]:
     return p if isinstance(p, dict) else {}
 
 
+def obj(r: dict[str, Any], key: str) -> dict[str, Any]:
+    """A part of the record that CloudTrail writes as an object, or {} when it is missing or is not one."""
+    v = r.get(key)
+    return v if isinstance(v, dict) else {}
+
+
+def ident(r: dict[str, Any]) -> dict[str, Any]:
+    return obj(r, "userIdentity")
+
+
 def actor(r: dict[str, Any]) -> str:
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     return str(u.get("arn") or u.get("userName") or u.get("type") or "unknown")
 
 
 def caller_user(r: dict[str, Any]) -> str | None:
     """The caller's user name: the IAM user, or the session name of an assumed role (people federated in
     usually get their own name as the session name)."""
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     if u.get("type") == "IAMUser":
         return u.get("userName") or str(u.get("arn", "")).rsplit("/", 1)[-1]
     if u.get("type") == "AssumedRole" and ":assumed-role/" in str(u.get("arn", "")):
@@ -95,22 +105,22 @@ def from_s3(r: dict[str, Any]) -> bool:
 
 
 def is_root(r: dict[str, Any]) -> bool:
-    return (r.get("userIdentity") or {}).get("type") == "Root"
+    return ident(r).get("type") == "Root"
 
 
 def by_aws_service(r: dict[str, Any]) -> bool:
     """A service acted: on its own, or relaying a principal's call (``invokedBy``)."""
-    return service_itself(r) or bool((r.get("userIdentity") or {}).get("invokedBy"))
+    return service_itself(r) or bool(ident(r).get("invokedBy"))
 
 
 def service_itself(r: dict[str, Any]) -> bool:
     """A service acted on its own. A user's call relayed by CloudFormation is still the user's change."""
-    return (r.get("userIdentity") or {}).get("type") == "AWSService" or r.get("eventType") == "AwsServiceEvent"
+    return ident(r).get("type") == "AWSService" or r.get("eventType") == "AwsServiceEvent"
 
 
 def from_console(r: dict[str, Any]) -> bool:
     """A call the AWS console made for a signed-in person (its pages list and describe a lot)."""
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     ua = str(r.get("userAgent") or "")
     return str(u.get("sessionCredentialFromConsole", "")).lower() == "true" or ua.startswith("console.") or \
         ".console.aws" in ua or "console.amazonaws.com" in ua
@@ -118,14 +128,14 @@ def from_console(r: dict[str, Any]) -> bool:
 
 def service_linked(r: dict[str, Any]) -> bool:
     """A service-linked role's session: Trusted Advisor, Config, Security Hub… calling on their own schedule."""
-    return ":assumed-role/AWSServiceRoleFor" in str((r.get("userIdentity") or {}).get("arn", ""))
+    return ":assumed-role/AWSServiceRoleFor" in str(ident(r).get("arn", ""))
 
 
 def person(r: dict[str, Any]) -> bool:
     """The caller is a person rather than a workload: an IAM user, root, a federated user, or an
     IAM Identity Center (SSO) session. Pipelines and applications run as role sessions."""
-    u = r.get("userIdentity") or {}
-    issuer = ((u.get("sessionContext") or {}).get("sessionIssuer") or {}).get("arn") or u.get("arn") or ""
+    u = ident(r)
+    issuer = obj(obj(u, "sessionContext"), "sessionIssuer").get("arn") or u.get("arn") or ""
     return u.get("type") in ("IAMUser", "Root", "FederatedUser", "SAMLUser", "WebIdentityUser", "IdentityCenterUser") or \
         ("/AWSReservedSSO_" in str(issuer))
 
@@ -162,8 +172,12 @@ PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
 
 def _items(x: Any) -> list[Any]:
     if isinstance(x, dict) and "items" in x:
-        return list(x.get("items") or [])
-    return list(x) if isinstance(x, list) else []
+        return _list(x.get("items"))
+    return _list(x)
+
+
+def _list(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else []
 
 
 # --- logging turned off or weakened ----------------------------------------------------------------
@@ -504,7 +518,7 @@ def _waf(r: dict[str, Any]) -> str | None:
 def _root_login(r: dict[str, Any]) -> str | None:
     if not is_root(r):
         return None
-    ok = (r.get("responseElements") or {}).get("ConsoleLogin") == "Success"
+    ok = obj(r, "responseElements").get("ConsoleLogin") == "Success"
     return f"root signed in from {r.get('sourceIPAddress')}" if ok else None
 
 
@@ -542,9 +556,9 @@ def _root_read(r: dict[str, Any]) -> str | None:
            "Require MFA for the user (or federate console access); check the sign-in was theirs.",
            wa=("SEC02-BP01", *DETECT))
 def _no_mfa(r: dict[str, Any]) -> str | None:
-    u = r.get("userIdentity") or {}
-    extra = r.get("additionalEventData") or {}
-    if u.get("type") not in ("IAMUser", "Root") or (r.get("responseElements") or {}).get("ConsoleLogin") != "Success":
+    u = ident(r)
+    extra = obj(r, "additionalEventData")
+    if u.get("type") not in ("IAMUser", "Root") or obj(r, "responseElements").get("ConsoleLogin") != "Success":
         return None
     if extra.get("MFAUsed") == "No" and not extra.get("SamlProviderArn"):
         return f"{actor(r)} signed in to the console without MFA from {r.get('sourceIPAddress')}"
@@ -716,7 +730,7 @@ def _instances(r: dict[str, Any]) -> str | None:
            "UpdateFunctionConfiguration20150331v2 UpdateFunctionConfiguration", "T1546",
            "Check the layer's account and code; layers run inside every invocation.")
 def _layer(r: dict[str, Any]) -> str | None:
-    layers = params(r).get("layers") or (r.get("responseElements") or {}).get("layers") or []
+    layers = params(r).get("layers") or obj(r, "responseElements").get("layers") or []
     arns = [str(x.get("arn") if isinstance(x, dict) else x) for x in layers if x]
     own = r.get("recipientAccountId")
     foreign = [a for a in arns if a.count(":") >= 4 and a.split(":")[4] not in (own, "")]
@@ -790,7 +804,7 @@ def _rds_public(r: dict[str, Any]) -> str | None:
     restored = str(r.get("eventName", "")).startswith("Restore")
     # a restore that names no setting takes the subnet group's default: what it got is in the response
     public = p.get("publiclyAccessible") is True or \
-        (restored and (r.get("responseElements") or {}).get("publiclyAccessible") is True)
+        (restored and obj(r, "responseElements").get("publiclyAccessible") is True)
     if not public:
         return None
     name = p.get("dBInstanceIdentifier") or p.get("dBClusterIdentifier")
@@ -1157,7 +1171,7 @@ _VPC_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/
 
 # the Systems Manager agent's message channels: CloudTrail records their calls with addresses that need not be the
 # instance's route to other AWS APIs
-AGENT_CHANNELS = frozenset({"ssmmessages.amazonaws.com", "ec2messages.amazonaws.com"})
+AGENT_CHANNELS = ("ssmmessages.amazonaws.com", "ec2messages.amazonaws.com")
 
 
 def outside_aws(ip: Any) -> bool:
@@ -1175,9 +1189,9 @@ def outside_aws(ip: Any) -> bool:
 
 def instance_session(r: dict[str, Any]) -> str | None:
     """The instance id when the caller is an EC2 instance's role session (the session name is the instance id)."""
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     arn = u.get("arn")
-    if not arn or "/i-" not in arn or u.get("invokedBy") or u.get("type") != "AssumedRole":
+    if not isinstance(arn, str) or "/i-" not in arn or u.get("invokedBy") or u.get("type") != "AssumedRole":
         return None
     m = INSTANCE_SESSION.search(str(arn))
     return m.group(1) if m else None
@@ -1193,8 +1207,8 @@ def _instance_credentials_outside(r: dict[str, Any]) -> str | None:
     """One record decides: an instance's role session only ever calls from inside AWS (the instance's own
     address, its NAT's, or a VPC endpoint's), so a call from an address in none of AWS's published ranges is
     the credentials used by someone else. Denied calls count: a thief tries what the role may do."""
-    arn = (r.get("userIdentity") or {}).get("arn")
-    if not arn or "/i-" not in arn:
+    arn = ident(r).get("arn")
+    if not isinstance(arn, str) or "/i-" not in arn:
         return None  # nearly every record: not an instance's session
     instance = instance_session(r)
     ip = r.get("sourceIPAddress")
@@ -1224,7 +1238,7 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
     from another public network is its credentials copied out (the metadata service hands them to whoever asks
     from inside). Private sources are not compared: one instance often reaches some services through VPC
     endpoints and others through NAT."""
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     if r.get("eventSource") in AGENT_CHANNELS:
         return None
     if r.get("eventName") in ("SendCommand", "StartSession") and not r.get("errorCode"):
@@ -1233,7 +1247,7 @@ def _instance_credentials(r: dict[str, Any]) -> str | None:
             _remember("commanded", str(instance), r, str(r.get("sourceIPAddress")))
         return None
     arn = u.get("arn")
-    if not arn or "/i-" not in arn or u.get("invokedBy"):
+    if not isinstance(arn, str) or "/i-" not in arn or u.get("invokedBy"):
         return None  # most records: no instance session, and nothing parsed
     m = INSTANCE_SESSION.search(str(arn))
     where = _where(r.get("sourceIPAddress")) if m else None
@@ -1275,8 +1289,8 @@ def _password_then_login(r: dict[str, Any]) -> str | None:
         if target and target != caller_user(r) and not service_itself(r):
             _remember("password", str(target), r, actor(r))
         return None
-    u = r.get("userIdentity") or {}
-    if u.get("type") != "IAMUser" or (r.get("responseElements") or {}).get("ConsoleLogin") != "Success":
+    u = ident(r)
+    if u.get("type") != "IAMUser" or obj(r, "responseElements").get("ConsoleLogin") != "Success":
         return None
     got = _recall("password", str(caller_user(r)), r)
     if got:
@@ -1557,9 +1571,9 @@ def _quarantined_use(r: dict[str, Any]) -> str | None:
     quarantined = STATE.seen.get("quarantined")
     if not quarantined:
         return None  # nearly always: nothing quarantined in this run
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     user = u.get("userName")
-    if u.get("type") != "IAMUser" or not user or user not in {x for _, x in quarantined}:
+    if u.get("type") != "IAMUser" or not isinstance(user, str) or user not in {x for _, x in quarantined}:
         return None
     when = min(t for t, x in quarantined if x == user)
     ip = r.get("sourceIPAddress")
@@ -1572,7 +1586,7 @@ def _quarantined_use(r: dict[str, Any]) -> str | None:
 
 def _login(r: dict[str, Any]) -> str | None:
     """"Success" or "Failure" for a console sign-in record."""
-    return (r.get("responseElements") or {}).get("ConsoleLogin") if r.get("eventName") == "ConsoleLogin" else None
+    return obj(r, "responseElements").get("ConsoleLogin") if r.get("eventName") == "ConsoleLogin" else None
 
 
 @detection("root-console-login-failed", "Failed root sign-in to the console", "medium", "ConsoleLogin", "T1110.001",
@@ -1588,7 +1602,7 @@ SIGNIN_BURST = 5  # failed sign-ins from one address, or for one user, within 10
 
 
 def _signin_keys(r: dict[str, Any]) -> list[str]:
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     user = u.get("userName") or u.get("principalId")
     keys = [f"ip:{r.get('sourceIPAddress')}"]
     if user and user != "HIDDEN_DUE_TO_SECURITY_REASONS":  # CloudTrail hides names that are no user's
@@ -1637,7 +1651,7 @@ def _after_brute_force(r: dict[str, Any]) -> str | None:
 def _signin_token(r: dict[str, Any]) -> str | None:
     """GetSigninToken turns a federation token or a role session into a console sign-in URL: the step from
     access keys to the web console that stolen-key toolkits automate."""
-    u = r.get("userIdentity") or {}
+    u = ident(r)
     if r.get("eventSource") not in ("signin.amazonaws.com", None) or service_itself(r) or \
             "/AWSReservedSSO_" in str(u.get("arn", "")):
         return None  # the IAM Identity Center portal signs its users in this way
@@ -1681,7 +1695,7 @@ def _rds_foreign_restore(r: dict[str, Any]) -> str | None:
     p = params(r)
     snapshot = field(p, "dBSnapshotIdentifier") or field(p, "snapshotIdentifier")
     account = _account_of_arn(snapshot)
-    own = r.get("recipientAccountId") or (r.get("userIdentity") or {}).get("accountId")
+    own = r.get("recipientAccountId") or ident(r).get("accountId")
     if account is None or account == own:
         return None
     return f"{actor(r)} restored {field(p, 'dBInstanceIdentifier') or field(p, 'dBClusterIdentifier')} from " \
@@ -1690,7 +1704,7 @@ def _rds_foreign_restore(r: dict[str, Any]) -> str | None:
 
 def _bucket_account(r: dict[str, Any], bucket: Any) -> str | None:
     """The owner account CloudTrail names for a bucket in the record's resources (data events carry it)."""
-    for res in r.get("resources") or []:
+    for res in _list(r.get("resources")):
         if isinstance(res, dict) and res.get("type") == "AWS::S3::Bucket" and \
                 str(res.get("ARN") or res.get("arn") or "").endswith(f":::{bucket}") and res.get("accountId"):
             return str(res["accountId"])
@@ -1703,11 +1717,11 @@ def _bucket_account(r: dict[str, Any], bucket: Any) -> str | None:
            wa=("SEC07-BP02", *DETECT))
 def _s3_copy_out(r: dict[str, Any]) -> str | None:
     p = params(r)
-    caller = (r.get("userIdentity") or {}).get("accountId")
+    caller = ident(r).get("accountId")
     owner = _bucket_account(r, p.get("bucketName"))
     if owner is None:  # the destination not named among the resources: a foreign bucket that is not the source
         source = str(p.get("x-amz-copy-source") or "").lstrip("/").split("/", 1)[0]
-        owner = next((str(x["accountId"]) for x in r.get("resources") or [] if isinstance(x, dict) and
+        owner = next((str(x["accountId"]) for x in _list(r.get("resources")) if isinstance(x, dict) and
                       x.get("type") == "AWS::S3::Bucket" and x.get("accountId") and str(x["accountId"]) != caller and
                       not str(x.get("ARN") or x.get("arn") or "").endswith(f":::{source}")), None)
     if not from_s3(r) or not caller or not owner or owner == caller:
@@ -1922,7 +1936,7 @@ def _key_checked(r: dict[str, Any]) -> str | None:
     tool = next((t for t in KEY_CHECKERS if t in ua), None)
     if tool is None:
         return None
-    key = (r.get("userIdentity") or {}).get("accessKeyId")
+    key = ident(r).get("accessKeyId")
     return f"{tool} verified key {key} of {actor(r)} from {r.get('sourceIPAddress')}"
 
 

@@ -45,6 +45,8 @@ def place_text(place: int | str) -> str:
 def parse_time(text: str | None) -> dt.datetime | None:
     if not text:
         return None
+    if not isinstance(text, str):
+        raise ValueError(f"not a time: {text!r}")
     try:
         t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from wasec.events.detections import REGISTRY, Detection, dispatch
+from wasec.events.detections import REGISTRY, Detection, dispatch, ident
 from wasec.events.reader import Prefilter, ReadStats, place_text, read_at
-from wasec.model.finding import Evidence, Finding, Severity, Status
+from wasec.model.finding import Evidence, Finding, Problem, Severity, Status
 from wasec.rules.registry import Rule
 
 IMPACT = {"critical": 5, "high": 4, "medium": 3, "low": 2, "info": 1}
@@ -42,19 +42,35 @@ class Detector:
         """(record, finding) for every detection that fires, in record order."""
         return self.run_at((None, "", r) for r in records)
 
-    def run_at(self, located: Iterable[tuple[str | None, int | str, dict[str, Any]]]
-               ) -> list[tuple[dict[str, Any], Finding]]:
-        """The same over records that know where they were read (file, place): each finding names them."""
+    def run_at(self, located: Iterable[tuple[str | None, int | str, dict[str, Any]]],
+               problems: list[Problem] | None = None) -> list[tuple[dict[str, Any], Finding]]:
+        """The same over records that know where they were read (file, place): each finding names them.
+
+        With ``problems``, a record a detection cannot judge (a field CloudTrail writes as an object holding a
+        list, a number where text belongs) is a problem naming the file, the record and the detections, and
+        the run goes on; without, the error is raised."""
         table, star = self.table, self.star
         out = []
         for path, place, r in located:
             name = r.get("eventName")
+            failed: list[str] = []
             for d in (*(table[name.lower()] if isinstance(name, str) else ()), *star):
                 if r.get("errorCode") and not d.failures:
                     continue
-                msg = d.check(r)
+                try:
+                    msg = d.check(r)
+                except Exception as e:
+                    if problems is None:
+                        raise
+                    failed.append(f"{d.id} ({type(e).__name__}: {e})")
+                    continue
                 if msg:
                     out.append((r, finding(d, r, msg, path, place)))
+            if failed:
+                assert problems is not None
+                problems.append(Problem(path or "(records)", f"record {place_text(place) or '(the only one)'} is not "
+                                        f"in CloudTrail's shape; not judged by {', '.join(failed[:3])}"
+                                        + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")))
         return out
 
 
@@ -75,7 +91,7 @@ def finding(d: Detection, r: dict[str, Any], message: str, path: str | None = No
         resource_id=event_id or "(no event id)", message=f"{message} (event {event_id})" if event_id else message,
         source="cloudtrail",
         file=path, line=line,
-        account=str(r.get("recipientAccountId") or (r.get("userIdentity") or {}).get("accountId") or "") or None,
+        account=str(r.get("recipientAccountId") or ident(r).get("accountId") or "") or None,
         region=r.get("awsRegion"), evidence=(Evidence("event", where, d.playbook), *found),
         fingerprint=hashlib.sha256(f"{d.rule_id}|{event_id}".encode()).hexdigest()[:24],
         impact=IMPACT.get(d.severity, 3), likelihood=5, risk_factors=(f"{d.severity} severity", "it happened"),
@@ -121,7 +137,8 @@ def scan_events(paths: list[str], since: Any = None, until: Any = None, prefilte
     detector = detector or builtin()
     started = time.time()
     stats = ReadStats()
-    hits = detector.run_at(read_at(paths, stats, detector.prefilter() if prefilter else None, since, until))
+    hits = detector.run_at(read_at(paths, stats, detector.prefilter() if prefilter else None, since, until),
+                           stats.problems)
     return EventsScan([f for _, f in hits], stats, started, time.time() - started, detector.rules(), hits)
 
 
@@ -144,7 +161,7 @@ def follow(paths: list[str], on_hits: Any, interval: float = 5.0, duration: floa
             if path in seen or path == "-":
                 continue
             seen.add(path)
-            hits = detector.run_at(read_file(path, stats, prefilter, since, until))
+            hits = detector.run_at(read_file(path, stats, prefilter, since, until), stats.problems)
             if hits:
                 on_hits(hits)
         if end is not None and time.monotonic() >= end:
