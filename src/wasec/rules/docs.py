@@ -86,10 +86,14 @@ def _events(bps: dict) -> list[str]:
     out = ["## CloudTrail detections", "", f"{len(ds)} detections, run by `wasec events` over CloudTrail records and by "
            "the Lambda entry point `wasec.lambda_handler.handler`. A finding names the event it fired on.", ""]
     out += _index((d.rule_id, d.severity, d.title) for d in ds)
+    from wasec.events.mitre import tactics
+
     for d in ds:
         reads = "every record" if d.events == ("*",) else ", ".join(f"`{e}`" for e in d.events)
         out += [f"### {d.rule_id}", "", f"**{d.title}** · {d.severity}", "", f"Reads: {reads}" +
-                (" (failed calls too)" if d.failures else ""), "", f"MITRE ATT&CK: {', '.join(d.mitre)}", "",
+                (" (failed calls too)" if d.failures else ""), "",
+                "Decides on: " + (f"several records — {d.state}" if d.state else "one record"), "",
+                f"MITRE ATT&CK: {', '.join(d.mitre)} ({', '.join(tactics(d.mitre))})", "",
                 f"**Playbook:** {d.playbook}" + (" `--respond` plans the calls that undo it." if d.id in PLANS else ""), "",
                 "Mappings: " + "; ".join(_wa(d.wa, bps)), ""]
     return out
