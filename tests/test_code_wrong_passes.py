@@ -174,6 +174,37 @@ resource "aws_security_group" "db" {
     assert statuses == {"sg-database-ports-open": Status.PASS}
 
 
+@pytest.mark.parametrize(("block", "count", "bits", "nth", "status"), [
+    ("10.0.0.0/16", 4, 8, 1, Status.PASS),  # 10.0.1.0/24: private
+    ("0.0.0.0/0", 1, 32, 0, Status.FAIL),   # 0.0.0.0/0 itself
+])
+def test_a_cidr_from_fn_cidr_decides_an_ingress_rule(tmp_path: Path, block: str, count: int, bits: int, nth: int,
+                                                      status: Status) -> None:
+    """Fn::Cidr [ipBlock, count, cidrBits] is the same for every deployment (the AWS documentation's example:
+    !Cidr [ 192.168.0.0/24, 6, 5 ] gives six /27s): computed, it decides the rule instead of leaving it unknown."""
+    (tmp_path / "t.yaml").write_text(f"""
+Resources:
+  Db:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 5432
+          ToPort: 5432
+          CidrIp: !Select [{nth}, !Cidr [{block}, {count}, {bits}]]
+""")
+    assert _status(tmp_path, "sg-database-ports-open") == [status]
+
+
+def test_fn_cidr_as_the_documentation_gives_it() -> None:
+    from wasec.sources.cloudformation.intrinsics import Resolver
+
+    r = Resolver({"Resources": {}}, {})
+    assert r.resolve({"Fn::Cidr": ["192.168.0.0/24", 6, 5]}) == [f"192.168.0.{i * 32}/27" for i in range(6)]
+    assert r.resolve({"Fn::Cidr": ["2001:db8::/56", 2, 64]}) == ["2001:db8::/64", "2001:db8:0:1::/64"]
+
+
 def test_a_module_called_from_two_roots_gives_findings_that_say_which(tmp_path: Path) -> None:
     (tmp_path / "modules" / "bucket").mkdir(parents=True)
     (tmp_path / "modules" / "bucket" / "main.tf").write_text('resource "aws_s3_bucket" "this" {\n  bucket = "x"\n}\n')

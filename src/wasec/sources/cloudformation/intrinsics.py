@@ -294,6 +294,27 @@ def _to_json(r: Resolver, arg: Any) -> Any:
     return v if contains_unknown(v) else json.dumps(v)
 
 
+def _cidr(r: Resolver, arg: Any) -> Any:
+    """Fn::Cidr [ipBlock, count, cidrBits]: the first ``count`` subnets of ``ipBlock`` with ``cidrBits`` host bits,
+    in address order — the same for every deployment, so computed here."""
+    import ipaddress
+
+    if not isinstance(arg, list) or len(arg) != 3:
+        raise CfnError("!Cidr takes [ipBlock, count, cidrBits]")
+    block, count, bits = (r.resolve(x) for x in arg)
+    if any(isinstance(x, Unknown) for x in (block, count, bits)):
+        return Unknown("CIDR blocks of an address block known at deploy time", nonnull=True)
+    try:
+        net = ipaddress.ip_network(str(block), strict=False)
+        count, bits = int(count), int(bits)
+    except ValueError as e:
+        raise CfnError(f"!Cidr: {e}") from None
+    prefix = net.max_prefixlen - bits
+    if not 1 <= count <= 256 or prefix < net.prefixlen or count > 2 ** (prefix - net.prefixlen):
+        raise CfnError(f"!Cidr: {count} subnets with {bits} host bits do not fit in {net}")
+    return [str(n) for _, n in zip(range(count), net.subnets(new_prefix=prefix), strict=False)]
+
+
 def _length(r: Resolver, arg: Any) -> Any:
     v = r.resolve(arg)
     return v if isinstance(v, Unknown) else len(v)
@@ -313,7 +334,7 @@ _FUNCTIONS: dict[str, Any] = {
     "Fn::Length": _length,
     "Fn::GetAZs": lambda r, a: Unknown("the region's availability zones", nonnull=True),
     "Fn::ImportValue": lambda r, a: Unknown("an export of another stack", nonnull=True),
-    "Fn::Cidr": lambda r, a: Unknown("CIDR blocks computed at deploy time", nonnull=True),
+    "Fn::Cidr": _cidr,
     "Fn::Equals": lambda r, a: r.cond_value({"Fn::Equals": a}),
     "Fn::And": lambda r, a: r.cond_value({"Fn::And": a}),
     "Fn::Or": lambda r, a: r.cond_value({"Fn::Or": a}),
