@@ -70,6 +70,19 @@ def check(policy: Policy, kind: str, cat: Catalog) -> list[Issue]:
     return out
 
 
+_TEMPLATES: dict[str, list[list[str]]] = {}
+
+
+def _arn_templates(cat: Catalog, service: str) -> list[list[str]]:
+    """A service's resource ARN formats split into their six fields, variables as wildcards (computed once)."""
+    got = _TEMPLATES.get(service)
+    if got is None:
+        got = [f for f in (_VAR.sub("*", p).split(":", 5) for p in cat.resources.get(service, {}).values())
+               if len(f) == 6]
+        _TEMPLATES[service] = got
+    return got
+
+
 def _arns(s: Statement, cat: Catalog) -> Iterator[Issue]:
     for field, values in (("Resource", s.resources), ("NotResource", s.not_resources)):
         for r in values or ():
@@ -91,8 +104,7 @@ def _arns(s: Statement, cat: Catalog) -> Iterator[Issue]:
                 yield Issue("error", "invalid-arn-account", path, f"{r}: {account!r} is not a 12-digit account id")
             # the service's resource types this ARN could be: if none of them has a region (or an account), naming
             # one is an error (arn:aws:s3:us-east-1::bucket)
-            fields = [_VAR.sub("*", p).split(":", 5) for p in cat.resources.get(service.lower(), {}).values()]
-            fields = [f for f in fields if len(f) == 6 and globs_intersect(f[5], resource)]
+            fields = [f for f in _arn_templates(cat, service.lower()) if globs_intersect(f[5], resource)]
             if fields and "*" not in service:
                 if region and region != "*" and all(f[3] == "" for f in fields):
                     yield Issue("error", "arn-region-not-allowed", path, f"{r}: {service} ARNs of this kind name no "
@@ -218,10 +230,9 @@ def _variables(s: Statement) -> Iterator[Issue]:
 def _pass_role(s: Statement, cat: Catalog) -> Iterator[Issue]:
     if not s.allows:
         return
-    passes = s.actions is None or any(glob_regex(a.lower(), case=True).fullmatch("iam:passrole")
-                                      for a in s.actions or ())
+    passes = s.actions is None or any(_action_matches(a, "iam:passrole") for a in s.actions or ())
     if s.actions is None:
-        passes = not any(glob_regex(a.lower(), case=True).fullmatch("iam:passrole") for a in s.not_actions or ())
+        passes = not any(_action_matches(a, "iam:passrole") for a in s.not_actions or ())
     if not passes:
         return
     star = s.resources is not None and any(r.strip() == "*" or r.lower() in ("arn:aws:iam::*:role/*",) for r in s.resources)
@@ -237,22 +248,45 @@ def _create_slr(s: Statement) -> Iterator[Issue]:
     """iam:CreateServiceLinkedRole named (not swept in by *) on every resource."""
     if not s.allows or s.actions is None:
         return
-    named = any(a.lower().startswith("iam:") and a.strip() != "*" and
-                glob_regex(a.lower(), case=True).fullmatch("iam:createservicelinkedrole") for a in s.actions)
+    named = any(a.lower().startswith("iam:") and _action_matches(a, "iam:createservicelinkedrole") for a in s.actions)
     star = s.resources is not None and any(r.strip() == "*" for r in s.resources)
     if named and (star or s.not_resources is not None):
         yield Issue("warning", "create-slr-with-star-in-resource", s.path,
                     "iam:CreateServiceLinkedRole on every resource: name the service-linked role (iam:AWSServiceName)")
 
 
+def _action_matches(pattern: str, action: str) -> bool:
+    """An Action element against a lower-case action name; a pattern without wildcards needs no regex."""
+    p = pattern.strip().lower()
+    return _covers(p, action, case=True) if "*" in p or "?" in p else p == action
+
+
+def _covers(pattern: str, value: str, case: bool) -> bool:
+    """An IAM wildcard pattern matches a value: a pattern whose only wildcard is a trailing * (the usual
+    ``s3:Get*``, ``arn:aws:s3:::bucket/*``) by its prefix, others by a regex."""
+    body = pattern[:-1]
+    if pattern.endswith("*") and "*" not in body and "?" not in body:
+        return value.startswith(body) if case else value.lower().startswith(body.lower())
+    return glob_regex(pattern, case=case).fullmatch(value) is not None
+
+
 def _redundant(s: Statement) -> Iterator[Issue]:
     for field, values in (("Action", s.actions), ("Resource", s.resources)):
         if not values or len(values) < 2:
             continue
+        case = field == "Resource"
+        # only a wildcard can cover another value: compare every value with the few wildcards, not all pairs
+        wild = [(j, o) for j, o in enumerate(values) if "*" in o or "?" in o]
+        if not wild:
+            continue
+        # a value no wildcard's literal start begins is covered by none (one C-level test for most values)
+        starts = tuple(o.split("*", 1)[0].split("?", 1)[0] if case else o.split("*", 1)[0].split("?", 1)[0].lower()
+                       for _, o in wild)
         for i, v in enumerate(values):
-            for j, o in enumerate(values):
-                if i != j and ("*" in o or "?" in o) and v != o and \
-                        glob_regex(o, case=field == "Resource").fullmatch(v):
+            if not (v if case else v.lower()).startswith(starts):
+                continue
+            for j, o in wild:
+                if i != j and v != o and _covers(o, v, case):
                     code = "redundant-action" if field == "Action" else "redundant-resource"
                     yield Issue("suggestion", code, f"{s.path}.{field}", f"{v} is already covered by {o}")
                     break
