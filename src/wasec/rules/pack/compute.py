@@ -44,17 +44,35 @@ def imdsv2(r: View) -> Any:
     return None
 
 
+# Amazon Linux 2023's AMIs are published with ImdsSupport v2.0: AWS's public SSM parameters name them, and their
+# names start so (owned by Amazon: the "amazon" alias or Amazon Linux's account)
+AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-"
+AL2023_NAME = "al2023-ami-"
+AMAZON_OWNERS = frozenset({"amazon", "137112412989"})
+
+
 def _ami_requires_imdsv2(r: View) -> bool:
-    """The instance's AMI is declared here with ImdsSupport v2.0 (an aws_ami, or a lookup filtered on it)."""
+    """The instance's AMI is known to require IMDSv2: declared here with ImdsSupport v2.0 (an aws_ami, or a lookup
+    filtered on it), or of a family published so (Amazon Linux 2023, by its SSM public parameter or its name)."""
     image = r.raw("LaunchTemplateData.ImageId" if r.type == "AWS::EC2::LaunchTemplate" else "ImageId")
-    ami = r.resolve(image, "Wasec::EC2::Image", "Wasec::EC2::AmiLookup") if image is not None else None
+    if isinstance(image, str):  # a CloudFormation parameter's SSM path, or {{resolve:ssm:…}}
+        return AL2023_PARAMETER in image
+    ami = r.resolve(image, "Wasec::EC2::Image", "Wasec::EC2::AmiLookup", "Wasec::SSM::ParameterLookup") \
+        if image is not None else None
     if ami is None:
         return False
     if ami.type == "Wasec::EC2::Image":
         return str(ami.properties.get("ImdsSupport") or "") == "v2.0"
+    if ami.type == "Wasec::SSM::ParameterLookup":
+        return str(ami.properties.get("Name") or "").startswith(AL2023_PARAMETER)
     filters = ami.properties.get("Filters")
-    return any(isinstance(f, dict) and f.get("Name") == "imds-support" and f.get("Values") == ["v2.0"]
-               for f in (filters if isinstance(filters, list) else []))
+    filters = [f for f in (filters if isinstance(filters, list) else []) if isinstance(f, dict)]
+    if any(f.get("Name") == "imds-support" and f.get("Values") == ["v2.0"] for f in filters):
+        return True
+    owners = ami.properties.get("Owners")
+    names = [v for f in filters if f.get("Name") == "name" for v in (f.get("Values") or [])]
+    return bool(names) and all(isinstance(n, str) and n.startswith(AL2023_NAME) for n in names) and \
+        isinstance(owners, list) and bool(owners) and all(str(o) in AMAZON_OWNERS for o in owners)
 
 
 @rule("ec2-imds-hop-limit", title="Instance metadata is not reachable from containers (hop limit 1)", severity="low",

@@ -207,6 +207,11 @@ def _rotation(b: Body, o: Builder, m: Any) -> None:
     })
 
 
+@maps("aws_ssm_parameter", "Wasec::SSM::ParameterLookup", data=True)
+def _ssm_parameter_lookup(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name"})  # AWS's public parameters name things: /aws/service/ami-amazon-linux-latest/…
+
+
 @maps("aws_ssm_parameter", "AWS::SSM::Parameter")
 def _ssm_parameter(b: Body, o: Builder, m: Any) -> None:
     o.copy(b, {"name": "Name", "type": "Type", "value": "Value", "key_id": "KmsKeyId", "tier": "Tier"})
