@@ -176,6 +176,45 @@ def db_password(r: View) -> Any:
     return Fail("MasterUserPassword", "the master password is a literal in the code", redact(v))
 
 
+# where each service takes a password or token in its resource definition (Terraform names mapped to these)
+SERVICE_PASSWORDS = {
+    "AWS::DirectoryService::MicrosoftAD": ("Password",),
+    "AWS::DirectoryService::SimpleAD": ("Password",),
+    "AWS::DMS::Endpoint": ("Password",),
+    "AWS::AmazonMQ::Broker": ("Users[].Password",),
+    "AWS::ElastiCache::ReplicationGroup": ("AuthToken",),
+    "AWS::OpenSearchService::Domain": ("AdvancedSecurityOptions.MasterUserOptions.MasterUserPassword",),
+    "AWS::Elasticsearch::Domain": ("AdvancedSecurityOptions.MasterUserOptions.MasterUserPassword",),
+    "AWS::Amplify::App": ("BasicAuthConfig.Password", "BasicAuthCredentials"),
+    "AWS::Amplify::Branch": ("BasicAuthConfig.Password", "BasicAuthCredentials"),
+}
+
+
+@rule("service-password-in-code", title="Service passwords and tokens are not written in code", severity="high",
+      types=list(SERVICE_PASSWORDS), area="appsec", category="secret", wa=SECRETS, scope="code",
+      why="A directory administrator password, a broker user's password, a cache AUTH token or a search domain's "
+          "master password written in a template or .tf file is in version control, plan output and state, readable "
+          "by everyone who can read any of them — and rarely rotated after.",
+      fix="Resolve it from Secrets Manager at deploy time (a dynamic reference, or a data source / ephemeral value "
+          "in Terraform), or let the service manage it where it can.",
+      tf='password = data.aws_secretsmanager_secret_version.directory.secret_string',
+      cfn="Password: '{{resolve:secretsmanager:directory-admin:SecretString:password}}'")
+def service_password(r: View) -> Any:
+    if r.source == "aws":
+        return None
+    fails = []
+    for path in SERVICE_PASSWORDS.get(r.type, ()):
+        if path.endswith("[].Password"):
+            values = [(f"{p}.Password", u.get("Password")) for p, u in r.items(path.split("[]")[0])
+                      if isinstance(u, dict)]
+        else:
+            values = [(path, r.raw(path))]
+        for where, v in values:
+            if isinstance(v, str) and v.strip() and not v.startswith("{{resolve:"):
+                fails.append(Fail(where, f"{where} is a literal in the code", redact(v)))
+    return fails
+
+
 @rule("ssm-parameter-secret-as-string", title="Secrets in SSM Parameter Store use SecureString", severity="medium",
       types=["AWS::SSM::Parameter"], area="appsec", category="secret", wa=SECRETS,
       why="String parameters are not encrypted and are returned to anyone with ssm:GetParameter.",

@@ -197,6 +197,8 @@ def _search_domain(b: Body, o: Builder, m: Any) -> None:
         "vpc_options": Blk("VPCOptions", {"subnet_ids": "SubnetIds", "security_group_ids": "SecurityGroupIds"}),
         "advanced_security_options": Blk("AdvancedSecurityOptions", {
             "enabled": "Enabled", "internal_user_database_enabled": "InternalUserDatabaseEnabled",
+            "master_user_options": Blk("MasterUserOptions", {"master_user_name": "MasterUserName",
+                                                             "master_user_password": "MasterUserPassword"}),
         }),
         "cluster_config": Blk(cluster, {
             "instance_count": "InstanceCount", "dedicated_master_enabled": "DedicatedMasterEnabled",
@@ -229,6 +231,7 @@ def _os_policy(b: Body, o: Builder, m: Any) -> None:
 
 simple("aws_mq_broker", "AWS::AmazonMQ::Broker", {
     "broker_name": "BrokerName",
+    "user": Blk("Users", {"username": "Username", "password": "Password"}, many=True),
     "engine_type": "EngineType",
     "publicly_accessible": "PubliclyAccessible",
     "auto_minor_version_upgrade": "AutoMinorVersionUpgrade",
@@ -390,7 +393,7 @@ simple("aws_redshiftserverless_namespace", "AWS::RedshiftServerless::Namespace",
 # -- migration and integration ------------------------------------------------------------------------------
 simple("aws_dms_endpoint", "AWS::DMS::Endpoint", {
     "endpoint_id": "EndpointIdentifier", "endpoint_type": "EndpointType", "engine_name": "EngineName",
-    "ssl_mode": "SslMode", "kms_key_arn": "KmsKeyId",
+    "ssl_mode": "SslMode", "kms_key_arn": "KmsKeyId", "password": "Password", "username": "Username",
     "mongodb_settings": Blk("MongoDbSettings", {"auth_type": "AuthType", "auth_mechanism": "AuthMechanism"}),
     "redis_settings": Blk("RedisSettings", {"ssl_security_protocol": "SslSecurityProtocol", "auth_type": "AuthType"}),
 }, name="endpoint_id")
@@ -415,4 +418,22 @@ simple("aws_appsync_graphql_api", "AWS::AppSync::GraphQLApi", {
 simple("aws_appsync_api_cache", "AWS::AppSync::ApiCache", {
     "api_id": "ApiId", "transit_encryption_enabled": "TransitEncryptionEnabled",
     "at_rest_encryption_enabled": "AtRestEncryptionEnabled",
+})
+
+
+@maps("aws_directory_service_directory", "AWS::DirectoryService::SimpleAD")
+def _directory(b: Body, o: Builder, m: Any) -> None:
+    # one Terraform type for CloudFormation's MicrosoftAD and SimpleAD (an ADConnector has no CloudFormation twin)
+    kind = b.attr("type")
+    if kind == "MicrosoftAD":
+        o.type = "AWS::DirectoryService::MicrosoftAD"
+    o.copy(b, {"name": "Name", "password": "Password", "edition": "Edition", "size": "Size"})
+    o.name(b.attr("name"))
+
+
+simple("aws_amplify_app", "AWS::Amplify::App", {
+    "name": "Name", "basic_auth_credentials": "BasicAuthCredentials", "enable_basic_auth": "EnableBasicAuth",
+})
+simple("aws_amplify_branch", "AWS::Amplify::Branch", {
+    "branch_name": "BranchName", "basic_auth_credentials": "BasicAuthCredentials", "enable_basic_auth": "EnableBasicAuth",
 })
