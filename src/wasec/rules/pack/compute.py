@@ -187,6 +187,7 @@ SERVICE_PASSWORDS = {
     "AWS::Elasticsearch::Domain": ("AdvancedSecurityOptions.MasterUserOptions.MasterUserPassword",),
     "AWS::Amplify::App": ("BasicAuthConfig.Password", "BasicAuthCredentials"),
     "AWS::Amplify::Branch": ("BasicAuthConfig.Password", "BasicAuthCredentials"),
+    "AWS::DataSync::LocationObjectStorage": ("SecretKey",),
 }
 
 
@@ -460,3 +461,16 @@ def asg_template(r: View) -> Any:
     if r.present("LaunchConfigurationName"):
         return Fail("LaunchConfigurationName", "the group launches from a launch configuration")
     return None
+
+
+@rule("batch-privileged-container", title="Batch job definitions do not run privileged containers", severity="high",
+      types=["AWS::Batch::JobDefinition"], area="infrastructure", category="hardening", wa=COMPUTE,
+      why="A privileged container has root on the host it runs on: every other job there, and the instance's role, "
+          "are one step away.",
+      fix="Remove privileged; grant the Linux capabilities the job needs instead.",
+      tf='container_properties = jsonencode({\n  privileged = false\n})',
+      cfn="ContainerProperties:\n  Privileged: false")
+def batch_privileged(r: View) -> Any:
+    paths = ["ContainerProperties"] + [f"{p}.Container" for p, _ in r.items("NodeProperties.NodeRangeProperties")]
+    return [Fail(f"{p}.Privileged", "the container runs privileged", True) for p in paths
+            if is_true(r.get(f"{p}.Privileged", False))]

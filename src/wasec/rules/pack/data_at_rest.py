@@ -491,3 +491,56 @@ _cmk("mq-kms-cmk", ("AWS::AmazonMQ::Broker",), "EncryptionOptions.KmsKeyId",
      tf="encryption_options {\n  use_aws_owned_key = false\n  kms_key_id        = aws_kms_key.mq.arn\n}",
      cfn="EncryptionOptions:\n  UseAwsOwnedKey: false\n  KmsKeyId: !Ref MqKey",
      applies=lambda r: str(r.get("EngineType") or "").lower() == "activemq")  # RabbitMQ brokers take no key
+
+
+_GLUE_S3_OK = ("SSE-KMS", "SSE-S3")
+
+
+@rule("glue-security-configuration-encrypted", title="Glue security configurations encrypt S3 output, logs and "
+      "job bookmarks", severity="medium", types=["AWS::Glue::SecurityConfiguration"], area="data",
+      category="encryption", wa=AT_REST,
+      why="Jobs and crawlers write their output, their CloudWatch logs and their bookmarks under the security "
+          "configuration: a part left DISABLED stores data (and in logs, values from the data) unencrypted.",
+      fix="Encrypt all three: S3 with SSE-KMS, CloudWatch with SSE-KMS, job bookmarks with CSE-KMS.",
+      tf='encryption_configuration {\n  cloudwatch_encryption {\n    cloudwatch_encryption_mode = "SSE-KMS"\n    '
+         'kms_key_arn = aws_kms_key.glue.arn\n  }\n  job_bookmarks_encryption {\n    job_bookmarks_encryption_mode = '
+         '"CSE-KMS"\n    kms_key_arn = aws_kms_key.glue.arn\n  }\n  s3_encryption {\n    s3_encryption_mode = '
+         '"SSE-KMS"\n    kms_key_arn = aws_kms_key.glue.arn\n  }\n}',
+      cfn="EncryptionConfiguration:\n  CloudWatchEncryption: {CloudWatchEncryptionMode: SSE-KMS, KmsKeyArn: !GetAtt "
+          "GlueKey.Arn}\n  JobBookmarksEncryption: {JobBookmarksEncryptionMode: CSE-KMS, KmsKeyArn: !GetAtt GlueKey.Arn}"
+          "\n  S3Encryptions: [{S3EncryptionMode: SSE-KMS, KmsKeyArn: !GetAtt GlueKey.Arn}]")
+def glue_security_configuration(r: View) -> Any:
+    base = "EncryptionConfiguration"
+    fails = []
+    s3 = [(p, e) for p, e in r.items(f"{base}.S3Encryptions") if isinstance(e, dict)]
+    if not s3 or any(str(e.get("S3EncryptionMode", "DISABLED")).upper() not in _GLUE_S3_OK for _, e in s3):
+        bad = next((p for p, e in s3 if str(e.get("S3EncryptionMode", "DISABLED")).upper() not in _GLUE_S3_OK),
+                   f"{base}.S3Encryptions")
+        fails.append(Fail(f"{bad}.S3EncryptionMode" if s3 else bad, "S3 output is not encrypted"))
+    if str(r.get(f"{base}.CloudWatchEncryption.CloudWatchEncryptionMode", "DISABLED")).upper() != "SSE-KMS":
+        fails.append(Fail(f"{base}.CloudWatchEncryption.CloudWatchEncryptionMode", "CloudWatch logs are not encrypted"))
+    if str(r.get(f"{base}.JobBookmarksEncryption.JobBookmarksEncryptionMode", "DISABLED")).upper() != "CSE-KMS":
+        fails.append(Fail(f"{base}.JobBookmarksEncryption.JobBookmarksEncryptionMode",
+                          "job bookmarks are not encrypted"))
+    return fails
+
+
+expect("glue-job-security-configuration", types=["AWS::Glue::Job", "AWS::Glue::Crawler"],
+       path={"AWS::Glue::Job": "SecurityConfiguration", "AWS::Glue::Crawler": "CrawlerSecurityConfiguration"},
+       message="no security configuration: output, logs and bookmarks are written unencrypted",
+       title="Glue jobs and crawlers run under a security configuration", severity="medium", area="data",
+       category="encryption", wa=AT_REST,
+       why="Without a security configuration a job writes its S3 output, CloudWatch logs and bookmarks with no "
+           "encryption of Glue's own.",
+       fix="Name an encrypting security configuration on the job or crawler.",
+       tf="security_configuration = aws_glue_security_configuration.encrypted.name",
+       cfn="SecurityConfiguration: !Ref EncryptedGlueConfiguration")
+
+expect("sagemaker-endpoint-encrypted", types=["AWS::SageMaker::EndpointConfig"], path="KmsKeyId",
+       message="the endpoint's storage volumes are not encrypted with a key of yours",
+       title="SageMaker endpoint configurations encrypt the endpoint's storage", severity="medium", area="data",
+       category="encryption", wa=KEYS,
+       why="The ML storage volumes attached to the endpoint's instances hold the model and what it caches; without a "
+           "KMS key named here their encryption is not under your control or your audit.",
+       fix="Set a KMS key on the endpoint configuration.", tf="kms_key_arn = aws_kms_key.sagemaker.arn",
+       cfn="KmsKeyId: !Ref SageMakerKey")

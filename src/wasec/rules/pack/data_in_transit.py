@@ -434,3 +434,11 @@ expect("appsync-cache-in-transit", types=["AWS::AppSync::ApiCache"], path="Trans
        why="Cached resolver results (often user data) cross the network between AppSync and the cache nodes.",
        fix="Recreate the cache with transit encryption enabled.", tf="transit_encryption_enabled = true",
        cfn="TransitEncryptionEnabled: true")
+
+
+expect("memorydb-tls", types=["AWS::MemoryDB::Cluster"], path="TLSEnabled", ok=is_true, default=True,
+       message="clients connect without TLS", title="MemoryDB clusters require TLS", severity="high", area="data",
+       category="encryption", wa=IN_TRANSIT,
+       why="Without TLS, commands and the data they carry, AUTH passwords included, cross the network in clear text.",
+       fix="Create the cluster with TLS enabled (it cannot be turned on later).", tf="tls_enabled = true",
+       cfn="TLSEnabled: true")

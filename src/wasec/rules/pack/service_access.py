@@ -226,3 +226,22 @@ expect("dms-endpoint-mongodb-auth", types=["AWS::DMS::Endpoint"], path="MongoDbS
            "Manager.",
        tf='mongodb_settings {\n  auth_type      = "password"\n  auth_mechanism = "scram-sha-1"\n}',
        cfn="MongoDbSettings:\n  AuthType: password\n  AuthMechanism: scram_sha_1")
+
+
+expect("qldb-standard-permissions", types=["AWS::QLDB::Ledger"], path="PermissionsMode",
+       ok=lambda v: str(v).upper() == "STANDARD", message="ALLOW_ALL: any principal allowed qldb:SendCommand runs "
+       "every PartiQL command on every table", title="QLDB ledgers use the STANDARD permissions mode",
+       severity="medium", area="identity", category="access", wa=LEAST,
+       why="In ALLOW_ALL mode one API permission opens every table and command; STANDARD lets policies grant "
+           "commands per table.",
+       fix="Set the permissions mode to STANDARD and grant PartiQL actions per table.", tf='permissions_mode = "STANDARD"',
+       cfn="PermissionsMode: STANDARD")
+
+expect("mwaa-webserver-private", types=["AWS::MWAA::Environment"], path="WebserverAccessMode",
+       ok=lambda v: str(v).upper() == "PRIVATE_ONLY", default="PRIVATE_ONLY",
+       message="the Airflow UI is reachable from the internet", title="MWAA environments keep the Airflow UI private",
+       severity="medium", area="infrastructure", category="network", wa=("SEC05-BP01",),
+       why="The Airflow web server runs DAGs and shows connections and variables; on the internet only a sign-in "
+           "stands between it and everyone.",
+       fix="Use PRIVATE_ONLY and reach the UI through the VPC (a VPN or a bastion).",
+       tf='webserver_access_mode = "PRIVATE_ONLY"', cfn="WebserverAccessMode: PRIVATE_ONLY")

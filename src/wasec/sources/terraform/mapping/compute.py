@@ -333,3 +333,12 @@ simple("aws_codebuild_report_group", "AWS::CodeBuild::ReportGroup", {
         "bucket": "Bucket", "encryption_disabled": "EncryptionDisabled", "encryption_key": "EncryptionKey",
     })}),
 }, name="name")
+
+
+simple("aws_batch_job_definition", "AWS::Batch::JobDefinition", {
+    "name": "JobDefinitionName", "type": "Type",
+    "container_properties": ("ContainerProperties", container_definitions),  # JSON in the Batch API's camelCase
+})
+simple("aws_cloudformation_stack", "AWS::CloudFormation::Stack", {
+    "name": "StackName", "notification_arns": "NotificationARNs", "template_url": "TemplateURL",
+})

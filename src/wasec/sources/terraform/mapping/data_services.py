@@ -437,3 +437,33 @@ simple("aws_amplify_app", "AWS::Amplify::App", {
 simple("aws_amplify_branch", "AWS::Amplify::Branch", {
     "branch_name": "BranchName", "basic_auth_credentials": "BasicAuthCredentials", "enable_basic_auth": "EnableBasicAuth",
 })
+simple("aws_datasync_location_object_storage", "AWS::DataSync::LocationObjectStorage", {
+    "server_hostname": "ServerHostname", "access_key": "AccessKey", "secret_key": "SecretKey",
+})
+simple("aws_glue_security_configuration", "AWS::Glue::SecurityConfiguration", {
+    "name": "Name",
+    "encryption_configuration": Blk("EncryptionConfiguration", {
+        "cloudwatch_encryption": Blk("CloudWatchEncryption", {"cloudwatch_encryption_mode": "CloudWatchEncryptionMode",
+                                                              "kms_key_arn": "KmsKeyArn"}),
+        "job_bookmarks_encryption": Blk("JobBookmarksEncryption", {
+            "job_bookmarks_encryption_mode": "JobBookmarksEncryptionMode", "kms_key_arn": "KmsKeyArn"}),
+        "s3_encryption": Blk("S3Encryptions", {"s3_encryption_mode": "S3EncryptionMode", "kms_key_arn": "KmsKeyArn"},
+                             many=True),
+    }),
+}, name="name")
+simple("aws_glue_job", "AWS::Glue::Job", {"name": "Name", "role_arn": "Role",
+                                          "security_configuration": "SecurityConfiguration"}, name="name")
+simple("aws_glue_crawler", "AWS::Glue::Crawler", {"name": "Name", "role": "Role",
+                                                  "security_configuration": "CrawlerSecurityConfiguration"}, name="name")
+simple("aws_sagemaker_endpoint_configuration", "AWS::SageMaker::EndpointConfig", {
+    "name": "EndpointConfigName", "kms_key_arn": "KmsKeyId",
+}, name="name")
+simple("aws_memorydb_cluster", "AWS::MemoryDB::Cluster", {
+    "name": "ClusterName", "tls_enabled": "TLSEnabled", "kms_key_arn": "KmsKeyId", "acl_name": "ACLName",
+}, name="name")
+simple("aws_qldb_ledger", "AWS::QLDB::Ledger", {
+    "name": "Name", "permissions_mode": "PermissionsMode", "deletion_protection": "DeletionProtection",
+}, name="name")
+simple("aws_mwaa_environment", "AWS::MWAA::Environment", {
+    "name": "Name", "webserver_access_mode": "WebserverAccessMode", "kms_key": "KmsKey",
+}, name="name")
