@@ -442,3 +442,14 @@ expect("memorydb-tls", types=["AWS::MemoryDB::Cluster"], path="TLSEnabled", ok=i
        why="Without TLS, commands and the data they carry, AUTH passwords included, cross the network in clear text.",
        fix="Create the cluster with TLS enabled (it cannot be turned on later).", tf="tls_enabled = true",
        cfn="TLSEnabled: true")
+
+
+expect("ses-configuration-set-tls", types=["AWS::SES::ConfigurationSet"], path="DeliveryOptions.TlsPolicy",
+       ok=lambda v: str(v).upper() == "REQUIRE", default="OPTIONAL",
+       message="mail may be delivered to receiving servers without TLS",
+       title="SES configuration sets require TLS to the receiving server", severity="medium", area="data",
+       category="encryption", wa=IN_TRANSIT,
+       why="With OPTIONAL, SES falls back to an unencrypted connection whenever the receiving server does not offer "
+           "TLS, or an attacker on the path strips the offer.",
+       fix="Set the TLS policy to REQUIRE.", tf='delivery_options {\n  tls_policy = "Require"\n}',
+       cfn="DeliveryOptions:\n  TlsPolicy: REQUIRE")

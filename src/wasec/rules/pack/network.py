@@ -501,3 +501,21 @@ def vpc_bpa(r: View) -> Any:
     if str(mode) not in ("block-ingress", "block-bidirectional"):
         return Fail("InternetGatewayBlockMode", "internet gateway traffic is not blocked", mode)
     return None
+
+
+@rule("eks-nodegroup-ssh-open", title="EKS node groups with an SSH key name the security groups that may connect",
+      severity="high", types=["AWS::EKS::Nodegroup"], area="infrastructure", category="network",
+      wa=("SEC05-BP01", "SEC05-BP02"),
+      why="When a managed node group is given an SSH key but no source security groups, EKS opens port 22 on every "
+          "node to 0.0.0.0/0.",
+      fix="List the security groups allowed to reach the nodes on SSH, or drop the key and use Session Manager.",
+      tf="remote_access {\n  ec2_ssh_key               = \"ops\"\n  source_security_group_ids = "
+         "[aws_security_group.bastion.id]\n}",
+      cfn="RemoteAccess:\n  Ec2SshKey: ops\n  SourceSecurityGroups: [!Ref BastionSecurityGroup]")
+def eks_nodegroup_ssh(r: View) -> Any:
+    if not r.present("RemoteAccess.Ec2SshKey"):
+        return None
+    groups = r.get("RemoteAccess.SourceSecurityGroups")
+    if isinstance(groups, list) and groups:
+        return None
+    return Fail("RemoteAccess", "an SSH key without source security groups opens port 22 to the internet")

@@ -206,3 +206,13 @@ def lifecycle(r: View) -> Any:
     if not any(isinstance(x, dict) and str(x.get("Status", "Enabled")) == "Enabled" for x in rules or []):
         return Fail("LifecycleConfiguration" if r.present("LifecycleConfiguration") else "", "no enabled lifecycle rule")
     return None
+
+
+expect("route53-domain-transfer-lock", types=["Wasec::Route53Domains::Domain"], path="TransferLock", ok=is_true,
+       default=True, message="the domain can be transferred to another registrar",
+       title="Registered domains keep their transfer lock", severity="high", area="infrastructure",
+       category="hardening", wa=("SEC06-BP02",), scope="code",
+       why="An unlocked domain can be moved to another registrar with its authorization code; whoever holds the "
+           "domain holds its mail, its certificates and its users' trust.",
+       fix="Keep the transfer lock on; unlock only during a planned transfer.", tf="transfer_lock = true",
+       cfn="# Route 53 domains are not a CloudFormation resource")

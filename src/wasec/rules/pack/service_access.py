@@ -245,3 +245,44 @@ expect("mwaa-webserver-private", types=["AWS::MWAA::Environment"], path="Webserv
            "stands between it and everyone.",
        fix="Use PRIVATE_ONLY and reach the UI through the VPC (a VPN or a bastion).",
        tf='webserver_access_mode = "PRIVATE_ONLY"', cfn="WebserverAccessMode: PRIVATE_ONLY")
+
+
+def _as_list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else [v]
+
+
+@rule("iot-policy-wildcard", title="IoT policies do not allow every IoT action on every resource", severity="high",
+      types=["AWS::IoT::Policy"], area="identity", category="access", wa=LEAST,
+      why="A certificate with iot:* on * can connect as any client id, publish to and subscribe on every topic and "
+          "update every thing's shadow: one stolen device key speaks for the whole fleet.",
+      fix="Grant each action on the client id, topics and thing of the device (policy variables such as "
+          "${iot:Connection.Thing.ThingName}).",
+      tf='policy = jsonencode({\n  Version = "2012-10-17"\n  Statement = [{\n    Effect   = "Allow"\n    '
+         'Action   = ["iot:Connect"]\n    Resource = ["arn:aws:iot:*:*:client/${iot:Connection.Thing.ThingName}"]\n  }]\n})',
+      cfn="PolicyDocument:\n  Statement:\n    - Effect: Allow\n      Action: iot:Connect\n      Resource: "
+          "!Sub arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:client/${!iot:Connection.Thing.ThingName}")
+def iot_wildcard(r: View) -> Any:
+    doc = r.get("PolicyDocument")
+    if not isinstance(doc, dict):
+        return None
+    stmts = doc.get("Statement")
+    fails = []
+    for i, s in enumerate(stmts if isinstance(stmts, list) else [stmts]):
+        if not isinstance(s, dict) or s.get("Effect") != "Allow":
+            continue
+        actions, resources = _as_list(s.get("Action")), _as_list(s.get("Resource"))
+        if any(str(a).strip().lower() in ("*", "iot:*") for a in actions) and any(str(x).strip() == "*" for x in resources):
+            path = f"PolicyDocument.Statement.{i}" if isinstance(stmts, list) else "PolicyDocument.Statement"
+            fails.append(Fail(path, "every IoT action on every resource"))
+    return fails
+
+
+expect("cognito-client-prevent-user-existence-errors", types=["AWS::Cognito::UserPoolClient"],
+       path="PreventUserExistenceErrors", ok=lambda v: str(v).upper() == "ENABLED", default="LEGACY",
+       message="sign-in and password-reset errors say whether a user exists",
+       title="Cognito app clients do not reveal which users exist", severity="medium", area="identity",
+       category="access", wa=("SEC02-BP01",),
+       why="With LEGACY errors, a failed sign-in answers UserNotFoundException for unknown names: an attacker "
+           "lists valid accounts before guessing their passwords.",
+       fix="Set PreventUserExistenceErrors to ENABLED.", tf='prevent_user_existence_errors = "ENABLED"',
+       cfn="PreventUserExistenceErrors: ENABLED")

@@ -342,3 +342,8 @@ simple("aws_batch_job_definition", "AWS::Batch::JobDefinition", {
 simple("aws_cloudformation_stack", "AWS::CloudFormation::Stack", {
     "name": "StackName", "notification_arns": "NotificationARNs", "template_url": "TemplateURL",
 })
+simple("aws_eks_node_group", "AWS::EKS::Nodegroup", {
+    "cluster_name": "ClusterName", "node_group_name": "NodegroupName",
+    "remote_access": Blk("RemoteAccess", {"ec2_ssh_key": "Ec2SshKey",
+                                          "source_security_group_ids": "SourceSecurityGroups"}),
+})

@@ -467,3 +467,9 @@ simple("aws_qldb_ledger", "AWS::QLDB::Ledger", {
 simple("aws_mwaa_environment", "AWS::MWAA::Environment", {
     "name": "Name", "webserver_access_mode": "WebserverAccessMode", "kms_key": "KmsKey",
 }, name="name")
+simple("aws_ses_configuration_set", "AWS::SES::ConfigurationSet", {
+    "name": "Name", "delivery_options": Blk("DeliveryOptions", {"tls_policy": "TlsPolicy"}),  # "Require" here
+}, name="name")
+simple("aws_route53domains_registered_domain", "Wasec::Route53Domains::Domain", {
+    "domain_name": "DomainName", "transfer_lock": "TransferLock", "auto_renew": "AutoRenew",
+}, name="domain_name")

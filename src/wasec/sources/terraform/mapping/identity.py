@@ -292,3 +292,9 @@ def _org_account(b: Body, o: Builder, m: Any) -> None:
     if parent is not None:
         o.append("ParentIds", parent.value, parent.line, parent.file)
     o.name(b.attr("name"))
+simple("aws_cognito_user_pool_client", "AWS::Cognito::UserPoolClient", {
+    "name": "ClientName", "user_pool_id": "UserPoolId", "explicit_auth_flows": "ExplicitAuthFlows",
+    "prevent_user_existence_errors": "PreventUserExistenceErrors",
+})
+simple("aws_iot_policy", "AWS::IoT::Policy", {"name": "PolicyName", "policy": ("PolicyDocument", json_doc)},
+       name="name")
