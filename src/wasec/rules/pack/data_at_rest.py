@@ -544,3 +544,24 @@ expect("sagemaker-endpoint-encrypted", types=["AWS::SageMaker::EndpointConfig"],
            "KMS key named here their encryption is not under your control or your audit.",
        fix="Set a KMS key on the endpoint configuration.", tf="kms_key_arn = aws_kms_key.sagemaker.arn",
        cfn="KmsKeyId: !Ref SageMakerKey")
+
+
+expect("appsync-cache-at-rest", types=["AWS::AppSync::ApiCache"], path="AtRestEncryptionEnabled", ok=is_true,
+       default=False, message="the cache stores resolver results unencrypted",
+       title="AppSync API caches are encrypted at rest", severity="medium", area="data", category="encryption",
+       wa=AT_REST, fsbp=("AppSync.1",),
+       why="Cached resolver results (often user data) sit on the cache nodes' storage.",
+       fix="Recreate the cache with encryption at rest enabled.", tf="at_rest_encryption_enabled = true",
+       cfn="AtRestEncryptionEnabled: true")
+
+expect("glue-ml-transform-encrypted", types=["AWS::Glue::MLTransform"],
+       path="TransformEncryption.MLUserDataEncryption.MLUserDataEncryptionMode",
+       ok=lambda v: str(v).upper() == "SSE-KMS", default="DISABLED",
+       message="the transform's user data (labels, training data) is not encrypted with a key of yours",
+       title="Glue machine-learning transforms encrypt their user data", severity="medium", area="data",
+       category="encryption", wa=KEYS, fsbp=("Glue.3",),
+       why="A transform keeps the labels and the data it learns from; without a KMS key they are stored under "
+           "Glue's defaults, outside your key policies and audit.",
+       fix="Set ML user data encryption to SSE-KMS with a key of yours.",
+       tf='# aws_glue_ml_transform has no encryption argument: create the transform with CloudFormation or the API',
+       cfn="TransformEncryption:\n  MLUserDataEncryption:\n    MLUserDataEncryptionMode: SSE-KMS\n    KmsKeyId: !Ref GlueKey")

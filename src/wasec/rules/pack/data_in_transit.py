@@ -453,3 +453,17 @@ expect("ses-configuration-set-tls", types=["AWS::SES::ConfigurationSet"], path="
            "TLS, or an attacker on the path strips the offer.",
        fix="Set the TLS policy to REQUIRE.", tf='delivery_options {\n  tls_policy = "Require"\n}',
        cfn="DeliveryOptions:\n  TlsPolicy: REQUIRE")
+
+
+expect("cloudfront-sni", types=["AWS::CloudFront::Distribution"],
+       path="DistributionConfig.ViewerCertificate.SslSupportMethod", ok=lambda v: str(v).lower() == "sni-only",
+       applies=lambda r: r.present("DistributionConfig.ViewerCertificate.AcmCertificateArn")
+       or r.present("DistributionConfig.ViewerCertificate.IamCertificateId"),
+       message="the certificate is served from dedicated IP addresses (vip) for clients without SNI",
+       title="CloudFront distributions serve their certificate with SNI", severity="low", area="data",
+       category="encryption", wa=IN_TRANSIT, fsbp=("CloudFront.8",),
+       why="Dedicated-IP serving exists for clients too old to send SNI — the same clients that lack modern TLS; "
+           "SNI serves every current client and keeps the TLS policy's floor meaningful.",
+       fix="Use sni-only.", tf='viewer_certificate {\n  acm_certificate_arn = aws_acm_certificate.site.arn\n  '
+       'ssl_support_method  = "sni-only"\n}',
+       cfn="ViewerCertificate:\n  AcmCertificateArn: !Ref SiteCertificate\n  SslSupportMethod: sni-only")

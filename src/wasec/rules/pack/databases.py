@@ -227,3 +227,31 @@ def redis_auth(r: View) -> Any:
     if r.present("AuthToken") or is_true(r.get("AuthTokenEnabled", False)):
         return None
     return Fail("AuthToken" if r.source != "aws" else "AuthTokenEnabled", f"Redis {version} accepts anyone without AUTH")
+
+
+_DEFAULT_PORTS = {"mysql": 3306, "mariadb": 3306, "aurora": 3306, "aurora-mysql": 3306, "postgres": 5432,
+                  "aurora-postgresql": 5432, "oracle-ee": 1521, "oracle-ee-cdb": 1521, "oracle-se2": 1521,
+                  "oracle-se2-cdb": 1521, "sqlserver-ee": 1433, "sqlserver-se": 1433, "sqlserver-ex": 1433,
+                  "sqlserver-web": 1433, "db2-se": 50000, "db2-ae": 50000}
+
+
+@rule("rds-default-port", title="RDS databases do not listen on their engine's default port", severity="low",
+      types=["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"], area="infrastructure", category="network",
+      wa=("SEC05-BP02",), fsbp=("RDS.23",), optional=True,
+      why="Scanners and worms try 3306, 5432, 1433 and 1521 first; another port does not stop a targeted attack "
+          "but takes the database out of the internet's background noise.",
+      fix="Set a port other than the engine's default.", tf="port = 5499", cfn="Port: 5499")
+def rds_default_port(r: View) -> Any:
+    engine = str(r.get("Engine") or "").lower()
+    default = _DEFAULT_PORTS.get(engine)
+    if default is None:
+        return Skip(f"no default port known for engine {engine or '(none)'}")
+    if r.type == "AWS::RDS::DBInstance" and r.present("DBClusterIdentifier"):
+        return Skip("the cluster sets the port")
+    port = r.get("Port", default)
+    try:
+        same = int(port) == default
+    except (TypeError, ValueError):
+        return Fail("Port", f"the port is not a number: {port!r}", port)
+    return Fail("Port" if r.present("Port") else "", f"the database listens on {engine}'s default port {default}",
+                port) if same else None

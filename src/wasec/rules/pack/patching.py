@@ -82,3 +82,17 @@ def fargate_platform(r: View) -> Any:
     if str(version).upper() not in _FARGATE_CURRENT[family]:
         return Fail("PlatformVersion", f"the service is pinned to Fargate platform {version}", version)
     return None
+
+
+_GLUE_SUPPORTED = ("3.0", "4.0", "5.0")
+
+
+expect("glue-job-supported-version", types=["AWS::Glue::Job"], path="GlueVersion",
+       ok=lambda v: str(v) in _GLUE_SUPPORTED, default="0.9",
+       applies=lambda r: str(r.get("Command.Name", "glueetl")).lower() in ("glueetl", "gluestreaming"),
+       message="the Spark job runs on a Glue version that no longer gets fixes",
+       title="Glue Spark jobs run on a supported Glue version", severity="medium", area="infrastructure",
+       category="patching", wa=PATCH, fsbp=("Glue.4",),
+       why="Glue 0.9, 1.0 and 2.0 are past end of support: their Spark, Python and libraries get no security fixes. A "
+           "job created without a version runs on 0.9.",
+       fix="Set the job's Glue version to 4.0 or 5.0.", tf='glue_version = "5.0"', cfn='GlueVersion: "5.0"')

@@ -263,7 +263,7 @@ def rds_events(r: View) -> Any:
 expect("cloudformation-stack-notifications", types=["AWS::CloudFormation::Stack"], path="NotificationARNs",
        ok=lambda v: isinstance(v, list) and len(v) > 0, message="no SNS topic hears of the stack's changes",
        title="Nested and child stacks send their events to an SNS topic", severity="low", area="detection",
-       category="logging", wa=("SEC04-BP03",),
+       category="logging", wa=("SEC04-BP03",), fsbp=("CloudFormation.1",),
        why="Stack events (a resource replaced, a rollback, a deletion) sent to a topic reach the people and tools that "
            "watch for changes nobody planned.",
        fix="Name an SNS topic in the stack's notification ARNs.", tf="notification_arns = [aws_sns_topic.stacks.arn]",
@@ -271,7 +271,7 @@ expect("cloudformation-stack-notifications", types=["AWS::CloudFormation::Stack"
 
 expect("ec2-detailed-monitoring", types=["AWS::EC2::Instance"], path="Monitoring", ok=is_true, default=False,
        message="metrics every five minutes only", title="EC2 instances send detailed (one-minute) monitoring",
-       severity="low", area="detection", category="logging", wa=LOGS,
+       severity="low", area="detection", category="logging", wa=LOGS, optional=True,
        why="One-minute metrics show a CPU or network spike (mining, a flood of outbound traffic) that five-minute "
            "averages smooth away, and alarms on it fire sooner.",
        fix="Enable detailed monitoring on the instance.", tf="monitoring = true", cfn="Monitoring: true")

@@ -155,3 +155,27 @@ expect("apigateway-client-certificate", types=["AWS::ApiGateway::Stage"], path="
        fix="Generate a client certificate and attach it to the stage; have the backend require it.",
        tf="client_certificate_id = aws_api_gateway_client_certificate.backend.id",
        cfn="ClientCertificateId: !Ref BackendClientCertificate")
+
+
+@rule("waf-classic-rule-conditions", title="WAF Classic rules have at least one condition", severity="medium",
+      types=["AWS::WAF::Rule", "AWS::WAFRegional::Rule"], area="infrastructure", category="network", wa=INSPECT,
+      fsbp=("WAF.2", "WAF.6"),
+      why="A rule without conditions matches nothing: the web ACL looks protected and inspects nothing with it.",
+      fix="Add the conditions (predicates) the rule was meant to match, or delete it (and move to AWS WAF).",
+      tf='predicates {\n  data_id = aws_waf_ipset.blocked.id\n  negated = false\n  type    = "IPMatch"\n}',
+      cfn="Predicates:\n  - DataId: !Ref BlockedAddresses\n    Negated: false\n    Type: IPMatch")
+def waf_classic_rule(r: View) -> Any:
+    predicates = r.get("Predicates")
+    return None if isinstance(predicates, list) and predicates else Fail("Predicates", "the rule has no condition")
+
+
+@rule("waf-classic-web-acl-rules", title="WAF Classic web ACLs have at least one rule", severity="medium",
+      types=["AWS::WAF::WebACL", "AWS::WAFRegional::WebACL"], area="infrastructure", category="network",
+      wa=INSPECT, fsbp=("WAF.4", "WAF.8"),
+      why="A web ACL with no rule passes every request to its default action: attached, it protects nothing.",
+      fix="Add rules or rule groups (better: migrate to AWS WAF and its managed rule groups).",
+      tf='rules {\n  action {\n    type = "BLOCK"\n  }\n  priority = 1\n  rule_id  = aws_waf_rule.blocked.id\n}',
+      cfn="Rules:\n  - Action: {Type: BLOCK}\n    Priority: 1\n    RuleId: !Ref BlockedRule")
+def waf_classic_acl(r: View) -> Any:
+    rules = r.get("Rules")
+    return None if isinstance(rules, list) and rules else Fail("Rules", "the web ACL has no rule")

@@ -451,7 +451,8 @@ simple("aws_glue_security_configuration", "AWS::Glue::SecurityConfiguration", {
                              many=True),
     }),
 }, name="name")
-simple("aws_glue_job", "AWS::Glue::Job", {"name": "Name", "role_arn": "Role",
+simple("aws_glue_job", "AWS::Glue::Job", {"name": "Name", "role_arn": "Role", "glue_version": "GlueVersion",
+                                          "command": Blk("Command", {"name": "Name", "script_location": "ScriptLocation"}),
                                           "security_configuration": "SecurityConfiguration"}, name="name")
 simple("aws_glue_crawler", "AWS::Glue::Crawler", {"name": "Name", "role": "Role",
                                                   "security_configuration": "CrawlerSecurityConfiguration"}, name="name")

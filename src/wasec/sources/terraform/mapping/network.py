@@ -474,3 +474,14 @@ def _vpn(b: Body, o: Builder, m: Any) -> None:
                       cw.attr("log_enabled"))
                 o.set(f"VpnTunnelOptionsSpecifications.{i}.LogOptions.CloudwatchLogOptions.LogGroupArn",
                       cw.attr("log_group_arn"))
+
+
+# WAF Classic (global and regional): rules and web ACLs, for the "has at least one" checks
+_WAF_PREDICATE = Blk("Predicates", {"data_id": "DataId", "negated": "Negated", "type": "Type"}, many=True)
+simple("aws_waf_rule", "AWS::WAF::Rule", {"name": "Name", "metric_name": "MetricName", "predicates": _WAF_PREDICATE})
+simple("aws_wafregional_rule", "AWS::WAFRegional::Rule", {"name": "Name", "metric_name": "MetricName",
+                                                          "predicate": _WAF_PREDICATE})
+_WAF_ACL_RULE = Blk("Rules", {"priority": "Priority", "rule_id": "RuleId", "type": "Type"}, many=True)
+simple("aws_waf_web_acl", "AWS::WAF::WebACL", {"name": "Name", "metric_name": "MetricName", "rules": _WAF_ACL_RULE})
+simple("aws_wafregional_web_acl", "AWS::WAFRegional::WebACL", {"name": "Name", "metric_name": "MetricName",
+                                                               "rule": _WAF_ACL_RULE})
