@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	@echo "== wasec scan examples/ (Terraform and CloudFormation, good and bad) =="
-	-$(BIN)/wasec scan examples/
+	@echo "== wasec scan examples/ (Terraform and CloudFormation, good and bad), saved in .wasec/history.db =="
+	-$(BIN)/wasec scan examples/ --save
 	@echo
 	@echo "(exit code 1 above means: findings at or above --fail-on; that is the point of the demo)"
 	@echo
@@ -25,6 +25,8 @@ demo: $(STAMP)
 	@echo
 	@echo "== wasec demo (a live scan of an emulated AWS account, in this process, read-only) =="
 	$(BIN)/wasec demo
+	@echo
+	@echo "== the saved scans in a dashboard: $(BIN)/wasec serve, then open http://127.0.0.1:8765/ =="
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

@@ -304,3 +304,4 @@ from wasec.cli import review as _review  # noqa: E402, F401  (registers `wasec r
 from wasec.cli import risk as _risk  # noqa: E402, F401  (registers `wasec risk`)
 from wasec.cli import rules as _rules  # noqa: E402, F401  (registers `wasec rules`)
 from wasec.cli import secrets as _secrets  # noqa: E402, F401  (registers `wasec secrets`)
+from wasec.cli import serve as _serve  # noqa: E402, F401  (registers `wasec serve`)

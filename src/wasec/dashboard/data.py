@@ -1,0 +1,194 @@
+"""What the dashboard shows, read from the scan history without writing to it.
+
+SQLite is opened read-only (``mode=ro``); PostgreSQL sessions are read-only transactions. A history whose
+schema is older than this wasec is not migrated here (that writes): the error says which command does it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from wasec.errors import UsageError
+from wasec.history import store
+from wasec.history.db import POSTGRES, Db
+from wasec.model.finding import Status
+
+# the findings table's columns a page shows or filters on; "risk" is computed
+COLUMNS = ("fingerprint", "rule_id", "status", "severity", "impact", "likelihood", "title", "resource_type",
+           "resource_id", "message", "source", "file", "line", "suppressed")
+SORTS = {"risk": "impact * likelihood", "severity": "CASE severity WHEN 'critical' THEN 5 WHEN 'high' THEN 4 "
+         "WHEN 'medium' THEN 3 WHEN 'low' THEN 2 ELSE 1 END", "rule": "rule_id", "resource": "resource_id",
+         "file": "file", "source": "source"}
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+STATUSES = tuple(s.value for s in Status)
+PER_PAGE = 50
+
+
+def open_readonly(url: str | None) -> Db:
+    """The history at ``url`` for reading only; its schema must be this wasec's."""
+    url = url or store.DEFAULT_DB
+    if url.startswith(POSTGRES):
+        from wasec.history.db import open_postgres
+
+        db = open_postgres(url)
+        db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    else:
+        import os
+
+        path = store.db_path(url)
+        if not os.path.exists(path):
+            raise UsageError(f"no scan history at {path}: save scans with --save (or name one with --db)")
+        try:
+            raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, isolation_level=None,
+                                  check_same_thread=False)
+        except sqlite3.DatabaseError as e:
+            raise UsageError(f"scan history {path}: {e}") from None
+        db = Db(raw, "sqlite", path)
+    try:
+        version = db.version()
+    except Exception as e:
+        db.close()
+        raise UsageError(f"scan history {db.label}: not a wasec history ({e})") from None
+    if version != store.VERSION:
+        db.close()
+        raise UsageError(f"scan history {db.label} has schema version {version}, this wasec reads {store.VERSION}: "
+                         "run `wasec history --db …` once to migrate it (the dashboard never writes)")
+    return db
+
+
+@dataclass
+class Filters:
+    """A findings view, as its URL's query says: every field optional."""
+
+    scan: int | None = None  # default: the latest scan
+    status: str = Status.FAIL.value
+    severity: str = ""
+    rule: str = ""
+    source: str = ""
+    q: str = ""
+    impact: int | None = None
+    likelihood: int | None = None
+    suppressed: str = "no"  # no | yes | any
+    sort: str = "risk"
+    desc: bool = True
+    page: int = 1
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, query: Mapping[str, list[str]]) -> Filters:
+        """Values from a query string; a value that is not valid is dropped and said, never an error page."""
+        f = cls()
+
+        def one(name: str) -> str:
+            return (query.get(name) or [""])[-1].strip()
+
+        def number(name: str, low: int, high: int) -> int | None:
+            v = one(name)
+            if not v:
+                return None
+            if v.isdigit() and low <= int(v) <= high:
+                return int(v)
+            f.problems.append(f"{name}={v!r} ignored: a number from {low} to {high}")
+            return None
+
+        f.scan = number("scan", 1, 2**62)
+        f.impact, f.likelihood = number("impact", 1, 5), number("likelihood", 1, 5)
+        f.page = number("page", 1, 10**6) or 1
+        for name, allowed in (("status", (*STATUSES, "any")), ("severity", SEVERITIES), ("suppressed", ("no", "yes", "any")),
+                              ("sort", tuple(SORTS))):
+            v = one(name)
+            if v and v not in allowed:
+                f.problems.append(f"{name}={v!r} ignored: one of {', '.join(allowed)}")
+            elif v:
+                setattr(f, name, v)
+        f.rule, f.source, f.q = one("rule"), one("source"), one("q")[:200]
+        f.desc = one("order") != "asc"
+        return f
+
+    def query(self, **changes: Any) -> str:
+        """This view's query string, with ``changes`` (for links: another page, another sort)."""
+        from urllib.parse import urlencode
+
+        d = {"scan": self.scan, "status": self.status, "severity": self.severity, "rule": self.rule,
+             "source": self.source, "q": self.q, "impact": self.impact, "likelihood": self.likelihood,
+             "suppressed": self.suppressed, "sort": self.sort, "order": "desc" if self.desc else "asc",
+             "page": self.page, **changes}
+        defaults = {"status": Status.FAIL.value, "suppressed": "no", "sort": "risk", "order": "desc", "page": 1}
+        return urlencode({k: v for k, v in d.items() if v not in (None, "") and defaults.get(k) != v})
+
+
+def latest_scan(db: Db) -> store.ScanRow | None:
+    rows = store.scans(db, 1)
+    return rows[0] if rows else None
+
+
+def _where(f: Filters, scan_id: int) -> tuple[str, list[Any]]:
+    sql: list[str] = ["scan_id = ?"]
+    args: list[Any] = [scan_id]
+    if f.status != "any":
+        sql.append("status = ?")
+        args.append(f.status)
+    if f.suppressed == "no":
+        sql.append("suppressed IS NULL")
+    elif f.suppressed == "yes":
+        sql.append("suppressed IS NOT NULL")
+    for col, v in (("severity", f.severity), ("rule_id", f.rule), ("source", f.source), ("impact", f.impact),
+                   ("likelihood", f.likelihood)):
+        if v not in ("", None):
+            sql.append(f"{col} = ?")
+            args.append(v)
+    if f.q:
+        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql.append("(rule_id LIKE ? ESCAPE '\\' OR resource_id LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\' "
+                   "OR file LIKE ? ESCAPE '\\')")
+        args += [like] * 4
+    return " AND ".join(sql), args
+
+
+def search(db: Db, f: Filters, scan_id: int, limit: int | None = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
+    """The findings of a view, one page of them (all with ``limit=None``), and how many match in all."""
+    where, args = _where(f, scan_id)
+    total = int(db.execute(f"SELECT COUNT(*) FROM findings WHERE {where}", args).fetchone()[0])
+    order = f"{SORTS[f.sort]} {'DESC' if f.desc else 'ASC'}, rule_id, resource_id, file, line"
+    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int((f.page - 1) * limit)}"
+    rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM findings WHERE {where} ORDER BY {order}{page}", args)
+    out = []
+    for r in rows:
+        d = dict(zip(COLUMNS, r, strict=True))
+        d["risk"] = int(d["impact"]) * int(d["likelihood"])
+        out.append(d)
+    return out, total
+
+
+def matrix(db: Db, scan_id: int) -> dict[tuple[int, int], int]:
+    """(likelihood, impact) → failing, unsuppressed findings of a scan."""
+    rows = db.execute("SELECT likelihood, impact, COUNT(*) FROM findings WHERE scan_id = ? AND status = ? "
+                      "AND suppressed IS NULL GROUP BY likelihood, impact", (scan_id, Status.FAIL.value))
+    return {(int(li), int(im)): int(n) for li, im, n in rows}
+
+
+def by_rule(db: Db, scan_id: int) -> dict[str, int]:
+    rows = db.execute("SELECT rule_id, COUNT(*) FROM findings WHERE scan_id = ? AND status = ? AND suppressed IS NULL "
+                      "GROUP BY rule_id", (scan_id, Status.FAIL.value))
+    return {str(r): int(n) for r, n in rows}
+
+
+def finding(db: Db, fingerprint: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A finding as the latest scan that has it saw it (with its evidence), and its status in every saved scan."""
+    rows = db.execute(
+        f"SELECT s.id, s.started, {', '.join('f.' + c for c in COLUMNS)}, f.extra FROM findings f JOIN scans s "
+        "ON s.id = f.scan_id WHERE f.fingerprint = ? ORDER BY s.id", (fingerprint,)).fetchall()
+    if not rows:
+        return None
+    history = [{"scan": int(r[0]), "started": float(r[1]), "status": r[4], "suppressed": r[15]} for r in rows]
+    last = rows[-1]
+    d = dict(zip(COLUMNS, last[2:2 + len(COLUMNS)], strict=True))
+    d["risk"] = int(d["impact"]) * int(d["likelihood"])
+    extra = last[-1]
+    d["extra"] = orjson.loads(extra) if extra else {}
+    return d, history

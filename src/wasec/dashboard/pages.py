@@ -1,0 +1,193 @@
+"""The dashboard's pages as HTML: a shared frame, then Overview, Findings and one finding.
+
+Everything a reader can change (filters, sort, page) is a link or a GET form, so the address bar is the
+state: a view can be bookmarked, shared, and used with JavaScript off. Charts are inline SVG drawn here.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+from wasec import __version__
+from wasec.dashboard.data import PER_PAGE, SEVERITIES, SORTS, STATUSES, Filters
+from wasec.history.store import Diff, ScanRow
+from wasec.outputs.html import SEV_COLOR, _bars, _trend
+
+NAV = (("/", "Overview"), ("/findings", "Findings"))
+esc = html.escape
+
+
+def frame(title: str, body: str, active: str, store_label: str) -> str:
+    nav = "".join(f'<a href="{href}"{" aria-current=page" if href == active else ""}>{esc(name)}</a>'
+                  for href, name in NAV)
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{esc(title)} · wasec</title>'
+            f'<link rel="stylesheet" href="/static/dashboard.css"></head><body>'
+            f'<header><a class="brand" href="/">wasec</a><nav aria-label="pages">{nav}</nav>'
+            f'<span class="muted store">{esc(store_label)}</span></header>'
+            f'<main id="main"><h1>{esc(title)}</h1>{body}</main>'
+            f'<footer class="muted">wasec {esc(__version__)} · read-only view of the scan history</footer>'
+            f"</body></html>")
+
+
+def _when(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(t)) + " UTC"
+
+
+def empty(store_label: str) -> str:
+    return frame("Overview", "<p>No scan is saved yet. Run <code>wasec scan . --save</code> (or "
+                 "<code>make demo</code>) and reload.</p>", "/", store_label)
+
+
+def overview(latest: ScanRow, scans: list[ScanRow], change: Diff | None, cells: dict[tuple[int, int], int],
+             areas: list[tuple[str, int]], store_label: str, high_risk: int) -> str:
+    sev = latest.counts.get("severity", {})
+    failing = sum(sev.values())
+    tiles = [("failing", failing, f"/findings?scan={latest.id}"),
+             *((s, sev.get(s, 0), f"/findings?scan={latest.id}&severity={s}") for s in SEVERITIES[:4])]
+    if change is not None:
+        tiles += [("new since the scan before", len(change.new_findings), ""),
+                  ("fixed since the scan before", len(change.fixed) + len(change.fixed_by_remediation), "")]
+    tile_html = "".join(
+        f'<li class="tile {esc(name.split()[0])}"><span class="n">{n}</span> '
+        + (f'<a href="{esc(href)}">{esc(name)}</a>' if href else esc(name)) + "</li>" for name, n, href in tiles)
+    body = [f'<p class="muted">Latest scan #{latest.id}: {esc(latest.source)} of {esc(latest.target)}, '
+            f"{esc(_when(latest.started))}, {latest.rules} rules; {len(scans)} scan(s) saved.</p>",
+            f'<ul class="tiles" aria-label="latest scan">{tile_html}</ul>', '<div class="charts">',
+            _trend(scans), _matrix(latest.id, cells, high_risk)]
+    if areas:
+        body.append(_bars("Failing findings by Security Pillar area", [(a, n, "#5f6368") for a, n in areas], "areas"))
+    body.append(_bars("Failing findings by severity", [(s, sev.get(s, 0), SEV_COLOR[s]) for s in SEVERITIES[:4]],
+                      "severity"))
+    body.append("</div>")
+    if change is not None:
+        body.append(_changes(change))
+    return frame("Overview", "".join(body), "/", store_label)
+
+
+def _matrix(scan_id: int, cells: dict[tuple[int, int], int], high_risk: int) -> str:
+    """Likelihood × impact with the count in each cell, each a link to the findings behind it."""
+    rows = ["<table class=\"matrix\"><caption>Risk matrix of the latest scan: likelihood × impact</caption>"
+            "<tr><th scope=col>likelihood ↓ impact →</th>" + "".join(f"<th scope=col>{i}</th>" for i in range(1, 6))
+            + "</tr>"]
+    for li in range(5, 0, -1):
+        tds = []
+        for im in range(1, 6):
+            n, risk = cells.get((li, im), 0), li * im
+            band = "high" if risk >= high_risk else "medium" if risk >= 8 else "low"
+            link = (f'<a href="/findings?scan={scan_id}&amp;impact={im}&amp;likelihood={li}" '
+                    f'aria-label="{n} findings of likelihood {li} and impact {im}">{n}</a>') if n else ""
+            tds.append(f'<td class="cell {band}" title="risk {risk}">{link}</td>')
+        rows.append(f"<tr><th scope=row>{li}</th>{''.join(tds)}</tr>")
+    return "".join(rows) + "</table>"
+
+
+def _changes(d: Diff) -> str:
+    def items(xs: list[dict[str, Any]], limit: int = 10) -> str:
+        li = "".join(f'<li><a href="/finding/{esc(x["fingerprint"])}">{esc(x["rule_id"])}</a> '
+                     f'{esc(x["resource_id"])} <span class="muted">risk {x["risk"]}</span></li>' for x in xs[:limit])
+        more = f'<li class="muted">and {len(xs) - limit} more</li>' if len(xs) > limit else ""
+        return f"<ul>{li}{more}</ul>" if xs else '<p class="muted">none</p>'
+
+    fixed = d.fixed + d.fixed_by_remediation
+    return (f'<section class="changes"><h2>Since scan #{d.old.id} ({esc(_when(d.old.started))})</h2>'
+            f'<div class="cols"><div><h3>New ({len(d.new_findings)})</h3>{items(d.new_findings)}</div>'
+            f'<div><h3>Fixed ({len(fixed)})</h3>{items(fixed)}</div></div></section>')
+
+
+def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, scans: list[ScanRow],
+             store_label: str) -> str:
+    def select(name: str, options: tuple[str, ...], current: str, blank: str) -> str:
+        opts = "".join(f'<option value="{esc(o)}"{" selected" if o == current else ""}>{esc(o or blank)}</option>'
+                       for o in ("", *options))
+        return f'<label>{esc(name)} <select name="{esc(name)}">{opts}</select></label>'
+
+    scan_opts = "".join(f'<option value="{s.id}"{" selected" if s.id == scan.id else ""}>#{s.id} '
+                        f'{esc(_when(s.started))} {esc(s.source)}</option>' for s in reversed(scans))
+    form = (f'<form method="get" action="/findings" class="filters" role="search">'
+            f'<label>scan <select name="scan">{scan_opts}</select></label>'
+            f'{select("status", (*STATUSES, "any"), f.status, "FAIL")}'
+            f'{select("severity", SEVERITIES, f.severity, "any")}'
+            f'<label>rule <input name="rule" value="{esc(f.rule)}" size="22"></label>'
+            f'<label>source <input name="source" value="{esc(f.source)}" size="10"></label>'
+            f'<label>search <input type="search" name="q" value="{esc(f.q)}" size="24"></label>'
+            + "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in
+                      (("impact", f.impact), ("likelihood", f.likelihood)) if v)
+            + f'{select("suppressed", ("yes", "any"), f.suppressed if f.suppressed != "no" else "", "no")}'
+            f'<button type="submit">Filter</button> <a href="/findings?scan={scan.id}">clear</a></form>')
+    notes = "".join(f'<p class="problem">{esc(p)}</p>' for p in f.problems)
+    cell = f" at likelihood {f.likelihood} and impact {f.impact}" if f.impact and f.likelihood else ""
+    first = (f.page - 1) * PER_PAGE
+    summary = (f'<p>{total} finding(s){esc(cell)} in scan #{scan.id}; showing {first + 1 if rows else 0}–'
+               f'{first + len(rows)}. Export this view: <a href="/findings.csv?{esc(f.query(page=None))}">CSV</a> · '
+               f'<a href="/findings.json?{esc(f.query(page=None))}">JSON</a></p>')
+
+    def head(label: str, key: str | None) -> str:
+        if key is None:
+            return f"<th scope=col>{esc(label)}</th>"
+        on = f.sort == key
+        arrow = (" ↓" if f.desc else " ↑") if on else ""
+        q = f.query(sort=key, order="asc" if on and f.desc else "desc", page=None)
+        sort = ' aria-sort="descending"' if on and f.desc else ' aria-sort="ascending"' if on else ""
+        return f'<th scope=col{sort}><a href="/findings?{esc(q)}">{esc(label)}{arrow}</a></th>'
+
+    table = ['<table class="findings"><thead><tr>', head("risk", "risk"), head("severity", "severity"),
+             head("rule", "rule"), head("resource", "resource"), head("where", "file"), head("finding", None),
+             "</tr></thead><tbody>"]
+    for r in rows:
+        where = f'{r["file"]}:{r["line"]}' if r["file"] and r["line"] else (r["file"] or "")
+        status = "" if r["status"] == "FAIL" else f' <span class="muted">{esc(r["status"])}</span>'
+        table.append(f'<tr><td class="num">{r["risk"]}</td><td><span class="sev {esc(r["severity"])}">'
+                     f'{esc(r["severity"])}</span></td><td>{esc(r["rule_id"])}</td><td>{esc(r["resource_id"])}</td>'
+                     f'<td>{esc(where)}</td><td><a href="/finding/{esc(r["fingerprint"])}">{esc(r["message"])}</a>'
+                     f"{status}</td></tr>")
+    table.append("</tbody></table>")
+    pages = max(1, -(-total // PER_PAGE))
+    nav = []
+    if f.page > 1:
+        nav.append(f'<a rel="prev" href="/findings?{esc(f.query(page=f.page - 1))}">previous</a>')
+    nav.append(f"page {f.page} of {pages}")
+    if f.page < pages:
+        nav.append(f'<a rel="next" href="/findings?{esc(f.query(page=f.page + 1))}">next</a>')
+    body = form + notes + summary + "".join(table) + f'<nav class="pages" aria-label="pages">{" · ".join(nav)}</nav>'
+    return frame("Findings", body, "/findings", store_label)
+
+
+def finding(d: dict[str, Any], history: list[dict[str, Any]], rule: Any, store_label: str) -> str:
+    extra = d.get("extra") or {}
+    where = f'{d["file"]}:{d["line"]}' if d["file"] and d["line"] else (d["file"] or "")
+    facts = [("rule", d["rule_id"]), ("severity", d["severity"]), ("risk", f'{d["risk"]} (impact {d["impact"]} × '
+             f'likelihood {d["likelihood"]})'), ("resource", f'{d["resource_id"]} ({d["resource_type"]})'),
+             ("where", where), ("source", d["source"]), ("account", extra.get("account", "")),
+             ("region", extra.get("region", ""))]
+    dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(str(v))}</dd>" for k, v in facts if v)
+    body = [f'<p class="lead">{esc(d["message"])}</p><dl class="facts">{dl}</dl>']
+    ev = extra.get("evidence") or []
+    if ev:
+        body.append("<h2>Evidence</h2><ul>" + "".join(
+            f'<li><code>{esc(str(e[0]))}</code> = <code>{esc(str(e[1]))}</code> {esc(str(e[2] or ""))}</li>'
+            for e in ev) + "</ul>")
+    sup = extra.get("suppression")
+    if sup:
+        body.append(f"<h2>Exception</h2><p>{esc(str(sup[0]))}: {esc(str(sup[1] or ''))} "
+                    f"(owner {esc(str(sup[2] or '?'))}, expires {esc(str(sup[3] or 'never'))})</p>")
+    if rule is not None:
+        body.append(f"<h2>Why it matters</h2><p>{esc(rule.why or '')}</p><h2>How to fix</h2><p>{esc(rule.fix or '')}</p>")
+        for label, code in (("Terraform", rule.fix_terraform), ("CloudFormation", rule.fix_cloudformation)):
+            if code:
+                body.append(f"<h3>{label}</h3><pre><code>{esc(code)}</code></pre>")
+    body.append('<h2>History</h2><table><thead><tr><th scope=col>scan</th><th scope=col>when</th>'
+                '<th scope=col>status</th></tr></thead><tbody>' + "".join(
+                    f'<tr><td><a href="/findings?scan={h["scan"]}&amp;status=any">#{h["scan"]}</a></td>'
+                    f'<td>{esc(_when(h["started"]))}</td><td>{esc(h["status"])}'
+                    f'{" (suppressed)" if h["suppressed"] else ""}</td></tr>' for h in history) + "</tbody></table>")
+    return frame(d["title"], "".join(body), "", store_label)
+
+
+def error(status: int, message: str, store_label: str = "") -> str:
+    return frame(f"{status}", f'<p class="problem">{esc(message)}</p>', "", store_label)
+
+
+SORT_KEYS = tuple(SORTS)

@@ -1,0 +1,222 @@
+"""`wasec serve` over a real history: two saved scans of a tree that changed between them, served on loopback by
+the real server process, read over HTTP and in Debian's Chromium (screenshots in tests/screenshots/)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import http.client
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+SHOTS = Path(__file__).parent / "screenshots"
+
+BEFORE = '''resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+}
+resource "aws_security_group" "ssh" {
+  name = "ssh"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+'''
+AFTER = BEFORE.replace("0.0.0.0/0", "10.0.0.0/8") + '''resource "aws_db_instance" "orders" {
+  engine              = "postgres"
+  instance_class      = "db.t3.micro"
+  publicly_accessible = true
+}
+'''
+
+
+def wasec(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wasec", *args], capture_output=True, text=True, cwd=cwd, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("dash")
+    (root / "infra").mkdir()
+    for text in (BEFORE, AFTER):
+        (root / "infra" / "main.tf").write_text(text)
+        r = wasec("scan", "infra", "--save", "--db", "h.db", "-q", cwd=root)
+        assert r.returncode == 1, r.stderr
+    return root
+
+
+class Served:
+    def __init__(self, proc: subprocess.Popen[str], url: str) -> None:
+        self.proc, self.url = proc, url
+        m = re.match(r"http://([^:/]+):(\d+)/", url)
+        assert m
+        self.host, self.port = m.group(1), int(m.group(2))
+
+    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, dict[str, str], str]:
+        c = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            c.request(method, path, headers=headers or {})
+            r = c.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode()
+        finally:
+            c.close()
+
+
+def start(cwd: Path, *args: str) -> Served:
+    proc = subprocess.Popen([sys.executable, "-m", "wasec", "serve", "--port", "0", *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    m = re.search(r"http://\S+/", line)
+    if not m:
+        proc.kill()
+        raise AssertionError(f"no address: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+    return Served(proc, m.group(0))
+
+
+@pytest.fixture(scope="module")
+def served(history: Path) -> Iterator[Served]:
+    s = start(history, "--db", "h.db")
+    try:
+        yield s
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)
+
+
+def rows(page: str) -> list[str]:
+    """The fingerprints of a findings table, in order."""
+    return re.findall(r'<tr><td class="num">\d+</td>.*?href="/finding/([0-9a-f]+)"', page)
+
+
+def test_overview_counts_new_and_fixed_and_the_matrix_opens_its_findings(history: Path, served: Served) -> None:
+    status, headers, page = served.get("/")
+    assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
+    diff = json.loads(wasec("diff", "--db", "h.db", "-f", "json", cwd=history).stdout)
+    new, fixed = len(diff["new_findings"]), len(diff["fixed"]) + len(diff["fixed_by_remediation"])
+    assert f'<span class="n">{new}</span> new since' in page and f'<span class="n">{fixed}</span> fixed since' in page
+    assert "sg-admin-ports-open" in page.split("Fixed (")[1]  # the SSH rule opened to 0.0.0.0/0, closed since
+    cells = re.findall(r'href="(/findings\?scan=2&amp;impact=(\d)&amp;likelihood=(\d))"[^>]*>(\d+)</a>', page)
+    assert cells and sum(int(n) for *_, n in cells) == int(re.search(r'<span class="n">(\d+)</span> <a[^>]*>failing',
+                                                                        page).group(1))  # type: ignore[union-attr]
+    href, impact, likelihood, n = cells[0]
+    _, _, behind = served.get(href.replace("&amp;", "&"))
+    assert f"<p>{n} finding(s) at likelihood {likelihood} and impact {impact}" in behind and len(rows(behind)) == int(n)
+
+
+def test_filters_sort_and_pages_live_in_the_url(served: Served) -> None:
+    _, _, everything = served.get("/findings")
+    _, _, high = served.get("/findings?severity=high")
+    assert rows(high) and set(rows(high)) < set(rows(everything))
+    assert all('class="sev high"' in row for row in re.findall(r"<tr><td class=\"num\">.*?</tr>", high))
+    _, _, one_rule = served.get("/findings?rule=rds-not-public")
+    assert len(rows(one_rule)) == 1 and "rds-not-public" in one_rule
+    _, _, searched = served.get("/findings?q=orders")
+    assert rows(searched) and all("aws_db_instance.orders" in r for r in re.findall(r"<tr><td class=\"num\">.*?</tr>",
+                                                                                      searched))
+    _, _, ascending = served.get("/findings?sort=risk&order=asc")
+    risks = [int(x) for x in re.findall(r'<tr><td class="num">(\d+)</td>', ascending)]
+    assert risks == sorted(risks)
+    _, _, first_scan = served.get("/findings?scan=1&rule=sg-admin-ports-open")
+    assert len(rows(first_scan)) == 1  # the earlier scan still has what was fixed since
+    status, _, odd = served.get("/findings?severity=catastrophic&impact=9&page=x&sort=%27;drop")
+    said = html.unescape(odd)
+    assert status == 200 and "severity='catastrophic' ignored" in said and "impact='9' ignored" in said
+    assert rows(odd) == rows(everything)
+
+
+def test_exports_hold_what_the_table_shows(served: Served) -> None:
+    for view in ("severity=medium", "q=logs", "impact=4&likelihood=5", ""):
+        _, _, page = served.get(f"/findings?{view}")
+        status, headers, text = served.get(f"/findings.csv?{view}")
+        assert status == 200 and headers["content-type"].startswith("text/csv")
+        table = text.splitlines()
+        assert table[0].startswith("risk,fingerprint,rule_id")
+        assert [line.split(",")[1] for line in table[1:]] == rows(page)
+        _, _, js = served.get(f"/findings.json?{view}")
+        assert [d["fingerprint"] for d in json.loads(js)] == rows(page)
+
+
+def test_a_finding_has_its_history_evidence_and_fix(served: Served) -> None:
+    _, _, page = served.get("/findings?rule=s3-bucket-versioning")
+    (fp,) = rows(page)
+    status, _, one = served.get(f"/finding/{fp}")
+    assert status == 200 and "How to fix" in one and "Terraform" in one
+    assert one.count('href="/findings?scan=') == 2  # in both saved scans
+    assert served.get("/finding/0000")[0] == 404
+    assert served.get("/static/../h.db")[0] == 404 and served.get("/nope")[0] == 404
+    assert served.get("/", method="HEAD")[0] == 200
+
+
+def test_the_store_is_never_written(history: Path, served: Served) -> None:
+    before = hashlib.sha256((history / "h.db").read_bytes()).hexdigest()
+    for path in ("/", "/findings", "/findings.csv", "/findings?scan=1"):
+        assert served.get(path)[0] == 200
+    assert hashlib.sha256((history / "h.db").read_bytes()).hexdigest() == before
+
+
+def test_a_token_guards_every_page(history: Path) -> None:
+    s = start(history, "--db", "h.db", "--token", "correct-horse")
+    try:
+        assert s.get("/")[0] == 401 and s.get("/findings.csv")[0] == 401
+        assert s.get("/", {"Authorization": "Bearer wrong"})[0] == 401
+        assert s.get("/", {"Authorization": "Bearer correct-horse"})[0] == 200
+        status, headers, _ = s.get("/findings?token=correct-horse&severity=high")
+        assert status == 303 and headers["location"] == "/findings?severity=high"  # the token leaves the URL
+        assert "HttpOnly" in headers["set-cookie"] and "SameSite=Strict" in headers["set-cookie"]
+        cookie = headers["set-cookie"].split(";")[0]
+        assert s.get("/findings?severity=high", {"Cookie": cookie})[0] == 200
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)
+
+
+def test_off_loopback_it_needs_a_token_or_a_proxy_and_an_old_store_is_not_migrated(history: Path, tmp_path: Path) -> None:
+    r = wasec("serve", "--db", "h.db", "--host", "0.0.0.0", "--port", "0", cwd=history)
+    assert r.returncode == 2 and "--token" in r.stderr and "--behind-proxy" in r.stderr
+    r = wasec("serve", "--db", "missing.db", cwd=history)
+    assert r.returncode == 2 and "no scan history at missing.db" in r.stderr
+    old = tmp_path / "old.db"
+    shutil.copy(history / "h.db", old)
+    with sqlite3.connect(old) as c:
+        c.execute("PRAGMA user_version = 2")
+    r = wasec("serve", "--db", str(old), "--port", "0", cwd=tmp_path)
+    assert r.returncode == 2 and "schema version 2" in r.stderr and "never writes" in r.stderr
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="no chromium here (CI installs Debian's chromium and runs this)")
+def test_in_a_browser_pages_render_and_screenshots_are_kept(served: Served) -> None:
+    assert CHROMIUM, "chromium is required in CI"
+    SHOTS.mkdir(exist_ok=True)
+
+    def chrome(*args: str) -> Any:
+        return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                               "--window-size=1300,1000", *args], capture_output=True, text=True, timeout=180)
+
+    dom = chrome("--dump-dom", served.url + "findings?severity=high").stdout
+    _, _, page = served.get("/findings?severity=high")
+    assert rows(dom) == rows(page) and rows(dom)
+    _, _, listing = served.get("/findings?rule=rds-not-public")
+    for name, path in (("overview", ""), ("findings", "findings"), ("finding", f"finding/{rows(listing)[0]}")):
+        out = SHOTS / f"dashboard-{name}.png"
+        out.unlink(missing_ok=True)
+        chrome(f"--screenshot={out}", served.url + path)
+        deadline = time.time() + 10
+        while not out.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        assert out.stat().st_size > 10_000, name  # a page with content, not a blank one
