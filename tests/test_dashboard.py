@@ -100,7 +100,7 @@ def served(history: Path) -> Iterator[Served]:
 
 def rows(page: str) -> list[str]:
     """The fingerprints of a findings table, in order."""
-    return re.findall(r'<tr><td class="num">\d+</td>.*?href="/finding/([0-9a-f]+)"', page)
+    return re.findall(r'<tr><td class="num">\d+</td>.*?href="/finding/([^"]+)"', page)
 
 
 def test_overview_counts_new_and_fixed_and_the_matrix_opens_its_findings(history: Path, served: Served) -> None:

@@ -220,3 +220,34 @@ def test_a_history_lost_after_the_scan_still_writes_the_report(server: Server, u
     assert "the report is still written" in r.output and "127.0.0.1" in r.output
     assert json.loads((tmp_path / "report.json").read_text())["findings"]  # nothing of the scan is lost
     assert wasec("scan", ".", "--save", "--db", url.replace(str(server.port), "1"), cwd=tmp_path).returncode == 2
+
+
+def test_the_dashboard_serves_the_team_store_read_only(url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from tests.test_dashboard import rows, start
+    from wasec.dashboard.data import open_readonly
+
+    conn = store.connect(url)
+    store.save(conn, Result([finding(n) for n in range(1, 8)]), "code", ".")
+    store.save(conn, Result([finding(n) for n in range(3, 12)] + [finding(20, suppressed=True)]), "code", ".")
+    conn.close()
+    served = start(tmp_path, "--db", url)
+    try:
+        status, _, page = served.get("/")
+        assert status == 200 and '<span class="n">4</span> new since' in page and '<span class="n">2</span> fixed' in page
+        _, _, listing = served.get("/findings?q=bucket1")
+        assert sorted(rows(listing)) == ["fp000010", "fp000011"]
+        _, _, suppressed = served.get("/findings?suppressed=yes")
+        assert rows(suppressed) == ["fp000020"]
+        _, _, one = served.get("/finding/fp000005")
+        assert one.count('href="/findings?scan=') == 2
+    finally:
+        served.proc.terminate()
+        served.proc.wait(10)
+    db = open_readonly(url)
+    try:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            db.execute("CREATE TABLE written_by_the_dashboard (i INTEGER)")
+    finally:
+        db.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import time
 from typing import Any
+from urllib.parse import quote
 
 from wasec import __version__
 from wasec.dashboard.data import PER_PAGE, SEVERITIES, SORTS, STATUSES, Filters
@@ -17,6 +18,11 @@ from wasec.outputs.html import SEV_COLOR, _bars, _trend
 
 NAV = (("/", "Overview"), ("/findings", "Findings"))
 esc = html.escape
+
+
+def _fp(fingerprint: str) -> str:
+    """A fingerprint as one path segment of a link."""
+    return esc(quote(str(fingerprint), safe=""))
 
 
 def frame(title: str, body: str, active: str, store_label: str) -> str:
@@ -86,7 +92,7 @@ def _matrix(scan_id: int, cells: dict[tuple[int, int], int], high_risk: int) -> 
 
 def _changes(d: Diff) -> str:
     def items(xs: list[dict[str, Any]], limit: int = 10) -> str:
-        li = "".join(f'<li><a href="/finding/{esc(x["fingerprint"])}">{esc(x["rule_id"])}</a> '
+        li = "".join(f'<li><a href="/finding/{_fp(x["fingerprint"])}">{esc(x["rule_id"])}</a> '
                      f'{esc(x["resource_id"])} <span class="muted">risk {x["risk"]}</span></li>' for x in xs[:limit])
         more = f'<li class="muted">and {len(xs) - limit} more</li>' if len(xs) > limit else ""
         return f"<ul>{li}{more}</ul>" if xs else '<p class="muted">none</p>'
@@ -141,7 +147,7 @@ def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, 
         status = "" if r["status"] == "FAIL" else f' <span class="muted">{esc(r["status"])}</span>'
         table.append(f'<tr><td class="num">{r["risk"]}</td><td><span class="sev {esc(r["severity"])}">'
                      f'{esc(r["severity"])}</span></td><td>{esc(r["rule_id"])}</td><td>{esc(r["resource_id"])}</td>'
-                     f'<td>{esc(where)}</td><td><a href="/finding/{esc(r["fingerprint"])}">{esc(r["message"])}</a>'
+                     f'<td>{esc(where)}</td><td><a href="/finding/{_fp(r["fingerprint"])}">{esc(r["message"])}</a>'
                      f"{status}</td></tr>")
     table.append("</tbody></table>")
     pages = max(1, -(-total // PER_PAGE))

@@ -16,7 +16,7 @@ import socketserver
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
@@ -124,7 +124,7 @@ class App:
         if path == "/healthz":
             return 200, "text/plain", b"ok"
         route = self.routes.get(path)
-        fingerprint = path[len("/finding/"):] if path.startswith("/finding/") else None
+        fingerprint = unquote(path[len("/finding/"):]) if path.startswith("/finding/") else None
         if route is None and not fingerprint:
             return 404, "text/html", pages.error(404, f"no page {path}", self.label).encode()
         db = data.open_readonly(self.db_url)
