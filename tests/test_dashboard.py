@@ -52,7 +52,22 @@ def wasec(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dash")
     (root / "infra").mkdir()
+    soon = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 10 * 86400))
     for text in (BEFORE, AFTER):
+        if text is AFTER:  # reviewed exceptions arrive with the second scan: one due soon, one far off
+            (root / ".wasec").mkdir()
+            (root / ".wasec" / "exceptions.yml").write_text(f"""exceptions:
+  - rule: rds-deletion-protection
+    resource: aws_db_instance.orders
+    justification: scratch database, recreated nightly
+    owner: data@example.com
+    expires: 2099-12-31
+  - rule: s3-bucket-access-logging
+    resource: aws_s3_bucket.logs
+    justification: the log bucket itself
+    owner: platform@example.com
+    expires: {soon}
+""")
         (root / "infra" / "main.tf").write_text(text)
         r = wasec("scan", "infra", "--save", "--db", "h.db", "-q", cwd=root)
         assert r.returncode == 1, r.stderr
@@ -220,3 +235,13 @@ def test_in_a_browser_pages_render_and_screenshots_are_kept(served: Served) -> N
         while not out.exists() and time.time() < deadline:
             time.sleep(0.1)
         assert out.stat().st_size > 10_000, name  # a page with content, not a blank one
+
+
+def test_exceptions_soonest_expiry_first(served: Served) -> None:
+    status, _, page = served.get("/exceptions")
+    assert status == 200 and "2 finding(s) suppressed in scan #2; 1 exception(s) expired or expiring" in page
+    table = re.findall(r"<tr class=\"(due)?\"><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", page)
+    assert [(due, state, owner) for due, _, state, owner in table] == [
+        ("due", "expires within 30 days", "platform@example.com"), ("", "", "data@example.com")]
+    _, _, suppressed = served.get("/findings?suppressed=yes")
+    assert len(rows(suppressed)) == 2

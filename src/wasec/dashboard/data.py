@@ -192,3 +192,18 @@ def finding(db: Db, fingerprint: str) -> tuple[dict[str, Any], list[dict[str, An
     extra = last[-1]
     d["extra"] = orjson.loads(extra) if extra else {}
     return d, history
+
+
+def exceptions(db: Db, scan_id: int) -> list[dict[str, Any]]:
+    """The findings a scan suppressed, with why: kind, reason, owner, expiry (soonest expiry first, then the
+    ones that never expire; the exceptions file's and inline ignores alike)."""
+    rows = db.execute("SELECT fingerprint, rule_id, resource_id, file, line, severity, impact, likelihood, extra "
+                      "FROM findings WHERE scan_id = ? AND suppressed IS NOT NULL", (scan_id,))
+    out = []
+    for fp, rule, resource, file, line, severity, impact, likelihood, extra in rows:
+        sup = (orjson.loads(extra) if extra else {}).get("suppression") or [None] * 5
+        kind, reason, owner, expires, source = (list(sup) + [None] * 5)[:5]
+        out.append({"fingerprint": fp, "rule_id": rule, "resource_id": resource, "file": file, "line": line,
+                    "severity": severity, "risk": int(impact) * int(likelihood), "kind": kind, "reason": reason,
+                    "owner": owner, "expires": str(expires) if expires else None, "source": source})
+    return sorted(out, key=lambda e: (e["expires"] is None, e["expires"] or "", -e["risk"], e["rule_id"]))

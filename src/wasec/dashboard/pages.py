@@ -16,7 +16,7 @@ from wasec.dashboard.data import PER_PAGE, SEVERITIES, SORTS, STATUSES, Filters
 from wasec.history.store import Diff, ScanRow
 from wasec.outputs.html import SEV_COLOR, _bars, _trend
 
-NAV = (("/", "Overview"), ("/findings", "Findings"))
+NAV = (("/", "Overview"), ("/findings", "Findings"), ("/exceptions", "Exceptions"))
 esc = html.escape
 
 
@@ -190,6 +190,29 @@ def finding(d: dict[str, Any], history: list[dict[str, Any]], rule: Any, store_l
                     f'<td>{esc(_when(h["started"]))}</td><td>{esc(h["status"])}'
                     f'{" (suppressed)" if h["suppressed"] else ""}</td></tr>' for h in history) + "</tbody></table>")
     return frame(d["title"], "".join(body), "", store_label)
+
+
+def exceptions(items: list[dict[str, Any]], scan: ScanRow, today: str, soon: str, store_label: str) -> str:
+    """Suppressed findings of a scan by expiry: expired first, then those expiring within 30 days."""
+    def state(e: dict[str, Any]) -> str:
+        if not e["expires"]:
+            return "never expires"
+        return "expired" if e["expires"] < today else "expires within 30 days" if e["expires"] <= soon else ""
+
+    head = "".join(f"<th scope=col>{h}</th>" for h in ("expires", "", "owner", "reason", "kind", "rule", "resource",
+                                                          "risk"))
+    body = "".join(
+        f'<tr class="{"due" if state(e) in ("expired", "expires within 30 days") else ""}">'
+        f'<td>{esc(e["expires"] or "—")}</td><td>{esc(state(e))}</td><td>{esc(e["owner"] or "")}</td>'
+        f'<td>{esc(e["reason"] or "")}</td><td>{esc(e["kind"] or "")}</td><td>{esc(e["rule_id"])}</td>'
+        f'<td><a href="/finding/{_fp(e["fingerprint"])}">{esc(e["resource_id"])}</a></td>'
+        f'<td class="num">{e["risk"]}</td></tr>' for e in items)
+    due = sum(1 for e in items if state(e) in ("expired", "expires within 30 days"))
+    intro = (f"<p>{len(items)} finding(s) suppressed in scan #{scan.id}; {due} exception(s) expired or expiring "
+             "within 30 days. An expired exception no longer suppresses: the next scan fails on it.</p>")
+    table = f"<table class=\"findings\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if items else \
+        '<p class="muted">No finding is suppressed.</p>'
+    return frame("Exceptions", intro + table, "/exceptions", store_label)
 
 
 def error(status: int, message: str, store_label: str = "") -> str:

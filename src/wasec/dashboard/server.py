@@ -58,7 +58,7 @@ class App:
         self.css = resources.files("wasec.dashboard").joinpath("dashboard.css").read_bytes()
         self.routes: dict[str, Callable[[Db, dict[str, list[str]]], tuple[int, str, bytes]]] = {
             "/": self.overview, "/findings": self.findings, "/findings.csv": self.export_csv,
-            "/findings.json": self.export_json}
+            "/findings.json": self.export_json, "/exceptions": self.exceptions}
 
     # -- pages -----------------------------------------------------------------------------------
     def overview(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
@@ -87,6 +87,16 @@ class App:
             return 200, "text/html", pages.empty(self.label).encode()
         rows, total = data.search(db, f, scan.id)
         return 200, "text/html", pages.findings(f, scan, rows, total, store.scans(db, 200), self.label).encode()
+
+    def exceptions(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        import time
+
+        _, scan = self._view(db, query)
+        if scan is None:
+            return 200, "text/html", pages.empty(self.label).encode()
+        now = time.time()
+        today, soon = (time.strftime("%Y-%m-%d", time.gmtime(t)) for t in (now, now + 30 * 86400))
+        return 200, "text/html", pages.exceptions(data.exceptions(db, scan.id), scan, today, soon, self.label).encode()
 
     def _all(self, db: Db, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         f, scan = self._view(db, query)
