@@ -87,6 +87,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX remediations_fingerprint ON remediations(fingerprint)
     """,
+    # 5: a finding's history across scans (the dashboard's finding page) looks it up by fingerprint alone
+    """
+    CREATE INDEX findings_fingerprint ON findings(fingerprint)
+    """,
 )
 VERSION = len(MIGRATIONS)
 
