@@ -331,7 +331,7 @@ def databases(w: World) -> None:
     r.modify_db_parameter_group(DBParameterGroupName="pg-tls", Parameters=[
         {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}])
     r.create_db_instance(DBInstanceIdentifier="good-db", Engine="postgres", DBInstanceClass="db.t3.micro",
-                         EngineVersion="13.7", DBParameterGroupName="pg-tls",
+                         EngineVersion="13.7", DBParameterGroupName="pg-tls", Port=5499,
                          MasterUsername="app", ManageMasterUserPassword=True, AllocatedStorage=20,
                          StorageEncrypted=True, KmsKeyId=key, PubliclyAccessible=False, BackupRetentionPeriod=14,
                          DeletionProtection=True, EnableCloudwatchLogsExports=["postgresql"], MultiAZ=True,
@@ -824,7 +824,7 @@ def edge(w: World) -> None:
                                      "TrustedSigners": {"Enabled": False, "Quantity": 0}},
             "ViewerCertificate": {"CloudFrontDefaultCertificate": False, "MinimumProtocolVersion": "TLSv1.2_2021" if good else "TLSv1",
                                   "ACMCertificateArn": cert,
-                                  "SSLSupportMethod": "sni-only"},
+                                  "SSLSupportMethod": "sni-only" if good else "vip"},
             "Logging": {"Enabled": good, "IncludeCookies": False, "Bucket": "wasec-logs.s3.amazonaws.com" if good else "",
                         "Prefix": "cf/" if good else ""},
         }
@@ -967,7 +967,7 @@ def misc(w: World) -> None:
     w.pair("AWS::AppSync::GraphQLApi", good_api, bad_api)
     for api, enc in ((good_api, True), (bad_api, False)):
         apps.create_api_cache(apiId=api, ttl=300, apiCachingBehavior="FULL_REQUEST_CACHING", type="SMALL",
-                              transitEncryptionEnabled=enc, atRestEncryptionEnabled=True)
+                              transitEncryptionEnabled=enc, atRestEncryptionEnabled=enc)
     w.pair("AWS::AppSync::ApiCache", f"{good_api}/cache", f"{bad_api}/cache")
     dsync = c("datasync")
     ds_role = c("iam").create_role(RoleName="datasync", AssumeRolePolicyDocument=policy(

@@ -271,7 +271,7 @@ expect("cloudformation-stack-notifications", types=["AWS::CloudFormation::Stack"
 
 expect("ec2-detailed-monitoring", types=["AWS::EC2::Instance"], path="Monitoring", ok=is_true, default=False,
        message="metrics every five minutes only", title="EC2 instances send detailed (one-minute) monitoring",
-       severity="low", area="detection", category="logging", wa=LOGS, optional=True,
+       severity="low", area="detection", category="logging", wa=LOGS, optional=True, scope="code",
        why="One-minute metrics show a CPU or network spike (mining, a flood of outbound traffic) that five-minute "
            "averages smooth away, and alarms on it fire sooner.",
        fix="Enable detailed monitoring on the instance.", tf="monitoring = true", cfn="Monitoring: true")

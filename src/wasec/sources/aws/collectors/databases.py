@@ -32,7 +32,7 @@ def db_instances(ctx: Ctx) -> list[Resource]:
             "SourceDBInstanceIdentifier": d.get("ReadReplicaSourceDBInstanceIdentifier"),
             "MultiAZ": bool(d.get("MultiAZ")), "AutoMinorVersionUpgrade": d.get("AutoMinorVersionUpgrade"),
             "CopyTagsToSnapshot": d.get("CopyTagsToSnapshot"), "MonitoringInterval": d.get("MonitoringInterval", 0),
-            "MasterUsername": d.get("MasterUsername"),
+            "MasterUsername": d.get("MasterUsername"), "Port": (d.get("Endpoint") or {}).get("Port"),
             "DBSubnetGroupName": (d.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
             "DBParameterGroupName": next((g.get("DBParameterGroupName") for g in d.get("DBParameterGroups") or ()), None),
             "Tags": tag_list(d.get("TagList")),
@@ -55,6 +55,7 @@ def db_clusters(ctx: Ctx) -> list[Resource]:
             # CloudFormation names IAM authentication IamAuthEnabled on Neptune clusters
             **({"IamAuthEnabled": iam} if type_ == "AWS::Neptune::DBCluster" else {"EnableIAMDatabaseAuthentication": iam}),
             "CopyTagsToSnapshot": bool(c.get("CopyTagsToSnapshot")), "MasterUsername": c.get("MasterUsername"),
+            "Port": c.get("Port"),
             "AutoMinorVersionUpgrade": c.get("AutoMinorVersionUpgrade"),
             "PubliclyAccessible": c.get("PubliclyAccessible"), "Tags": tag_list(c.get("TagList")),
             "DBClusterParameterGroupName": c.get("DBClusterParameterGroup"),
