@@ -243,7 +243,14 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def serve(app: App, host: str, port: int, ready: Callable[[str], None] | None = None) -> None:
-    with Server((host, port), make_handler(app)) as httpd:
+    import socket
+
+    kind = type("Server6", (Server,), {"address_family": socket.AF_INET6}) if ":" in host else Server
+    try:
+        httpd = kind((host, port), make_handler(app))
+    except OSError as e:
+        raise UsageError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    with httpd:
         url = f"http://{host if ':' not in host else f'[{host}]'}:{httpd.server_address[1]}/"
         if ready:
             ready(url)
