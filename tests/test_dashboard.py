@@ -245,3 +245,31 @@ def test_exceptions_soonest_expiry_first(served: Served) -> None:
         ("due", "expires within 30 days", "platform@example.com"), ("", "", "data@example.com")]
     _, _, suppressed = served.get("/findings?suppressed=yes")
     assert len(rows(suppressed)) == 2
+
+
+def test_detection_runs_by_technique_apart_from_the_posture(history: Path, tmp_path: Path) -> None:
+    from tests.events.test_detections import record
+
+    db = tmp_path / "h.db"
+    shutil.copy(history / "h.db", db)
+    stop = record({"eventSource": "cloudtrail.amazonaws.com", "eventName": "StopLogging", "eventID": "e1",
+                   "requestParameters": {"name": "main"}})
+    root = record({"eventSource": "s3.amazonaws.com", "eventName": "ListBuckets", "eventID": "e2",
+                   "userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"}})
+    for i, records in enumerate(([stop], [stop, dict(stop, eventID="e3"), root])):
+        (tmp_path / f"run{i}.json").write_text(json.dumps({"Records": records}))
+        r = wasec("events", f"run{i}.json", "--save", "--db", str(db), "-q", cwd=tmp_path)
+        assert r.returncode == 1 and "saved scan" in r.stderr, r.stderr
+    s = start(tmp_path, "--db", str(db))
+    try:
+        _, _, page = s.get("/detections")
+        assert "4 alert(s) in the last 2 saved run(s)" in page
+        row = re.search(r"<tr><th scope=row>T1562\.008 Impair Defenses: Disable or Modify Cloud Logs[^<]*</th>(.*?)</tr>",
+                        page)
+        assert row and re.findall(r'title="(\d+)"', row.group(1)) == ["1", "2"]
+        _, _, overview = s.get("/")
+        assert "Latest scan #2: code" in overview  # detection runs are not the posture
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)
+    assert wasec("events", "run0.json", "--follow", "--save", cwd=tmp_path).returncode == 2

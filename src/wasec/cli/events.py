@@ -7,7 +7,17 @@ from typing import Any
 
 import click
 
-from wasec.cli.shared import cli, emit, exit_code, fail, guard, output_options
+from wasec.cli.shared import (
+    EXIT_ERROR,
+    check_history,
+    cli,
+    emit,
+    exit_code,
+    fail,
+    guard,
+    output_options,
+    save_history,
+)
 
 
 class _EventsGroup(click.Group):
@@ -66,11 +76,15 @@ def events() -> None:
 @click.option("--sigma", "sigma_paths", multiple=True, type=click.Path(exists=True), metavar="DIR",
               help="Also run the Sigma rules (logsource aws/cloudtrail) in DIR or FILE; repeatable. Needs wasec[sigma].")
 @click.option("--sigma-only", is_flag=True, help="Run only the --sigma rules, not wasec's own detections.")
+@click.option("--save", is_flag=True, help="Save the detections in the scan history (the dashboard's Detections page).")
+@click.option("--db", metavar="URL", help="History database: a SQLite file (default .wasec/history.db) or "
+                                          "postgresql://user@host/db.")
 @guard
 def events_run(paths: tuple[str, ...], since: str | None, until: str | None, formats: str, output: str | None,
-           output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
-           sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool, follow: bool,
-           interval: float, follow_for: float | None, sigma_paths: tuple[str, ...], sigma_only: bool) -> None:
+               output_dir: str | None, fail_on: str | None, quiet: bool, webhook: str | None, slack: str | None,
+               sns_topic: str | None, suppress_minutes: float, respond: bool, execute: bool, follow: bool,
+               interval: float, follow_for: float | None, sigma_paths: tuple[str, ...], sigma_only: bool,
+               save: bool, db: str | None) -> None:
     """Run wasec's detections over CloudTrail records in PATHS (files or directories; - for stdin).
 
     S3 delivery files (gzip JSON {"Records": [...]}), plain JSON and JSON lines are read recursively.
@@ -88,6 +102,10 @@ def events_run(paths: tuple[str, ...], since: str | None, until: str | None, for
         t0, t1 = parse_time(since), parse_time(until)
     except ValueError as e:
         fail(str(e))
+    history = {"save": save, "db": db}
+    if follow and save:
+        fail("--save keeps one run's detections: run without --follow (the Lambda and --follow alert instead)")
+    check_history(history)
     detector, sigma_problems = _detector(sigma_paths, sigma_only)
     if follow:
         for p in sigma_problems:
@@ -119,8 +137,9 @@ def events_run(paths: tuple[str, ...], since: str | None, until: str | None, for
             click.echo(f"response to {f.rule_id} ({f.resource_id}):", err=True)
             for line in (run_calls(calls) if execute else [f"would call: {c}" for c in calls]):
                 click.echo(f"  {line}", err=True)
+    saved = save_history(result, history, "events", ",".join(paths))
     emit(result, names, output, output_dir, {"quiet": quiet})
-    sys.exit(exit_code(result, fail_on))
+    sys.exit(exit_code(result, fail_on) if saved else EXIT_ERROR)
 
 
 _FORMAT = click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

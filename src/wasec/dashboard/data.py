@@ -122,8 +122,16 @@ class Filters:
         return urlencode({k: v for k, v in d.items() if v not in (None, "") and defaults.get(k) != v})
 
 
+def posture_scans(db: Db, limit: int = 60) -> list[store.ScanRow]:
+    """Saved scans of code, accounts and secrets, oldest first: the posture (detection runs are apart)."""
+    rows = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
+                      "WHERE source != 'events' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [store._row(r) for r in reversed(rows)]
+
+
 def latest_scan(db: Db) -> store.ScanRow | None:
-    rows = store.scans(db, 1)
+    """The latest posture scan (or the latest run of any kind when there is none)."""
+    rows = posture_scans(db, 1) or store.scans(db, 1)
     return rows[0] if rows else None
 
 
@@ -207,3 +215,18 @@ def exceptions(db: Db, scan_id: int) -> list[dict[str, Any]]:
                     "severity": severity, "risk": int(impact) * int(likelihood), "kind": kind, "reason": reason,
                     "owner": owner, "expires": str(expires) if expires else None, "source": source})
     return sorted(out, key=lambda e: (e["expires"] is None, e["expires"] or "", -e["risk"], e["rule_id"]))
+
+
+def detection_runs(db: Db, limit: int = 12) -> tuple[list[store.ScanRow], dict[int, dict[str, int]]]:
+    """The latest saved `wasec events --save` runs, and per run the detections that fired, by rule."""
+    rows = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
+                      "WHERE source = 'events' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    runs = [store._row(r) for r in reversed(rows)]
+    fired: dict[int, dict[str, int]] = {r.id: {} for r in runs}
+    if runs:
+        marks = ", ".join("?" * len(runs))
+        for scan_id, rule_id, n in db.execute(
+                f"SELECT scan_id, rule_id, COUNT(*) FROM findings WHERE scan_id IN ({marks}) AND status = ? "
+                "GROUP BY scan_id, rule_id", (*(r.id for r in runs), Status.FAIL.value)):
+            fired[int(scan_id)][str(rule_id)] = int(n)
+    return runs, fired

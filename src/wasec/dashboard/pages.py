@@ -16,7 +16,7 @@ from wasec.dashboard.data import PER_PAGE, SEVERITIES, SORTS, STATUSES, Filters
 from wasec.history.store import Diff, ScanRow
 from wasec.outputs.html import SEV_COLOR, _bars, _trend
 
-NAV = (("/", "Overview"), ("/findings", "Findings"), ("/exceptions", "Exceptions"))
+NAV = (("/", "Overview"), ("/findings", "Findings"), ("/exceptions", "Exceptions"), ("/detections", "Detections"))
 esc = html.escape
 
 
@@ -213,6 +213,41 @@ def exceptions(items: list[dict[str, Any]], scan: ScanRow, today: str, soon: str
     table = f"<table class=\"findings\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if items else \
         '<p class="muted">No finding is suppressed.</p>'
     return frame("Exceptions", intro + table, "/exceptions", store_label)
+
+
+def detections(runs: list[ScanRow], fired: dict[int, dict[str, int]], store_label: str) -> str:
+    """Alerts of the saved `wasec events --save` runs by ATT&CK technique: a heat map, technique × run."""
+    if not runs:
+        return frame("Detections", "<p>No detections are saved yet: <code>wasec events LOGS --save</code> keeps a "
+                     "run's alerts here.</p>", "/detections", store_label)
+    from wasec.events.about import REGISTRY
+    from wasec.events.mitre import tactics, technique
+
+    by_technique: dict[str, dict[int, int]] = {}
+    names: dict[str, str] = {}
+    for run in runs:
+        for rule_id, n in fired[run.id].items():
+            d = REGISTRY.get(rule_id.removeprefix("event-"))
+            tid = d.mitre[0] if d and d.mitre else ("Sigma rules" if rule_id.startswith("event-sigma-") else "other")
+            info = technique(tid) if d else None
+            names[tid] = f"{tid} {info[0]} ({', '.join(tactics((tid,)))})" if info else tid
+            row = by_technique.setdefault(tid, {})
+            row[run.id] = row.get(run.id, 0) + n
+    top = max((n for row in by_technique.values() for n in row.values()), default=1)
+    head = "".join(f'<th scope=col><a href="/findings?scan={r.id}">#{r.id}</a><br><span class="muted">'
+                   f'{esc(_when(r.started)[:10])}</span></th>' for r in runs)
+    body = []
+    for tid in sorted(by_technique, key=lambda t: -sum(by_technique[t].values())):
+        cells = []
+        for r in runs:
+            n = by_technique[tid].get(r.id, 0)
+            level = 0 if n == 0 else 1 + min(3, int(3 * n / top))
+            cells.append(f'<td class="heat h{level}" title="{n}">{n or ""}</td>')
+        body.append(f'<tr><th scope=row>{esc(names[tid])}</th>{"".join(cells)}</tr>')
+    total = sum(sum(f.values()) for f in fired.values())
+    return frame("Detections", f"<p>{total} alert(s) in the last {len(runs)} saved run(s) of <code>wasec events</code>, "
+                 "by MITRE ATT&amp;CK technique.</p><table class=\"heatmap\"><thead><tr><th scope=col>technique</th>"
+                 f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>", "/detections", store_label)
 
 
 def error(status: int, message: str, store_label: str = "") -> str:

@@ -58,11 +58,11 @@ class App:
         self.css = resources.files("wasec.dashboard").joinpath("dashboard.css").read_bytes()
         self.routes: dict[str, Callable[[Db, dict[str, list[str]]], tuple[int, str, bytes]]] = {
             "/": self.overview, "/findings": self.findings, "/findings.csv": self.export_csv,
-            "/findings.json": self.export_json, "/exceptions": self.exceptions}
+            "/findings.json": self.export_json, "/exceptions": self.exceptions, "/detections": self.detections}
 
     # -- pages -----------------------------------------------------------------------------------
     def overview(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
-        scans = store.scans(db, 60)
+        scans = data.posture_scans(db, 60)
         if not scans:
             return 200, "text/html", pages.empty(self.label).encode()
         latest = scans[-1]
@@ -97,6 +97,10 @@ class App:
         now = time.time()
         today, soon = (time.strftime("%Y-%m-%d", time.gmtime(t)) for t in (now, now + 30 * 86400))
         return 200, "text/html", pages.exceptions(data.exceptions(db, scan.id), scan, today, soon, self.label).encode()
+
+    def detections(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        runs, fired = data.detection_runs(db)
+        return 200, "text/html", pages.detections(runs, fired, self.label).encode()
 
     def _all(self, db: Db, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         f, scan = self._view(db, query)
