@@ -227,7 +227,8 @@ def test_in_a_browser_pages_render_and_screenshots_are_kept(served: Served) -> N
     _, _, page = served.get("/findings?severity=high")
     assert rows(dom) == rows(page) and rows(dom)
     _, _, listing = served.get("/findings?rule=rds-not-public")
-    for name, path in (("overview", ""), ("findings", "findings"), ("finding", f"finding/{rows(listing)[0]}")):
+    for name, path in (("overview", ""), ("findings", "findings"), ("finding", f"finding/{rows(listing)[0]}"),
+                       ("exceptions", "exceptions")):
         out = SHOTS / f"dashboard-{name}.png"
         out.unlink(missing_ok=True)
         chrome(f"--screenshot={out}", served.url + path)
@@ -273,3 +274,27 @@ def test_detection_runs_by_technique_apart_from_the_posture(history: Path, tmp_p
         s.proc.terminate()
         s.proc.wait(10)
     assert wasec("events", "run0.json", "--follow", "--save", cwd=tmp_path).returncode == 2
+
+
+def test_review_milestones_and_the_remediation_goal(history: Path, tmp_path: Path) -> None:
+    from wasec.history import store
+
+    db = tmp_path / "h.db"
+    shutil.copy(history / "h.db", db)
+    conn = store.connect(str(db))
+    store.save_milestone(conn, "2026-Q3", {"questions": {"SEC01": "HIGH", "SEC02": "HIGH", "SEC03": "MEDIUM"},
+                                           "practices": {"SEC01-BP01": "not met", "SEC02-BP01": "not met"}})
+    store.save_milestone(conn, "2026-Q4", {"questions": {"SEC01": "NONE", "SEC02": "HIGH", "SEC03": "NONE"},
+                                           "practices": {"SEC01-BP01": "met", "SEC02-BP01": "not met"}})
+    conn.close()
+    s = start(tmp_path, "--db", str(db))
+    try:
+        _, _, page = s.get("/review")
+        assert "1 of 2 (50%; the goal is 45%): SEC01" in page
+        assert re.search(r"<tr><td>2026-Q3</td><td>[^<]+</td><td class=\"num\">2</td><td class=\"num\">1</td>", page)
+        assert "SEC01-BP01 Separate workloads using accounts (High risk) — <b>met</b>" in page
+        _, _, same = s.get("/review?from=2026-Q4&to=2026-Q4")
+        assert "0 of 1 (0%" in same
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)

@@ -16,7 +16,8 @@ from wasec.dashboard.data import PER_PAGE, SEVERITIES, SORTS, STATUSES, Filters
 from wasec.history.store import Diff, ScanRow
 from wasec.outputs.html import SEV_COLOR, _bars, _trend
 
-NAV = (("/", "Overview"), ("/findings", "Findings"), ("/exceptions", "Exceptions"), ("/detections", "Detections"))
+NAV = (("/", "Overview"), ("/findings", "Findings"), ("/review", "Review"), ("/exceptions", "Exceptions"),
+       ("/detections", "Detections"))
 esc = html.escape
 
 
@@ -248,6 +249,66 @@ def detections(runs: list[ScanRow], fired: dict[int, dict[str, int]], store_labe
     return frame("Detections", f"<p>{total} alert(s) in the last {len(runs)} saved run(s) of <code>wasec events</code>, "
                  "by MITRE ATT&amp;CK technique.</p><table class=\"heatmap\"><thead><tr><th scope=col>technique</th>"
                  f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>", "/detections", store_label)
+
+
+GOAL = 45.0  # per cent of the high-risk issues of the first review remediated: the practitioners' common target
+RISKS = ("HIGH", "MEDIUM", "NONE", "UNANSWERED", "NOT_APPLICABLE")
+
+
+def review(milestones: list[tuple[str, float, dict[str, Any]]], then: str, now: str, store_label: str) -> str:
+    """Well-Architected review milestones: their risk counts, the high-risk issues remediated between two of them
+    against the 45% goal, and the later one's questions with each best practice's status."""
+    if not milestones:
+        return frame("Review", "<p>No review milestone is saved: <code>wasec review . --milestone 2026-Q4</code> "
+                     "records one.</p>", "/review", store_label)
+    from wasec.rules.catalog import questions
+
+    by_name = {n: (t, st) for n, t, st in milestones}
+    a, b = by_name.get(then, (milestones[0][1], milestones[0][2])), by_name.get(now, (milestones[-1][1], milestones[-1][2]))
+    then = then if then in by_name else milestones[0][0]
+    now = now if now in by_name else milestones[-1][0]
+    rows = []
+    for name, t, st in milestones:
+        counts = {r: 0 for r in RISKS}
+        for risk in st.get("questions", {}).values():
+            counts[risk] = counts.get(risk, 0) + 1
+        rows.append(f"<tr><td>{esc(name)}</td><td>{esc(_when(t)[:10])}</td>"
+                    + "".join(f'<td class="num">{counts[r]}</td>' for r in RISKS) + "</tr>")
+    hri_then = sorted(q for q, r in a[1].get("questions", {}).items() if r == "HIGH")
+    hri_now = {q for q, r in b[1].get("questions", {}).items() if r == "HIGH"}
+    done = [q for q in hri_then if q not in hri_now]
+    pct = 100.0 * len(done) / len(hri_then) if hri_then else 100.0
+    width = min(100.0, pct)
+    bar = (f'<svg viewBox="0 0 400 28" width="400" height="28" role="img" aria-label="{pct:.0f}% remediated">'
+           f'<rect x="0" y="4" width="400" height="20" fill="var(--panel)" stroke="var(--line)"/>'
+           f'<rect x="0" y="4" width="{4 * width:.0f}" height="20" fill="{"#188038" if pct >= GOAL else "#e8710a"}"/>'
+           f'<line x1="{4 * GOAL:.0f}" y1="0" x2="{4 * GOAL:.0f}" y2="28" stroke="var(--fg)" stroke-dasharray="3 2"/>'
+           f"</svg>")
+    def pick(name: str, selected: str) -> str:
+        opts = "".join(f'<option value="{esc(n)}"{" selected" if n == selected else ""}>{esc(n)}</option>'
+                       for n, _, _ in milestones)
+        return f'<label>{name} <select name="{name}">{opts}</select></label>'
+
+    form = (f'<form method="get" action="/review" class="filters">{pick("from", then)}{pick("to", now)}'
+            '<button type="submit">Compare</button></form>')
+    practices = b[1].get("practices", {})
+    qs = []
+    for q in questions():
+        risk = b[1].get("questions", {}).get(q["id"])
+        if risk is None:
+            continue
+        items = "".join(f'<li>{esc(bp["id"])} {esc(bp.get("title", ""))} ({esc(bp.get("risk", ""))} risk) — '
+                        f'<b>{esc(practices.get(bp["id"], "unknown"))}</b></li>' for bp in q.get("best_practices", []))
+        qs.append(f'<details><summary><span class="risk {esc(risk.lower())}">{esc(risk)}</span> {esc(q["id"])} '
+                  f'{esc(q["question"])}</summary><ul>{items}</ul></details>')
+    body = (f"{form}<table class=\"findings\"><thead><tr><th scope=col>milestone</th><th scope=col>recorded</th>"
+            + "".join(f"<th scope=col>{r.lower().replace('_', ' ')}</th>" for r in RISKS) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>"
+            f"<h2>High-risk issues remediated from {esc(then)} to {esc(now)}</h2>"
+            f"<p>{len(done)} of {len(hri_then)} ({pct:.0f}%; the goal is {GOAL:.0f}%)"
+            + (f": {esc(', '.join(done))}" if done else "") + f"</p>{bar}"
+            f"<h2>Questions at {esc(now)}</h2>{''.join(qs)}")
+    return frame("Review", body, "/review", store_label)
 
 
 def error(status: int, message: str, store_label: str = "") -> str:

@@ -58,7 +58,8 @@ class App:
         self.css = resources.files("wasec.dashboard").joinpath("dashboard.css").read_bytes()
         self.routes: dict[str, Callable[[Db, dict[str, list[str]]], tuple[int, str, bytes]]] = {
             "/": self.overview, "/findings": self.findings, "/findings.csv": self.export_csv,
-            "/findings.json": self.export_json, "/exceptions": self.exceptions, "/detections": self.detections}
+            "/findings.json": self.export_json, "/exceptions": self.exceptions, "/detections": self.detections,
+            "/review": self.review}
 
     # -- pages -----------------------------------------------------------------------------------
     def overview(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
@@ -97,6 +98,10 @@ class App:
         now = time.time()
         today, soon = (time.strftime("%Y-%m-%d", time.gmtime(t)) for t in (now, now + 30 * 86400))
         return 200, "text/html", pages.exceptions(data.exceptions(db, scan.id), scan, today, soon, self.label).encode()
+
+    def review(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        then, now = ((query.get(k) or [""])[-1] for k in ("from", "to"))
+        return 200, "text/html", pages.review(store.milestones(db), then, now, self.label).encode()
 
     def detections(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         runs, fired = data.detection_runs(db)
