@@ -55,7 +55,7 @@ def fill(db_url: str, scans: int, accounts: int, regions: int, per: int) -> floa
                                           "evidence": [["Properties.X", False, "why", None, None]]})
                     rows.append((fp, rule, "FAIL", severity, impact, likelihood, rule, "AWS::S3::Bucket",
                                  f"arn:aws:s3:::{account}-{region}-{k}", f"{rule} failed on bucket {k}", "aws", None,
-                                 None, None, None, extra))
+                                 None, None, None, account, region, extra))
                     sev[severity] = sev.get(severity, 0) + 1
         conn.begin()
         cur = conn.execute("INSERT INTO scans (started, duration, source, target, tool_version, rules, counts) "

@@ -298,3 +298,39 @@ def test_review_milestones_and_the_remediation_goal(history: Path, tmp_path: Pat
     finally:
         s.proc.terminate()
         s.proc.wait(10)
+
+
+def test_organisation_accounts_by_area_and_each_cell_opens_its_findings(tmp_path: Path) -> None:
+    from tests.test_history import Result, finding
+    from wasec.history import store
+
+    def live(n: int, account: str, rule: str) -> Any:
+        return finding(n).with_(rule_id=rule, account=account, region="eu-west-1", source="aws",
+                                fingerprint=f"{account}-{n}")
+
+    db = tmp_path / "h.db"
+    conn = store.connect(str(db))
+    store.save(conn, Result([live(1, "111111111111", "iam-user-mfa"), live(2, "111111111111", "s3-bucket-versioning"),
+                             live(3, "111111111111", "s3-bucket-default-encryption"),
+                             live(4, "222222222222", "s3-bucket-versioning")]), "aws", "2 accounts")
+    conn.close()
+    s = start(tmp_path, "--db", str(db))
+    try:
+        _, _, page = s.get("/organisation")
+        accounts = re.findall(r'<tr><th scope=row><a href="[^"]*">(\d{12})</a></th><td class="num">(\d+)</td>', page)
+        assert accounts == [("111111111111", "3"), ("222222222222", "1")]
+        from wasec.rules.registry import load_builtin
+
+        area = {r.id: r.area for r in load_builtin()}
+        want = {a: sum(1 for r in ("iam-user-mfa", "s3-bucket-versioning", "s3-bucket-default-encryption") if area[r] == a)
+                for a in set(area.values())}
+        cells = re.findall(r'href="(/findings\?scan=1&amp;account=111111111111&amp;area=(\w+))">(\d+)</a>', page)
+        assert {a: int(n) for _, a, n in cells} == {a: n for a, n in want.items() if n}
+        for href, a, n in cells:
+            _, _, behind = s.get(href.replace("&amp;", "&"))
+            assert len(rows(behind)) == int(n) and "of account 111111111111 in" in behind
+        _, _, by_region = s.get("/findings?region=eu-west-1")
+        assert len(rows(by_region)) == 4
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)

@@ -20,10 +20,10 @@ from wasec.model.finding import Status
 
 # the findings table's columns a page shows or filters on; "risk" is computed
 COLUMNS = ("fingerprint", "rule_id", "status", "severity", "impact", "likelihood", "title", "resource_type",
-           "resource_id", "message", "source", "file", "line", "suppressed")
+           "resource_id", "message", "source", "file", "line", "suppressed", "account", "region")
 SORTS = {"risk": "impact * likelihood", "severity": "CASE severity WHEN 'critical' THEN 5 WHEN 'high' THEN 4 "
          "WHEN 'medium' THEN 3 WHEN 'low' THEN 2 ELSE 1 END", "rule": "rule_id", "resource": "resource_id",
-         "file": "file", "source": "source"}
+         "file": "file", "source": "source", "account": "account"}
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 STATUSES = tuple(s.value for s in Status)
 PER_PAGE = 50
@@ -70,6 +70,9 @@ class Filters:
     severity: str = ""
     rule: str = ""
     source: str = ""
+    account: str = ""
+    region: str = ""
+    area: str = ""  # a Security Pillar area: the rules of that area
     q: str = ""
     impact: int | None = None
     likelihood: int | None = None
@@ -99,14 +102,17 @@ class Filters:
         f.scan = number("scan", 1, 2**62)
         f.impact, f.likelihood = number("impact", 1, 5), number("likelihood", 1, 5)
         f.page = number("page", 1, 10**6) or 1
+        from wasec.rules.registry import AREAS
+
         for name, allowed in (("status", (*STATUSES, "any")), ("severity", SEVERITIES), ("suppressed", ("no", "yes", "any")),
-                              ("sort", tuple(SORTS))):
+                              ("sort", tuple(SORTS)), ("area", tuple(AREAS))):
             v = one(name)
             if v and v not in allowed:
                 f.problems.append(f"{name}={v!r} ignored: one of {', '.join(allowed)}")
             elif v:
                 setattr(f, name, v)
         f.rule, f.source, f.q = one("rule"), one("source"), one("q")[:200]
+        f.account, f.region = one("account"), one("region")
         f.desc = one("order") != "asc"
         return f
 
@@ -115,7 +121,7 @@ class Filters:
         from urllib.parse import urlencode
 
         d = {"scan": self.scan, "status": self.status, "severity": self.severity, "rule": self.rule,
-             "source": self.source, "q": self.q, "impact": self.impact, "likelihood": self.likelihood,
+             "source": self.source, "account": self.account, "region": self.region, "area": self.area, "q": self.q, "impact": self.impact, "likelihood": self.likelihood,
              "suppressed": self.suppressed, "sort": self.sort, "order": "desc" if self.desc else "asc",
              "page": self.page, **changes}
         defaults = {"status": Status.FAIL.value, "suppressed": "no", "sort": "risk", "order": "desc", "page": 1}
@@ -127,6 +133,12 @@ def posture_scans(db: Db, limit: int = 60) -> list[store.ScanRow]:
     rows = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
                       "WHERE source != 'events' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
     return [store._row(r) for r in reversed(rows)]
+
+
+def rules_of_area(area: str) -> list[str]:
+    from wasec.rules.registry import load_builtin
+
+    return sorted(r.id for r in load_builtin() if r.area == area)
 
 
 def latest_scan(db: Db) -> store.ScanRow | None:
@@ -146,10 +158,14 @@ def _where(f: Filters, scan_id: int) -> tuple[str, list[Any]]:
     elif f.suppressed == "yes":
         sql.append("suppressed IS NOT NULL")
     for col, v in (("severity", f.severity), ("rule_id", f.rule), ("source", f.source), ("impact", f.impact),
-                   ("likelihood", f.likelihood)):
+                   ("likelihood", f.likelihood), ("account", f.account), ("region", f.region)):
         if v not in ("", None):
             sql.append(f"{col} = ?")
             args.append(v)
+    if f.area:
+        rules = rules_of_area(f.area)
+        sql.append(f"rule_id IN ({', '.join('?' * len(rules))})" if rules else "1 = 0")
+        args += rules
     if f.q:
         like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         sql.append("(rule_id LIKE ? ESCAPE '\\' OR resource_id LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\' "
@@ -193,7 +209,8 @@ def finding(db: Db, fingerprint: str) -> tuple[dict[str, Any], list[dict[str, An
         "ON s.id = f.scan_id WHERE f.fingerprint = ? ORDER BY s.id", (fingerprint,)).fetchall()
     if not rows:
         return None
-    history = [{"scan": int(r[0]), "started": float(r[1]), "status": r[4], "suppressed": r[15]} for r in rows]
+    history = [{"scan": int(r[0]), "started": float(r[1]), "status": r[4], "suppressed": r[2 + COLUMNS.index("suppressed")]}
+               for r in rows]
     last = rows[-1]
     d = dict(zip(COLUMNS, last[2:2 + len(COLUMNS)], strict=True))
     d["risk"] = int(d["impact"]) * int(d["likelihood"])
@@ -230,3 +247,21 @@ def detection_runs(db: Db, limit: int = 12) -> tuple[list[store.ScanRow], dict[i
                 "GROUP BY scan_id, rule_id", (*(r.id for r in runs), Status.FAIL.value)):
             fired[int(scan_id)][str(rule_id)] = int(n)
     return runs, fired
+
+
+def accounts(db: Db, scan_id: int) -> dict[str, dict[str, int]]:
+    """account → rule → failing, unsuppressed findings of a scan (findings without an account left out)."""
+    out: dict[str, dict[str, int]] = {}
+    for account, rule_id, n in db.execute(
+            "SELECT account, rule_id, COUNT(*) FROM findings WHERE scan_id = ? AND status = ? AND suppressed IS NULL "
+            "AND account IS NOT NULL GROUP BY account, rule_id", (scan_id, Status.FAIL.value)):
+        out.setdefault(str(account), {})[str(rule_id)] = int(n)
+    return out
+
+
+def latest_with_accounts(db: Db) -> store.ScanRow | None:
+    """The latest posture scan whose findings name accounts (a live scan of an account or organisation)."""
+    row = db.execute("SELECT s.id, s.started, s.duration, s.source, s.target, s.tool_version, s.rules, s.counts "
+                     "FROM scans s WHERE s.source != 'events' AND EXISTS (SELECT 1 FROM findings f WHERE "
+                     "f.scan_id = s.id AND f.account IS NOT NULL) ORDER BY s.id DESC LIMIT 1").fetchone()
+    return store._row(row) if row else None

@@ -15,9 +15,10 @@ from wasec import __version__
 from wasec.dashboard.data import PER_PAGE, SEVERITIES, SORTS, STATUSES, Filters
 from wasec.history.store import Diff, ScanRow
 from wasec.outputs.html import SEV_COLOR, _bars, _trend
+from wasec.rules.registry import AREAS as AREA_NAMES
 
-NAV = (("/", "Overview"), ("/findings", "Findings"), ("/review", "Review"), ("/exceptions", "Exceptions"),
-       ("/detections", "Detections"))
+NAV = (("/", "Overview"), ("/organisation", "Organisation"), ("/findings", "Findings"), ("/review", "Review"),
+       ("/exceptions", "Exceptions"), ("/detections", "Detections"))
 esc = html.escape
 
 
@@ -119,13 +120,17 @@ def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, 
             f'{select("severity", SEVERITIES, f.severity, "any")}'
             f'<label>rule <input name="rule" value="{esc(f.rule)}" size="22"></label>'
             f'<label>source <input name="source" value="{esc(f.source)}" size="10"></label>'
+            f'<label>account <input name="account" value="{esc(f.account)}" size="14"></label>'
+            f'<label>region <input name="region" value="{esc(f.region)}" size="12"></label>'
             f'<label>search <input type="search" name="q" value="{esc(f.q)}" size="24"></label>'
-            + "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in
-                      (("impact", f.impact), ("likelihood", f.likelihood)) if v)
+            + "".join(f'<input type="hidden" name="{k}" value="{esc(str(v))}">' for k, v in
+                      (("impact", f.impact), ("likelihood", f.likelihood), ("area", f.area)) if v)
             + f'{select("suppressed", ("yes", "any"), f.suppressed if f.suppressed != "no" else "", "no")}'
             f'<button type="submit">Filter</button> <a href="/findings?scan={scan.id}">clear</a></form>')
     notes = "".join(f'<p class="problem">{esc(p)}</p>' for p in f.problems)
     cell = f" at likelihood {f.likelihood} and impact {f.impact}" if f.impact and f.likelihood else ""
+    cell += f" of account {f.account}" if f.account else ""
+    cell += f" in {AREA_NAMES.get(f.area, f.area)}" if f.area else ""
     first = (f.page - 1) * PER_PAGE
     summary = (f'<p>{total} finding(s){esc(cell)} in scan #{scan.id}; showing {first + 1 if rows else 0}–'
                f'{first + len(rows)}. Export this view: <a href="/findings.csv?{esc(f.query(page=None))}">CSV</a> · '
@@ -309,6 +314,36 @@ def review(milestones: list[tuple[str, float, dict[str, Any]]], then: str, now: 
             + (f": {esc(', '.join(done))}" if done else "") + f"</p>{bar}"
             f"<h2>Questions at {esc(now)}</h2>{''.join(qs)}")
     return frame("Review", body, "/review", store_label)
+
+
+def organisation(scan: ScanRow | None, by_account: dict[str, dict[str, int]], area_of: dict[str, str],
+                 store_label: str) -> str:
+    """Accounts × Security Pillar areas of the latest live scan: where each account falls short, each cell a link
+    to the findings behind it."""
+    if scan is None or not by_account:
+        return frame("Organisation", "<p>No saved scan names accounts yet: <code>wasec scan aws --org --save</code> "
+                     "(or one account: <code>wasec scan aws --save</code>).</p>", "/organisation", store_label)
+    areas = [a for a in AREA_NAMES if any(area_of.get(r) == a for rules in by_account.values() for r in rules)]
+    grid = {acct: {a: sum(n for r, n in rules.items() if area_of.get(r) == a) for a in areas}
+            for acct, rules in by_account.items()}
+    top = max((n for row in grid.values() for n in row.values()), default=1) or 1
+    head = "".join(f"<th scope=col>{esc(AREA_NAMES[a])}</th>" for a in areas)
+    body = []
+    for acct in sorted(grid, key=lambda a: (-sum(grid[a].values()), a)):
+        cells = []
+        for a in areas:
+            n = grid[acct][a]
+            level = 0 if n == 0 else 1 + min(3, int(3 * n / top))
+            link = (f'<a href="/findings?scan={scan.id}&amp;account={esc(acct)}&amp;area={esc(a)}">{n}</a>'
+                    if n else "")
+            cells.append(f'<td class="heat h{level}">{link}</td>')
+        body.append(f'<tr><th scope=row><a href="/findings?scan={scan.id}&amp;account={esc(acct)}">{esc(acct)}</a>'
+                    f'</th><td class="num">{sum(grid[acct].values())}</td>{"".join(cells)}</tr>')
+    return frame("Organisation", f"<p>Scan #{scan.id} ({esc(scan.source)} of {esc(scan.target)}, "
+                 f"{esc(_when(scan.started))}): {len(grid)} account(s), failing findings by Security Pillar area. "
+                 "Each cell opens its findings.</p><table class=\"heatmap\"><thead><tr><th scope=col>account</th>"
+                 f"<th scope=col>failing</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>",
+                 "/organisation", store_label)
 
 
 def error(status: int, message: str, store_label: str = "") -> str:

@@ -59,7 +59,7 @@ class App:
         self.routes: dict[str, Callable[[Db, dict[str, list[str]]], tuple[int, str, bytes]]] = {
             "/": self.overview, "/findings": self.findings, "/findings.csv": self.export_csv,
             "/findings.json": self.export_json, "/exceptions": self.exceptions, "/detections": self.detections,
-            "/review": self.review}
+            "/review": self.review, "/organisation": self.organisation}
 
     # -- pages -----------------------------------------------------------------------------------
     def overview(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
@@ -98,6 +98,14 @@ class App:
         now = time.time()
         today, soon = (time.strftime("%Y-%m-%d", time.gmtime(t)) for t in (now, now + 30 * 86400))
         return 200, "text/html", pages.exceptions(data.exceptions(db, scan.id), scan, today, soon, self.label).encode()
+
+    def organisation(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        from wasec.rules.registry import load_builtin
+
+        scan = data.latest_with_accounts(db)
+        by_account = data.accounts(db, scan.id) if scan else {}
+        area_of = {r.id: r.area for r in load_builtin()}
+        return 200, "text/html", pages.organisation(scan, by_account, area_of, self.label).encode()
 
     def review(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         then, now = ((query.get(k) or [""])[-1] for k in ("from", "to"))

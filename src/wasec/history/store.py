@@ -91,6 +91,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX findings_fingerprint ON findings(fingerprint)
     """,
+    # 6: live findings name their account and region in columns, so an organisation's views filter and group by them
+    """
+    ALTER TABLE findings ADD COLUMN account TEXT;
+    ALTER TABLE findings ADD COLUMN region TEXT;
+    CREATE INDEX findings_scan_account ON findings(scan_id, account)
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -166,7 +172,7 @@ def counts(findings: Iterable[Finding], high_risk: int = HIGH_RISK) -> dict[str,
 
 
 COLUMNS = ("fingerprint", "rule_id", "status", "severity", "impact", "likelihood", "title", "resource_type",
-           "resource_id", "message", "source", "file", "line", "suppressed", "commit_sha")
+           "resource_id", "message", "source", "file", "line", "suppressed", "commit_sha", "account", "region")
 
 
 def _extra(f: Finding) -> bytes | None:
@@ -194,7 +200,7 @@ def save(conn: Db, result: Any, source: str, target: str) -> int:
     findings: list[Finding] = result.findings
     rows = [(f.fingerprint, f.rule_id, str(f.status), str(f.severity), f.impact, f.likelihood, f.title, f.resource_type,
              f.resource_id, f.message, f.source, f.file, f.line, f.suppressed.kind if f.suppressed else None, f.commit,
-             _extra(f)) for f in findings]
+             f.account, f.region, _extra(f)) for f in findings]
     conn.begin()
     try:
         cur = conn.execute(
