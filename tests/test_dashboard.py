@@ -326,7 +326,7 @@ def test_organisation_accounts_by_area_and_each_cell_opens_its_findings(tmp_path
                 for a in set(area.values())}
         cells = re.findall(r'href="(/findings\?scan=1&amp;account=111111111111&amp;area=(\w+))">(\d+)</a>', page)
         assert {a: int(n) for _, a, n in cells} == {a: n for a, n in want.items() if n}
-        for href, a, n in cells:
+        for href, _area, n in cells:
             _, _, behind = s.get(href.replace("&amp;", "&"))
             assert len(rows(behind)) == int(n) and "of account 111111111111 in" in behind
         _, _, by_region = s.get("/findings?region=eu-west-1")
