@@ -194,6 +194,8 @@ def test_a_token_guards_every_page(history: Path) -> None:
         assert status == 303 and headers["location"] == "/findings?severity=high"  # the token leaves the URL
         assert "HttpOnly" in headers["set-cookie"] and "SameSite=Strict" in headers["set-cookie"]
         cookie = headers["set-cookie"].split(";")[0]
+        status, headers, _ = s.get("//elsewhere.example?token=correct-horse")
+        assert status == 303 and headers["location"] == "/elsewhere.example"  # never off this server
         assert s.get("/findings?severity=high", {"Cookie": cookie})[0] == 200
     finally:
         s.proc.terminate()

@@ -215,7 +215,8 @@ def make_handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
                 rest = {k: v for k, v in query.items() if k != "token"}
                 from urllib.parse import urlencode
 
-                location = parts.path + ("?" + urlencode(rest, doseq=True) if rest else "")
+                # this server's own path only: "//host" would send the browser elsewhere
+                location = "/" + parts.path.lstrip("/") + ("?" + urlencode(rest, doseq=True) if rest else "")
                 self._send(303, "text/plain", b"", {"Location": location,
                                                     "Set-Cookie": f"{COOKIE}={app.token}; HttpOnly; SameSite=Strict; "
                                                                   "Path=/"})
