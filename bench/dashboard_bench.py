@@ -84,7 +84,8 @@ def measure(db_url: str, label: str) -> None:
         body = c.getresponse().read().decode()
         fp = body.split('href="/finding/')[1].split('"')[0]
         pages = ["/", "/findings", "/findings?severity=high&sort=rule", "/findings?q=bucket%203", "/findings?page=200",
-                 "/findings?impact=5&likelihood=5", f"/finding/{fp}", "/exceptions", "/findings.csv?severity=critical"]
+                 "/findings?impact=5&likelihood=5", f"/finding/{fp}", "/exceptions", "/findings.csv?severity=critical",
+                 "/organisation", "/findings?account=100000000007&area=data", "/review", "/detections"]
         print(f"{label}:")
         for page in pages:
             times = []
