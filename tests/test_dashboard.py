@@ -336,3 +336,26 @@ def test_organisation_accounts_by_area_and_each_cell_opens_its_findings(tmp_path
     finally:
         s.proc.terminate()
         s.proc.wait(10)
+
+
+def test_images_each_with_what_fails_what_vex_excused_and_what_is_below_the_threshold(history: Path,
+                                                                                     tmp_path: Path) -> None:
+    from tests.test_images import TRIVY, VEX
+
+    db = tmp_path / "h.db"
+    shutil.copy(history / "h.db", db)
+    (tmp_path / "trivy.json").write_text(json.dumps(TRIVY))
+    (tmp_path / "vex.json").write_text(json.dumps(VEX))
+    r = wasec("images", "trivy.json", "--vex", "vex.json", "--save", "--db", str(db), "-q", cwd=tmp_path)
+    assert r.returncode == 1 and "saved scan 3" in r.stderr, r.stderr
+    s = start(tmp_path, "--db", str(db))
+    try:
+        _, _, page = s.get("/images")
+        assert "1 image(s), 1 failing the gate" in page
+        row = re.search(r"registry\.example\.com/shop/web:1\.4\.2</a></th>(.*?)</tr>", page)
+        assert row and re.findall(r'<td class="num">(\d*)</td>', row.group(1)) == ["1", "1", "", "", "", "1", "1", ""]
+        _, _, overview = s.get("/")
+        assert "Latest scan #2: code" in overview  # an image gate is not the posture
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)

@@ -129,9 +129,10 @@ class Filters:
 
 
 def posture_scans(db: Db, limit: int = 60) -> list[store.ScanRow]:
-    """Saved scans of code, accounts and secrets, oldest first: the posture (detection runs are apart)."""
+    """Saved scans of code, accounts and secrets, oldest first: the posture (detection runs and image gates have
+    pages of their own)."""
     rows = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
-                      "WHERE source != 'events' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+                      "WHERE source NOT IN ('events', 'images') ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
     return [store._row(r) for r in reversed(rows)]
 
 
@@ -262,6 +263,34 @@ def accounts(db: Db, scan_id: int) -> dict[str, dict[str, int]]:
 def latest_with_accounts(db: Db) -> store.ScanRow | None:
     """The latest posture scan whose findings name accounts (a live scan of an account or organisation)."""
     row = db.execute("SELECT s.id, s.started, s.duration, s.source, s.target, s.tool_version, s.rules, s.counts "
-                     "FROM scans s WHERE s.source != 'events' AND EXISTS (SELECT 1 FROM findings f WHERE "
+                     "FROM scans s WHERE s.source NOT IN ('events', 'images') AND EXISTS (SELECT 1 FROM findings f WHERE "
                      "f.scan_id = s.id AND f.account IS NOT NULL) ORDER BY s.id DESC LIMIT 1").fetchone()
     return store._row(row) if row else None
+
+
+def latest_of(db: Db, source: str) -> store.ScanRow | None:
+    row = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
+                     "WHERE source = ? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
+    return store._row(row) if row else None
+
+
+def images(db: Db, scan_id: int) -> list[dict[str, Any]]:
+    """Per image of an image-gate run: failing vulnerabilities by severity, those VEX excused, those below the
+    threshold (the resource id of a vulnerability is CVE/package@version/image)."""
+    out: dict[str, dict[str, Any]] = {}
+    for resource_id, severity, suppressed, n in db.execute(
+            "SELECT resource_id, severity, suppressed, COUNT(*) FROM findings WHERE scan_id = ? AND status = ? "
+            "GROUP BY resource_id, severity, suppressed", (scan_id, Status.FAIL.value)):
+        image = str(resource_id).split("/", 2)[2] if str(resource_id).count("/") >= 2 else str(resource_id)
+        row = out.setdefault(image, {"image": image, "failing": 0, "vex": 0, "below": 0, "excepted": 0,
+                                     **{s: 0 for s in SEVERITIES}})
+        if suppressed is None:
+            row["failing"] += int(n)
+            row[str(severity)] = row.get(str(severity), 0) + int(n)
+        elif suppressed == "vex":
+            row["vex"] += int(n)
+        elif suppressed == "threshold":
+            row["below"] += int(n)
+        else:
+            row["excepted"] += int(n)
+    return sorted(out.values(), key=lambda r: (-r["critical"], -r["high"], -r["failing"], r["image"]))

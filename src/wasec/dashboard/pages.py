@@ -18,7 +18,7 @@ from wasec.outputs.html import SEV_COLOR, _bars, _trend
 from wasec.rules.registry import AREAS as AREA_NAMES
 
 NAV = (("/", "Overview"), ("/organisation", "Organisation"), ("/findings", "Findings"), ("/review", "Review"),
-       ("/exceptions", "Exceptions"), ("/detections", "Detections"))
+       ("/exceptions", "Exceptions"), ("/images", "Images"), ("/detections", "Detections"))
 esc = html.escape
 
 
@@ -344,6 +344,26 @@ def organisation(scan: ScanRow | None, by_account: dict[str, dict[str, int]], ar
                  "Each cell opens its findings.</p><table class=\"heatmap\"><thead><tr><th scope=col>account</th>"
                  f"<th scope=col>failing</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>",
                  "/organisation", store_label)
+
+
+def images(scan: ScanRow | None, rows: list[dict[str, Any]], store_label: str) -> str:
+    """The CVE gate's latest saved run (`wasec images … --save`): each image's failing vulnerabilities."""
+    if scan is None:
+        return frame("Images", "<p>No image gate run is saved: <code>wasec images trivy.json --save</code> keeps "
+                     "one.</p>", "/images", store_label)
+    from urllib.parse import urlencode
+
+    head = "".join(f"<th scope=col>{h}</th>" for h in ("image", "failing", "critical", "high", "medium", "low",
+                                                         "excused by VEX", "below the threshold", "excepted"))
+    body = "".join(
+        f'<tr class="{"due" if r["failing"] else ""}"><th scope=row><a href="/findings?'
+        f'{esc(urlencode({"scan": scan.id, "q": r["image"]}))}">{esc(r["image"])}</a></th>'
+        + "".join(f'<td class="num">{r[k] or ""}</td>' for k in ("failing", "critical", "high", "medium", "low",
+                                                                   "vex", "below", "excepted")) + "</tr>" for r in rows)
+    failing = sum(1 for r in rows if r["failing"])
+    return frame("Images", f"<p>Gate run #{scan.id} ({esc(_when(scan.started))}, {esc(scan.target)}): {len(rows)} "
+                 f"image(s), {failing} failing the gate.</p><table class=\"findings\"><thead><tr>{head}</tr></thead>"
+                 f"<tbody>{body}</tbody></table>", "/images", store_label)
 
 
 def error(status: int, message: str, store_label: str = "") -> str:

@@ -59,7 +59,7 @@ class App:
         self.routes: dict[str, Callable[[Db, dict[str, list[str]]], tuple[int, str, bytes]]] = {
             "/": self.overview, "/findings": self.findings, "/findings.csv": self.export_csv,
             "/findings.json": self.export_json, "/exceptions": self.exceptions, "/detections": self.detections,
-            "/review": self.review, "/organisation": self.organisation}
+            "/review": self.review, "/organisation": self.organisation, "/images": self.images}
 
     # -- pages -----------------------------------------------------------------------------------
     def overview(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
@@ -106,6 +106,11 @@ class App:
         by_account = data.accounts(db, scan.id) if scan else {}
         area_of = {r.id: r.area for r in load_builtin()}
         return 200, "text/html", pages.organisation(scan, by_account, area_of, self.label).encode()
+
+    def images(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        scan = data.latest_of(db, "images")
+        rows = data.images(db, scan.id) if scan else []
+        return 200, "text/html", pages.images(scan, rows, self.label).encode()
 
     def review(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         then, now = ((query.get(k) or [""])[-1] for k in ("from", "to"))
