@@ -305,22 +305,32 @@ def test_review_milestones_and_the_remediation_goal(history: Path, tmp_path: Pat
 def test_organisation_accounts_by_area_and_each_cell_opens_its_findings(tmp_path: Path) -> None:
     from tests.test_history import Result, finding
     from wasec.history import store
+    from wasec.model.finding import Status
 
-    def live(n: int, account: str, rule: str) -> Any:
-        return finding(n).with_(rule_id=rule, account=account, region="eu-west-1", source="aws",
-                                fingerprint=f"{account}-{n}")
+    def live(n: int, account: str, rule: str, status: Status = Status.FAIL) -> Any:
+        return finding(n, status=status).with_(rule_id=rule, account=account, region="eu-west-1", source="aws",
+                                               fingerprint=f"{account}-{n}")
 
     db = tmp_path / "h.db"
     conn = store.connect(str(db))
     store.save(conn, Result([live(1, "111111111111", "iam-user-mfa"), live(2, "111111111111", "s3-bucket-versioning"),
                              live(3, "111111111111", "s3-bucket-default-encryption"),
-                             live(4, "222222222222", "s3-bucket-versioning")]), "aws", "2 accounts")
+                             live(4, "222222222222", "s3-bucket-versioning"),
+                             live(5, "111111111111", "guardduty-enabled", Status.PASS),
+                             live(6, "222222222222", "guardduty-enabled")]), "aws", "2 accounts")
     conn.close()
     s = start(tmp_path, "--db", str(db))
     try:
         _, _, page = s.get("/organisation")
         accounts = re.findall(r'<tr><th scope=row><a href="[^"]*">(\d{12})</a></th><td class="num">(\d+)</td>', page)
-        assert accounts == [("111111111111", "3"), ("222222222222", "1")]
+        assert accounts == [("111111111111", "3"), ("222222222222", "2")]
+        baseline = page.split("Baseline across accounts")[1]
+        columns = re.findall(r'<th scope=col title="[^"]*">([\w-]+)</th>', baseline)
+        gd = columns.index("guardduty")
+        marks = {acct: re.findall(r'<td class="m-(\w+)"', row) for acct, row in
+                 re.findall(r"<tr><th scope=row>(\d{12})</th>(.*?)</tr>", baseline)}
+        assert marks["111111111111"][gd] == "ok" and marks["222222222222"][gd] == "bad"
+        assert "222222222222 · guardduty: missing in eu-west-1" in baseline
         from wasec.rules.registry import load_builtin
 
         area = {r.id: r.area for r in load_builtin()}
@@ -332,7 +342,7 @@ def test_organisation_accounts_by_area_and_each_cell_opens_its_findings(tmp_path
             _, _, behind = s.get(href.replace("&amp;", "&"))
             assert len(rows(behind)) == int(n) and "of account 111111111111 in" in behind
         _, _, by_region = s.get("/findings?region=eu-west-1")
-        assert len(rows(by_region)) == 4
+        assert len(rows(by_region)) == 5  # the failing ones; the passing guardduty-enabled is not listed
     finally:
         s.proc.terminate()
         s.proc.wait(10)

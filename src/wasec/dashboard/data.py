@@ -294,3 +294,18 @@ def images(db: Db, scan_id: int) -> list[dict[str, Any]]:
         else:
             row["excepted"] += int(n)
     return sorted(out.values(), key=lambda r: (-r["critical"], -r["high"], -r["failing"], r["image"]))
+
+
+def baseline_findings(db: Db, scan_id: int) -> list[Any]:
+    """The findings of a scan that evidence the account baseline (wasec.outputs.drift), in the shape its grid reads."""
+    from types import SimpleNamespace
+
+    from wasec.outputs.drift import BASELINE
+
+    exact = sorted({r for _, _, rules in BASELINE for r in rules if not r.endswith("*")})
+    prefixes = sorted({r[:-1] for _, _, rules in BASELINE for r in rules if r.endswith("*")})
+    where = " OR ".join([f"rule_id IN ({', '.join('?' * len(exact))})"] + ["rule_id LIKE ?"] * len(prefixes))
+    rows = db.execute(f"SELECT rule_id, account, region, status, suppressed FROM findings WHERE scan_id = ? AND "
+                      f"account IS NOT NULL AND ({where})", (scan_id, *exact, *(p + "%" for p in prefixes)))
+    return [SimpleNamespace(rule_id=r, account=a, region=g, status=Status(st), suppressed=sup)
+            for r, a, g, st, sup in rows]

@@ -316,8 +316,34 @@ def review(milestones: list[tuple[str, float, dict[str, Any]]], then: str, now: 
     return frame("Review", body, "/review", store_label)
 
 
+MARK = {"ok": "✓", "bad": "✗", "na": "–", "unknown": "?"}
+
+
+def _drift(scan: ScanRow, grid: Any) -> str:
+    """Accounts × the baseline every account should have: each cell's reason in its title, a missing control a link
+    to that account's findings, and every reason listed below."""
+    from wasec.outputs.matrix import Cell, details
+
+    if not grid.rows:
+        return ""
+    head = "".join(f'<th scope=col title="{esc(title)}">{esc(cid)}</th>' for cid, title in grid.columns)
+    body = []
+    for label, cells in grid.rows:
+        tds = []
+        for cid, _ in grid.columns:
+            c = cells.get(cid, Cell("unknown", "not decided"))
+            mark = MARK[c.status]
+            if c.status == "bad":
+                mark = f'<a href="/findings?scan={scan.id}&amp;account={esc(label)}">{mark}</a>'
+            tds.append(f'<td class="m-{c.status}" title="{esc(c.detail)}">{mark}</td>')
+        body.append(f"<tr><th scope=row>{esc(label)}</th>{''.join(tds)}</tr>")
+    why = "".join(f"<li>{MARK[st]} {esc(acct)} · {esc(cols)}: {esc(detail)}</li>" for acct, st, cols, detail in details(grid))
+    return (f'<h2>Baseline across accounts</h2><table class="heatmap grid"><thead><tr><th scope=col>account</th>{head}'
+            f"</tr></thead><tbody>{''.join(body)}</tbody></table>" + (f"<ul>{why}</ul>" if why else ""))
+
+
 def organisation(scan: ScanRow | None, by_account: dict[str, dict[str, int]], area_of: dict[str, str],
-                 store_label: str) -> str:
+                 store_label: str, drift: Any = None) -> str:
     """Accounts × Security Pillar areas of the latest live scan: where each account falls short, each cell a link
     to the findings behind it."""
     if scan is None or not by_account:
@@ -342,8 +368,8 @@ def organisation(scan: ScanRow | None, by_account: dict[str, dict[str, int]], ar
     return frame("Organisation", f"<p>Scan #{scan.id} ({esc(scan.source)} of {esc(scan.target)}, "
                  f"{esc(_when(scan.started))}): {len(grid)} account(s), failing findings by Security Pillar area. "
                  "Each cell opens its findings.</p><table class=\"heatmap\"><thead><tr><th scope=col>account</th>"
-                 f"<th scope=col>failing</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>",
-                 "/organisation", store_label)
+                 f"<th scope=col>failing</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                 + (_drift(scan, drift) if drift is not None else ""), "/organisation", store_label)
 
 
 def images(scan: ScanRow | None, rows: list[dict[str, Any]], store_label: str) -> str:

@@ -100,12 +100,17 @@ class App:
         return 200, "text/html", pages.exceptions(data.exceptions(db, scan.id), scan, today, soon, self.label).encode()
 
     def organisation(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        from wasec.outputs.drift import grid
         from wasec.rules.registry import load_builtin
 
         scan = data.latest_with_accounts(db)
         by_account = data.accounts(db, scan.id) if scan else {}
         area_of = {r.id: r.area for r in load_builtin()}
-        return 200, "text/html", pages.organisation(scan, by_account, area_of, self.label).encode()
+        drift = None
+        if scan is not None:
+            found = data.baseline_findings(db, scan.id)
+            drift = grid(found, sorted({f.account for f in found}))
+        return 200, "text/html", pages.organisation(scan, by_account, area_of, self.label, drift).encode()
 
     def images(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         scan = data.latest_of(db, "images")
