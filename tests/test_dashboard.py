@@ -369,3 +369,41 @@ def test_images_each_with_what_fails_what_vex_excused_and_what_is_below_the_thre
     finally:
         s.proc.terminate()
         s.proc.wait(10)
+
+
+def test_the_saved_guardrail_matrix_on_the_organisation_page(tmp_path: Path) -> None:
+    from tests.foundations.test_org_guardrails_code import ORG_TF
+
+    (tmp_path / "org").mkdir()
+    (tmp_path / "org" / "org.tf").write_text(ORG_TF + """
+resource "aws_organizations_policy" "no_leave" {
+  name    = "deny-leave"
+  content = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Deny", Action = "organizations:LeaveOrganization", Resource = "*" }] })
+}
+resource "aws_organizations_policy_attachment" "no_leave" {
+  policy_id = aws_organizations_policy.no_leave.id
+  target_id = aws_organizations_organization.org.roots[0].id
+}
+""")
+    assert wasec("org", "guardrails", "org", "--db", "h.db", cwd=tmp_path).returncode == 2  # --db without --save
+    r = wasec("org", "guardrails", "org", "--save", "--db", "h.db", "-f", "json", cwd=tmp_path)
+    assert r.returncode == 1 and "saved guardrail matrix 1" in r.stderr, r.stderr
+    doc = json.loads(r.stdout)
+    s = start(tmp_path, "--db", "h.db")
+    try:
+        _, _, page = s.get("/organisation")
+        guard = page.split("<h2>Guardrails</h2>")[1]
+        assert f"{doc['summary']['leaking']} guardrail decision(s) leak" in guard
+        table = {label: re.findall(r'<td class="m-(\w+)"', cells) for label, cells in
+                 re.findall(r"<tr><th scope=row>([^<]+)</th>(.*?)</tr>", guard)}
+        ids = [g["id"] for g in doc["guardrails"]]
+        for row in doc["rows"]:
+            label = " / ".join(row["path"]) + ("" if row["kind"] == "account" else f" ({row['kind']})")
+            want = [{"holds": "ok", "leaks": "bad", "exempt": "na", "unknown": "unknown"}[row["cells"][g]["status"]]
+                    for g in ids]
+            assert table[html.escape(label)] == want, label
+        assert "deny-leave-organization" in guard and "bad" in {c for v in table.values() for c in v}
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)

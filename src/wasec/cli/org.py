@@ -55,9 +55,13 @@ def _detail(c: Any, show: int = 3) -> str:
               help="Where SCPs given as plain policy documents (wasec init guardrails -f json) are attached.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option("--save", is_flag=True, help="Keep the matrix in the history (the dashboard's Organisation page).")
+@click.option("--db", metavar="URL", help="History database: a SQLite file (default .wasec/history.db) or "
+                                          "postgresql://user@host/db.")
 @guard
 def guardrails(paths: tuple[str, ...], profile: str | None, role_arn: str | None, external_id: str | None,
-               admin_role: str, break_glass_role: str, regions: str, attach_to: str, fmt: str, output: str | None) -> None:
+               admin_role: str, break_glass_role: str, regions: str, attach_to: str, fmt: str, output: str | None,
+               save: bool, db: str | None) -> None:
     """Decide, for every account and guardrail, whether the SCPs along its OU path really deny what the
     guardrail protects to an ordinary administrator. Live from the management account (read-only), on
     Terraform / CloudFormation PATHS that declare aws_organizations_policy and its attachments, or on SCP
@@ -87,7 +91,18 @@ def guardrails(paths: tuple[str, ...], profile: str | None, role_arn: str | None
             tree = from_documents(documents, attach_to)
     else:
         tree = from_api(aws_api(profile, role_arn, external_id))
+    if db and not save:
+        fail("--db names the history to save to: add --save")
     matrix = decide(tree, rails_for(break_glass_role, allowed), admin_role, allowed[0])
+    if save:
+        from wasec.history import store
+
+        conn = store.connect(db)
+        try:
+            n = store.save_report(conn, "guardrails", matrix.to_dict())
+        finally:
+            conn.close()
+        click.echo(f"saved guardrail matrix {n} to {store.db_path(db)}", err=True)
     err = stderr_console()
     for p in tree.problems:
         err.print(f"[yellow]problem:[/] {p}", highlight=False)

@@ -342,13 +342,47 @@ def _drift(scan: ScanRow, grid: Any) -> str:
             f"</tr></thead><tbody>{''.join(body)}</tbody></table>" + (f"<ul>{why}</ul>" if why else ""))
 
 
+GUARD_MARK = {"holds": ("ok", "✓"), "leaks": ("bad", "✗"), "exempt": ("na", "–"), "unknown": ("unknown", "?")}
+
+
+def _guardrails(saved: tuple[float, dict[str, Any]] | None) -> str:
+    """The last saved `wasec org guardrails --save`: OUs and accounts × guardrails, each cell's reason in its title,
+    every leak listed."""
+    if saved is None:
+        return ('<h2>Guardrails</h2><p class="muted">No guardrail matrix is saved: <code>wasec org guardrails '
+                "--save</code> keeps one.</p>")
+    when, doc = saved
+    rails = doc.get("guardrails") or []
+    head = "".join(f'<th scope=col title="{esc(g.get("title", ""))}">{esc(g.get("id", ""))}</th>' for g in rails)
+    body, leaks = [], []
+    for row in doc.get("rows") or []:
+        label = " / ".join(row.get("path") or [row.get("name", "")]) + (
+            "" if row.get("kind") == "account" else f' ({row.get("kind")})')
+        tds = []
+        for g in rails:
+            c = (row.get("cells") or {}).get(g.get("id"), {})
+            cls, mark = GUARD_MARK.get(c.get("status", "unknown"), ("unknown", "?"))
+            why = c.get("reason") or ("may still " + ", ".join(c.get("leaks", [])[:3]) if c.get("leaks") else "")
+            tds.append(f'<td class="m-{cls}" title="{esc(why)}">{mark}</td>')
+            if c.get("status") in ("leaks", "unknown"):
+                leaks.append(f"<li>{mark} {esc(label)} · {esc(g.get('id', ''))}: {esc(why)}</li>")
+        body.append(f"<tr><th scope=row>{esc(label)}</th>{''.join(tds)}</tr>")
+    summary = doc.get("summary") or {}
+    return (f"<h2>Guardrails</h2><p>{esc(str(doc.get('source', '')))}, saved {esc(_when(when))}: "
+            f"{summary.get('leaking', 0)} guardrail decision(s) leak, for an administrator role named "
+            f"{esc(str(doc.get('admin_role', '')))}.</p><table class=\"heatmap grid\"><thead><tr><th scope=col>"
+            f"OU or account</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            + (f"<ul>{''.join(leaks)}</ul>" if leaks else ""))
+
+
 def organisation(scan: ScanRow | None, by_account: dict[str, dict[str, int]], area_of: dict[str, str],
-                 store_label: str, drift: Any = None) -> str:
+                 store_label: str, drift: Any = None, guardrails: tuple[float, dict[str, Any]] | None = None) -> str:
     """Accounts × Security Pillar areas of the latest live scan: where each account falls short, each cell a link
     to the findings behind it."""
     if scan is None or not by_account:
         return frame("Organisation", "<p>No saved scan names accounts yet: <code>wasec scan aws --org --save</code> "
-                     "(or one account: <code>wasec scan aws --save</code>).</p>", "/organisation", store_label)
+                     "(or one account: <code>wasec scan aws --save</code>).</p>" + _guardrails(guardrails),
+                     "/organisation", store_label)
     areas = [a for a in AREA_NAMES if any(area_of.get(r) == a for rules in by_account.values() for r in rules)]
     grid = {acct: {a: sum(n for r, n in rules.items() if area_of.get(r) == a) for a in areas}
             for acct, rules in by_account.items()}
@@ -369,7 +403,8 @@ def organisation(scan: ScanRow | None, by_account: dict[str, dict[str, int]], ar
                  f"{esc(_when(scan.started))}): {len(grid)} account(s), failing findings by Security Pillar area. "
                  "Each cell opens its findings.</p><table class=\"heatmap\"><thead><tr><th scope=col>account</th>"
                  f"<th scope=col>failing</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                 + (_drift(scan, drift) if drift is not None else ""), "/organisation", store_label)
+                 + (_drift(scan, drift) if drift is not None else "") + _guardrails(guardrails), "/organisation",
+                 store_label)
 
 
 def images(scan: ScanRow | None, rows: list[dict[str, Any]], store_label: str) -> str:

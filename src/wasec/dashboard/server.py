@@ -110,7 +110,8 @@ class App:
         if scan is not None:
             found = data.baseline_findings(db, scan.id)
             drift = grid(found, sorted({f.account for f in found}))
-        return 200, "text/html", pages.organisation(scan, by_account, area_of, self.label, drift).encode()
+        return 200, "text/html", pages.organisation(scan, by_account, area_of, self.label, drift,
+                                                    store.latest_report(db, "guardrails")).encode()
 
     def images(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         scan = data.latest_of(db, "images")

@@ -97,6 +97,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE findings ADD COLUMN region TEXT;
     CREATE INDEX findings_scan_account ON findings(scan_id, account)
     """,
+    # 7: reports that are not findings of a scan, kept whole (the guardrail matrix of `wasec org guardrails --save`)
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        created REAL NOT NULL,
+        body TEXT NOT NULL           -- the report as its JSON output
+    );
+    CREATE INDEX reports_kind ON reports(kind, id)
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -369,3 +379,22 @@ def latest_findings(conn: Db) -> list[Finding]:
             out.append(Finding(rid, Status(status), Severity(sev), "", "", res, "", "history", file=file, line=line,
                                fingerprint=fp, suppressed=Suppression(sup, "saved") if sup else None))
     return out
+
+
+def save_report(conn: Db, kind: str, doc: dict[str, Any]) -> int:
+    """Keep a report whole (its JSON output) under its kind; returns its id."""
+    conn.begin()
+    try:
+        row = conn.execute("INSERT INTO reports (kind, created, body) VALUES (?, ?, ?) RETURNING id",
+                           (kind, time.time(), orjson.dumps(doc).decode())).fetchone()
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return int(row[0])
+
+
+def latest_report(conn: Db, kind: str) -> tuple[float, dict[str, Any]] | None:
+    """(when, the report) of the newest report of a kind."""
+    row = conn.execute("SELECT created, body FROM reports WHERE kind = ? ORDER BY id DESC LIMIT 1", (kind,)).fetchone()
+    return (float(row[0]), orjson.loads(row[1])) if row else None
