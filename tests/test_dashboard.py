@@ -128,6 +128,8 @@ def test_overview_counts_new_and_fixed_and_the_matrix_opens_its_findings(history
     cells = re.findall(r'href="(/findings\?scan=2&amp;impact=(\d)&amp;likelihood=(\d))"[^>]*>(\d+)</a>', page)
     assert cells and sum(int(n) for *_, n in cells) == int(re.search(r'<span class="n">(\d+)</span> <a[^>]*>failing',
                                                                         page).group(1))  # type: ignore[union-attr]
+    stacked = page.split("Failing findings by Security Pillar area over 2 scans")[1].split("</figure>")[0]
+    assert stacked.count("<polygon") >= 2  # areas stacked across the two saved scans
     href, impact, likelihood, n = cells[0]
     _, _, behind = served.get(href.replace("&amp;", "&"))
     assert f"<p>{n} finding(s) at likelihood {likelihood} and impact {impact}" in behind and len(rows(behind)) == int(n)
@@ -407,3 +409,17 @@ resource "aws_organizations_policy_attachment" "no_leave" {
     finally:
         s.proc.terminate()
         s.proc.wait(10)
+
+
+def test_framework_control_and_risk_filters(served: Served) -> None:
+    from wasec.rules.registry import load_builtin
+
+    _, _, everything = served.get("/findings?status=any")
+    _, _, control = served.get("/findings?control=S3.8")  # FSBP S3.8: S3 Block Public Access on buckets
+    mapped = {r.id for r in load_builtin() if "S3.8" in r.fsbp}
+    shown = set(re.findall(r"<td>([a-z0-9-]+)</td><td>aws_", control))
+    assert shown and shown <= mapped and "mapped to S3.8" in control
+    _, _, risky = served.get("/findings?min_risk=20")
+    risks = [int(x) for x in re.findall(r'<tr><td class="num">(\d+)</td>', risky)]
+    assert risks and min(risks) >= 20 and len(risks) < len(rows(everything))
+    assert rows(served.get("/findings?control=NOPE-1")[2]) == []

@@ -73,6 +73,8 @@ class Filters:
     account: str = ""
     region: str = ""
     area: str = ""  # a Security Pillar area: the rules of that area
+    control: str = ""  # a Well-Architected best practice, CIS or FSBP control id: the rules mapped to it
+    min_risk: int | None = None
     q: str = ""
     impact: int | None = None
     likelihood: int | None = None
@@ -100,6 +102,7 @@ class Filters:
             return None
 
         f.scan = number("scan", 1, 2**62)
+        f.min_risk = number("min_risk", 1, 25)
         f.impact, f.likelihood = number("impact", 1, 5), number("likelihood", 1, 5)
         f.page = number("page", 1, 10**6) or 1
         from wasec.rules.registry import AREAS
@@ -113,6 +116,7 @@ class Filters:
                 setattr(f, name, v)
         f.rule, f.source, f.q = one("rule"), one("source"), one("q")[:200]
         f.account, f.region = one("account"), one("region")
+        f.control = one("control")[:40]
         f.desc = one("order") != "asc"
         return f
 
@@ -121,7 +125,8 @@ class Filters:
         from urllib.parse import urlencode
 
         d = {"scan": self.scan, "status": self.status, "severity": self.severity, "rule": self.rule,
-             "source": self.source, "account": self.account, "region": self.region, "area": self.area, "q": self.q, "impact": self.impact, "likelihood": self.likelihood,
+             "source": self.source, "account": self.account, "region": self.region, "area": self.area, "control": self.control, "min_risk": self.min_risk,
+             "q": self.q, "impact": self.impact, "likelihood": self.likelihood,
              "suppressed": self.suppressed, "sort": self.sort, "order": "desc" if self.desc else "asc",
              "page": self.page, **changes}
         defaults = {"status": Status.FAIL.value, "suppressed": "no", "sort": "risk", "order": "desc", "page": 1}
@@ -140,6 +145,14 @@ def rules_of_area(area: str) -> list[str]:
     from wasec.rules.registry import load_builtin
 
     return sorted(r.id for r in load_builtin() if r.area == area)
+
+
+def rules_of_control(control: str) -> list[str]:
+    """The rules mapped to a framework control: SEC02-BP01, CIS 1.12, FSBP S3.8 (case as written by the frameworks)."""
+    from wasec.rules.registry import load_builtin
+
+    c = control.strip()
+    return sorted(r.id for r in load_builtin() if c in (*r.wa, *r.cis, *r.fsbp, *r.cis_eks))
 
 
 def latest_scan(db: Db) -> store.ScanRow | None:
@@ -163,6 +176,13 @@ def _where(f: Filters, scan_id: int) -> tuple[str, list[Any]]:
         if v not in ("", None):
             sql.append(f"{col} = ?")
             args.append(v)
+    if f.min_risk:
+        sql.append("impact * likelihood >= ?")
+        args.append(f.min_risk)
+    if f.control:
+        mapped = rules_of_control(f.control)
+        sql.append(f"rule_id IN ({', '.join('?' * len(mapped))})" if mapped else "1 = 0")
+        args += mapped
     if f.area:
         rules = rules_of_area(f.area)
         sql.append(f"rule_id IN ({', '.join('?' * len(rules))})" if rules else "1 = 0")

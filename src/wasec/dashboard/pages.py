@@ -64,7 +64,7 @@ def overview(latest: ScanRow, scans: list[ScanRow], change: Diff | None, cells: 
     body = [f'<p class="muted">Latest scan #{latest.id}: {esc(latest.source)} of {esc(latest.target)}, '
             f"{esc(_when(latest.started))}, {latest.rules} rules; {len(scans)} scan(s) saved.</p>",
             f'<ul class="tiles" aria-label="latest scan">{tile_html}</ul>', '<div class="charts">',
-            _trend(scans), _matrix(latest.id, cells, high_risk)]
+            _trend(scans), _matrix(latest.id, cells, high_risk), _stacked(scans)]
     if areas:
         body.append(_bars("Failing findings by Security Pillar area", [(a, n, "#5f6368") for a, n in areas], "areas"))
     body.append(_bars("Failing findings by severity", [(s, sev.get(s, 0), SEV_COLOR[s]) for s in SEVERITIES[:4]],
@@ -73,6 +73,46 @@ def overview(latest: ScanRow, scans: list[ScanRow], change: Diff | None, cells: 
     if change is not None:
         body.append(_changes(change))
     return frame("Overview", "".join(body), "/", store_label)
+
+
+AREA_COLOR = {"identity": "#1a73e8", "detection": "#9334e6", "infrastructure": "#e8710a", "data": "#188038",
+              "incident": "#d01884", "appsec": "#b3261e", "other": "#80868b"}
+
+
+def _stacked(history: list[ScanRow]) -> str:
+    """Failing findings by Security Pillar area across saved scans, as stacked areas (scans that recorded areas)."""
+    scans = [s for s in history if isinstance(s.counts.get("area"), dict)]
+    if len(scans) < 2:
+        return ""
+    areas = [a for a in AREA_COLOR if any(s.counts["area"].get(a) for s in scans)]
+    width, height, pad = 600, 200, 30
+    top = max(sum(s.counts["area"].values()) for s in scans) or 1
+    n = len(scans)
+
+    def x(i: int) -> float:
+        return pad + i * (width - 2 * pad) / (n - 1)
+
+    def y(v: float) -> float:
+        return height - pad - v * (height - 2 * pad) / top
+
+    below = [0.0] * n
+    shapes, legend = [], []
+    for k, area in enumerate(areas):
+        above = [below[i] + scans[i].counts["area"].get(area, 0) for i in range(n)]
+        pts = [f"{x(i):.1f},{y(above[i]):.1f}" for i in range(n)] + \
+              [f"{x(i):.1f},{y(below[i]):.1f}" for i in reversed(range(n))]
+        name = AREA_NAMES.get(area, area)
+        shapes.append(f'<polygon points="{" ".join(pts)}" fill="{AREA_COLOR[area]}" fill-opacity="0.75">'
+                      f"<title>{esc(name)}</title></polygon>")
+        lx, ly = pad + 270 * (k % 2), height + 6 + 16 * (k // 2)  # two columns: the names are long
+        legend.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{AREA_COLOR[area]}"/>'
+                      f'<text x="{lx + 14}" y="{ly + 9}" class="lbl">{esc(name)}</text>')
+        below = above
+    total = height + 12 + 16 * ((len(areas) + 1) // 2)
+    return (f'<figure class="chart stacked"><figcaption>Failing findings by Security Pillar area over {n} scans'
+            f'</figcaption><svg viewBox="0 0 {width} {total}" width="{width}" height="{total}" role="img" '
+            f'aria-label="failing findings by area over time">' + "".join(shapes) + "".join(legend)
+            + f'<text x="4" y="{pad}" class="lbl">{top}</text></svg></figure>')
 
 
 def _matrix(scan_id: int, cells: dict[tuple[int, int], int], high_risk: int) -> str:
@@ -122,6 +162,9 @@ def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, 
             f'<label>source <input name="source" value="{esc(f.source)}" size="10"></label>'
             f'<label>account <input name="account" value="{esc(f.account)}" size="14"></label>'
             f'<label>region <input name="region" value="{esc(f.region)}" size="12"></label>'
+            f'<label>control <input name="control" value="{esc(f.control)}" size="11" '
+            f'placeholder="SEC02-BP01, S3.8"></label>'
+            f'<label>risk ≥ <input name="min_risk" value="{f.min_risk or ""}" size="3" inputmode="numeric"></label>'
             f'<label>search <input type="search" name="q" value="{esc(f.q)}" size="24"></label>'
             + "".join(f'<input type="hidden" name="{k}" value="{esc(str(v))}">' for k, v in
                       (("impact", f.impact), ("likelihood", f.likelihood), ("area", f.area)) if v)
@@ -131,6 +174,8 @@ def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, 
     cell = f" at likelihood {f.likelihood} and impact {f.impact}" if f.impact and f.likelihood else ""
     cell += f" of account {f.account}" if f.account else ""
     cell += f" in {AREA_NAMES.get(f.area, f.area)}" if f.area else ""
+    cell += f" mapped to {f.control}" if f.control else ""
+    cell += f" of risk {f.min_risk} or more" if f.min_risk else ""
     first = (f.page - 1) * PER_PAGE
     summary = (f'<p>{total} finding(s){esc(cell)} in scan #{scan.id}; showing {first + 1 if rows else 0}–'
                f'{first + len(rows)}. Export this view: <a href="/findings.csv?{esc(f.query(page=None))}">CSV</a> · '

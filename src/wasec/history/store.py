@@ -168,8 +168,12 @@ HIGH_RISK = 15  # the common 5×5 matrix: 15 and above is high
 
 
 def counts(findings: Iterable[Finding], high_risk: int = HIGH_RISK) -> dict[str, Any]:
+    from wasec.rules.registry import load_builtin
+
+    area_of = {r.id: r.area for r in load_builtin()}
     by_status: dict[str, int] = {}
     by_severity: dict[str, int] = {}
+    by_area: dict[str, int] = {}
     risk = {"high": 0, "medium": 0, "low": 0}
     for f in findings:  # statuses and severities are str enums: their members are their values
         by_status[f.status] = by_status.get(f.status, 0) + 1
@@ -177,8 +181,10 @@ def counts(findings: Iterable[Finding], high_risk: int = HIGH_RISK) -> dict[str,
             by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
             band = "high" if f.risk >= high_risk else "medium" if f.risk >= 8 else "low"
             risk[band] += 1
+            area = area_of.get(f.rule_id, "appsec" if f.source in ("secrets", "git-history") else "other")
+            by_area[area] = by_area.get(area, 0) + 1
     return {"status": {str(k): v for k, v in by_status.items()}, "severity": {str(k): v for k, v in by_severity.items()},
-            "risk": risk}
+            "risk": risk, "area": by_area}
 
 
 COLUMNS = ("fingerprint", "rule_id", "status", "severity", "impact", "likelihood", "title", "resource_type",
