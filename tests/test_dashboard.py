@@ -423,3 +423,15 @@ def test_framework_control_and_risk_filters(served: Served) -> None:
     risks = [int(x) for x in re.findall(r'<tr><td class="num">(\d+)</td>', risky)]
     assert risks and min(risks) >= 20 and len(risks) < len(rows(everything))
     assert rows(served.get("/findings?control=NOPE-1")[2]) == []
+
+
+def test_first_seen_is_shown_and_filters(history: Path, served: Served) -> None:
+    with sqlite3.connect(history / "h.db") as c:
+        before = {fp for (fp,) in c.execute("SELECT fingerprint FROM findings WHERE scan_id = 1")}
+        want = {fp for (fp,) in c.execute("SELECT fingerprint FROM findings WHERE scan_id = 2 AND status = 'FAIL' "
+                                          "AND suppressed IS NULL") if fp not in before}
+    _, _, page = served.get("/findings?since=2")
+    assert want and set(rows(page)) == want and "first seen in scan #2 or later" in page
+    _, _, everything = served.get("/findings")
+    seen = re.findall(r'<td class="num">#(\d+)</td><td><a href="/finding/([^"]+)"', everything)
+    assert {fp for n, fp in seen if n == "2"} == want and {n for n, _ in seen} == {"1", "2"}

@@ -75,6 +75,7 @@ class Filters:
     area: str = ""  # a Security Pillar area: the rules of that area
     control: str = ""  # a Well-Architected best practice, CIS or FSBP control id: the rules mapped to it
     min_risk: int | None = None
+    since: int | None = None  # first seen in this scan or later: new since then
     q: str = ""
     impact: int | None = None
     likelihood: int | None = None
@@ -103,6 +104,7 @@ class Filters:
 
         f.scan = number("scan", 1, 2**62)
         f.min_risk = number("min_risk", 1, 25)
+        f.since = number("since", 1, 2**62)
         f.impact, f.likelihood = number("impact", 1, 5), number("likelihood", 1, 5)
         f.page = number("page", 1, 10**6) or 1
         from wasec.rules.registry import AREAS
@@ -126,6 +128,7 @@ class Filters:
 
         d = {"scan": self.scan, "status": self.status, "severity": self.severity, "rule": self.rule,
              "source": self.source, "account": self.account, "region": self.region, "area": self.area, "control": self.control, "min_risk": self.min_risk,
+             "since": self.since,
              "q": self.q, "impact": self.impact, "likelihood": self.likelihood,
              "suppressed": self.suppressed, "sort": self.sort, "order": "desc" if self.desc else "asc",
              "page": self.page, **changes}
@@ -176,6 +179,10 @@ def _where(f: Filters, scan_id: int) -> tuple[str, list[Any]]:
         if v not in ("", None):
             sql.append(f"{col} = ?")
             args.append(v)
+    if f.since:
+        sql.append("NOT EXISTS (SELECT 1 FROM findings older WHERE older.fingerprint = findings.fingerprint "
+                   "AND older.scan_id < ?)")
+        args.append(f.since)
     if f.min_risk:
         sql.append("impact * likelihood >= ?")
         args.append(f.min_risk)
@@ -207,7 +214,20 @@ def search(db: Db, f: Filters, scan_id: int, limit: int | None = PER_PAGE) -> tu
         d = dict(zip(COLUMNS, r, strict=True))
         d["risk"] = int(d["impact"]) * int(d["likelihood"])
         out.append(d)
+    first = first_seen(db, [d["fingerprint"] for d in out]) if limit is not None else {}
+    for d in out:
+        d["first_seen"] = first.get(d["fingerprint"])
     return out, total
+
+
+def first_seen(db: Db, fingerprints: list[str]) -> dict[str, int]:
+    """The first saved scan each finding appeared in (by its fingerprint)."""
+    if not fingerprints:
+        return {}
+    marks = ", ".join("?" * len(fingerprints))
+    return {str(fp): int(n) for fp, n in db.execute(
+        f"SELECT fingerprint, MIN(scan_id) FROM findings WHERE fingerprint IN ({marks}) GROUP BY fingerprint",
+        fingerprints)}
 
 
 def matrix(db: Db, scan_id: int) -> dict[tuple[int, int], int]:

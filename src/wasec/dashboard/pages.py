@@ -165,6 +165,8 @@ def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, 
             f'<label>control <input name="control" value="{esc(f.control)}" size="11" '
             f'placeholder="SEC02-BP01, S3.8"></label>'
             f'<label>risk ≥ <input name="min_risk" value="{f.min_risk or ""}" size="3" inputmode="numeric"></label>'
+            f'<label>first seen ≥ scan <input name="since" value="{f.since or ""}" size="4" inputmode="numeric">'
+            '</label>'
             f'<label>search <input type="search" name="q" value="{esc(f.q)}" size="24"></label>'
             + "".join(f'<input type="hidden" name="{k}" value="{esc(str(v))}">' for k, v in
                       (("impact", f.impact), ("likelihood", f.likelihood), ("area", f.area)) if v)
@@ -176,6 +178,7 @@ def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, 
     cell += f" in {AREA_NAMES.get(f.area, f.area)}" if f.area else ""
     cell += f" mapped to {f.control}" if f.control else ""
     cell += f" of risk {f.min_risk} or more" if f.min_risk else ""
+    cell += f" first seen in scan #{f.since} or later" if f.since else ""
     first = (f.page - 1) * PER_PAGE
     summary = (f'<p>{total} finding(s){esc(cell)} in scan #{scan.id}; showing {first + 1 if rows else 0}–'
                f'{first + len(rows)}. Export this view: <a href="/findings.csv?{esc(f.query(page=None))}">CSV</a> · '
@@ -191,14 +194,16 @@ def findings(f: Filters, scan: ScanRow, rows: list[dict[str, Any]], total: int, 
         return f'<th scope=col{sort}><a href="/findings?{esc(q)}">{esc(label)}{arrow}</a></th>'
 
     table = ['<table class="findings"><thead><tr>', head("risk", "risk"), head("severity", "severity"),
-             head("rule", "rule"), head("resource", "resource"), head("where", "file"), head("finding", None),
+             head("rule", "rule"), head("resource", "resource"), head("where", "file"), head("first seen", None),
+             head("finding", None),
              "</tr></thead><tbody>"]
     for r in rows:
         where = f'{r["file"]}:{r["line"]}' if r["file"] and r["line"] else (r["file"] or "")
         status = "" if r["status"] == "FAIL" else f' <span class="muted">{esc(r["status"])}</span>'
         table.append(f'<tr><td class="num">{r["risk"]}</td><td><span class="sev {esc(r["severity"])}">'
                      f'{esc(r["severity"])}</span></td><td>{esc(r["rule_id"])}</td><td>{esc(r["resource_id"])}</td>'
-                     f'<td>{esc(where)}</td><td><a href="/finding/{_fp(r["fingerprint"])}">{esc(r["message"])}</a>'
+                     f'<td>{esc(where)}</td><td class="num">#{r.get("first_seen") or "?"}</td>'
+                     f'<td><a href="/finding/{_fp(r["fingerprint"])}">{esc(r["message"])}</a>'
                      f"{status}</td></tr>")
     table.append("</tbody></table>")
     pages = max(1, -(-total // PER_PAGE))
