@@ -435,3 +435,24 @@ def test_first_seen_is_shown_and_filters(history: Path, served: Served) -> None:
     _, _, everything = served.get("/findings")
     seen = re.findall(r'<td class="num">#(\d+)</td><td><a href="/finding/([^"]+)"', everything)
     assert {fp for n, fp in seen if n == "2"} == want and {n for n, _ in seen} == {"1", "2"}
+
+
+def test_the_overview_follows_the_accounts_with_the_most_findings(tmp_path: Path) -> None:
+    from tests.test_history import Result, finding
+    from wasec.history import store
+
+    def live(n: int, account: str) -> Any:
+        return finding(n).with_(account=account, region="eu-west-1", source="aws", fingerprint=f"{account}-{n}")
+
+    conn = store.connect(str(tmp_path / "h.db"))
+    store.save(conn, Result([live(1, "111111111111"), live(2, "222222222222")]), "aws", "org")
+    store.save(conn, Result([live(1, "111111111111"), live(3, "111111111111"), live(2, "222222222222")]), "aws", "org")
+    conn.close()
+    s = start(tmp_path, "--db", "h.db")
+    try:
+        _, _, page = s.get("/")
+        chart = page.split("Failing findings of the 2 accounts with the most, over 2 scans")[1].split("</figure>")[0]
+        assert re.findall(r"<title>(\d{12})</title>", chart) == ["111111111111", "222222222222"]
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)

@@ -64,7 +64,7 @@ def overview(latest: ScanRow, scans: list[ScanRow], change: Diff | None, cells: 
     body = [f'<p class="muted">Latest scan #{latest.id}: {esc(latest.source)} of {esc(latest.target)}, '
             f"{esc(_when(latest.started))}, {latest.rules} rules; {len(scans)} scan(s) saved.</p>",
             f'<ul class="tiles" aria-label="latest scan">{tile_html}</ul>', '<div class="charts">',
-            _trend(scans), _matrix(latest.id, cells, high_risk), _stacked(scans)]
+            _trend(scans), _matrix(latest.id, cells, high_risk), _stacked(scans), _accounts_trend(scans)]
     if areas:
         body.append(_bars("Failing findings by Security Pillar area", [(a, n, "#5f6368") for a, n in areas], "areas"))
     body.append(_bars("Failing findings by severity", [(s, sev.get(s, 0), SEV_COLOR[s]) for s in SEVERITIES[:4]],
@@ -113,6 +113,35 @@ def _stacked(history: list[ScanRow]) -> str:
             f'</figcaption><svg viewBox="0 0 {width} {total}" width="{width}" height="{total}" role="img" '
             f'aria-label="failing findings by area over time">' + "".join(shapes) + "".join(legend)
             + f'<text x="4" y="{pad}" class="lbl">{top}</text></svg></figure>')
+
+
+def _accounts_trend(history: list[ScanRow], top: int = 6) -> str:
+    """The accounts with the most failing findings in the latest scan, each a line across the scans that
+    recorded accounts."""
+    scans = [s for s in history if isinstance(s.counts.get("account"), dict)]
+    if len(scans) < 2:
+        return ""
+    latest = scans[-1].counts["account"]
+    worst = sorted(latest, key=lambda a: (-latest[a], a))[:top]
+    width, height, pad = 600, 200, 30
+    peak = max((s.counts["account"].get(a, 0) for s in scans for a in worst), default=1) or 1
+    n = len(scans)
+    colors = ("#b3261e", "#e8710a", "#f9ab00", "#188038", "#1a73e8", "#9334e6")
+    lines, legend = [], []
+    for k, acct in enumerate(worst):
+        pts = " ".join(f"{pad + i * (width - 2 * pad) / (n - 1):.1f},"
+                       f"{height - pad - s.counts['account'].get(acct, 0) * (height - 2 * pad) / peak:.1f}"
+                       for i, s in enumerate(scans))
+        lines.append(f'<polyline fill="none" stroke="{colors[k]}" stroke-width="2" points="{pts}">'
+                     f"<title>{esc(acct)}</title></polyline>")
+        lx, ly = pad + 190 * (k % 3), height + 6 + 16 * (k // 3)
+        legend.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{colors[k]}"/>'
+                      f'<text x="{lx + 14}" y="{ly + 9}" class="lbl">{esc(acct)}</text>')
+    total = height + 12 + 16 * ((len(worst) + 2) // 3)
+    return (f'<figure class="chart accounts"><figcaption>Failing findings of the {len(worst)} accounts with the most, '
+            f'over {n} scans</figcaption><svg viewBox="0 0 {width} {total}" width="{width}" height="{total}" '
+            f'role="img" aria-label="failing findings by account over time">' + "".join(lines) + "".join(legend)
+            + f'<text x="4" y="{pad}" class="lbl">{peak}</text></svg></figure>')
 
 
 def _matrix(scan_id: int, cells: dict[tuple[int, int], int], high_risk: int) -> str:

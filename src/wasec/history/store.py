@@ -174,6 +174,7 @@ def counts(findings: Iterable[Finding], high_risk: int = HIGH_RISK) -> dict[str,
     by_status: dict[str, int] = {}
     by_severity: dict[str, int] = {}
     by_area: dict[str, int] = {}
+    by_account: dict[str, int] = {}
     risk = {"high": 0, "medium": 0, "low": 0}
     for f in findings:  # statuses and severities are str enums: their members are their values
         by_status[f.status] = by_status.get(f.status, 0) + 1
@@ -183,8 +184,10 @@ def counts(findings: Iterable[Finding], high_risk: int = HIGH_RISK) -> dict[str,
             risk[band] += 1
             area = area_of.get(f.rule_id, "appsec" if f.source in ("secrets", "git-history") else "other")
             by_area[area] = by_area.get(area, 0) + 1
+            if f.account:
+                by_account[f.account] = by_account.get(f.account, 0) + 1
     return {"status": {str(k): v for k, v in by_status.items()}, "severity": {str(k): v for k, v in by_severity.items()},
-            "risk": risk, "area": by_area}
+            "risk": risk, "area": by_area, **({"account": by_account} if by_account else {})}
 
 
 COLUMNS = ("fingerprint", "rule_id", "status", "severity", "impact", "likelihood", "title", "resource_type",
