@@ -161,6 +161,7 @@ def test_exports_hold_what_the_table_shows(served: Served) -> None:
         _, _, page = served.get(f"/findings?{view}")
         status, headers, text = served.get(f"/findings.csv?{view}")
         assert status == 200 and headers["content-type"].startswith("text/csv")
+        assert headers["content-disposition"].startswith("attachment; filename=\"wasec-findings")
         table = text.splitlines()
         assert table[0].startswith("risk,fingerprint,rule_id")
         assert [line.split(",")[1] for line in table[1:]] == rows(page)
@@ -230,6 +231,16 @@ def test_in_a_browser_pages_render_and_screenshots_are_kept(served: Served) -> N
     dom = chrome("--dump-dom", served.url + "findings?severity=high").stdout
     _, _, page = served.get("/findings?severity=high")
     assert rows(dom) == rows(page) and rows(dom)
+    # a matrix cell, followed as the browser renders it, opens as many findings as it says
+    overview = chrome("--dump-dom", served.url).stdout
+    href, n = re.findall(r'<a href="/(findings\?scan=2&amp;impact=\d&amp;likelihood=\d)"[^>]*>(\d+)</a>', overview)[0]
+    assert len(rows(chrome("--dump-dom", served.url + href.replace("&amp;", "&")).stdout)) == int(n)
+    # the JSON export link of that view, opened in the browser, holds what the table shows (the CSV one is a
+    # download: an attachment a headless browser saves rather than shows)
+    export = re.search(r'href="/(findings\.json\?[^"]*)"', dom)
+    assert export
+    shown = html.unescape(chrome("--dump-dom", served.url + export.group(1).replace("&amp;", "&")).stdout)
+    assert re.findall(r'"fingerprint":"([^"]+)"', shown) == rows(dom)
     _, _, listing = served.get("/findings?rule=rds-not-public")
     for name, path in (("overview", ""), ("findings", "findings"), ("finding", f"finding/{rows(listing)[0]}"),
                        ("exceptions", "exceptions")):
@@ -453,6 +464,24 @@ def test_the_overview_follows_the_accounts_with_the_most_findings(tmp_path: Path
         _, _, page = s.get("/")
         chart = page.split("Failing findings of the 2 accounts with the most, over 2 scans")[1].split("</figure>")[0]
         assert re.findall(r"<title>(\d{12})</title>", chart) == ["111111111111", "222222222222"]
+    finally:
+        s.proc.terminate()
+        s.proc.wait(10)
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="no chromium here (CI installs Debian's chromium and runs this)")
+def test_in_a_browser_the_token_is_asked_for_and_then_kept(history: Path) -> None:
+    assert CHROMIUM, "chromium is required in CI"
+    s = start(history, "--db", "h.db", "--token", "correct-horse")
+    try:
+        def dom(url: str) -> str:
+            return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url],
+                                  capture_output=True, text=True, timeout=180).stdout
+
+        assert "needs its access token" in dom(s.url + "findings")
+        page = dom(s.url + "findings?token=correct-horse&severity=high")  # redirected, the cookie set, then served
+        assert rows(page) and "needs its access token" not in page
     finally:
         s.proc.terminate()
         s.proc.wait(10)

@@ -142,6 +142,8 @@ class App:
             w.writerow([_cell(r[c]) for c in cols])
         return 200, "text/csv; charset=utf-8", out.getvalue().encode()
 
+    DOWNLOADS = {"/findings.csv": 'attachment; filename="wasec-findings.csv"'}
+
     def export_json(self, db: Db, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         return 200, "application/json", orjson.dumps(self._all(db, query))
 
@@ -240,7 +242,8 @@ def make_handler(app: App) -> type[http.server.BaseHTTPRequestHandler]:
                 self.log_error("%s failed: %s: %s", parts.path, type(e).__name__, e)
                 status, kind, body = 500, "text/html", pages.error(500, "this page failed; the server log says why",
                                                                    app.label).encode()
-            self._send(status, kind, body)
+            disposition = app.DOWNLOADS.get(parts.path) if status == 200 else None
+            self._send(status, kind, body, {"Content-Disposition": disposition} if disposition else None)
 
         def do_HEAD(self) -> None:
             self.do_GET()
