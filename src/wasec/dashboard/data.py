@@ -6,7 +6,6 @@ schema is older than this wasec is not migrated here (that writes): the error sa
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,7 @@ import orjson
 
 from wasec.errors import UsageError
 from wasec.history import store
-from wasec.history.db import POSTGRES, Db
+from wasec.history.db import POSTGRES, Db, open_postgres, open_sqlite
 from wasec.model.finding import Status
 
 # the findings table's columns a page shows or filters on; "risk" is computed
@@ -27,28 +26,14 @@ SORTS = {"risk": "impact * likelihood", "severity": "CASE severity WHEN 'critica
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 STATUSES = tuple(s.value for s in Status)
 PER_PAGE = 50
+POSTURE = "source NOT IN ('events', 'images')"  # scans of code, accounts, secrets: not detection runs or image gates
 
 
 def open_readonly(url: str | None) -> Db:
     """The history at ``url`` for reading only; its schema must be this wasec's."""
     url = url or store.DEFAULT_DB
-    if url.startswith(POSTGRES):
-        from wasec.history.db import open_postgres
-
-        db = open_postgres(url)
-        db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-    else:
-        import os
-
-        path = store.db_path(url)
-        if not os.path.exists(path):
-            raise UsageError(f"no scan history at {path}: save scans with --save (or name one with --db)")
-        try:
-            raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, isolation_level=None,
-                                  check_same_thread=False)
-        except sqlite3.DatabaseError as e:
-            raise UsageError(f"scan history {path}: {e}") from None
-        db = Db(raw, "sqlite", path)
+    db = open_postgres(url, read_only=True) if url.startswith(POSTGRES) else \
+        open_sqlite(store.db_path(url), create=False, read_only=True)
     try:
         version = db.version()
     except Exception as e:
@@ -139,23 +124,14 @@ class Filters:
 def posture_scans(db: Db, limit: int = 60) -> list[store.ScanRow]:
     """Saved scans of code, accounts and secrets, oldest first: the posture (detection runs and image gates have
     pages of their own)."""
-    rows = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
-                      "WHERE source NOT IN ('events', 'images') ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-    return [store._row(r) for r in reversed(rows)]
+    return store.scans(db, limit, POSTURE)
 
 
-def rules_of_area(area: str) -> list[str]:
+def rules_where(keep: Any) -> list[str]:
+    """The built-in rules ``keep(rule)`` holds for: a pillar area's, a framework control's."""
     from wasec.rules.registry import load_builtin
 
-    return sorted(r.id for r in load_builtin() if r.area == area)
-
-
-def rules_of_control(control: str) -> list[str]:
-    """The rules mapped to a framework control: SEC02-BP01, CIS 1.12, FSBP S3.8 (case as written by the frameworks)."""
-    from wasec.rules.registry import load_builtin
-
-    c = control.strip()
-    return sorted(r.id for r in load_builtin() if c in (*r.wa, *r.cis, *r.fsbp, *r.cis_eks))
+    return sorted(r.id for r in load_builtin() if keep(r))
 
 
 def latest_scan(db: Db) -> store.ScanRow | None:
@@ -187,19 +163,21 @@ def _where(f: Filters, scan_id: int) -> tuple[str, list[Any]]:
         sql.append("impact * likelihood >= ?")
         args.append(f.min_risk)
     if f.control:
-        mapped = rules_of_control(f.control)
-        sql.append(f"rule_id IN ({', '.join('?' * len(mapped))})" if mapped else "1 = 0")
-        args += mapped
+        control = f.control.strip()
+        _rule_in(sql, args, rules_where(lambda r: control in (*r.wa, *r.cis, *r.fsbp, *r.cis_eks)))
     if f.area:
-        rules = rules_of_area(f.area)
-        sql.append(f"rule_id IN ({', '.join('?' * len(rules))})" if rules else "1 = 0")
-        args += rules
+        _rule_in(sql, args, rules_where(lambda r: r.area == f.area))
     if f.q:
         like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         sql.append("(rule_id LIKE ? ESCAPE '\\' OR resource_id LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\' "
                    "OR file LIKE ? ESCAPE '\\')")
         args += [like] * 4
     return " AND ".join(sql), args
+
+
+def _rule_in(sql: list[str], args: list[Any], rules: list[str]) -> None:
+    sql.append(f"rule_id IN ({', '.join('?' * len(rules))})" if rules else "1 = 0")
+    args += rules
 
 
 def search(db: Db, f: Filters, scan_id: int, limit: int | None = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
@@ -277,9 +255,7 @@ def exceptions(db: Db, scan_id: int) -> list[dict[str, Any]]:
 
 def detection_runs(db: Db, limit: int = 12) -> tuple[list[store.ScanRow], dict[int, dict[str, int]]]:
     """The latest saved `wasec events --save` runs, and per run the detections that fired, by rule."""
-    rows = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
-                      "WHERE source = 'events' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-    runs = [store._row(r) for r in reversed(rows)]
+    runs = store.scans(db, limit, "source = 'events'")
     fired: dict[int, dict[str, int]] = {r.id: {} for r in runs}
     if runs:
         marks = ", ".join("?" * len(runs))
@@ -302,16 +278,14 @@ def accounts(db: Db, scan_id: int) -> dict[str, dict[str, int]]:
 
 def latest_with_accounts(db: Db) -> store.ScanRow | None:
     """The latest posture scan whose findings name accounts (a live scan of an account or organisation)."""
-    row = db.execute("SELECT s.id, s.started, s.duration, s.source, s.target, s.tool_version, s.rules, s.counts "
-                     "FROM scans s WHERE s.source NOT IN ('events', 'images') AND EXISTS (SELECT 1 FROM findings f WHERE "
-                     "f.scan_id = s.id AND f.account IS NOT NULL) ORDER BY s.id DESC LIMIT 1").fetchone()
-    return store._row(row) if row else None
+    rows = store.scans(db, 1, f"{POSTURE} AND EXISTS (SELECT 1 FROM findings f WHERE f.scan_id = s.id "
+                              "AND f.account IS NOT NULL)")
+    return rows[0] if rows else None
 
 
 def latest_of(db: Db, source: str) -> store.ScanRow | None:
-    row = db.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
-                     "WHERE source = ? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
-    return store._row(row) if row else None
+    rows = store.scans(db, 1, "source = ?", (source,))
+    return rows[0] if rows else None
 
 
 def images(db: Db, scan_id: int) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from wasec import __version__
 from wasec.dashboard.data import PER_PAGE, SEVERITIES, SORTS, STATUSES, Filters
 from wasec.history.store import Diff, ScanRow
-from wasec.outputs.html import SEV_COLOR, _bars, _trend
+from wasec.outputs.html import SEV_COLOR, bars, trend
 from wasec.rules.registry import AREAS as AREA_NAMES
 
 NAV = (("/", "Overview"), ("/organisation", "Organisation"), ("/findings", "Findings"), ("/review", "Review"),
@@ -64,10 +64,10 @@ def overview(latest: ScanRow, scans: list[ScanRow], change: Diff | None, cells: 
     body = [f'<p class="muted">Latest scan #{latest.id}: {esc(latest.source)} of {esc(latest.target)}, '
             f"{esc(_when(latest.started))}, {latest.rules} rules; {len(scans)} scan(s) saved.</p>",
             f'<ul class="tiles" aria-label="latest scan">{tile_html}</ul>', '<div class="charts">',
-            _trend(scans), _matrix(latest.id, cells, high_risk), _stacked(scans), _accounts_trend(scans)]
+            trend(scans), _matrix(latest.id, cells, high_risk), _stacked(scans), _accounts_trend(scans)]
     if areas:
-        body.append(_bars("Failing findings by Security Pillar area", [(a, n, "#5f6368") for a, n in areas], "areas"))
-    body.append(_bars("Failing findings by severity", [(s, sev.get(s, 0), SEV_COLOR[s]) for s in SEVERITIES[:4]],
+        body.append(bars("Failing findings by Security Pillar area", [(a, n, "#5f6368") for a, n in areas], "areas"))
+    body.append(bars("Failing findings by severity", [(s, sev.get(s, 0), SEV_COLOR[s]) for s in SEVERITIES[:4]],
                       "severity"))
     body.append("</div>")
     if change is not None:

@@ -154,7 +154,7 @@ class App:
         d, history = got
         from wasec.rules.registry import load_builtin
 
-        rule = next((r for r in load_builtin() if r.id == d["rule_id"]), None)
+        rule = load_builtin().get(d["rule_id"])
         return 200, "text/html", pages.finding(d, history, rule, self.label).encode()
 
     # -- dispatch ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 from wasec.events.detections import REGISTRY, Detection
 from wasec.events.mitre import TACTICS, tactics, technique
+from wasec.model.finding import Severity
 
 
 def lane(d: Detection) -> str:
@@ -15,7 +16,7 @@ def lane(d: Detection) -> str:
 
 def listing(tactic: str | None = None) -> list[Detection]:
     """Every built-in detection, by severity then id; only those of a tactic (name or TA id) when given."""
-    ds = sorted(REGISTRY.values(), key=lambda d: (-_RANK.get(d.severity, 0), d.id))
+    ds = sorted(REGISTRY.values(), key=lambda d: (-Severity.parse(d.severity).rank, d.id))
     if tactic is None:
         return ds
     name = TACTICS.get(tactic.upper(), tactic)
@@ -25,9 +26,6 @@ def listing(tactic: str | None = None) -> list[Detection]:
         raise UsageError(f"unknown tactic {tactic!r}{did_you_mean(tactic, list(TACTICS.values()))}; "
                          f"choose one of {', '.join(TACTICS.values())}")
     return [d for d in ds if name.lower() in (t.lower() for t in tactics(d.mitre))]
-
-
-_RANK = {"critical": 5, "high": 4, "medium": 3, "low": 2, "info": 1}
 
 
 def find(detection_id: str) -> Detection:

@@ -119,20 +119,6 @@ def delivery_files(paths: Iterable[str], stats: ReadStats | None = None) -> Iter
             yield p  # reported as unreadable below
 
 
-def records_in(doc: Any) -> list[Any]:
-    """The CloudTrail records in a parsed document: a delivery file, a list of records or of files, one
-    record, or an EventBridge "AWS API Call via CloudTrail" event."""
-    if isinstance(doc, dict):
-        if isinstance(doc.get("Records"), list):
-            return list(doc["Records"])
-        if "detail" in doc and isinstance(doc["detail"], dict) and "eventName" in doc["detail"]:
-            return [doc["detail"]]  # an EventBridge "AWS API Call via CloudTrail" event
-        return [doc] if "eventName" in doc else []
-    if isinstance(doc, list):
-        return [r for x in doc for r in records_in(x)] if doc and isinstance(doc[0], dict) and "Records" in doc[0] else doc
-    return []
-
-
 EVENT_NAME = re.compile(rb'"eventName"\s*:\s*"([^"]{1,128})"')
 API_VERSION = re.compile(rb"(?:19|20)\d{6}(?:v\d+)?(?=\0|$)")  # AddPermission20150331v2 → addpermission
 
@@ -154,13 +140,6 @@ class Prefilter:
         return any(m in raw for m in self.markers) or any(m in raw for m, on in self.armed if on())
 
 
-def read(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Prefilter | None = None,
-         since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Every record (a dict) in ``paths``, in file order; problems go to ``stats`` and the rest goes on."""
-    for _, _, r in read_at(paths, stats, prefilter, since, until):
-        yield r
-
-
 def read_at(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Prefilter | None = None,
             since: dt.datetime | None = None, until: dt.datetime | None = None) -> Iterator[Located]:
     """Every record with where it is: (file, position, record)."""
@@ -170,14 +149,19 @@ def read_at(paths: Iterable[str], stats: ReadStats | None = None, prefilter: Pre
 
 
 def placed(doc: Any) -> list[tuple[int | str, Any]]:
-    """The records of a parsed document with their places (see :func:`records_in`)."""
-    if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
-        return list(enumerate(doc["Records"]))
-    if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "Records" in doc[0]:
-        return [(f"[{i}].{place_text(place)}", r) for i, x in enumerate(doc) for place, r in placed(x)]
+    """The CloudTrail records in a parsed document, each with its place: a delivery file (its index in Records), a
+    list of records or of delivery files, one record, or an EventBridge "AWS API Call via CloudTrail" event."""
+    if isinstance(doc, dict):
+        if isinstance(doc.get("Records"), list):
+            return list(enumerate(doc["Records"]))
+        if isinstance(doc.get("detail"), dict) and "eventName" in doc["detail"]:
+            return [("detail", doc["detail"])]
+        return [("", doc)] if "eventName" in doc else []
     if isinstance(doc, list):
+        if doc and isinstance(doc[0], dict) and "Records" in doc[0]:
+            return [(f"[{i}].{place_text(place)}", r) for i, x in enumerate(doc) for place, r in placed(x)]
         return [(f"[{i}]", r) for i, r in enumerate(doc)]
-    return [("detail" if "detail" in doc else "", r) for r in records_in(doc)] if isinstance(doc, dict) else []
+    return []
 
 
 def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, since: dt.datetime | None = None,
@@ -201,12 +185,9 @@ def read_file(path: str, stats: ReadStats, prefilter: Prefilter | None = None, s
         else:
             stats.skipped_files += 1
         return
-    records: Iterable[tuple[int | str, Any]]
+    records: list[tuple[int | str, Any]]
     try:
-        doc = orjson.loads(raw)
-        # a delivery file: its records' places are their indices, formatted only for an alert
-        records = enumerate(doc["Records"]) if isinstance(doc, dict) and isinstance(doc.get("Records"), list) \
-            else placed(doc)
+        records = placed(orjson.loads(raw))
     except orjson.JSONDecodeError:
         records = []
         for i, line in enumerate(raw.splitlines(), 1):

@@ -115,10 +115,6 @@ def detect(records: Iterable[dict[str, Any]]) -> list[Finding]:
     return [f for _, f in builtin().run(records)]
 
 
-def detect_with_records(records: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], Finding]]:
-    return builtin().run(records)
-
-
 @dataclass
 class EventsScan:
     findings: list[Finding]

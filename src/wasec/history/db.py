@@ -133,9 +133,14 @@ class Db:
             self.raw.close()
 
 
-def open_sqlite(path: str, create: bool) -> Db:
-    if not create and not os.path.exists(path):
+def open_sqlite(path: str, create: bool, read_only: bool = False) -> Db:
+    if not (create and not read_only) and not os.path.exists(path):
         raise UsageError(f"no scan history at {path}: save scans with --save")
+    if read_only:  # nothing can be written through it, not even the journal mode
+        try:
+            return Db(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, isolation_level=None), "sqlite", path)
+        except sqlite3.DatabaseError as e:
+            raise UsageError(f"scan history {path}: {e}") from None
     if os.path.dirname(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
     try:
@@ -148,7 +153,7 @@ def open_sqlite(path: str, create: bool) -> Db:
     return Db(raw, "sqlite", path)
 
 
-def open_postgres(url: str) -> Db:
+def open_postgres(url: str, read_only: bool = False) -> Db:
     label = redact(url)
     try:
         import psycopg
@@ -159,4 +164,7 @@ def open_postgres(url: str) -> Db:
     except (psycopg.Error, ValueError) as e:  # ValueError: psycopg's own URL parsing
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise UsageError(f"--db {label}: cannot connect: {first.replace(url, label)}") from None
-    return Db(raw, "postgresql", label)
+    db = Db(raw, "postgresql", label)
+    if read_only:  # every transaction of the session: a write is refused by the server
+        db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    return db

@@ -253,11 +253,11 @@ class ScanRow:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.started))
 
 
-def scans(conn: Db, limit: int | None = None) -> list[ScanRow]:
-    """Saved scans, oldest first (the ``limit`` newest when given)."""
-    sql = "SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans ORDER BY id DESC"
-    rows = conn.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
-    return [_row(r) for r in reversed(rows)]
+def scans(conn: Db, limit: int | None = None, where: str = "", args: tuple[Any, ...] = ()) -> list[ScanRow]:
+    """Saved scans, oldest first (the ``limit`` newest when given); ``where`` (SQL, with ``args``) picks some."""
+    sql = ("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans s"
+           + (f" WHERE {where}" if where else "") + " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else ""))
+    return [_row(r) for r in reversed(conn.execute(sql, args).fetchall())]
 
 
 def _row(r: Any) -> ScanRow:
@@ -270,16 +270,12 @@ def scan(conn: Db, ref: str | int) -> ScanRow:
         n = int(ref)
     except ValueError:
         raise UsageError(f"{ref!r} is not a scan id (see `wasec history`)") from None
-    if n < 0:
-        rows = scans(conn, -n)
-        if len(rows) < -n:
-            raise UsageError(f"the history has {len(rows)} scan(s); {ref} goes back further")
-        return rows[0]
-    row = conn.execute("SELECT id, started, duration, source, target, tool_version, rules, counts FROM scans "
-                       "WHERE id = ?", (n,)).fetchone()
-    if row is None:
+    rows = scans(conn, -n) if n < 0 else scans(conn, where="id = ?", args=(n,))
+    if n < 0 and len(rows) < -n:
+        raise UsageError(f"the history has {len(rows)} scan(s); {ref} goes back further")
+    if not rows:
         raise UsageError(f"no scan {n} in the history (see `wasec history`)")
-    return _row(row)
+    return rows[0]
 
 
 SHOWN = ("fingerprint", "rule_id", "severity", "impact", "likelihood", "title", "resource_type", "resource_id",

@@ -59,6 +59,7 @@ class Catalog:
             self.spans[svc] = (lo, i + 1)
         self.all: frozenset[int] = frozenset(range(len(self.actions)))
         self._fitting: dict[str, frozenset[int]] = {}
+        self._templates: dict[str, list[tuple[str, ...]]] = {}
         self._by_arn_service: dict[str, list[tuple[tuple[str, ...], frozenset[int]]]] | None = None
 
     def __len__(self) -> int:
@@ -130,6 +131,14 @@ class Catalog:
         table = self.resources.get(a.service, {})
         return [table[t] for t in a.resource_types if t in table]
 
+
+    def arn_templates(self, service: str) -> list[tuple[str, ...]]:
+        """A service's resource ARN formats as their six fields, policy variables read as ``*`` (computed once)."""
+        got = self._templates.get(service)
+        if got is None:
+            got = self._templates[service] = [_arn_fields(p) for p in self.resources.get(service, {}).values()
+                                              if _VAR.sub("*", p).count(":") >= 5]
+        return got
 
     def fitting(self, resource: str) -> frozenset[int]:
         """The actions a Resource pattern can reach: those with a resource type it could name.

@@ -70,19 +70,6 @@ def check(policy: Policy, kind: str, cat: Catalog) -> list[Issue]:
     return out
 
 
-_TEMPLATES: dict[str, list[list[str]]] = {}
-
-
-def _arn_templates(cat: Catalog, service: str) -> list[list[str]]:
-    """A service's resource ARN formats split into their six fields, variables as wildcards (computed once)."""
-    got = _TEMPLATES.get(service)
-    if got is None:
-        got = [f for f in (_VAR.sub("*", p).split(":", 5) for p in cat.resources.get(service, {}).values())
-               if len(f) == 6]
-        _TEMPLATES[service] = got
-    return got
-
-
 def _arns(s: Statement, cat: Catalog) -> Iterator[Issue]:
     for field, values in (("Resource", s.resources), ("NotResource", s.not_resources)):
         for r in values or ():
@@ -104,7 +91,7 @@ def _arns(s: Statement, cat: Catalog) -> Iterator[Issue]:
                 yield Issue("error", "invalid-arn-account", path, f"{r}: {account!r} is not a 12-digit account id")
             # the service's resource types this ARN could be: if none of them has a region (or an account), naming
             # one is an error (arn:aws:s3:us-east-1::bucket)
-            fields = [f for f in _arn_templates(cat, service.lower()) if globs_intersect(f[5], resource)]
+            fields = [f for f in cat.arn_templates(service.lower()) if globs_intersect(f[5], resource)]
             if fields and "*" not in service:
                 if region and region != "*" and all(f[3] == "" for f in fields):
                     yield Issue("error", "arn-region-not-allowed", path, f"{r}: {service} ARNs of this kind name no "

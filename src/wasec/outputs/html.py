@@ -27,7 +27,7 @@ SEV_COLOR = {"critical": "#b3261e", "high": "#e8710a", "medium": "#f9ab00", "low
 BAND_COLOR = {"high": "#f28b82", "medium": "#fdd663", "low": "#a8dab5"}
 
 
-def _bars(title: str, items: list[tuple[str, int, str]], cls: str) -> str:
+def bars(title: str, items: list[tuple[str, int, str]], cls: str) -> str:
     """A horizontal bar chart as inline SVG."""
     top = max([n for _, n, _ in items] or [1]) or 1
     h = 26 * len(items) + 10
@@ -55,7 +55,7 @@ def _matrix(findings: list[Any], model: RiskModel) -> str:
     return "".join(out)
 
 
-def _trend(history: list[Any]) -> str:
+def trend(history: list[Any]) -> str:
     """Failing findings by severity across saved scans, as an inline SVG line chart."""
     if len(history) < 2:
         return '<p class="muted">Save scans with <code>--save</code> to see the trend here.</p>'
@@ -193,16 +193,16 @@ def render(scan: Any, **_: Any) -> str:
     tiles = [("failing", len(live)), ("high risk", high), ("critical", by_sev.get("critical", 0)),
              ("passed", counts["PASS"]), ("not assessed", counts["UNKNOWN"]),
              ("suppressed", len(failing) - len(live))]
-    sev_chart = _bars("Failing findings by severity", [(s.value, by_sev.get(s.value, 0), SEV_COLOR[s.value])
+    sev_chart = bars("Failing findings by severity", [(s.value, by_sev.get(s.value, 0), SEV_COLOR[s.value])
                                                         for s in Severity if s is not Severity.INFO], "by-severity")
-    area_chart = _bars("Failing findings by pillar area", [(name, by_area.get(a, 0), "#5f6368") for a, name in AREAS.items()],
+    area_chart = bars("Failing findings by pillar area", [(name, by_area.get(a, 0), "#5f6368") for a, name in AREAS.items()],
                        "by-area")
     payload = orjson.dumps(data(scan, failing)).decode().replace("</", "<\\/")
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(scan.started))
     return TEMPLATE.format(
         version=__version__, when=when, what=html.escape(what), root=html.escape(scan.root),
         tiles="".join(f'<div class="tile"><b>{n}</b><span>{html.escape(k)}</span></div>' for k, n in tiles),
-        sev_chart=sev_chart, area_chart=area_chart, matrix=_matrix(live, model), trend=_trend(_history(scan)),
+        sev_chart=sev_chart, area_chart=area_chart, matrix=_matrix(live, model), trend=trend(_history(scan)),
         high=model.high, medium=model.medium, review=_review(scan), areas=orjson.dumps(AREAS).decode(), payload=payload,
         drift=_drift(scan),
         problems=('<section id="problems"><h2>Input problems</h2><ul>'
