@@ -6,7 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.conftest import scan_paths
 from wasec.model.values import Unknown
+from wasec.scanning import ScanResult
 from wasec.sources.cloudformation import load_template
 
 TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
@@ -160,3 +162,77 @@ def test_bad_references_are_reported_and_the_rest_loads(write: Callable[..., Pat
     resources, problems = load_template(str(tmp_path / "t.yaml"))
     assert {r.id for r in resources} == {"A", "B"}
     assert any("Missing" in p.message and p.line == 5 for p in problems)
+
+
+_KEYS = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  QueueKey:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+Outputs:
+  QueueKeyArn:
+    Value: !GetAtt QueueKey.Arn
+    Export:
+      Name: !Sub "${AWS::StackName}-QueueKeyArn"
+  ManagedAlias:
+    Value: alias/aws/sqs
+    Export:
+      Name: shared-managed-alias
+"""
+
+_APP = """
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  KeysStack:
+    Type: String
+    Default: keys
+Resources:
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !ImportValue
+        Fn::Sub: "${KeysStack}-QueueKeyArn"
+  Audit:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !ImportValue shared-managed-alias
+  Elsewhere:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !ImportValue not-exported-here
+"""
+
+
+def _queue_cmk(result: ScanResult) -> dict[str, tuple[str, str]]:
+    return {f.resource_id: (f.status.value, f.message) for f in result.findings if f.rule_id == "sqs-queue-kms-cmk"}
+
+
+def test_import_value_reads_the_export_of_another_scanned_template(write: Callable[..., Path], tmp_path: Path) -> None:
+    """Fn::ImportValue is the exported value when the exporting template is scanned too: a literal decides the rule, a
+    resource of the other template is followed, an export no scanned template declares stays unknown."""
+    root = write({"keys.yaml": _KEYS, "app.yaml": _APP})
+    got = _queue_cmk(scan_paths(root))
+    assert got["Orders"][0] == "PASS"  # ${AWS::StackName}-QueueKeyArn matches keys-QueueKeyArn: the key declared there
+    assert got["Audit"][0] == "FAIL"  # the AWS managed alias, exported as a literal
+    assert got["Elsewhere"][0] == "UNKNOWN" and "no scanned template exports it" in got["Elsewhere"][1]
+    alone = _queue_cmk(scan_paths(root / "app.yaml", root=root))  # without the exporting template, nothing is decided
+    assert {s for s, _ in alone.values()} == {"UNKNOWN"}
+
+
+def test_import_value_matching_several_exports_stays_unknown(write: Callable[..., Path], tmp_path: Path) -> None:
+    root = write({"keys.yaml": _KEYS, "keys-copy.yaml": _KEYS, "app.yaml": _APP})
+    got = _queue_cmk(scan_paths(root))
+    assert got["Orders"][0] == "UNKNOWN" and "2 scanned templates export a matching name" in got["Orders"][1]
+
+
+def test_import_value_prefers_the_exporting_template_beside_the_importer(write: Callable[..., Path], tmp_path: Path) -> None:
+    """A tree that ships each stack as JSON and YAML, or one per folder, exports every name more than once: the
+    template beside the importer and in its format is the one meant."""
+    keys_json = json.dumps({"Resources": {"QueueKey": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}}},
+                            "Outputs": {"QueueKeyArn": {"Value": "alias/aws/sqs",
+                                                        "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-QueueKeyArn"}}}}})
+    root = write({"svc/keys.yaml": _KEYS, "svc/keys.json": keys_json, "svc/app.yaml": _APP, "other/keys.yaml": _KEYS})
+    got = _queue_cmk(scan_paths(root))
+    assert got["Orders"][0] == "PASS"  # svc/keys.yaml: beside app.yaml and in YAML (the JSON twin exports a managed alias)

@@ -186,6 +186,8 @@ class Inventory:
         scope = near.origin.scope
         for target in refs_of(value):
             hit = self._by_key.get(f"{scope}::{target}")
+            if hit is None and "::" in target:  # a key with its scope: another template's resource, via Fn::ImportValue
+                hit = self._by_key.get(target)
             if hit is None and "[" not in target:
                 hit = self._by_key.get(f"{scope}::{target}[0]")
             if hit is not None and (not types or hit.type in types):

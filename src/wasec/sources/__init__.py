@@ -64,18 +64,27 @@ def _cloudformation(d: Discovery, o: SourceOptions) -> tuple[list[Resource], lis
     if not d.cloudformation:
         return [], []
     from wasec.sources.cloudformation import load_template
+    from wasec.sources.cloudformation.exports import Exports
 
-    resources: list[Resource] = []
-    problems: list[Problem] = []
-    for path in d.cloudformation:
+    exports = Exports()  # first pass: every template's exports; then the templates that import are read again
+    loaded: dict[str, tuple[list[Resource], list[Problem]]] = {}
+
+    def load(path: str) -> tuple[list[Resource], list[Problem]]:
         try:
-            rs, ps = load_template(path, o.cfn_params, o.max_bytes)
+            return load_template(path, o.cfn_params, o.max_bytes, exports)
         except RecursionError:
-            rs, ps = [], [Problem(path, "nested too deeply to evaluate")]
+            return [], [Problem(path, "nested too deeply to evaluate")]
         except Exception as e:  # a bug meets one surprising file: name it, read the rest
-            rs, ps = [], [Problem.internal(path, e)]
-        resources += rs
-        problems += ps
+            return [], [Problem.internal(path, e)]
+
+    for path in d.cloudformation:
+        loaded[path] = load(path)
+    exports.complete = True
+    if exports.exports:
+        for path in sorted(exports.importers):
+            loaded[path] = load(path)
+    resources = [r for rs, _ in loaded.values() for r in rs]
+    problems = [p for _, ps in loaded.values() for p in ps]
     return resources, problems
 
 

@@ -15,6 +15,7 @@ from wasec.model.resource import Loc, PathKey, Resource
 from wasec.model.values import Unknown
 from wasec.sources.builder import Assembly, Builder
 from wasec.sources.cloudformation import foreach, sam
+from wasec.sources.cloudformation.exports import Exports
 from wasec.sources.cloudformation.intrinsics import NO_VALUE, CfnError, Resolver
 from wasec.sources.documents import Lines, load_json, load_yaml
 from wasec.sources.files import InputError, read_text
@@ -36,8 +37,13 @@ def _tags(props: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: int = 20 * 1024 * 1024) -> tuple[list[Resource], list[Problem]]:
-    """Read one template; problems name the file and line, the rest of the template still loads."""
+def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: int = 20 * 1024 * 1024,
+                  exports: Exports | None = None) -> tuple[list[Resource], list[Problem]]:
+    """Read one template; problems name the file and line, the rest of the template still loads.
+
+    With ``exports``, the template's exports are added to it on a first pass, and its imports read from it once
+    every template's exports are in (see :mod:`.exports`).
+    """
     problems: list[Problem] = []
     try:
         doc, lines = parse_document(path, max_bytes)
@@ -52,7 +58,9 @@ def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: in
         # a file that only mentions resource types (a macro's event, a manifest) is not a template: say so, gently
         kind = "error" if "AWSTemplateFormatVersion" in doc or "Resources" in doc else "warning"
         return [], [Problem(path, "not a CloudFormation template: no Resources mapping", lines.get(("Resources",)), kind=kind)]
-    resolver = Resolver(doc, params)
+    resolver = Resolver(doc, params, exports, path)
+    if exports is not None and not exports.complete:
+        _add_exports(exports, path, doc, resolver)
     try:
         res_section = foreach.expand(res_section, lambda c: _collection(resolver, c), lines, ("Resources",))
     except foreach.ForEachError as e:
@@ -124,6 +132,20 @@ def load_template(path: str, params: dict[str, Any] | None = None, max_bytes: in
 
     merge_split_resources(run)
     return run.resources(), problems
+
+
+def _add_exports(exports: Exports, path: str, doc: dict[str, Any], resolver: Resolver) -> None:
+    outputs = doc.get("Outputs")
+    for out in outputs.values() if isinstance(outputs, dict) else ():
+        if not isinstance(out, dict) or not isinstance(out.get("Export"), dict) or "Name" not in out["Export"]:
+            continue
+        try:
+            cond = out.get("Condition")
+            if isinstance(cond, str) and resolver.condition(cond) is False:
+                continue
+            exports.add(path, resolver.resolve(out["Export"]["Name"]), resolver.resolve(out.get("Value")))
+        except (CfnError, RecursionError):
+            continue  # an output that cannot be resolved exports nothing wasec can use; its template says so elsewhere
 
 
 def _collection(resolver: Resolver, value: Any) -> list[Any]:

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from wasec.model.values import RefStr, Unknown, contains_unknown, ref
+from wasec.sources.cloudformation.exports import Exports
 from wasec.sources.shapes import PSEUDO_PARTITION
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
@@ -47,8 +48,11 @@ class CfnError(Exception):
 
 
 class Resolver:
-    def __init__(self, template: dict[str, Any], params: dict[str, Any] | None = None) -> None:
+    def __init__(self, template: dict[str, Any], params: dict[str, Any] | None = None,
+                 exports: Exports | None = None, path: str = "") -> None:
         self.t = template
+        self.exports = exports
+        self.path = path
         self.resources: dict[str, Any] = _section(template, "Resources")
         self.mappings: dict[str, Any] = _section(template, "Mappings")
         self.conditions_src: dict[str, Any] = _section(template, "Conditions")
@@ -315,6 +319,12 @@ def _cidr(r: Resolver, arg: Any) -> Any:
     return [str(n) for _, n in zip(range(count), net.subnets(new_prefix=prefix), strict=False)]
 
 
+def _import_value(r: Resolver, arg: Any) -> Any:
+    if r.exports is None:
+        return Unknown("an export of another stack", nonnull=True)
+    return r.exports.lookup(r.path, r.resolve(arg))
+
+
 def _length(r: Resolver, arg: Any) -> Any:
     v = r.resolve(arg)
     return v if isinstance(v, Unknown) else len(v)
@@ -333,7 +343,7 @@ _FUNCTIONS: dict[str, Any] = {
     "Fn::ToJsonString": _to_json,
     "Fn::Length": _length,
     "Fn::GetAZs": lambda r, a: Unknown("the region's availability zones", nonnull=True),
-    "Fn::ImportValue": lambda r, a: Unknown("an export of another stack", nonnull=True),
+    "Fn::ImportValue": _import_value,
     "Fn::Cidr": _cidr,
     "Fn::Equals": lambda r, a: r.cond_value({"Fn::Equals": a}),
     "Fn::And": lambda r, a: r.cond_value({"Fn::And": a}),
