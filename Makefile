@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-k8s bench-admission bench-aws bench-iam bench-secrets bench-history bench-report bench-scale bench-dashboard clean
+.PHONY: demo test lint typecheck unit bench bench-k8s bench-admission bench-aws bench-iam bench-secrets bench-history bench-report bench-scale bench-dashboard bench-startup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,9 @@ bench-k8s: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale_bench.py
+
+bench-startup: $(STAMP)
+	$(BIN)/python bench/startup_bench.py
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python bench/dashboard_bench.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,8 @@ sys.stdout.buffer.write(p.stdout)
 
 def measure(cmd: list[str], cwd: Path) -> tuple[dict[str, float], bytes]:
     """Run one command in its own process; report wall time and the peak RSS of that command alone."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, str(cwd), *cmd], stdout=subprocess.PIPE, check=True).stdout
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # users' installs have bytecode
+    out = subprocess.run([sys.executable, "-c", MEASURE, str(cwd), *cmd], stdout=subprocess.PIPE, check=True, env=env).stdout
     head, _, body = out.partition(b"\n")
     return json.loads(head), body
 

@@ -27,8 +27,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from wasec.errors import ConfigError
 
 CONFIG_DIR = ".wasec"
@@ -102,6 +100,8 @@ def read_config_text(path: str) -> str:
 
 
 def read_yaml(path: str) -> Any:
+    import yaml  # most scans have no config file: a one-file scan does not pay for the YAML loader
+
     text = read_config_text(path)
     try:
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

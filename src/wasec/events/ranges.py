@@ -13,11 +13,11 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import orjson
 
+from wasec import data as files
 from wasec.errors import InputError
 
 URL = "https://ip-ranges.amazonaws.com/ip-ranges.json"
@@ -96,8 +96,7 @@ def _read(path: str) -> dict[str, Any]:
 @cache
 def load() -> Ranges:
     """The newest copy: the user's refreshed one when it is newer than the one wasec ships."""
-    shipped = resources.files("wasec.data").joinpath(FILE)
-    data, where = orjson.loads(gzip.decompress(shipped.read_bytes())), f"wasec's copy ({FILE})"
+    data, where = orjson.loads(gzip.decompress(files.read_bytes(FILE))), f"wasec's copy ({FILE})"
     mine = cache_path()
     if os.path.exists(mine):
         try:

@@ -11,7 +11,8 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
+
+from wasec import data as files
 
 LEVEL_NAMES = {"L": "List", "R": "Read", "W": "Write", "P": "Permissions management", "T": "Tagging"}
 
@@ -257,5 +258,5 @@ def glob_regex(pattern: str, case: bool = False) -> re.Pattern[str]:
 
 @cache
 def catalog() -> Catalog:
-    text = resources.files("wasec").joinpath("data/iam_actions.json").read_text(encoding="utf-8")
+    text = files.read_text("iam_actions.json")
     return Catalog(json.loads(text))

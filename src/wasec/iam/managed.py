@@ -7,15 +7,16 @@ import gzip
 import json
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from wasec import data as files
 
 _ARN = re.compile(r"^arn:aws[\w-]*:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
 
 
 @cache
 def _shipped() -> dict[str, Any]:
-    data = resources.files("wasec").joinpath("data/aws_managed_policies.json.gz").read_bytes()
+    data = files.read_bytes("aws_managed_policies.json.gz")
     return dict(json.loads(gzip.decompress(data))["policies"])
 
 

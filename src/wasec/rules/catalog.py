@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any
+
+from wasec import data as files
 
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, Any]:
-    text = resources.files("wasec").joinpath("data/catalog.json").read_text(encoding="utf-8")
+    text = files.read_text("catalog.json")
     data: dict[str, Any] = json.loads(text)
     return data
 

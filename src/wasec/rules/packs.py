@@ -26,10 +26,9 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-import yaml
 
 from wasec.config import Config, read_config_text
 from wasec.errors import ConfigError, did_you_mean
@@ -85,6 +84,8 @@ class Pack:
 
 def _lines(path: str) -> dict[tuple[Any, ...], int]:
     """Line of every key and list item in a YAML file, by its path from the document (index first)."""
+    import yaml  # custom rule files are rare: a scan without them does not load the YAML library
+
     out: dict[tuple[Any, ...], int] = {}
     budget = [200_000]  # aliases can make a small file a huge tree: lines are a courtesy, not worth that
 
@@ -211,6 +212,8 @@ def _cases(d: dict[str, Any], rule_id: str, w: _Where, directory: str) -> list[C
 
 def read_yaml_all(path: str) -> list[Any]:
     """Every document of a YAML file; errors name the file and line, as :func:`wasec.config.read_yaml` does."""
+    import yaml
+
     text = read_config_text(path)
     try:
         return list(yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
@@ -306,8 +309,30 @@ def directories(config: Config, extra: list[str] | None = None) -> list[str]:
     return out + installed()
 
 
+def _any_declared() -> bool:
+    """Whether an installed distribution may declare the entry point group: reading the few ``entry_points.txt``
+    files is cheaper than importing ``importlib.metadata``, which a one-file scan would otherwise pay for."""
+    marker = f"[{ENTRY_POINT_GROUP}]".encode()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue  # a zip or a missing directory: only the full lookup can tell
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                try:
+                    with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as fh:
+                        if marker in fh.read():
+                            return True
+                except OSError:
+                    continue
+    return any(os.path.isfile(e) for e in sys.path if e)  # a zip on the path: let importlib.metadata look inside
+
+
 def installed() -> list[str]:
     """Directories of rule packs installed as Python packages (entry point group ``wasec.rules``)."""
+    if not _any_declared():
+        return []
     from importlib.metadata import entry_points
 
     out = []

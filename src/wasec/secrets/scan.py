@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from wasec.model.finding import Problem
@@ -105,6 +104,8 @@ def scan_tree(root: str, options: FileOptions | None = None, workers: int = 0) -
     parts: Iterable[Part]
     if workers > 1 and sum(sizes) > PARALLEL_BYTES and len(paths) > 1:
         chunks = _chunks(paths, sizes, workers)
+        from concurrent.futures import ProcessPoolExecutor  # only big trees are scanned in parallel
+
         with ProcessPoolExecutor(workers) as pool:
             parts = list(pool.map(_scan_files, [base] * len(chunks), chunks, [o.max_bytes] * len(chunks),
                                   [o.follow_symlinks] * len(chunks)))
@@ -171,6 +172,8 @@ def _scan_patches(patches: Iterator[git.Patch], result: SecretsScan, options: Fi
             yield batch
 
     if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only big trees are scanned in parallel
+
         with ProcessPoolExecutor(workers) as pool:
             futures = [pool.submit(_scan_batch, b) for b in batches()]
             found = [loc for f in futures for loc in f.result()]

@@ -89,6 +89,8 @@ def _cloudformation(d: Discovery, o: SourceOptions) -> tuple[list[Resource], lis
 
 
 def _kubernetes(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
+    if not d.kubernetes:
+        return [], []
     from wasec.sources.kubernetes import forget_layout, load_manifests
 
     forget_layout()  # kustomizations and charts are read anew each scan: files change between scans of one process
@@ -96,6 +98,8 @@ def _kubernetes(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Pr
 
 
 def _dockerfiles(d: Discovery, o: SourceOptions) -> tuple[list[Resource], list[Problem]]:
+    if not d.dockerfiles:
+        return [], []
     from wasec.sources.dockerfile import load_dockerfile
 
     return _each(d.dockerfiles, lambda path: load_dockerfile(path, o.max_bytes))

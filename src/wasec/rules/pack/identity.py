@@ -18,9 +18,6 @@ from wasec.analyzers.policy import (
     statements,
     to_policy,
 )
-from wasec.iam.analysis import explain
-from wasec.iam.catalog import catalog
-from wasec.iam.exposure import exposures
 from wasec.model.values import Unknown, UnknownValue
 from wasec.rules.pack._common import (
     GRANT_TYPES,
@@ -84,6 +81,8 @@ def _actions_of(st: Any) -> list[str]:
 
 def _granting(a: Any, action: str) -> list[Any]:
     """The Allow statements that grant ``action`` on every resource, unconditionally."""
+    from wasec.iam.catalog import catalog  # the IAM engine loads when a scan has IAM to judge
+
     i = catalog().index.get(action.lower())
     if i is None or i not in a.grants.unconditional:
         return []
@@ -120,6 +119,8 @@ def admin_access(r: View) -> Any:
       tf='statement {\n  actions   = ["iam:PassRole"]\n  resources = [aws_iam_role.task.arn]\n}',
       cfn="- Effect: Allow\n  Action: iam:PassRole\n  Resource: !GetAtt TaskRole.Arn")
 def privilege_escalation(r: View) -> Any:
+    from wasec.iam.analysis import explain
+
     fails = []
     for path, doc, a in _analyses(r):
         if a.admin:
@@ -206,6 +207,8 @@ def _write_action(a: str) -> bool:
     permissions (``ec2:CreateKeyPair``…, ``logs:CreateLogDelivery``) can only be granted on ``*``, so
     ``*`` is not a choice anyone made. Unknown names fall back to their verb.
     """
+    from wasec.iam.catalog import catalog
+
     cat = catalog()
     found = cat.expand(a)
     if found:
@@ -405,6 +408,8 @@ def access_key(r: View) -> Any:
       tf='principals {\n  type        = "AWS"\n  identifiers = ["arn:aws:iam::111122223333:role/deployer"]\n}',
       cfn="Principal:\n  AWS: arn:aws:iam::111122223333:role/deployer")
 def trust_public(r: View) -> Any:
+    from wasec.iam.exposure import exposures
+
     doc = r.get("AssumeRolePolicyDocument")
     if doc is None:
         return None

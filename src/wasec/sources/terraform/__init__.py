@@ -22,12 +22,13 @@ class TerraformOptions:
 
 
 def _parse_file(path: str, max_bytes: int) -> Any:
-    from wasec.sources.documents import load_json
-    from wasec.sources.terraform import tfjson
     from wasec.sources.terraform.hcl.parser import parse
 
     text = read_text(path, max_bytes)
     if path.lower().endswith(".json"):
+        from wasec.sources.documents import load_json  # brings the YAML library: only for .tf.json
+        from wasec.sources.terraform import tfjson
+
         doc, lines = load_json(text)
         return tfjson.convert(doc, lines)
     return parse(text)
