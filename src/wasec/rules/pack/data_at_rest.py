@@ -565,3 +565,241 @@ expect("glue-ml-transform-encrypted", types=["AWS::Glue::MLTransform"],
        fix="Set ML user data encryption to SSE-KMS with a key of yours.",
        tf='# aws_glue_ml_transform has no encryption argument: create the transform with CloudFormation or the API',
        cfn="TransformEncryption:\n  MLUserDataEncryption:\n    MLUserDataEncryptionMode: SSE-KMS\n    KmsKeyId: !Ref GlueKey")
+
+
+# -- customer managed keys of the remaining services --------------------------------------------------------
+_cmk("timestream-kms-cmk", ("AWS::Timestream::Database",), "KmsKeyId",
+     "Timestream databases encrypt with a customer managed KMS key", tf="kms_key_id = aws_kms_key.metrics.arn",
+     cfn="KmsKeyId: !Ref MetricsKey")
+_cmk("backup-vault-kms-cmk", ("AWS::Backup::BackupVault",), "EncryptionKeyArn",
+     "Backup vaults encrypt recovery points with a customer managed KMS key", severity="medium",
+     tf="kms_key_arn = aws_kms_key.backup.arn", cfn="EncryptionKeyArn: !GetAtt BackupKey.Arn")
+_cmk("kinesis-video-kms-cmk", ("AWS::KinesisVideo::Stream",), "KmsKeyId",
+     "Kinesis video streams encrypt with a customer managed KMS key", tf="kms_key_id = aws_kms_key.video.arn",
+     cfn="KmsKeyId: !Ref VideoKey")
+_cmk("fsx-kms-cmk", ("AWS::FSx::FileSystem",), "KmsKeyId", "FSx file systems encrypt with a customer managed KMS key",
+     severity="medium", applies=lambda r: not (str(r.get("FileSystemType", "")).upper() == "LUSTRE" and str(
+         r.get("LustreConfiguration.DeploymentType", "SCRATCH_1")).upper().startswith("SCRATCH")),
+     tf="kms_key_id = aws_kms_key.fsx.arn", cfn="KmsKeyId: !Ref FsxKey")
+_cmk("codeartifact-domain-kms-cmk", ("AWS::CodeArtifact::Domain",), "EncryptionKey",
+     "CodeArtifact domains encrypt packages with a customer managed KMS key", tf="encryption_key = aws_kms_key.packages.arn",
+     cfn="EncryptionKey: !GetAtt PackagesKey.Arn")
+_cmk("dms-replication-instance-kms-cmk", ("AWS::DMS::ReplicationInstance",), "KmsKeyId",
+     "DMS replication instances encrypt their storage with a customer managed KMS key",
+     tf="kms_key_arn = aws_kms_key.dms.arn", cfn="KmsKeyId: !Ref DmsKey")
+_cmk("dms-endpoint-kms-cmk", ("AWS::DMS::Endpoint",), "KmsKeyId",
+     "DMS endpoints encrypt their connection settings with a customer managed KMS key",
+     tf="kms_key_arn = aws_kms_key.dms.arn", cfn="KmsKeyId: !Ref DmsKey")
+_cmk("memorydb-kms-cmk", ("AWS::MemoryDB::Cluster",), "KmsKeyId", "MemoryDB clusters encrypt with a customer managed KMS key",
+     tf="kms_key_arn = aws_kms_key.memorydb.arn", cfn="KmsKeyId: !Ref MemoryDbKey")
+_cmk("sagemaker-domain-kms-cmk", ("AWS::SageMaker::Domain",), "KmsKeyId",
+     "SageMaker domains encrypt their home file system with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.sagemaker.arn", cfn="KmsKeyId: !Ref SageMakerKey")
+_cmk("redshift-serverless-kms-cmk", ("AWS::RedshiftServerless::Namespace",), "KmsKeyId",
+     "Redshift Serverless namespaces encrypt with a customer managed KMS key", severity="medium",
+     tf="kms_key_id = aws_kms_key.redshift.arn", cfn="KmsKeyId: !Ref RedshiftKey")
+_cmk("bedrock-agent-kms-cmk", ("AWS::Bedrock::Agent",), "CustomerEncryptionKeyArn",
+     "Bedrock agents encrypt their sessions with a customer managed KMS key",
+     tf="customer_encryption_key_arn = aws_kms_key.agent.arn", cfn="CustomerEncryptionKeyArn: !GetAtt AgentKey.Arn")
+_cmk("kendra-index-kms-cmk", ("AWS::Kendra::Index",), "ServerSideEncryptionConfiguration.KmsKeyId",
+     "Kendra indexes encrypt with a customer managed KMS key",
+     tf="server_side_encryption_configuration {\n  kms_key_id = aws_kms_key.search.arn\n}",
+     cfn="ServerSideEncryptionConfiguration:\n  KmsKeyId: !Ref SearchKey")
+_cmk("appflow-kms-cmk", ("AWS::AppFlow::Flow", "AWS::AppFlow::ConnectorProfile"), "KMSArn",
+     "AppFlow flows and connector profiles encrypt with a customer managed KMS key",
+     tf="kms_arn = aws_kms_key.appflow.arn", cfn="KMSArn: !GetAtt AppFlowKey.Arn")
+_cmk("cloudtrail-event-data-store-kms-cmk", ("AWS::CloudTrail::EventDataStore",), "KmsKeyId",
+     "CloudTrail Lake event data stores encrypt with a customer managed KMS key", severity="medium",
+     tf="kms_key_id = aws_kms_key.trail.arn", cfn="KmsKeyId: !Ref TrailKey")
+_cmk("scheduler-schedule-kms-cmk", ("AWS::Scheduler::Schedule",), "KmsKeyArn",
+     "EventBridge Scheduler schedules encrypt their target input with a customer managed KMS key",
+     tf="kms_key_arn = aws_kms_key.scheduler.arn", cfn="KmsKeyArn: !GetAtt SchedulerKey.Arn")
+_cmk("imagebuilder-component-kms-cmk", ("AWS::ImageBuilder::Component",), "KmsKeyId",
+     "Image Builder components encrypt with a customer managed KMS key", tf="kms_key_id = aws_kms_key.images.arn",
+     cfn="KmsKeyId: !GetAtt ImagesKey.Arn")
+_cmk("opensearch-kms-cmk", ("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"),
+     "EncryptionAtRestOptions.KmsKeyId", "OpenSearch domains encrypt with a customer managed KMS key",
+     applies=lambda r: is_true(r.get("EncryptionAtRestOptions.Enabled", False)),
+     tf="encrypt_at_rest {\n  enabled    = true\n  kms_key_id = aws_kms_key.search.arn\n}",
+     cfn="EncryptionAtRestOptions:\n  Enabled: true\n  KmsKeyId: !Ref SearchKey")
+_cmk("ssm-parameter-kms-cmk", ("AWS::SSM::Parameter",), "KmsKeyId",
+     "SecureString parameters encrypt with a customer managed KMS key",
+     applies=lambda r: str(r.get("Type", "")) == "SecureString", tf="key_id = aws_kms_key.params.arn",
+     cfn="# CloudFormation creates no SecureString parameter: create it with the CLI or Terraform")
+_cmk("lambda-environment-kms-cmk", ("AWS::Lambda::Function", "AWS::Serverless::Function"), "KmsKeyArn",
+     "Lambda functions encrypt their environment variables with a customer managed KMS key",
+     applies=lambda r: bool(r.get("Environment.Variables")), tf="kms_key_arn = aws_kms_key.functions.arn",
+     cfn="KmsKeyArn: !GetAtt FunctionsKey.Arn")
+_cmk("s3-object-kms-cmk", ("Wasec::S3::Object",), "KmsKeyId", "S3 objects written by code encrypt with a customer managed KMS key",
+     tf='server_side_encryption = "aws:kms"\nkms_key_id             = aws_kms_key.s3.arn', cfn="")
+
+
+def _key_choice(id: str, types: tuple[str, ...], path: str, kind: str, customer: str, title: str, tf: str, cfn: str,
+                severity: str = "low") -> None:
+    """A key chosen by a type switch (``kind``) beside the key id: the switch must name a customer managed key."""
+
+    def check(r: View) -> Any:
+        cfg = r.get(path)
+        if cfg is None:
+            return Fail(path, "no customer managed KMS key is set: the service's own key is used")
+        chosen = r.get(f"{path}.{kind}")  # unknown: the engine reports UNKNOWN
+        if str(chosen).upper() != customer:
+            return Fail(f"{path}.{kind}", "the service's own key is used, not a customer managed key", chosen)
+        return None
+
+    rule(id, title=title, severity=severity, types=types, area="data", category="encryption", wa=KEYS, needs=KMS,
+         why="A customer managed KMS key puts key policy, rotation, audit and revocation under your control; "
+             "AWS owned keys cannot be restricted or disabled.",
+         fix="Choose a customer managed KMS key.", tf=tf, cfn=cfn)(check)
+
+
+_key_choice("keyspaces-table-kms-cmk", ("AWS::Cassandra::Table",), "EncryptionSpecification", "EncryptionType",
+            "CUSTOMER_MANAGED_KMS_KEY", "Keyspaces tables encrypt with a customer managed KMS key",
+            tf='encryption_specification {\n  type               = "CUSTOMER_MANAGED_KMS_KEY"\n'
+               '  kms_key_identifier = aws_kms_key.cassandra.arn\n}',
+            cfn="EncryptionSpecification:\n  EncryptionType: CUSTOMER_MANAGED_KMS_KEY\n  KmsKeyIdentifier: !GetAtt CassandraKey.Arn")
+_key_choice("network-firewall-kms-cmk", ("AWS::NetworkFirewall::Firewall", "AWS::NetworkFirewall::FirewallPolicy",
+                                         "AWS::NetworkFirewall::RuleGroup"), "EncryptionConfiguration", "Type",
+            "CUSTOMER_KMS", "Network Firewall resources encrypt with a customer managed KMS key",
+            tf='encryption_configuration {\n  type   = "CUSTOMER_KMS"\n  key_id = aws_kms_key.firewall.arn\n}',
+            cfn="EncryptionConfiguration:\n  Type: CUSTOMER_KMS\n  KeyId: !GetAtt FirewallKey.Arn")
+_key_choice("firehose-kms-cmk", ("AWS::KinesisFirehose::DeliveryStream",), "DeliveryStreamEncryptionConfigurationInput",
+            "KeyType", "CUSTOMER_MANAGED_CMK", "Firehose delivery streams encrypt with a customer managed KMS key",
+            tf='server_side_encryption {\n  enabled  = true\n  key_type = "CUSTOMER_MANAGED_CMK"\n  key_arn  = aws_kms_key.stream.arn\n}',
+            cfn="DeliveryStreamEncryptionConfigurationInput:\n  KeyType: CUSTOMER_MANAGED_CMK\n  KeyARN: !GetAtt StreamKey.Arn")
+
+
+@rule("codepipeline-artifacts-kms-cmk", title="CodePipeline artifact stores encrypt with a customer managed KMS key",
+      severity="medium", types=["AWS::CodePipeline::Pipeline"], area="data", category="encryption", wa=KEYS, needs=KMS,
+      why="Artifacts carry the built application between stages; with the default S3 key anyone who can read the "
+          "bucket reads them, and no key policy of yours stands between a stage and another account.",
+      fix="Give each artifact store a customer managed KMS key.",
+      tf='artifact_store {\n  location = aws_s3_bucket.artifacts.bucket\n  type     = "S3"\n  encryption_key {\n'
+         '    id   = aws_kms_key.artifacts.arn\n    type = "KMS"\n  }\n}',
+      cfn="ArtifactStore:\n  Type: S3\n  Location: !Ref ArtifactBucket\n  EncryptionKey:\n    Id: !GetAtt ArtifactKey.Arn\n"
+          "    Type: KMS")
+def pipeline_cmk(r: View) -> Any:
+    stores = [("ArtifactStore", r.get("ArtifactStore"))] if r.present("ArtifactStore") else [
+        (f"ArtifactStores.{i}.ArtifactStore", s.get("ArtifactStore") if isinstance(s, dict) else None)
+        for i, s in enumerate(r.get("ArtifactStores") or [])]
+    fails: list[Fail] = []
+    for path, _ in stores:
+        if not r.present(f"{path}.EncryptionKey.Id"):
+            fails.append(Fail(path, "the artifact store uses the default S3 key"))
+        else:
+            found = customer_key(r, f"{path}.EncryptionKey.Id")
+            if found is not None:
+                fails.append(found)
+    return fails
+
+
+@rule("rds-global-cluster-encrypted", title="Global database clusters are encrypted at rest", severity="high",
+      types=["AWS::RDS::GlobalCluster", "Wasec::DocDB::GlobalCluster"], area="data", category="encryption",
+      wa=AT_REST,
+      why="A global cluster replicates every write to other regions; created unencrypted, every secondary copies "
+          "the data in clear and cannot be encrypted later.",
+      fix="Create the global cluster with storage encryption (or from an encrypted source cluster).",
+      tf="storage_encrypted = true", cfn="StorageEncrypted: true")
+def global_cluster_encrypted(r: View) -> Any:
+    if r.present("SourceDBClusterIdentifier"):
+        return Skip("encryption follows the source cluster, judged on its own")
+    if not is_true(r.get("StorageEncrypted", False)):
+        return Fail("StorageEncrypted", "the global cluster is not encrypted at rest", r.get("StorageEncrypted"))
+    return None
+
+
+@rule("ec2-copies-encrypted", title="Copied EBS snapshots and AMIs are encrypted", severity="medium",
+      types=["Wasec::EC2::SnapshotCopy", "Wasec::EC2::ImageCopy"], area="data", category="encryption", wa=AT_REST,
+      why="A copy of an unencrypted snapshot or image is unencrypted unless the copy asks for encryption: the copy is "
+          "the moment to fix it, and copies are what gets shared and moved between regions.",
+      fix="Encrypt the copy with a customer managed key.",
+      tf="encrypted  = true\nkms_key_id = aws_kms_key.ebs.arn", cfn="")
+def copies_encrypted(r: View) -> Any:
+    if not is_true(r.get("Encrypted", False)) and not r.present("KmsKeyId"):
+        return Fail("Encrypted", "the copy is not encrypted unless its source was", r.get("Encrypted"))
+    return None
+
+
+@rule("imagebuilder-recipe-volumes-encrypted", title="Image Builder recipes encrypt the volumes of the images they build",
+      severity="medium", types=["AWS::ImageBuilder::ImageRecipe"], area="data", category="encryption", wa=AT_REST,
+      why="A recipe's block device mappings become every instance's volumes: an unencrypted mapping is copied into "
+          "each AMI built and each instance launched from it.",
+      fix="Set Encrypted (with a customer managed key) on each EBS mapping.",
+      tf='block_device_mapping {\n  device_name = "/dev/xvda"\n  ebs {\n    encrypted  = true\n'
+         '    kms_key_id = aws_kms_key.images.arn\n  }\n}',
+      cfn="BlockDeviceMappings:\n  - DeviceName: /dev/xvda\n    Ebs:\n      Encrypted: true\n      KmsKeyId: !GetAtt ImagesKey.Arn")
+def recipe_volumes(r: View) -> Any:
+    def where(p: str) -> str:
+        return next(x for x in (f"{p}.Ebs.Encrypted", f"{p}.Ebs", p) if r.raw(x) is not None)
+
+    return [Fail(where(p), "the volume is not encrypted", r.get(f"{p}.Ebs.Encrypted"))
+            for p, m in r.items("BlockDeviceMappings")
+            if isinstance(m, dict) and not m.get("NoDevice") and not is_true(r.get(f"{p}.Ebs.Encrypted", False))]
+
+
+@rule("imagebuilder-distribution-kms-cmk", title="Image Builder distributions encrypt the AMIs they publish with a customer "
+      "managed KMS key", severity="low", types=["AWS::ImageBuilder::DistributionConfiguration"], area="data",
+      category="encryption", wa=KEYS, needs=KMS,
+      why="The AMI copied to each region is encrypted with that region's default key unless the distribution names "
+          "one: who may launch or share it is then not under your key policy.",
+      fix="Name a customer managed key in each AMI distribution.",
+      tf="distribution {\n  region = \"eu-west-1\"\n  ami_distribution_configuration {\n    kms_key_id = aws_kms_key.images.arn\n  }\n}",
+      cfn="Distributions:\n  - Region: eu-west-1\n    AmiDistributionConfiguration:\n      KmsKeyId: !GetAtt ImagesKey.Arn")
+def distribution_cmk(r: View) -> Any:
+    fails: list[Fail] = []
+    for p, d in r.items("Distributions"):
+        if not isinstance(d, dict) or not r.present(f"{p}.AmiDistributionConfiguration"):
+            continue
+        found = customer_key(r, f"{p}.AmiDistributionConfiguration.KmsKeyId")
+        if found is not None:
+            fails.append(found)
+    return fails
+
+
+@rule("dlm-cross-region-copies-encrypted", title="Data Lifecycle Manager encrypts the copies it makes in other regions",
+      severity="medium", types=["AWS::DLM::LifecyclePolicy"], area="data", category="encryption", wa=AT_REST,
+      why="Cross-region copy rules decide the encryption of the copy: without Encrypted, snapshots of unencrypted "
+          "volumes land unencrypted in the other region (and event-based copies of shared snapshots too).",
+      fix="Set Encrypted (with a customer managed key in the target region) on every cross-region copy.",
+      tf="cross_region_copy_rule {\n  target    = \"eu-west-2\"\n  encrypted = true\n  cmk_arn   = aws_kms_key.dr.arn\n}",
+      cfn="CrossRegionCopyRules:\n  - Target: eu-west-2\n    Encrypted: true\n    CmkArn: !GetAtt DrKey.Arn")
+def dlm_copies(r: View) -> Any:
+    fails: list[Fail] = []
+    for sp, _ in r.items("PolicyDetails.Schedules"):
+        for cp, _ in r.items(f"{sp}.CrossRegionCopyRules"):
+            if not is_true(r.get(f"{cp}.Encrypted", False)):
+                fails.append(Fail(f"{cp}.Encrypted", "the cross-region copy is not encrypted", r.get(f"{cp}.Encrypted")))
+    for ap, _ in r.items("PolicyDetails.Actions"):
+        for cp, _ in r.items(f"{ap}.CrossRegionCopy"):
+            if not is_true(r.get(f"{cp}.EncryptionConfiguration.Encrypted", False)):
+                fails.append(Fail(f"{cp}.EncryptionConfiguration", "the cross-region copy is not encrypted"))
+    return fails
+
+
+@rule("glue-data-catalog-encrypted", title="The Glue Data Catalog is encrypted at rest", severity="medium",
+      types=["AWS::Glue::DataCatalogEncryptionSettings"], area="data", category="encryption", wa=AT_REST,
+      why="The catalog holds every table's schema, location and connection details; without SSE-KMS its metadata is "
+          "stored unencrypted.",
+      fix="Set the catalog encryption mode to SSE-KMS with a customer managed key.",
+      tf='data_catalog_encryption_settings {\n  encryption_at_rest {\n    catalog_encryption_mode = "SSE-KMS"\n'
+         '    sse_aws_kms_key_id      = aws_kms_key.glue.arn\n  }\n  connection_password_encryption {\n'
+         '    return_connection_password_encrypted = true\n    aws_kms_key_id = aws_kms_key.glue.arn\n  }\n}',
+      cfn="DataCatalogEncryptionSettings:\n  EncryptionAtRest:\n    CatalogEncryptionMode: SSE-KMS\n    SseAwsKmsKeyId: !Ref GlueKey")
+def catalog_encrypted(r: View) -> Any:
+    p = "DataCatalogEncryptionSettings.EncryptionAtRest.CatalogEncryptionMode"
+    mode = r.get(p, "DISABLED")
+    if str(mode).upper() not in ("SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"):
+        return Fail(p, "the catalog's metadata is not encrypted", mode)
+    return None
+
+
+expect("glue-connection-passwords-encrypted", types=["AWS::Glue::DataCatalogEncryptionSettings"],
+       path="DataCatalogEncryptionSettings.ConnectionPasswordEncryption.ReturnConnectionPasswordEncrypted", ok=is_true,
+       default=False, message="connection passwords are returned in clear to whoever reads a connection",
+       title="Glue returns connection passwords encrypted", severity="medium", area="data", category="encryption",
+       wa=("SEC08-BP02", "SEC02-BP03"),
+       why="GetConnection returns each JDBC connection's password: in clear, any principal allowed to read the catalog "
+           "reads the database passwords.",
+       fix="Turn on connection password encryption with a KMS key whose use you restrict.",
+       tf="connection_password_encryption {\n  return_connection_password_encrypted = true\n  aws_kms_key_id = aws_kms_key.glue.arn\n}",
+       cfn="ConnectionPasswordEncryption:\n  ReturnConnectionPasswordEncrypted: true\n  KmsKeyId: !Ref GlueKey")

@@ -133,7 +133,7 @@ simple("aws_lambda_permission", "AWS::Lambda::Permission", {
 })
 simple("aws_lambda_function_url", "AWS::Lambda::Url", {
     "function_name": "TargetFunctionArn", "authorization_type": "AuthType",
-    "cors": Blk("Cors", {"allow_origins": "AllowOrigins"}),
+    "cors": Blk("Cors", {"allow_origins": "AllowOrigins", "allow_credentials": "AllowCredentials"}),
 })
 
 # -- containers --------------------------------------------------------------------------------------
@@ -168,7 +168,12 @@ simple("aws_ecr_registry_scanning_configuration", "Wasec::ECR::RegistryScanningC
 
 @maps("aws_ecs_cluster", "AWS::ECS::Cluster")
 def _ecs_cluster(b: Body, o: Builder, m: Any) -> None:
-    o.copy(b, {"name": "ClusterName", "setting": Blk("ClusterSettings", {"name": "Name", "value": "Value"}, many=True)})
+    o.copy(b, {"name": "ClusterName", "setting": Blk("ClusterSettings", {"name": "Name", "value": "Value"}, many=True),
+               "configuration": Blk("Configuration", {"execute_command_configuration": Blk("ExecuteCommandConfiguration", {
+                   "kms_key_id": "KmsKeyId", "logging": "Logging", "log_configuration": Blk("LogConfiguration", {
+                       "cloud_watch_log_group_name": "CloudWatchLogGroupName",
+                       "cloud_watch_encryption_enabled": "CloudWatchEncryptionEnabled",
+                       "s3_bucket_name": "S3BucketName", "s3_bucket_encryption_enabled": "S3EncryptionEnabled"})})})})
 
 
 def container_definitions(v: Any) -> Any:
@@ -268,6 +273,8 @@ def _codebuild(b: Body, o: Builder, m: Any) -> None:
 simple("aws_sagemaker_notebook_instance", "AWS::SageMaker::NotebookInstance", {
     "name": "NotebookInstanceName", "direct_internet_access": "DirectInternetAccess", "root_access": "RootAccess",
     "kms_key_id": "KmsKeyId", "subnet_id": "SubnetId",
+    "instance_metadata_service_configuration": Blk("InstanceMetadataServiceConfiguration", {
+        "minimum_instance_metadata_service_version": "MinimumInstanceMetadataServiceVersion"}),
 })
 simple("aws_workspaces_workspace", "AWS::WorkSpaces::Workspace", {
     "root_volume_encryption_enabled": "RootVolumeEncryptionEnabled",
@@ -296,7 +303,8 @@ simple("aws_emr_security_configuration", "AWS::EMR::SecurityConfiguration", {
 simple("aws_emr_block_public_access_configuration", "Wasec::EMR::BlockPublicAccessConfiguration", {
     "block_public_security_group_rules": "BlockPublicSecurityGroupRules",
 })
-simple("aws_transfer_server", "AWS::Transfer::Server", {"protocols": "Protocols", "endpoint_type": "EndpointType"})
+simple("aws_transfer_server", "AWS::Transfer::Server", {"protocols": "Protocols", "endpoint_type": "EndpointType",
+                                                       "security_policy_name": "SecurityPolicyName"})
 simple("aws_dms_replication_instance", "AWS::DMS::ReplicationInstance", {
     "replication_instance_id": "ReplicationInstanceIdentifier", "publicly_accessible": "PubliclyAccessible",
     "kms_key_arn": "KmsKeyId", "auto_minor_version_upgrade": "AutoMinorVersionUpgrade", "multi_az": "MultiAZ",
@@ -347,3 +355,19 @@ simple("aws_eks_node_group", "AWS::EKS::Nodegroup", {
     "remote_access": Blk("RemoteAccess", {"ec2_ssh_key": "Ec2SshKey",
                                           "source_security_group_ids": "SourceSecurityGroups"}),
 })
+
+
+@maps("aws_codepipeline", "AWS::CodePipeline::Pipeline")
+def _pipeline(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "Name", "role_arn": "RoleArn"})
+    o.name(b.attr("name"))
+    store = {"location": "Location", "type": "Type", "encryption_key": Blk("EncryptionKey", {"id": "Id", "type": "Type"})}
+    stores = b.blocks("artifact_store")
+    if len(stores) == 1 and stores[0].attr("region") is None:
+        o.block(b, "artifact_store", "ArtifactStore", store)
+        return
+    for i, s in enumerate(stores):  # one store per region: CloudFormation's ArtifactStores
+        o.put(f"ArtifactStores.{i}", {}, s.line, s.file)
+        o.copy(s, {"region": "Region"}, f"ArtifactStores.{i}")
+        o.put(f"ArtifactStores.{i}.ArtifactStore", {}, s.line, s.file)
+        o.copy(s, store, f"ArtifactStores.{i}.ArtifactStore")

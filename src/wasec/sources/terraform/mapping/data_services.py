@@ -467,6 +467,10 @@ simple("aws_qldb_ledger", "AWS::QLDB::Ledger", {
 }, name="name")
 simple("aws_mwaa_environment", "AWS::MWAA::Environment", {
     "name": "Name", "webserver_access_mode": "WebserverAccessMode", "kms_key": "KmsKey",
+    "logging_configuration": Blk("LoggingConfiguration", {
+        f"{k}_logs": Blk(f"{v}Logs", {"enabled": "Enabled", "log_level": "LogLevel"})
+        for k, v in (("dag_processing", "DagProcessing"), ("scheduler", "Scheduler"), ("task", "Task"),
+                     ("webserver", "Webserver"), ("worker", "Worker"))}),
 }, name="name")
 simple("aws_ses_configuration_set", "AWS::SES::ConfigurationSet", {
     "name": "Name", "delivery_options": Blk("DeliveryOptions", {"tls_policy": "TlsPolicy"}),  # "Require" here
@@ -474,3 +478,53 @@ simple("aws_ses_configuration_set", "AWS::SES::ConfigurationSet", {
 simple("aws_route53domains_registered_domain", "Wasec::Route53Domains::Domain", {
     "domain_name": "DomainName", "transfer_lock": "TransferLock", "auto_renew": "AutoRenew",
 }, name="domain_name")
+
+
+# -- more services that keep data under a key ---------------------------------------------------------
+simple("aws_sagemaker_domain", "AWS::SageMaker::Domain", {
+    "domain_name": "DomainName", "kms_key_id": "KmsKeyId", "app_network_access_type": "AppNetworkAccessType",
+}, name="domain_name")
+simple("aws_bedrockagent_agent", "AWS::Bedrock::Agent", {
+    "agent_name": "AgentName", "customer_encryption_key_arn": "CustomerEncryptionKeyArn",
+    "guardrail_configuration": Blk("GuardrailConfiguration", {"guardrail_identifier": "GuardrailIdentifier",
+                                                              "guardrail_version": "GuardrailVersion"}),
+}, name="agent_name")
+simple("aws_keyspaces_table", "AWS::Cassandra::Table", {
+    "table_name": "TableName", "keyspace_name": "KeyspaceName",
+    "encryption_specification": Blk("EncryptionSpecification", {"type": "EncryptionType",
+                                                                "kms_key_identifier": "KmsKeyIdentifier"}),
+}, name="table_name")
+simple("aws_kendra_index", "AWS::Kendra::Index", {
+    "name": "Name", "server_side_encryption_configuration": Blk("ServerSideEncryptionConfiguration", {"kms_key_id": "KmsKeyId"}),
+}, name="name")
+simple("aws_appflow_flow", "AWS::AppFlow::Flow", {"name": "FlowName", "kms_arn": "KMSArn"}, name="name")
+simple("aws_appflow_connector_profile", "AWS::AppFlow::ConnectorProfile", {"name": "ConnectorProfileName", "kms_arn": "KMSArn"},
+       name="name")
+simple("aws_cloudtrail_event_data_store", "AWS::CloudTrail::EventDataStore", {"name": "Name", "kms_key_id": "KmsKeyId"},
+       name="name")
+simple("aws_scheduler_schedule", "AWS::Scheduler::Schedule", {"name": "Name", "kms_key_arn": "KmsKeyArn"}, name="name")
+simple("aws_rds_global_cluster", "AWS::RDS::GlobalCluster", {
+    "global_cluster_identifier": "GlobalClusterIdentifier", "storage_encrypted": "StorageEncrypted",
+    "source_db_cluster_identifier": "SourceDBClusterIdentifier", "engine": "Engine",
+}, name="global_cluster_identifier")
+simple("aws_docdb_global_cluster", "Wasec::DocDB::GlobalCluster", {
+    "global_cluster_identifier": "GlobalClusterIdentifier", "storage_encrypted": "StorageEncrypted",
+    "source_db_cluster_identifier": "SourceDBClusterIdentifier",
+}, name="global_cluster_identifier")
+simple("aws_glue_dev_endpoint", "AWS::Glue::DevEndpoint", {"name": "EndpointName", "security_configuration": "SecurityConfiguration"},
+       name="name")
+simple("aws_cloudsearch_domain", "Wasec::CloudSearch::Domain", {
+    "name": "DomainName", "endpoint_options": Blk("EndpointOptions", {"enforce_https": "EnforceHTTPS",
+                                                                      "tls_security_policy": "TLSSecurityPolicy"}),
+}, name="name")
+simple("aws_imagebuilder_image_recipe", "AWS::ImageBuilder::ImageRecipe", {
+    "name": "Name",
+    "block_device_mapping": Blk("BlockDeviceMappings", {"device_name": "DeviceName", "no_device": "NoDevice", "ebs": Blk("Ebs", {
+        "encrypted": "Encrypted", "kms_key_id": "KmsKeyId", "snapshot_id": "SnapshotId"})}, many=True),
+}, name="name")
+simple("aws_imagebuilder_distribution_configuration", "AWS::ImageBuilder::DistributionConfiguration", {
+    "name": "Name",
+    "distribution": Blk("Distributions", {"region": "Region", "ami_distribution_configuration": Blk(
+        "AmiDistributionConfiguration", {"name": "Name", "kms_key_id": "KmsKeyId"})}, many=True),
+}, name="name")
+simple("aws_imagebuilder_component", "AWS::ImageBuilder::Component", {"name": "Name", "kms_key_id": "KmsKeyId"}, name="name")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wasec.model.values import Unknown
 from wasec.sources.terraform.body import Body, Val
 from wasec.sources.terraform.mapping import Blk, Builder, attaches, json_doc, maps, simple
 
@@ -218,10 +219,24 @@ def _ssm_parameter(b: Body, o: Builder, m: Any) -> None:
     o.name(b.attr("name"))
 
 
+def _yaml_doc(v: Any) -> Any:
+    """A YAML document attribute (an SSM document written in YAML); text that is not YAML stays unknown."""
+    if not isinstance(v, str):
+        return json_doc(v)
+    import yaml
+
+    try:
+        return yaml.safe_load(v)
+    except yaml.YAMLError:
+        return Unknown("document is not valid YAML")
+
+
 @maps("aws_ssm_document", "AWS::SSM::Document")
 def _ssm_document(b: Body, o: Builder, m: Any) -> None:
-    o.copy(b, {"name": "Name", "document_type": "DocumentType"})
+    o.copy(b, {"name": "Name", "document_type": "DocumentType", "document_format": "DocumentFormat"})
     o.name(b.attr("name"))
+    fmt = b.attr("document_format")
+    o.set("Content", b.attr("content"), _yaml_doc if fmt is not None and str(fmt.value).upper() == "YAML" else json_doc)
     perms = b.attr("permissions")
     if perms is None:
         return

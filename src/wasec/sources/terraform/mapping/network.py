@@ -31,7 +31,16 @@ def _default_subnet(b: Body, o: Builder, m: Any) -> None:
 
 
 simple("aws_internet_gateway", "AWS::EC2::InternetGateway", {"vpc_id": "VpcId"})
-simple("aws_route_table", "AWS::EC2::RouteTable", {"vpc_id": "VpcId"})
+_ROUTE = {"cidr_block": "DestinationCidrBlock", "ipv6_cidr_block": "DestinationIpv6CidrBlock",
+          "vpc_peering_connection_id": "VpcPeeringConnectionId", "gateway_id": "GatewayId"}
+# inline routes have no CloudFormation twin (CloudFormation declares each AWS::EC2::Route): kept as Routes
+simple("aws_route_table", "AWS::EC2::RouteTable", {"vpc_id": "VpcId", "route": Blk("Routes", _ROUTE, many=True)})
+simple("aws_route", "AWS::EC2::Route", {
+    "route_table_id": "RouteTableId", "destination_cidr_block": "DestinationCidrBlock",
+    "destination_ipv6_cidr_block": "DestinationIpv6CidrBlock", "vpc_peering_connection_id": "VpcPeeringConnectionId",
+    "gateway_id": "GatewayId",
+})
+simple("aws_vpc_endpoint_service", "AWS::EC2::VPCEndpointService", {"acceptance_required": "AcceptanceRequired"})
 simple("aws_vpc_endpoint", "AWS::EC2::VPCEndpoint", {
     "vpc_id": "VpcId", "service_name": "ServiceName", "vpc_endpoint_type": "VpcEndpointType",
     "policy": ("PolicyDocument", json_doc),
@@ -264,7 +273,18 @@ def _classic_elb(b: Body, o: Builder, m: Any) -> None:
 
 # -- CloudFront ------------------------------------------------------------------------------------
 _BEHAVIOR = {"viewer_protocol_policy": "ViewerProtocolPolicy", "target_origin_id": "TargetOriginId",
-             "path_pattern": "PathPattern", "field_level_encryption_id": "FieldLevelEncryptionId"}
+             "path_pattern": "PathPattern", "field_level_encryption_id": "FieldLevelEncryptionId",
+             "response_headers_policy_id": "ResponseHeadersPolicyId"}
+simple("aws_cloudfront_response_headers_policy", "AWS::CloudFront::ResponseHeadersPolicy", {
+    "name": "ResponseHeadersPolicyConfig.Name",
+    "security_headers_config": Blk("ResponseHeadersPolicyConfig.SecurityHeadersConfig", {
+        "strict_transport_security": Blk("StrictTransportSecurity", {
+            "access_control_max_age_sec": "AccessControlMaxAgeSec", "include_subdomains": "IncludeSubdomains",
+            "override": "Override", "preload": "Preload"}),
+        "content_type_options": Blk("ContentTypeOptions", {"override": "Override"}),
+        "frame_options": Blk("FrameOptions", {"frame_option": "FrameOption", "override": "Override"}),
+    }),
+}, name="name")
 
 
 @maps("aws_cloudfront_distribution", "AWS::CloudFront::Distribution")
@@ -344,6 +364,7 @@ def _method_settings(b: Body, o: Builder, m: Any) -> None:
 simple("aws_api_gateway_method", "AWS::ApiGateway::Method", {
     "http_method": "HttpMethod", "authorization": "AuthorizationType", "api_key_required": "ApiKeyRequired",
     "rest_api_id": "RestApiId", "resource_id": "ResourceId", "authorizer_id": "AuthorizerId",
+    "request_validator_id": "RequestValidatorId",
 })
 simple("aws_api_gateway_domain_name", "AWS::ApiGateway::DomainName", {
     "domain_name": "DomainName", "security_policy": "SecurityPolicy",
@@ -375,8 +396,13 @@ simple("aws_wafv2_web_acl", "AWS::WAFv2::WebACL", {
     "name": "Name", "scope": "Scope", "visibility_config": _VISIBILITY,
     "rule": Blk("Rules", {
         "name": "Name", "priority": "Priority", "visibility_config": _VISIBILITY,
+        "override_action": Blk("OverrideAction", {"count": Blk("Count", {}), "none": Blk("None", {})}),
         "statement": Blk("Statement", {
-            "managed_rule_group_statement": Blk("ManagedRuleGroupStatement", {"name": "Name", "vendor_name": "VendorName"}),
+            "managed_rule_group_statement": Blk("ManagedRuleGroupStatement", {
+                "name": "Name", "vendor_name": "VendorName",
+                "rule_action_override": Blk("RuleActionOverrides", {"name": "Name", "action_to_use": Blk("ActionToUse", {
+                    "count": Blk("Count", {}), "allow": Blk("Allow", {}), "block": Blk("Block", {})})}, many=True),
+            }),
             "rule_group_reference_statement": Blk("RuleGroupReferenceStatement", {"arn": "Arn"}),
             "rate_based_statement": Blk("RateBasedStatement", {"limit": "Limit", "aggregate_key_type": "AggregateKeyType"}),
         }),
@@ -393,6 +419,7 @@ simple("aws_ec2_transit_gateway", "AWS::EC2::TransitGateway", {
 })
 simple("aws_acm_certificate", "AWS::CertificateManager::Certificate", {
     "domain_name": "DomainName", "key_algorithm": "KeyAlgorithm", "validation_method": "ValidationMethod",
+    "subject_alternative_names": "SubjectAlternativeNames",
 }, name="domain_name")
 simple("aws_ram_resource_share", "AWS::RAM::ResourceShare", {
     "name": "Name", "allow_external_principals": ("AllowExternalPrincipals", bool),
@@ -406,6 +433,13 @@ def _zone(b: Body, o: Builder, m: Any) -> None:
     o.name(b.attr("name"))
 
 
+simple("aws_route53_hosted_zone_dnssec", "AWS::Route53::DNSSEC", {"hosted_zone_id": "HostedZoneId"})
+simple("aws_globalaccelerator_accelerator", "AWS::GlobalAccelerator::Accelerator", {
+    "name": "Name", "attributes": Blk("Attributes", {"flow_logs_enabled": "FlowLogsEnabled",
+                                                     "flow_logs_s3_bucket": "FlowLogsS3Bucket"}),
+}, name="name")
+
+
 @attaches("aws_route53_query_log", "AWS::Route53::HostedZone", via="zone_id")
 def _query_log(b: Body, o: Builder, m: Any) -> None:
     o.put("QueryLoggingConfig", {}, b.line, b.file)
@@ -417,9 +451,11 @@ simple("aws_networkfirewall_firewall", "AWS::NetworkFirewall::Firewall", {
     "name": "FirewallName", "firewall_policy_arn": "FirewallPolicyArn", "vpc_id": "VpcId",
     "delete_protection": "DeleteProtection", "subnet_change_protection": "SubnetChangeProtection",
     "firewall_policy_change_protection": "FirewallPolicyChangeProtection",
+    "encryption_configuration": Blk("EncryptionConfiguration", {"key_id": "KeyId", "type": "Type"}),
 }, name="name")
 simple("aws_networkfirewall_firewall_policy", "AWS::NetworkFirewall::FirewallPolicy", {
     "name": "FirewallPolicyName",
+    "encryption_configuration": Blk("EncryptionConfiguration", {"key_id": "KeyId", "type": "Type"}),
     "firewall_policy": Blk("FirewallPolicy", {
         "stateless_default_actions": "StatelessDefaultActions",
         "stateless_fragment_default_actions": "StatelessFragmentDefaultActions",
@@ -430,6 +466,7 @@ simple("aws_networkfirewall_firewall_policy", "AWS::NetworkFirewall::FirewallPol
 }, name="name")
 simple("aws_networkfirewall_rule_group", "AWS::NetworkFirewall::RuleGroup", {
     "name": "RuleGroupName", "type": "Type", "capacity": "Capacity",
+    "encryption_configuration": Blk("EncryptionConfiguration", {"key_id": "KeyId", "type": "Type"}),
     "rule_group": Blk("RuleGroup", {"rules_source": Blk("RulesSource", {
         "rules_string": "RulesString",
         "stateless_rules_and_custom_actions": Blk("StatelessRulesAndCustomActions", {

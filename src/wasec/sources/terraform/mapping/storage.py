@@ -233,3 +233,44 @@ simple("aws_s3control_multi_region_access_point", "AWS::S3::MultiRegionAccessPoi
 simple("aws_efs_mount_target", "AWS::EFS::MountTarget", {
     "file_system_id": "FileSystemId", "subnet_id": "SubnetId", "security_groups": "SecurityGroups",
 })
+
+
+# -- keys of storage services and copies (customer managed keys) ---------------------------------------
+_FSX = {"aws_fsx_lustre_file_system": "LUSTRE", "aws_fsx_windows_file_system": "WINDOWS",
+        "aws_fsx_ontap_file_system": "ONTAP", "aws_fsx_openzfs_file_system": "OPENZFS"}
+
+
+def _fsx(kind: str) -> Any:
+    def fn(b: Body, o: Builder, m: Any) -> None:
+        o.put("FileSystemType", kind, b.line, b.file)
+        o.copy(b, {"kms_key_id": "KmsKeyId"})
+        if kind == "LUSTRE":
+            o.copy(b, {"deployment_type": "DeploymentType"}, "LustreConfiguration")
+    return fn
+
+
+for _tf, _kind in _FSX.items():
+    maps(_tf, "AWS::FSx::FileSystem")(_fsx(_kind))
+
+simple("aws_kinesis_video_stream", "AWS::KinesisVideo::Stream", {"name": "Name", "kms_key_id": "KmsKeyId"}, name="name")
+simple("aws_timestreamwrite_database", "AWS::Timestream::Database",
+       {"database_name": "DatabaseName", "kms_key_id": "KmsKeyId"}, name="database_name")
+simple("aws_codeartifact_domain", "AWS::CodeArtifact::Domain", {"domain": "DomainName", "encryption_key": "EncryptionKey"},
+       name="domain")
+simple("aws_ebs_snapshot_copy", "Wasec::EC2::SnapshotCopy", {"encrypted": "Encrypted", "kms_key_id": "KmsKeyId"})
+simple("aws_ami_copy", "Wasec::EC2::ImageCopy", {"name": "Name", "encrypted": "Encrypted", "kms_key_id": "KmsKeyId"})
+for _tf in ("aws_s3_object", "aws_s3_object_copy"):
+    simple(_tf, "Wasec::S3::Object", {"bucket": "Bucket", "key": "Key", "server_side_encryption": "ServerSideEncryption",
+                                      "kms_key_id": "KmsKeyId"})
+simple("aws_glacier_vault", "Wasec::Glacier::Vault", {"name": "VaultName", "access_policy": ("AccessPolicy", json_doc)},
+       name="name")
+simple("aws_dlm_lifecycle_policy", "AWS::DLM::LifecyclePolicy", {
+    "description": "Description",
+    "policy_details": Blk("PolicyDetails", {
+        "schedule": Blk("Schedules", {"name": "Name", "cross_region_copy_rule": Blk("CrossRegionCopyRules", {
+            "target": "Target", "encrypted": "Encrypted", "cmk_arn": "CmkArn"}, many=True)}, many=True),
+        "action": Blk("Actions", {"name": "Name", "cross_region_copy": Blk("CrossRegionCopy", {
+            "target": "Target", "encryption_configuration": Blk("EncryptionConfiguration", {
+                "encrypted": "Encrypted", "cmk_arn": "CmkArn"})}, many=True)}, many=True),
+    }),
+})
