@@ -631,7 +631,8 @@ _cmk("lambda-environment-kms-cmk", ("AWS::Lambda::Function", "AWS::Serverless::F
      applies=lambda r: bool(r.get("Environment.Variables")), tf="kms_key_arn = aws_kms_key.functions.arn",
      cfn="KmsKeyArn: !GetAtt FunctionsKey.Arn")
 _cmk("s3-object-kms-cmk", ("Wasec::S3::Object",), "KmsKeyId", "S3 objects written by code encrypt with a customer managed KMS key",
-     tf='server_side_encryption = "aws:kms"\nkms_key_id             = aws_kms_key.s3.arn', cfn="")
+     tf='server_side_encryption = "aws:kms"\nkms_key_id             = aws_kms_key.s3.arn',
+     cfn="# CloudFormation writes no S3 object: set the bucket's default encryption to the key (s3-bucket-sse-kms)")
 
 
 def _key_choice(id: str, types: tuple[str, ...], path: str, kind: str, customer: str, title: str, tf: str, cfn: str,
@@ -713,7 +714,8 @@ def global_cluster_encrypted(r: View) -> Any:
       why="A copy of an unencrypted snapshot or image is unencrypted unless the copy asks for encryption: the copy is "
           "the moment to fix it, and copies are what gets shared and moved between regions.",
       fix="Encrypt the copy with a customer managed key.",
-      tf="encrypted  = true\nkms_key_id = aws_kms_key.ebs.arn", cfn="")
+      tf="encrypted  = true\nkms_key_id = aws_kms_key.ebs.arn",
+      cfn="# CloudFormation copies no snapshot or image: pass Encrypted and KmsKeyId to CopySnapshot or CopyImage")
 def copies_encrypted(r: View) -> Any:
     if not is_true(r.get("Encrypted", False)) and not r.present("KmsKeyId"):
         return Fail("Encrypted", "the copy is not encrypted unless its source was", r.get("Encrypted"))
