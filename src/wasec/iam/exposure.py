@@ -39,6 +39,20 @@ OPEN_IDPS = {
     "accounts.google.com": ("accounts.google.com:sub", "accounts.google.com:aud", "accounts.google.com:oaud"),
 }
 
+# identity providers whose tokens anyone can get for some subject of theirs (every service account of a cluster,
+# every project of a CI service): the trust must name the subject
+_SUBJECT_IDPS = ("oidc.eks.", "oidc.circleci.com/org/", "api.bitbucket.org/2.0/workspaces/", "token.actions.githubusercontent.com/")
+
+
+def open_idp_claims(provider: str) -> tuple[str, ...] | None:
+    """The token claims one of which a role trusting ``provider`` must pin, or None for a provider of one's own."""
+    known = OPEN_IDPS.get(provider)
+    if known is not None:
+        return known
+    if provider.startswith(_SUBJECT_IDPS):
+        return (f"{provider.lower()}:sub",)
+    return None
+
 
 @dataclass
 class Exposure:
@@ -151,7 +165,7 @@ def _one(s: Statement, ptype: str, v: str, kinds: set[str], allowed: set[str], t
                         f"{v} may act for any account: add aws:SourceAccount or aws:SourceArn (confused deputy)")
     if ptype == "Federated":
         provider = v.split(":oidc-provider/", 1)[-1]
-        required = OPEN_IDPS.get(provider)
+        required = open_idp_claims(provider)
         if required and not any(c.lkey in required and not c.if_exists and not c.negated and c.base != "null"
                                 and c.values and all(_pins_subject(x) for x in c.values) for c in s.conditions):
             return Exposure("open-federation", s, v,

@@ -474,3 +474,50 @@ def batch_privileged(r: View) -> Any:
     paths = ["ContainerProperties"] + [f"{p}.Container" for p, _ in r.items("NodeProperties.NodeRangeProperties")]
     return [Fail(f"{p}.Privileged", "the container runs privileged", True) for p in paths
             if is_true(r.get(f"{p}.Privileged", False))]
+
+
+expect("sagemaker-notebook-imdsv2", types=["AWS::SageMaker::NotebookInstance"],
+       path="InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion",
+       ok=lambda v: str(v).strip() == "2", default="1",
+       message="the notebook answers IMDSv1 requests, which a forged request from its code can make",
+       title="SageMaker notebook instances require IMDSv2", severity="high", area="infrastructure",
+       category="hardening", wa=COMPUTE,
+       why="A notebook runs whatever code its users paste in; with IMDSv1 any request forgery in it reads the "
+           "instance role's credentials from the metadata service.",
+       fix="Set the minimum instance metadata service version to 2.",
+       tf='instance_metadata_service_configuration {\n  minimum_instance_metadata_service_version = "2"\n}',
+       cfn='InstanceMetadataServiceConfiguration:\n  MinimumInstanceMetadataServiceVersion: "2"')
+
+
+@rule("lambda-url-cors-open", title="Lambda function URLs do not let every website read their responses with credentials",
+      severity="medium", types=["AWS::Lambda::Url"], area="appsec", category="exposure", wa=("SEC05-BP02",),
+      why="CORS with AllowOrigins * lets any website's scripts call the function from a visitor's browser and read "
+          "the answer; with credentials allowed too, the visitor's cookies go along.",
+      fix="List the origins of your own front ends.",
+      tf='cors {\n  allow_origins = ["https://app.example.com"]\n}', cfn="Cors:\n  AllowOrigins: [https://app.example.com]")
+def lambda_cors(r: View) -> Any:
+    origins = r.get("Cors.AllowOrigins")
+    if isinstance(origins, list) and any(str(o).strip() == "*" for o in origins):
+        return Fail("Cors.AllowOrigins", "every origin may read the function's responses", origins)
+    return None
+
+
+@rule("ecs-task-role-separate", title="ECS task definitions give the application a role other than the execution role",
+      severity="medium", types=["AWS::ECS::TaskDefinition"], area="identity", category="access", wa=("SEC03-BP02",),
+      why="The execution role pulls images and reads secrets for the agent; given to the application too, the "
+          "application's code can read every secret of the task definition and pull any image the role reaches.",
+      fix="Create a task role with only what the application calls.",
+      tf="execution_role_arn = aws_iam_role.execution.arn\ntask_role_arn      = aws_iam_role.app.arn",
+      cfn="ExecutionRoleArn: !GetAtt ExecutionRole.Arn\nTaskRoleArn: !GetAtt AppRole.Arn")
+def task_role_separate(r: View) -> Any:
+    execution, task = r.raw("ExecutionRoleArn"), r.raw("TaskRoleArn")
+    if execution is None or task is None:
+        return None
+    same_ref = isinstance(execution, Unknown) and isinstance(task, Unknown) and execution.refs and \
+        execution.refs == task.refs and execution.attr == task.attr
+    if same_ref or (not isinstance(execution, Unknown) and not isinstance(task, Unknown) and execution == task):
+        return Fail("TaskRoleArn", "the application runs with the execution role", task.text if isinstance(task, Unknown) else task)
+    for path, v in (("ExecutionRoleArn", execution), ("TaskRoleArn", task)):
+        if isinstance(v, Unknown) and not v.refs:
+            r.get(path)  # a value nothing names (a parameter without default) is UNKNOWN; two references differ
+    return None

@@ -525,8 +525,9 @@ def glue_security_configuration(r: View) -> Any:
     return fails
 
 
-expect("glue-job-security-configuration", types=["AWS::Glue::Job", "AWS::Glue::Crawler"],
-       path={"AWS::Glue::Job": "SecurityConfiguration", "AWS::Glue::Crawler": "CrawlerSecurityConfiguration"},
+expect("glue-job-security-configuration", types=["AWS::Glue::Job", "AWS::Glue::Crawler", "AWS::Glue::DevEndpoint"],
+       path={"AWS::Glue::Job": "SecurityConfiguration", "AWS::Glue::Crawler": "CrawlerSecurityConfiguration",
+             "AWS::Glue::DevEndpoint": "SecurityConfiguration"},
        message="no security configuration: output, logs and bookmarks are written unencrypted",
        title="Glue jobs and crawlers run under a security configuration", severity="medium", area="data",
        category="encryption", wa=AT_REST,
@@ -805,3 +806,14 @@ expect("glue-connection-passwords-encrypted", types=["AWS::Glue::DataCatalogEncr
        fix="Turn on connection password encryption with a KMS key whose use you restrict.",
        tf="connection_password_encryption {\n  return_connection_password_encrypted = true\n  aws_kms_key_id = aws_kms_key.glue.arn\n}",
        cfn="ConnectionPasswordEncryption:\n  ReturnConnectionPasswordEncrypted: true\n  KmsKeyId: !Ref GlueKey")
+
+
+expect("emr-cluster-security-configuration", types=["AWS::EMR::Cluster"], path="SecurityConfiguration",
+       message="the cluster runs without a security configuration: no encryption at rest or in transit, no Kerberos",
+       title="EMR clusters run with a security configuration", severity="medium", area="data", category="encryption",
+       wa=("SEC08-BP02", "SEC09-BP02"),
+       why="Encryption of EMRFS data, local disks and traffic between nodes, and Kerberos or Lake Formation "
+           "authentication, are all set by the security configuration: a cluster without one has none of them.",
+       fix="Create a security configuration with at-rest and in-transit encryption and name it on the cluster.",
+       tf="security_configuration = aws_emr_security_configuration.encrypted.name",
+       cfn="SecurityConfiguration: !Ref EncryptedEmrConfiguration")

@@ -467,3 +467,57 @@ expect("cloudfront-sni", types=["AWS::CloudFront::Distribution"],
        fix="Use sni-only.", tf='viewer_certificate {\n  acm_certificate_arn = aws_acm_certificate.site.arn\n  '
        'ssl_support_method  = "sni-only"\n}',
        cfn="ViewerCertificate:\n  AcmCertificateArn: !Ref SiteCertificate\n  SslSupportMethod: sni-only")
+
+
+_TRANSFER_WEAK = ("TransferSecurityPolicy-2018-11", "TransferSecurityPolicy-2020-06", "TransferSecurityPolicy-FIPS-2020-06")
+
+
+expect("transfer-server-security-policy", types=["AWS::Transfer::Server"], path="SecurityPolicyName",
+       ok=lambda v: str(v).strip() not in _TRANSFER_WEAK, default="TransferSecurityPolicy-2018-11",
+       message="the server still offers SHA-1 and CBC ciphers and key exchanges",
+       title="Transfer Family servers use a current security policy", severity="medium", area="data",
+       category="encryption", wa=IN_TRANSIT,
+       why="The default policy (2018-11) and the 2020-06 ones still negotiate SHA-1 MACs, CBC ciphers and "
+           "diffie-hellman-group14-sha1: a client can be held to the weakest algorithm both sides accept.",
+       fix="Use TransferSecurityPolicy-2024-01 (or a newer, or FIPS-2024-01, policy).",
+       tf='security_policy_name = "TransferSecurityPolicy-2024-01"', cfn="SecurityPolicyName: TransferSecurityPolicy-2024-01")
+
+
+@rule("ssm-session-encrypted", title="Session Manager encrypts sessions with a KMS key of yours", severity="medium",
+      types=["AWS::SSM::Document"], area="data", category="encryption", wa=IN_TRANSIT,
+      why="Sessions are already TLS; a KMS key in the preferences adds encryption of the session data end to end "
+          "between the client and the instance, and its recorded logs are encrypted too.",
+      fix="Set kmsKeyId in the Session Manager preferences (and encryption of the CloudWatch or S3 log destination).",
+      tf='content = jsonencode({\n  schemaVersion = "1.0"\n  sessionType   = "Standard_Stream"\n  inputs = {\n'
+         '    kmsKeyId = aws_kms_key.sessions.arn\n  }\n})',
+      cfn="Content:\n  schemaVersion: '1.0'\n  sessionType: Standard_Stream\n  inputs:\n    kmsKeyId: !Ref SessionKey")
+def session_encrypted(r: View) -> Any:
+    from wasec.rules.pack.service_logging import _session_inputs
+
+    inputs = _session_inputs(r)
+    if inputs is None:
+        return Skip("not Session Manager preferences")
+    where = "Content.inputs" if r.raw("Content.inputs") is not None else "Content"
+    if not inputs.get("kmsKeyId"):
+        return Fail(where, "session data is not encrypted with a KMS key")
+    if inputs.get("cloudWatchLogGroupName") and inputs.get("cloudWatchEncryptionEnabled") is False:
+        return Fail(where, "session logs are sent to CloudWatch Logs without requiring encryption")
+    if inputs.get("s3BucketName") and inputs.get("s3EncryptionEnabled") is False:
+        return Fail(where, "session logs are sent to S3 without requiring encryption")
+    return None
+
+
+@rule("cloudsearch-https", title="CloudSearch domains require HTTPS with TLS 1.2", severity="medium",
+      types=["Wasec::CloudSearch::Domain"], area="data", category="encryption", wa=IN_TRANSIT,
+      why="Search requests carry queries and documents; without enforced HTTPS and a TLS 1.2 policy they can be read "
+          "or changed on the way.",
+      fix="Enforce HTTPS with the TLS 1.2 policy.",
+      tf='endpoint_options {\n  enforce_https       = true\n  tls_security_policy = "Policy-Min-TLS-1-2-2019-07"\n}',
+      cfn="# CloudSearch domains are no CloudFormation resource: set the endpoint options with the API")
+def cloudsearch_https(r: View) -> Any:
+    if not is_true(r.get("EndpointOptions.EnforceHTTPS", False)):
+        return Fail("EndpointOptions" if r.raw("EndpointOptions") is not None else "", "HTTPS is not enforced")
+    policy = r.get("EndpointOptions.TLSSecurityPolicy", "Policy-Min-TLS-1-0-2019-07")
+    if "1-2" not in str(policy):
+        return Fail("EndpointOptions.TLSSecurityPolicy", "TLS 1.0 is accepted", policy)
+    return None

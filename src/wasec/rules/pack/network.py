@@ -519,3 +519,72 @@ def eks_nodegroup_ssh(r: View) -> Any:
     if isinstance(groups, list) and groups:
         return None
     return Fail("RemoteAccess", "an SSH key without source security groups opens port 22 to the internet")
+
+
+def _peering_routes(r: View) -> list[tuple[str, Any]]:
+    if r.type == "AWS::EC2::Route":
+        return [("", r.resource.properties)]
+    return [(p, x) for p, x in r.items("Routes") if isinstance(x, dict)]
+
+
+@rule("route-peering-not-default", title="Routes through a VPC peering connection name the peer's networks",
+      severity="medium", types=["AWS::EC2::Route", "AWS::EC2::RouteTable"], area="infrastructure", category="network",
+      wa=LAYERS,
+      why="A default route (0.0.0.0/0, ::/0) to a peering connection sends every destination to the peer VPC: traffic "
+          "meant for elsewhere reaches it, and the peer becomes a path to every network the table serves.",
+      fix="Route only the peer VPC's CIDR blocks (or the subnets needed) through the peering connection.",
+      tf='route {\n  cidr_block                = "10.20.0.0/16"\n  vpc_peering_connection_id = aws_vpc_peering_connection.peer.id\n}',
+      cfn="Type: AWS::EC2::Route\nProperties:\n  RouteTableId: !Ref PrivateRoutes\n  DestinationCidrBlock: 10.20.0.0/16\n"
+          "  VpcPeeringConnectionId: !Ref Peering")
+def peering_default(r: View) -> Any:
+    fails: list[Fail] = []
+    for p, route in _peering_routes(r):
+        if not route.get("VpcPeeringConnectionId"):
+            continue
+        for key in ("DestinationCidrBlock", "DestinationIpv6CidrBlock"):
+            where = f"{p}.{key}" if p else key
+            dest = r.get(where)
+            if isinstance(dest, str) and is_anywhere(dest):
+                fails.append(Fail(where, f"every destination ({dest}) is routed to the peer VPC", dest))
+    return fails
+
+
+expect("vpc-endpoint-service-acceptance", types=["AWS::EC2::VPCEndpointService"], path="AcceptanceRequired", ok=is_true,
+       default=False, message="any principal allowed to connect gets an endpoint without review",
+       title="VPC endpoint services accept connections by hand", severity="medium", area="infrastructure",
+       category="network", wa=LAYERS,
+       why="Without acceptance, every account the service's permissions allow (all of them, with a * principal) is "
+           "connected to the service the moment it asks.",
+       fix="Require acceptance and accept each endpoint connection after review.", tf="acceptance_required = true",
+       cfn="AcceptanceRequired: true")
+
+
+expect("transfer-server-not-public", types=["AWS::Transfer::Server"], path="EndpointType",
+       ok=lambda v: str(v).upper() != "PUBLIC", default="PUBLIC",
+       message="the server's endpoint is public and cannot be restricted by security groups",
+       title="Transfer Family servers use a VPC endpoint", severity="medium", area="infrastructure", category="exposure",
+       wa=LAYERS,
+       why="A PUBLIC endpoint takes connections from the whole internet with no security group in front: only the "
+           "users' credentials stand between a scanner and the files.",
+       fix="Use a VPC endpoint (internet-facing with an Elastic IP where partners need it) and allow only their ranges "
+           "in its security group.",
+       tf='endpoint_type = "VPC"\nendpoint_details {\n  vpc_id             = aws_vpc.main.id\n'
+          '  subnet_ids         = [aws_subnet.public.id]\n  security_group_ids = [aws_security_group.sftp.id]\n}',
+       cfn="EndpointType: VPC\nEndpointDetails:\n  VpcId: !Ref Vpc\n  SubnetIds: [!Ref PublicSubnet]\n"
+           "  SecurityGroupIds: [!Ref SftpSecurityGroup]")
+
+
+@rule("route53-dnssec", title="Public hosted zones sign their records with DNSSEC", severity="low",
+      types=["AWS::Route53::HostedZone"], area="infrastructure", category="network", wa=("SEC05-BP01", "SEC09-BP02"),
+      needs=["AWS::Route53::DNSSEC"], scope="code",  # the live path does not read a zone's DNSSEC status
+      why="Without DNSSEC a resolver cannot tell the zone's answers from forged ones: cache poisoning sends users and "
+          "services to an attacker's address.",
+      fix="Enable DNSSEC signing with a key-signing key, then publish the DS record at the registrar.",
+      tf='resource "aws_route53_hosted_zone_dnssec" "main" {\n  hosted_zone_id = aws_route53_zone.main.id\n}',
+      cfn="Type: AWS::Route53::DNSSEC\nProperties:\n  HostedZoneId: !Ref Zone")
+def zone_dnssec(r: View) -> Any:
+    if r.present("VPCs") or is_true(r.get("PrivateZone", False)):
+        return Skip("a private hosted zone")
+    if r.related("AWS::Route53::DNSSEC", "HostedZoneId"):
+        return None
+    return Fail("", "the zone's records are not signed")

@@ -96,3 +96,91 @@ expect("glue-job-supported-version", types=["AWS::Glue::Job"], path="GlueVersion
        why="Glue 0.9, 1.0 and 2.0 are past end of support: their Spark, Python and libraries get no security fixes. A "
            "job created without a version runs on 0.9.",
        fix="Set the job's Glue version to 4.0 or 5.0.", tf='glue_version = "5.0"', cfn='GlueVersion: "5.0"')
+
+
+# Amazon EKS Kubernetes release calendar (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html,
+# read 2026-12): each minor version's end of standard support, then of extended support (12 months later).
+EKS_SUPPORT = {
+    "1.23": ("2023-10-11", "2024-10-11"), "1.24": ("2024-01-31", "2025-01-31"), "1.25": ("2024-05-01", "2025-05-01"),
+    "1.26": ("2024-06-11", "2025-06-11"), "1.27": ("2024-07-24", "2025-07-24"), "1.28": ("2024-11-26", "2025-11-26"),
+    "1.29": ("2025-03-23", "2026-03-23"), "1.30": ("2025-07-23", "2026-07-23"), "1.31": ("2025-11-26", "2026-11-26"),
+    "1.32": ("2026-03-23", "2027-03-23"), "1.33": ("2026-07-29", "2027-07-29"), "1.34": ("2026-12-02", "2027-12-02"),
+    "1.35": ("2027-03-27", "2028-03-27"),
+}
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    parts = version.strip().split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return None
+
+
+@rule("eks-supported-version", title="EKS clusters run a Kubernetes version in standard support", severity="high",
+      types=["AWS::EKS::Cluster"], area="infrastructure", category="hardening", wa=PATCH, fsbp=("EKS.2",),
+      why="Past the end of standard support a version gets only extended support (billed, and for a year), then "
+          "no fixes at all and a forced upgrade: its known vulnerabilities stay open on the control plane.",
+      fix="Upgrade the cluster one minor version at a time to a version in standard support.",
+      tf='version = "1.34"', cfn='Version: "1.34"')
+def eks_version(r: View, today: str | None = None) -> Any:
+    import datetime
+
+    v = r.get("Version")
+    if v is None:
+        return None  # EKS creates the newest version
+    minor = _minor(str(v))
+    if minor is None:
+        return Fail("Version", "not a Kubernetes minor version", v)
+    key = f"{minor[0]}.{minor[1]}"
+    now = today or datetime.date.today().isoformat()
+    if key not in EKS_SUPPORT:
+        oldest = min(EKS_SUPPORT, key=lambda k: _minor(k) or (0, 0))
+        if minor < (_minor(oldest) or (0, 0)):
+            return Fail("Version", f"Kubernetes {key} is no longer supported by EKS", v)
+        return None  # newer than this calendar: released after it
+    standard, extended = EKS_SUPPORT[key]
+    if now >= extended:
+        return Fail("Version", f"Kubernetes {key} left EKS support on {extended} (clusters are upgraded by force)", v)
+    if now >= standard:
+        return Fail("Version", f"Kubernetes {key} left standard support on {standard}; extended support ends {extended}", v)
+    return None
+
+
+@rule("elasticbeanstalk-managed-updates", title="Elastic Beanstalk environments apply platform updates automatically",
+      severity="high", types=["AWS::ElasticBeanstalk::Environment"], area="infrastructure", category="hardening",
+      wa=(*PATCH, "SEC06-BP03"), fsbp=("ElasticBeanstalk.2",),
+      why="Platform updates carry the OS, runtime and web server patches; environments created through the API or "
+          "CloudFormation do not take them unless managed actions are turned on.",
+      fix="Enable managed actions with a weekly maintenance window and the minor update level.",
+      tf='setting {\n  namespace = "aws:elasticbeanstalk:managedactions"\n  name      = "ManagedActionsEnabled"\n'
+         '  value     = "true"\n}\nsetting {\n  namespace = "aws:elasticbeanstalk:managedactions"\n'
+         '  name      = "PreferredStartTime"\n  value     = "Sun:02:00"\n}\nsetting {\n'
+         '  namespace = "aws:elasticbeanstalk:managedactions:platformupdate"\n  name      = "UpdateLevel"\n  value     = "minor"\n}',
+      cfn="OptionSettings:\n  - Namespace: aws:elasticbeanstalk:managedactions\n    OptionName: ManagedActionsEnabled\n"
+          "    Value: 'true'\n  - Namespace: aws:elasticbeanstalk:managedactions\n    OptionName: PreferredStartTime\n"
+          "    Value: Sun:02:00\n  - Namespace: aws:elasticbeanstalk:managedactions:platformupdate\n"
+          "    OptionName: UpdateLevel\n    Value: minor")
+def beanstalk_updates(r: View) -> Any:
+    for p, o in r.items("OptionSettings"):
+        if isinstance(o, dict) and o.get("Namespace") == "aws:elasticbeanstalk:managedactions" \
+                and o.get("OptionName") == "ManagedActionsEnabled":
+            value = r.get(f"{p}.Value")
+            return None if is_true(value) else Fail(f"{p}.Value", "managed platform updates are turned off", value)
+    return Fail("OptionSettings" if r.present("OptionSettings") else "", "managed platform updates are not turned on")
+
+
+_OLD_CA = ("rds-ca-2015", "rds-ca-2019")
+
+
+@rule("rds-ca-certificate-current", title="RDS instances use a current certificate authority", severity="medium",
+      types=["AWS::RDS::DBInstance"], area="data", category="encryption", wa=("SEC09-BP01", "SEC06-BP01"),
+      why="rds-ca-2019 expired in August 2024: clients that verify the server certificate fail or stop verifying, and "
+          "TLS that does not verify the server can be intercepted.",
+      fix="Use rds-ca-rsa2048-g1 (or the rsa4096 / ecc384 authorities) and update the clients' trust store.",
+      tf='ca_cert_identifier = "rds-ca-rsa2048-g1"', cfn="CACertificateIdentifier: rds-ca-rsa2048-g1")
+def rds_ca(r: View) -> Any:
+    v = r.get("CACertificateIdentifier")
+    if isinstance(v, str) and v.strip().lower() in _OLD_CA:
+        return Fail("CACertificateIdentifier", f"{v} has expired", v)
+    return None

@@ -286,3 +286,76 @@ expect("cognito-client-prevent-user-existence-errors", types=["AWS::Cognito::Use
            "lists valid accounts before guessing their passwords.",
        fix="Set PreventUserExistenceErrors to ENABLED.", tf='prevent_user_existence_errors = "ENABLED"',
        cfn="PreventUserExistenceErrors: ENABLED")
+
+
+expect("qldb-deletion-protection", types=["AWS::QLDB::Ledger"], path="DeletionProtection", ok=is_true, default=True,
+       message="the ledger (and its whole journal) can be deleted in one call",
+       title="QLDB ledgers keep deletion protection", severity="medium", area="data", category="resilience",
+       wa=("SEC08-BP04",),
+       why="A ledger is kept for its immutable history; with deletion protection off, one DeleteLedger call by a "
+           "stolen or careless identity erases all of it.",
+       fix="Leave deletion protection on (the default).", tf="deletion_protection = true", cfn="DeletionProtection: true")
+
+
+@rule("bedrock-agent-guardrail", title="Bedrock agents are associated with a guardrail", severity="medium",
+      types=["AWS::Bedrock::Agent"], area="appsec", category="hardening", wa=("SEC11-BP02", "SEC06-BP05"),
+      why="An agent calls tools with its role on the strength of what users type; a guardrail filters prompt "
+          "injection, denied topics and sensitive data in inputs and answers before they reach the model or the user.",
+      fix="Create a guardrail and set it (with a version) on the agent.",
+      tf="guardrail_configuration {\n  guardrail_identifier = aws_bedrock_guardrail.main.guardrail_id\n"
+         "  guardrail_version    = aws_bedrock_guardrail_version.main.version\n}",
+      cfn="GuardrailConfiguration:\n  GuardrailIdentifier: !Ref Guardrail\n  GuardrailVersion: !GetAtt GuardrailVersion.Version")
+def agent_guardrail(r: View) -> Any:
+    if not r.present("GuardrailConfiguration.GuardrailIdentifier"):
+        return Fail("GuardrailConfiguration" if r.raw("GuardrailConfiguration") is not None else "",
+                    "prompts and answers pass no guardrail")
+    return None
+
+
+@rule("apigateway-request-validation", title="API Gateway methods validate requests", severity="low",
+      types=["AWS::ApiGateway::Method"], area="appsec", category="hardening", wa=("SEC11-BP02",),
+      why="A request validator rejects requests whose parameters or body do not match the model before they reach "
+          "the integration: malformed and oversized input never costs a backend call.",
+      fix="Attach a request validator (body and parameters) and models to the methods that take input.",
+      tf="request_validator_id = aws_api_gateway_request_validator.all.id",
+      cfn="RequestValidatorId: !Ref ValidateAll")
+def request_validation(r: View) -> Any:
+    if str(r.get("HttpMethod", "")).upper() == "OPTIONS":
+        return Skip("CORS preflight")
+    if str(r.get("Integration.Type", "")).upper() == "MOCK":
+        return Skip("a mock integration reaches no backend")
+    if not r.present("RequestValidatorId"):
+        return Fail("", "requests reach the integration unvalidated")
+    return None
+
+
+@rule("acm-certificate-no-wildcard", title="ACM certificates name their hosts, not a wildcard", severity="low",
+      types=["AWS::CertificateManager::Certificate"], area="data", category="encryption", wa=("SEC09-BP01",),
+      optional=True,
+      why="A wildcard certificate's key serves every subdomain: one compromised host that holds it can impersonate "
+          "all of them.",
+      fix="Request certificates for the names each service answers to.",
+      tf='domain_name = "shop.example.com"', cfn="DomainName: shop.example.com")
+def acm_wildcard(r: View) -> Any:
+    names = [r.get("DomainName"), *(r.get("SubjectAlternativeNames") or [])]
+    wild = [n for n in names if isinstance(n, str) and n.strip().startswith("*")]
+    if wild:
+        return Fail("DomainName" if str(r.get("DomainName", "")).startswith("*") else "SubjectAlternativeNames",
+                    f"a wildcard name ({wild[0]}) covers every host of the domain", wild[0])
+    return None
+
+
+@rule("lambda-code-signing", title="Lambda functions verify code signatures", severity="low",
+      types=["AWS::Lambda::Function", "AWS::Serverless::Function"], area="appsec", category="hardening",
+      wa=("SEC11-BP06", "SEC11-BP07"), optional=True,
+      why="A code signing configuration makes Lambda refuse code not signed by your signing profiles: a stolen "
+          "deployment credential cannot ship a modified package.",
+      fix="Create a signing profile and a code signing configuration that enforces it, and set it on the function.",
+      tf="code_signing_config_arn = aws_lambda_code_signing_config.enforce.arn",
+      cfn="CodeSigningConfigArn: !Ref EnforceSigning")
+def code_signing(r: View) -> Any:
+    if str(r.get("PackageType", "Zip")).lower() == "image":
+        return Skip("container images are verified by the registry and signing of images")
+    if not r.present("CodeSigningConfigArn"):
+        return Fail("", "any package the deployer uploads runs")
+    return None

@@ -275,3 +275,100 @@ expect("ec2-detailed-monitoring", types=["AWS::EC2::Instance"], path="Monitoring
        why="One-minute metrics show a CPU or network spike (mining, a flood of outbound traffic) that five-minute "
            "averages smooth away, and alarms on it fire sooner.",
        fix="Enable detailed monitoring on the instance.", tf="monitoring = true", cfn="Monitoring: true")
+
+
+_MWAA_LOGS = ("SchedulerLogs", "WorkerLogs", "WebserverLogs")
+
+
+@rule("mwaa-logging", title="MWAA environments send scheduler, worker and web server logs to CloudWatch", severity="medium",
+      types=["AWS::MWAA::Environment"], area="detection", category="logging", wa=LOGS,
+      why="Airflow runs code with the environment's role: the scheduler and worker logs show which DAG ran what, the "
+          "web server logs who signed in and triggered it.",
+      fix="Enable the scheduler, worker and web server logs (level INFO or WARNING).",
+      tf="logging_configuration {\n  scheduler_logs {\n    enabled   = true\n    log_level = \"INFO\"\n  }\n"
+         "  worker_logs {\n    enabled   = true\n    log_level = \"INFO\"\n  }\n  webserver_logs {\n"
+         "    enabled   = true\n    log_level = \"INFO\"\n  }\n}",
+      cfn="LoggingConfiguration:\n  SchedulerLogs: {Enabled: true, LogLevel: INFO}\n  WorkerLogs: {Enabled: true, LogLevel: INFO}\n"
+          "  WebserverLogs: {Enabled: true, LogLevel: INFO}")
+def mwaa_logging(r: View) -> Any:
+    off = [k for k in _MWAA_LOGS if not is_true(r.get(f"LoggingConfiguration.{k}.Enabled", False))]
+    if off:
+        where = f"LoggingConfiguration.{off[0]}" if r.raw(f"LoggingConfiguration.{off[0]}") is not None else (
+            "LoggingConfiguration" if r.raw("LoggingConfiguration") is not None else "")
+        return Fail(where, f"{', '.join(off)} are not sent to CloudWatch Logs")
+    return None
+
+
+expect("ecs-exec-logging", types=["AWS::ECS::Cluster"], path="Configuration.ExecuteCommandConfiguration.Logging",
+       ok=lambda v: str(v).upper() != "NONE", default="DEFAULT",
+       message="ECS Exec sessions (commands run inside containers) are not logged",
+       title="ECS clusters log ECS Exec sessions", severity="medium", area="detection", category="logging", wa=LOGS,
+       why="ECS Exec opens a shell in a running container; with logging NONE nothing records what was typed there.",
+       fix="Keep ECS Exec logging (DEFAULT or OVERRIDE to a log group or bucket of yours).",
+       tf='configuration {\n  execute_command_configuration {\n    logging = "OVERRIDE"\n    log_configuration {\n'
+          '      cloud_watch_log_group_name = aws_cloudwatch_log_group.exec.name\n    }\n  }\n}',
+       cfn="Configuration:\n  ExecuteCommandConfiguration:\n    Logging: OVERRIDE\n    LogConfiguration:\n"
+           "      CloudWatchLogGroupName: !Ref ExecLogs")
+
+
+def _session_inputs(r: View) -> dict[str, Any] | None:
+    """The preferences of a Session Manager document (``SSM-SessionManagerRunShell``), None for other documents."""
+    if str(r.get("DocumentType", "")) != "Session":
+        return None
+    content = r.get("Content")
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return None
+    if not isinstance(content, dict) or content.get("sessionType", "Standard_Stream") != "Standard_Stream":
+        return None
+    inputs = content.get("inputs")
+    return inputs if isinstance(inputs, dict) else {}
+
+
+@rule("ssm-session-logging", title="Session Manager records sessions to CloudWatch Logs or S3", severity="medium",
+      types=["AWS::SSM::Document"], area="detection", category="logging", wa=(*LOGS, "SEC10-BP03"),
+      why="Session Manager replaces SSH; without a log destination, what was run in each session is lost.",
+      fix="Set cloudWatchLogGroupName or s3BucketName in the Session Manager preferences (with encryption).",
+      tf='content = jsonencode({\n  schemaVersion = "1.0"\n  sessionType   = "Standard_Stream"\n  inputs = {\n'
+         '    cloudWatchLogGroupName      = aws_cloudwatch_log_group.sessions.name\n'
+         '    cloudWatchEncryptionEnabled = true\n    kmsKeyId                    = aws_kms_key.sessions.arn\n  }\n})',
+      cfn="Content:\n  schemaVersion: '1.0'\n  sessionType: Standard_Stream\n  inputs:\n"
+          "    cloudWatchLogGroupName: !Ref SessionLogs\n    cloudWatchEncryptionEnabled: true\n    kmsKeyId: !Ref SessionKey")
+def session_logging(r: View) -> Any:
+    inputs = _session_inputs(r)
+    if inputs is None:
+        return Skip("not Session Manager preferences")
+    if not (inputs.get("cloudWatchLogGroupName") or inputs.get("s3BucketName")):
+        return Fail("Content.inputs" if r.raw("Content.inputs") is not None else "Content", "sessions are not recorded")
+    return None
+
+
+@rule("globalaccelerator-flow-logs", title="Global Accelerator accelerators write flow logs", severity="low",
+      types=["AWS::GlobalAccelerator::Accelerator"], area="detection", category="logging", wa=LOGS,
+      why="Flow logs record every client connection the accelerator forwards: the record of who reached the "
+          "application, and from where.",
+      fix="Enable flow logs to an S3 bucket.",
+      tf='attributes {\n  flow_logs_enabled   = true\n  flow_logs_s3_bucket = aws_s3_bucket.flows.bucket\n'
+         '  flow_logs_s3_prefix = "accelerator/"\n}',
+      cfn="# AWS::GlobalAccelerator::Accelerator cannot set flow logs: enable them with UpdateAcceleratorAttributes")
+def accelerator_flow_logs(r: View) -> Any:
+    if r.source == "cloudformation":
+        return Skip("CloudFormation cannot set an accelerator's flow logs")
+    if not is_true(r.get("Attributes.FlowLogsEnabled", False)):
+        return Fail("Attributes" if r.raw("Attributes") is not None else "", "connections are not logged")
+    return None
+
+
+expect("apigateway-data-trace-off", types=["AWS::ApiGateway::Stage"], path="MethodSettings",
+       ok=lambda v: not any(isinstance(m, dict) and is_true(m.get("DataTraceEnabled", False))
+                            for m in (v if isinstance(v, list) else [v])), default=[],
+       message="full requests and responses (tokens, personal data) are written to the execution logs",
+       title="API Gateway stages do not log full request and response bodies", severity="medium", area="data",
+       category="exposure", wa=("SEC07-BP02", "SEC04-BP01"),
+       why="Data tracing copies whole request and response bodies, headers with tokens included, into CloudWatch "
+           "Logs, where everyone who reads logs reads them.",
+       fix="Turn data tracing off in production stages; keep access logs and execution logs at INFO or ERROR.",
+       tf="settings {\n  logging_level      = \"ERROR\"\n  data_trace_enabled = false\n}",
+       cfn="MethodSettings:\n  - ResourcePath: /*\n    HttpMethod: '*'\n    LoggingLevel: ERROR\n    DataTraceEnabled: false")

@@ -179,3 +179,95 @@ def waf_classic_rule(r: View) -> Any:
 def waf_classic_acl(r: View) -> Any:
     rules = r.get("Rules")
     return None if isinstance(rules, list) and rules else Fail("Rules", "the web ACL has no rule")
+
+
+_protected("appsync-waf", ("AWS::AppSync::GraphQLApi",), "AppSync GraphQL APIs", (), None,
+           'resource "aws_wafv2_web_acl_association" "graphql" {\n  resource_arn = aws_appsync_graphql_api.main.arn\n'
+           '  web_acl_arn  = aws_wafv2_web_acl.main.arn\n}',
+           "Type: AWS::WAFv2::WebACLAssociation\nProperties:\n  ResourceArn: !GetAtt GraphQLApi.Arn\n  WebACLArn: !GetAtt WebAcl.Arn")
+
+_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
+
+
+@rule("waf-known-bad-inputs", title="WAF web ACLs block known exploit payloads such as Log4Shell", severity="medium",
+      types=[ACL], area="infrastructure", category="network", wa=(*INSPECT, "SEC06-BP01"),
+      why="AWS's KnownBadInputs rule group blocks request patterns of exploited vulnerabilities (Log4j JNDI lookups, "
+          "CVE-2021-44228 and its variants, Java deserialization, localhost host headers) before a patch is rolled "
+          "out; in count mode, or with its Log4JRCE rules overridden to count, it only watches.",
+      fix="Add the KnownBadInputs managed rule group with its own actions (override: none).",
+      tf='rule {\n  name     = "known-bad-inputs"\n  priority = 1\n  override_action {\n    none {}\n  }\n  statement {\n'
+         '    managed_rule_group_statement {\n      name        = "AWSManagedRulesKnownBadInputsRuleSet"\n'
+         '      vendor_name = "AWS"\n    }\n  }\n  visibility_config {\n    cloudwatch_metrics_enabled = true\n'
+         '    metric_name                = "known-bad-inputs"\n    sampled_requests_enabled   = true\n  }\n}',
+      cfn="- Name: known-bad-inputs\n  Priority: 1\n  OverrideAction: {None: {}}\n  Statement:\n    ManagedRuleGroupStatement:"
+          " {VendorName: AWS, Name: AWSManagedRulesKnownBadInputsRuleSet}\n  VisibilityConfig: {CloudWatchMetricsEnabled: "
+          "true, MetricName: known-bad-inputs, SampledRequestsEnabled: true}")
+def known_bad_inputs(r: View) -> Any:
+    found = _rules(r)
+    if not found:
+        return Skip("no rules at all (waf-web-acl-rules)")
+    for p, x in found:
+        stmt = x.get("Statement")
+        group = stmt.get("ManagedRuleGroupStatement") if isinstance(stmt, dict) else None
+        if not isinstance(group, dict) or group.get("Name") != _BAD_INPUTS:
+            continue
+        if isinstance(x.get("OverrideAction"), dict) and "Count" in x["OverrideAction"]:
+            return Fail(f"{p}.OverrideAction", "the KnownBadInputs rule group only counts")
+        muted = [str(o.get("Name")) for o in group.get("RuleActionOverrides") or [] if isinstance(o, dict)
+                 and str(o.get("Name", "")).startswith("Log4JRCE") and isinstance(o.get("ActionToUse"), dict)
+                 and ("Count" in o["ActionToUse"] or "Allow" in o["ActionToUse"])]
+        muted += [str(e.get("Name")) for e in group.get("ExcludedRules") or [] if isinstance(e, dict)
+                  and str(e.get("Name", "")).startswith("Log4JRCE")]
+        if muted:
+            return Fail(f"{p}.Statement.ManagedRuleGroupStatement", f"{', '.join(muted)} only count", muted)
+        return None
+    return Fail(found[0][0], "the KnownBadInputs rule group (Log4j and other known exploits) is not used")
+
+
+_BEHAVIORS = "DistributionConfig.DefaultCacheBehavior"
+
+
+@rule("cloudfront-security-headers", title="CloudFront distributions add security response headers", severity="low",
+      types=["AWS::CloudFront::Distribution"], area="appsec", category="hardening", wa=("SEC05-BP04",),
+      why="A response headers policy adds Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options and a "
+          "referrer policy to every response, whatever the origin sends: downgrade, clickjacking and MIME-sniffing "
+          "defences in one place.",
+      fix="Attach a response headers policy (the managed SecurityHeadersPolicy, or one of yours) to every cache "
+          "behavior.",
+      tf="default_cache_behavior {\n  response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id\n}",
+      cfn="DefaultCacheBehavior:\n  ResponseHeadersPolicyId: 67f7725c-6f97-4210-82d7-5512b31e9d03  # SecurityHeadersPolicy")
+def security_headers(r: View) -> Any:
+    behaviors = [(_BEHAVIORS, r.get(_BEHAVIORS)), *r.items("DistributionConfig.CacheBehaviors")]
+    return [Fail(p, "responses get no security headers from CloudFront") for p, b in behaviors
+            if isinstance(b, dict) and not r.present(f"{p}.ResponseHeadersPolicyId")]
+
+
+_HSTS = "ResponseHeadersPolicyConfig.SecurityHeadersConfig.StrictTransportSecurity"
+_YEAR = 31_536_000
+
+
+@rule("cloudfront-hsts", title="CloudFront response headers policies send Strict-Transport-Security for a year",
+      severity="medium", types=["AWS::CloudFront::ResponseHeadersPolicy"], area="data", category="encryption",
+      wa=("SEC09-BP02",),
+      why="HSTS tells browsers to use only HTTPS for the site: without it, the first plain-HTTP request of a visit "
+          "can be intercepted and the visitor kept on HTTP (SSL stripping).",
+      fix="Set Strict-Transport-Security with a max age of at least one year, including subdomains, overriding the "
+          "origin's header.",
+      tf="security_headers_config {\n  strict_transport_security {\n    access_control_max_age_sec = 31536000\n"
+         "    include_subdomains         = true\n    override                   = true\n  }\n}",
+      cfn="SecurityHeadersConfig:\n  StrictTransportSecurity:\n    AccessControlMaxAgeSec: 31536000\n"
+          "    IncludeSubdomains: true\n    Override: true")
+def hsts(r: View) -> Any:
+    if r.raw(_HSTS) is None:
+        return Fail(_HSTS.rsplit(".", 1)[0] if r.raw(_HSTS.rsplit(".", 1)[0]) is not None else "",
+                    "the policy does not send Strict-Transport-Security")
+    age = r.get(f"{_HSTS}.AccessControlMaxAgeSec", 0)
+    try:
+        short = int(age) < _YEAR
+    except (TypeError, ValueError):
+        short = True
+    if short:
+        return Fail(f"{_HSTS}.AccessControlMaxAgeSec", "browsers remember HTTPS-only for less than a year", age)
+    if not is_true(r.get(f"{_HSTS}.IncludeSubdomains", False)):
+        return Fail(_HSTS, "subdomains are not covered", None)
+    return None

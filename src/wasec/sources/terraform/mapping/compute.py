@@ -125,6 +125,7 @@ simple("aws_lambda_function", "AWS::Lambda::Function", {
     "vpc_config": Blk("VpcConfig", {"subnet_ids": "SubnetIds", "security_group_ids": "SecurityGroupIds"}),
     "dead_letter_config": Blk("DeadLetterConfig", {"target_arn": "TargetArn"}),
     "code_signing_config_arn": "CodeSigningConfigArn",
+    "package_type": "PackageType",
 }, name="function_name")
 simple("aws_lambda_permission", "AWS::Lambda::Permission", {
     "action": "Action", "function_name": "FunctionName", "principal": "Principal", "source_arn": "SourceArn",
