@@ -817,3 +817,55 @@ expect("emr-cluster-security-configuration", types=["AWS::EMR::Cluster"], path="
        fix="Create a security configuration with at-rest and in-transit encryption and name it on the cluster.",
        tf="security_configuration = aws_emr_security_configuration.encrypted.name",
        cfn="SecurityConfiguration: !Ref EncryptedEmrConfiguration")
+_cmk("ecs-exec-kms-cmk", ("AWS::ECS::Cluster",), "Configuration.ExecuteCommandConfiguration.KmsKeyId",
+     "ECS Exec sessions are encrypted with a customer managed KMS key",
+     applies=lambda r: r.raw("Configuration.ExecuteCommandConfiguration") is not None,
+     tf="configuration {\n  execute_command_configuration {\n    kms_key_id = aws_kms_key.exec.arn\n  }\n}",
+     cfn="Configuration:\n  ExecuteCommandConfiguration:\n    KmsKeyId: !Ref ExecKey")
+
+
+@rule("comprehend-model-kms-cmk", title="Comprehend custom models encrypt the model and its training volumes with a "
+      "customer managed KMS key", severity="low", types=["Wasec::Comprehend::Model"], area="data",
+      category="encryption", wa=KEYS, needs=KMS,
+      why="A custom model is built from, and can reveal, its training documents; its artifacts and the training "
+          "instances' volumes are then encrypted with keys outside your control.",
+      fix="Set the model and volume KMS keys.",
+      tf="model_kms_key_id  = aws_kms_key.comprehend.arn\nvolume_kms_key_id = aws_kms_key.comprehend.arn",
+      cfn="# Comprehend entity recognizers and classifiers are no CloudFormation resource")
+def comprehend_cmk(r: View) -> Any:
+    return [f for p in ("ModelKmsKeyId", "VolumeKmsKeyId") if (f := customer_key(r, p)) is not None]
+
+
+@rule("connect-storage-encrypted", title="Amazon Connect stores recordings, transcripts and media streams encrypted with "
+      "KMS", severity="medium", types=["AWS::Connect::InstanceStorageConfig"], area="data", category="encryption",
+      wa=KEYS,
+      why="Call recordings, chat transcripts and live media hold what customers say; Connect encrypts the S3 and Kinesis "
+          "Video copies with a KMS key only when the storage configuration names one.",
+      fix="Give the S3 or Kinesis Video storage an encryption configuration with a customer managed key.",
+      tf='storage_config {\n  storage_type = "S3"\n  s3_config {\n    bucket_name = aws_s3_bucket.recordings.id\n'
+         '    encryption_config {\n      encryption_type = "KMS"\n      key_id          = aws_kms_key.connect.arn\n    }\n  }\n}',
+      cfn="StorageType: S3\nS3Config:\n  BucketName: !Ref Recordings\n  EncryptionConfig:\n    EncryptionType: KMS\n"
+          "    KeyId: !GetAtt ConnectKey.Arn")
+def connect_storage(r: View) -> Any:
+    for cfg in ("S3Config", "KinesisVideoStreamConfig"):
+        if r.raw(cfg) is not None and not r.present(f"{cfg}.EncryptionConfig.KeyId"):
+            return Fail(cfg, "the stored media is not encrypted with a KMS key")
+    return None
+
+
+@rule("sagemaker-monitoring-job-kms", title="SageMaker data quality jobs encrypt their results and volumes with KMS",
+      severity="low", types=["AWS::SageMaker::DataQualityJobDefinition"], area="data", category="encryption", wa=KEYS,
+      why="Monitoring jobs read samples of the endpoint's traffic and write statistics and violations about it: both "
+          "the output and the processing volumes hold production data.",
+      fix="Set a KMS key on the job output and on the cluster's volumes.",
+      tf="data_quality_job_output_config {\n  kms_key_id = aws_kms_key.sagemaker.arn\n}\njob_resources {\n"
+         "  cluster_config {\n    volume_kms_key_id = aws_kms_key.sagemaker.arn\n  }\n}",
+      cfn="DataQualityJobOutputConfig:\n  KmsKeyId: !Ref SageMakerKey\nJobResources:\n  ClusterConfig:\n"
+          "    VolumeKmsKeyId: !Ref SageMakerKey")
+def monitoring_kms(r: View) -> Any:
+    fails = []
+    for p in ("DataQualityJobOutputConfig.KmsKeyId", "JobResources.ClusterConfig.VolumeKmsKeyId"):
+        if not r.present(p):
+            fails.append(Fail(p.rsplit(".", 1)[0] if r.raw(p.rsplit(".", 1)[0]) is not None else "",
+                              f"{'the output' if 'Output' in p else 'the processing volumes'} are not encrypted with a KMS key"))
+    return fails

@@ -521,3 +521,15 @@ def cloudsearch_https(r: View) -> Any:
     if "1-2" not in str(policy):
         return Fail("EndpointOptions.TLSSecurityPolicy", "TLS 1.0 is accepted", policy)
     return None
+
+
+expect("sagemaker-monitoring-job-traffic-encrypted", types=["AWS::SageMaker::DataQualityJobDefinition"],
+       path="NetworkConfig.EnableInterContainerTrafficEncryption", ok=is_true, default=False,
+       message="traffic between the job's instances is not encrypted",
+       title="SageMaker data quality jobs encrypt traffic between their instances", severity="low", area="data",
+       category="encryption", wa=IN_TRANSIT,
+       why="Distributed monitoring jobs exchange samples of production traffic between instances; without "
+           "inter-container encryption they cross the network in clear.",
+       fix="Enable inter-container traffic encryption.",
+       tf="network_config {\n  enable_inter_container_traffic_encryption = true\n}",
+       cfn="NetworkConfig:\n  EnableInterContainerTrafficEncryption: true")

@@ -309,6 +309,9 @@ _exports("docdb-log-exports", ("AWS::DocDB::DBCluster",), ("audit", "profiler"),
          ("DocumentDB.4",), 'enabled_cloudwatch_logs_exports = ["audit", "profiler"]', "EnableCloudwatchLogsExports: [audit, profiler]")
 _exports("neptune-audit-log-export", ("AWS::Neptune::DBCluster",), ("audit",), "Neptune exports audit logs",
          ("Neptune.2",), 'enable_cloudwatch_logs_exports = ["audit"]', "EnableCloudwatchLogsExports: [audit]")
+_exports("rds-aurora-mysql-audit-log", ("AWS::RDS::DBCluster",), ("audit",), "Aurora MySQL clusters export audit logs",
+         ("RDS.45",), 'enabled_cloudwatch_logs_exports = ["audit"]', "EnableCloudwatchLogsExports: [audit]",
+         applies=lambda r: str(r.get("Engine", "")).lower() == "aurora-mysql")
 
 
 def _search_log(r: View, kind: str) -> Any:

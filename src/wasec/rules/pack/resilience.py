@@ -124,6 +124,21 @@ def redis_backups(r: View) -> Any:
     return None
 
 
+@rule("dynamodb-global-table-pitr", title="DynamoDB global tables keep point-in-time recovery in every replica",
+      severity="medium", types=["AWS::DynamoDB::GlobalTable"], area="incident", category="resilience", wa=LIFECYCLE,
+      fsbp=("DynamoDB.2",),
+      why="Each replica region restores only from its own point-in-time recovery; a replica without it cannot be "
+          "brought back after a malicious or mistaken write reaches it.",
+      fix="Enable point-in-time recovery in each replica's specification.",
+      tf="# aws_dynamodb_table with replica blocks: point_in_time_recovery { enabled = true } and replica { point_in_time_recovery = true }",
+      cfn="Replicas:\n  - Region: eu-west-1\n    PointInTimeRecoverySpecification:\n      PointInTimeRecoveryEnabled: true")
+def global_table_pitr(r: View) -> Any:
+    return [Fail(f"{p}.PointInTimeRecoverySpecification" if r.raw(f"{p}.PointInTimeRecoverySpecification") is not None
+                 else p, f"the {x.get('Region', 'replica')} replica has no point-in-time recovery")
+            for p, x in r.items("Replicas") if isinstance(x, dict)
+            and not is_true(r.get(f"{p}.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", False))]
+
+
 expect("dynamodb-pitr", types=["AWS::DynamoDB::Table"], path="PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled",
        ok=is_true, default=False, message="point-in-time recovery is off", title="DynamoDB point-in-time recovery is enabled",
        severity="medium", area="incident", category="resilience", wa=LIFECYCLE, fsbp=("DynamoDB.2",),

@@ -359,3 +359,15 @@ def code_signing(r: View) -> Any:
     if not r.present("CodeSigningConfigArn"):
         return Fail("", "any package the deployer uploads runs")
     return None
+
+
+expect("acm-certificate-transparency", types=["AWS::CertificateManager::Certificate"],
+       path="CertificateTransparencyLoggingPreference", ok=lambda v: str(v).upper() != "DISABLED", default="ENABLED",
+       message="the certificate is kept out of Certificate Transparency logs",
+       title="ACM certificates are published to Certificate Transparency logs", severity="low", area="data",
+       category="encryption", wa=("SEC09-BP01",),
+       why="Certificate Transparency is how a domain owner notices a certificate issued for their names by mistake or "
+           "by an attacker; browsers also distrust public certificates that are not logged.",
+       fix="Leave Certificate Transparency logging enabled.",
+       tf='options {\n  certificate_transparency_logging_preference = "ENABLED"\n}',
+       cfn="CertificateTransparencyLoggingPreference: ENABLED")

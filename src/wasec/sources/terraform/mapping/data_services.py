@@ -528,3 +528,24 @@ simple("aws_imagebuilder_distribution_configuration", "AWS::ImageBuilder::Distri
         "AmiDistributionConfiguration", {"name": "Name", "kms_key_id": "KmsKeyId"})}, many=True),
 }, name="name")
 simple("aws_imagebuilder_component", "AWS::ImageBuilder::Component", {"name": "Name", "kms_key_id": "KmsKeyId"}, name="name")
+for _tf in ("aws_comprehend_entity_recognizer", "aws_comprehend_document_classifier"):
+    simple(_tf, "Wasec::Comprehend::Model", {"name": "Name", "model_kms_key_id": "ModelKmsKeyId",
+                                              "volume_kms_key_id": "VolumeKmsKeyId"}, name="name")
+_ENCRYPTION = Blk("EncryptionConfig", {"encryption_type": "EncryptionType", "key_id": "KeyId"})
+simple("aws_connect_instance_storage_config", "AWS::Connect::InstanceStorageConfig", {
+    "resource_type": "ResourceType",
+    "storage_config": Blk("", {
+        "storage_type": "StorageType",
+        "s3_config": Blk("S3Config", {"bucket_name": "BucketName", "encryption_config": _ENCRYPTION}),
+        "kinesis_video_stream_config": Blk("KinesisVideoStreamConfig", {"prefix": "Prefix", "encryption_config": _ENCRYPTION}),
+    }),
+})
+simple("aws_sagemaker_data_quality_job_definition", "AWS::SageMaker::DataQualityJobDefinition", {
+    "name": "JobDefinitionName",
+    "data_quality_job_output_config": Blk("DataQualityJobOutputConfig", {"kms_key_id": "KmsKeyId"}),
+    "job_resources": Blk("JobResources", {"cluster_config": Blk("ClusterConfig", {"volume_kms_key_id": "VolumeKmsKeyId"})}),
+    "network_config": Blk("NetworkConfig", {
+        "enable_inter_container_traffic_encryption": "EnableInterContainerTrafficEncryption",
+        "enable_network_isolation": "EnableNetworkIsolation"}),
+}, name="name")
+simple("aws_db_security_group", "AWS::RDS::DBSecurityGroup", {"name": "GroupDescription"})

@@ -420,6 +420,7 @@ simple("aws_ec2_transit_gateway", "AWS::EC2::TransitGateway", {
 simple("aws_acm_certificate", "AWS::CertificateManager::Certificate", {
     "domain_name": "DomainName", "key_algorithm": "KeyAlgorithm", "validation_method": "ValidationMethod",
     "subject_alternative_names": "SubjectAlternativeNames",
+    "options": Blk("", {"certificate_transparency_logging_preference": "CertificateTransparencyLoggingPreference"}),
 }, name="domain_name")
 simple("aws_ram_resource_share", "AWS::RAM::ResourceShare", {
     "name": "Name", "allow_external_principals": ("AllowExternalPrincipals", bool),
