@@ -46,6 +46,10 @@ EMULATOR_GAPS: dict[tuple[str, str], str] = {
     ("sagemaker-model-network-isolation", "good"): "the emulator drops EnableNetworkIsolation",
     ("sns-delivery-status-logging", "good"): "the emulator drops a topic's delivery status feedback roles",
     ("emr-primary-no-public-ip", "good"): "the emulator gives every primary node a public DNS name",
+    ("appsync-waf", "good"): "the emulator has no wafv2 ListResourcesForWebACL",
+    ("appsync-waf", "bad"): "the emulator has no wafv2 ListResourcesForWebACL",
+    ("firehose-kms-cmk", "good"): "the emulator drops a delivery stream's encryption settings",
+    ("sagemaker-notebook-imdsv2", "good"): "the emulator drops a notebook's InstanceMetadataServiceConfiguration",
 }
 # a region has one detector; the main account's is off, for guardduty-enabled and guardduty-detector-enabled
 EMULATOR_GAPS.update({(r, "bad"): "a region has one GuardDuty detector, and the main account's is off: its plans are "

@@ -337,11 +337,11 @@ def databases(w: World) -> None:
                          DeletionProtection=True, EnableCloudwatchLogsExports=["postgresql"], MultiAZ=True,
                          EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId=key, AutoMinorVersionUpgrade=True,
                          EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True, MonitoringInterval=60,
-                         MonitoringRoleArn=monitoring)
+                         MonitoringRoleArn=monitoring, CACertificateIdentifier="rds-ca-rsa2048-g1")
     r.create_db_instance(DBInstanceIdentifier="bad-db", Engine="mysql", DBInstanceClass="db.t3.micro",
                          MasterUsername="admin", MasterUserPassword=fake_secret()[:20], AllocatedStorage=20,
                          StorageEncrypted=False, PubliclyAccessible=True, BackupRetentionPeriod=0, DeletionProtection=False,
-                         AutoMinorVersionUpgrade=False)
+                         AutoMinorVersionUpgrade=False, CACertificateIdentifier="rds-ca-2019")
     w.pair("AWS::RDS::DBInstance", ":db:good-db", ":db:bad-db")
     topic = c("sns").create_topic(Name="db-events")["TopicArn"]
     r.create_event_subscription(SubscriptionName="good-events", SnsTopicArn=topic, SourceType="db-instance",
@@ -362,6 +362,10 @@ def databases(w: World) -> None:
                              BackupRetentionPeriod=1, DeletionProtection=False, **({"MasterUsername": "admin"} if extra else {}),
                              **({"AutoMinorVersionUpgrade": False} if client == "rds" else {}), **extra)
         w.pair(typ, f"good-{engine}", f"bad-{engine}")
+    for name, logs in (("audited-mysql", ["audit", "error"]), ("unaudited-mysql", ["error"])):
+        r.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-mysql", MasterUsername="app",
+                            MasterUserPassword=fake_secret()[:20], EnableCloudwatchLogsExports=logs)
+    w.case("rds-aurora-mysql-audit-log", "audited-mysql", "unaudited-mysql")
     r.create_db_snapshot(DBInstanceIdentifier="good-db", DBSnapshotIdentifier="good-snap")
     r.create_db_snapshot(DBInstanceIdentifier="bad-db", DBSnapshotIdentifier="bad-snap")
     r.modify_db_snapshot_attribute(DBSnapshotIdentifier="bad-snap", AttributeName="restore", ValuesToAdd=["all"])
@@ -470,6 +474,9 @@ def data(w: World) -> None:
     ssm.put_parameter(Name="/app/db_password", Value=fake_secret(), Type="SecureString")
     ssm.put_parameter(Name="/legacy/api_secret", Value=fake_secret(), Type="String")
     w.pair("AWS::SSM::Parameter", "/app/db_password", "/legacy/api_secret")
+    params_key = c("kms").create_key(Description="parameters")["KeyMetadata"]["Arn"]
+    ssm.put_parameter(Name="/app/api_token", Value=fake_secret(), Type="SecureString", KeyId=params_key)
+    w.case("ssm-parameter-kms-cmk", "/app/api_token", "/app/db_password")  # the default key is AWS managed
     content = json.dumps({"schemaVersion": "2.2", "description": "noop", "mainSteps": [
         {"action": "aws:runShellScript", "name": "noop", "inputs": {"runCommand": ["true"]}}]})
     for name in ("good-doc", "bad-doc"):
@@ -529,6 +536,8 @@ def data(w: World) -> None:
                           DomainEndpointOptions={"EnforceHTTPS": False},
                           AccessPolicies=policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}))
         w.pair(typ, f"good-{low}", f"bad-{low}")
+    os_.create_domain(DomainName="aws-key-opense", EngineVersion="OpenSearch_2.11", EncryptionAtRestOptions={"Enabled": True})
+    w.case("opensearch-kms-cmk", "good-opense", "aws-key-opense")
     kin = c("kinesis")
     kin.create_stream(StreamName="good-stream", ShardCount=1)
     kin.start_stream_encryption(StreamName="good-stream", EncryptionType="KMS", KeyId=key)
@@ -544,7 +553,7 @@ def data(w: World) -> None:
 
 
 def _function(w: World, name: str, env: dict[str, str], runtime: str = "python3.12", tracing: str = "Active",
-              vpc: dict[str, list[str]] | None = None) -> str:
+              vpc: dict[str, list[str]] | None = None, kms: str | None = None) -> str:
     iam_ = c("iam")
     try:
         role = iam_.get_role(RoleName="lambda-exec")["Role"]["Arn"]
@@ -553,14 +562,15 @@ def _function(w: World, name: str, env: dict[str, str], runtime: str = "python3.
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
     return str(c("lambda").create_function(FunctionName=name, Runtime=runtime, Role=role, Handler="index.handler",
                                            Code={"ZipFile": _zip()}, Environment={"Variables": env},
-                                           TracingConfig={"Mode": tracing}, **({"VpcConfig": vpc} if vpc else {}))["FunctionArn"])
+                                           TracingConfig={"Mode": tracing}, **({"VpcConfig": vpc} if vpc else {}),
+                                           **({"KMSKeyArn": kms} if kms else {}))["FunctionArn"])
 
 
 # -- compute and build ----------------------------------------------------------------------------------
 def compute(w: World) -> None:
     token = fake_secret()
     e = c("ec2")
-    _function(w, "good-fn", env={"TABLE": "orders"}, vpc={
+    _function(w, "good-fn", env={"TABLE": "orders"}, kms=c("kms").create_key(Description="functions")["KeyMetadata"]["Arn"], vpc={
         "SubnetIds": [e.describe_subnets()["Subnets"][0]["SubnetId"]],
         "SecurityGroupIds": [e.describe_security_groups()["SecurityGroups"][0]["GroupId"]]})
     bad_fn = _function(w, "bad-fn", env={"DB_PASSWORD": token, "API_SECRET_KEY": token}, runtime="python3.7", tracing="PassThrough")
@@ -572,20 +582,25 @@ def compute(w: World) -> None:
     lam.add_permission(FunctionName="bad-fn", StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
     w.pair("AWS::Lambda::Permission", "good-fn/policy/events", "bad-fn/policy/anyone")
     w.case("lambda-permission-source", "good-fn/policy/events", "bad-fn/policy/s3")
-    lam.create_function_url_config(FunctionName="good-fn", AuthType="AWS_IAM")
-    lam.create_function_url_config(FunctionName="bad-fn", AuthType="NONE")
+    lam.create_function_url_config(FunctionName="good-fn", AuthType="AWS_IAM", Cors={"AllowOrigins": ["https://app.example.com"]})
+    lam.create_function_url_config(FunctionName="bad-fn", AuthType="NONE", Cors={"AllowOrigins": ["*"]})
     w.pair("AWS::Lambda::Url", "good-fn", "bad-fn")
     del bad_fn
     ecs = c("ecs")
-    ecs.create_cluster(clusterName="good-cluster", settings=[{"name": "containerInsights", "value": "enabled"}])
-    ecs.create_cluster(clusterName="bad-cluster", settings=[{"name": "containerInsights", "value": "disabled"}])
+    exec_key = c("kms").create_key(Description="ecs exec")["KeyMetadata"]["Arn"]
+    ecs.create_cluster(clusterName="good-cluster", settings=[{"name": "containerInsights", "value": "enabled"}],
+                       configuration={"executeCommandConfiguration": {"kmsKeyId": exec_key, "logging": "DEFAULT"}})
+    ecs.create_cluster(clusterName="bad-cluster", settings=[{"name": "containerInsights", "value": "disabled"}],
+                       configuration={"executeCommandConfiguration": {"logging": "NONE"}})
     w.pair("AWS::ECS::Cluster", "cluster/good-cluster", "cluster/bad-cluster")
     ecs.register_task_definition(family="good-task", networkMode="awsvpc", containerDefinitions=[{
         "name": "app", "image": "app:1", "memory": 256, "readonlyRootFilesystem": True, "privileged": False,
         "secrets": [{"name": "DB_PASSWORD", "valueFrom": f"arn:aws:secretsmanager:us-east-1:{w.account}:secret:db"}],
         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}}}],
         volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "ENABLED"}}])
-    ecs.register_task_definition(family="bad-task", networkMode="host", pidMode="host", containerDefinitions=[{
+    app_role = f"arn:aws:iam::{w.account}:role/app"
+    ecs.register_task_definition(family="bad-task", networkMode="host", pidMode="host", taskRoleArn=app_role,
+                                 executionRoleArn=app_role, containerDefinitions=[{
         "name": "app", "image": "app:1", "memory": 256, "privileged": True,
         "environment": [{"name": "DB_PASSWORD", "value": token}]}],
         volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "DISABLED"}}])
@@ -610,7 +625,8 @@ def compute(w: World) -> None:
     role = c("iam").create_role(RoleName="eks", AssumeRolePolicyDocument=policy(
         {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
     eks = c("eks")
-    eks.create_cluster(name="good-eks", roleArn=role, resourcesVpcConfig={"subnetIds": [sub], "endpointPublicAccess": False,
+    eks.create_cluster(name="good-eks", roleArn=role, version="1.99",  # newer than any calendar wasec ships
+                       resourcesVpcConfig={"subnetIds": [sub], "endpointPublicAccess": False,
                                                                          "endpointPrivateAccess": True},
                        encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
                        logging={"clusterLogging": [{"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
@@ -659,6 +675,7 @@ def compute(w: World) -> None:
         {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}))["Role"]["Arn"]
     sm.create_notebook_instance(NotebookInstanceName="good-nb", InstanceType="ml.t3.medium", RoleArn=sm_role, KmsKeyId=key,
                                 DirectInternetAccess="Disabled", RootAccess="Disabled", SubnetId=sub,
+                                InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": "2"},
                                 SecurityGroupIds=[c("ec2").describe_security_groups()["SecurityGroups"][0]["GroupId"]])
     sm.create_notebook_instance(NotebookInstanceName="bad-nb", InstanceType="ml.t3.medium", RoleArn=sm_role,
                                 DirectInternetAccess="Enabled", RootAccess="Enabled")
@@ -673,6 +690,7 @@ def compute(w: World) -> None:
     for name, cidr in (("good-emr", "10.9.1.0/24"), ("bad-emr", "10.9.2.0/24")):
         subnet = ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": [cidr]}])["Subnets"][0]["SubnetId"]
         clusters[name] = emr.run_job_flow(Name=name, ReleaseLabel="emr-7.2.0", JobFlowRole="EMR_EC2_DefaultRole",
+                                          **({"SecurityConfiguration": "encrypted"} if name == "good-emr" else {}),
                                           ServiceRole="EMR_DefaultRole", VisibleToAllUsers=True, Instances={
                                               "MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
                                               "KeepJobFlowAliveWhenNoSteps": True, "Ec2SubnetId": subnet})["JobFlowId"]
@@ -718,12 +736,18 @@ def edge(w: World) -> None:
     body, key = certificate(-10, 10, bits=1024)  # a short key, about to expire
     bad_cert = acm.import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
     w.pair("AWS::CertificateManager::Certificate", good_cert.rsplit("/", 1)[1], bad_cert.rsplit("/", 1)[1])
+    wildcard = acm.request_certificate(DomainName="*.example.com")["CertificateArn"]
+    w.case("acm-certificate-no-wildcard", good_cert.rsplit("/", 1)[1], wildcard.rsplit("/", 1)[1])
     waf = c("wafv2")
     seen = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "m"}
     good_acl = waf.create_web_acl(Name="good-acl", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=seen,
                                   Rules=[{"Name": "common", "Priority": 0, "OverrideAction": {"None": {}}, "VisibilityConfig": seen,
                                           "Statement": {"ManagedRuleGroupStatement": {
-                                              "VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}}])["Summary"]["ARN"]
+                                              "VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}},
+                                         {"Name": "bad-inputs", "Priority": 1, "OverrideAction": {"None": {}},
+                                          "VisibilityConfig": seen, "Statement": {"ManagedRuleGroupStatement": {
+                                              "VendorName": "AWS", "Name": "AWSManagedRulesKnownBadInputsRuleSet"}}}]
+                                  )["Summary"]["ARN"]
     waf.put_logging_configuration(LoggingConfiguration={"ResourceArn": good_acl, "LogDestinationConfigs": [
         f"arn:aws:firehose:us-east-1:{w.account}:deliverystream/aws-waf-logs-good"]})
     unseen = {**seen, "CloudWatchMetricsEnabled": False}
@@ -768,7 +792,10 @@ def edge(w: World) -> None:
     w.pair("AWS::ApiGateway::RestApi", good_api, bad_api)
     for api, good in ((good_api, True), (bad_api, False)):
         root = ag.get_resources(restApiId=api)["items"][0]["id"]
-        ag.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="AWS_IAM" if good else "NONE")
+        validator = ag.create_request_validator(restApiId=api, name="all", validateRequestBody=True,
+                                                validateRequestParameters=True)["id"] if good else None
+        ag.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="AWS_IAM" if good else "NONE",
+                      **({"requestValidatorId": validator} if validator else {}))
         ag.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
         dep = ag.create_deployment(restApiId=api)["id"]
         ag.create_stage(restApiId=api, stageName="prod", deploymentId=dep, tracingEnabled=good)
@@ -782,7 +809,8 @@ def edge(w: World) -> None:
         else:
             ag.update_stage(restApiId=api, stageName="prod", patchOperations=[
                 {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
-                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "false"}])
+                {"op": "replace", "path": "/*/*/caching/dataEncrypted", "value": "false"},
+                {"op": "replace", "path": "/*/*/logging/dataTrace", "value": "true"}])
     w.pair("AWS::ApiGateway::Stage", f"{good_api}/stages/prod", f"{bad_api}/stages/prod")
     w.pair("AWS::ApiGateway::Method", f"{good_api}/", f"{bad_api}/")
     ag.create_domain_name(domainName="good.example.com", securityPolicy="TLS_1_2",
@@ -821,7 +849,8 @@ def edge(w: World) -> None:
             "Origins": {"Quantity": 2, "Items": [origin, s3_origin]},
             "DefaultCacheBehavior": {"TargetOriginId": "app", "ViewerProtocolPolicy": "redirect-to-https" if good else "allow-all",
                                      "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                                     "TrustedSigners": {"Enabled": False, "Quantity": 0}},
+                                     "TrustedSigners": {"Enabled": False, "Quantity": 0},
+                                     **({"ResponseHeadersPolicyId": "67f7725c-6f97-4210-82d7-5512b31e9d03"} if good else {})},
             "ViewerCertificate": {"CloudFrontDefaultCertificate": False, "MinimumProtocolVersion": "TLSv1.2_2021" if good else "TLSv1",
                                   "ACMCertificateArn": cert,
                                   "SSLSupportMethod": "sni-only" if good else "vip"},
@@ -912,9 +941,10 @@ def misc(w: World) -> None:
                          Logs={"Audit": good, "General": good})
     w.pair("AWS::AmazonMQ::Broker", "good-mq", "bad-mq")
     t = c("transfer")
-    good_t = t.create_server(Protocols=["SFTP"], EndpointType="PUBLIC")["ServerId"]
+    good_t = t.create_server(Protocols=["SFTP"], EndpointType="PUBLIC", SecurityPolicyName="TransferSecurityPolicy-2024-01")["ServerId"]
     bad_t = t.create_server(Protocols=["FTP", "SFTP"], EndpointType="VPC", EndpointDetails={"SubnetIds": subs[:1]})["ServerId"]
     w.pair("AWS::Transfer::Server", good_t, bad_t)
+    w.case("transfer-server-not-public", bad_t, good_t)  # the VPC endpoint is the good one here
     dms = c("dms")
     dms.create_replication_instance(ReplicationInstanceIdentifier="good-dms", ReplicationInstanceClass="dms.t3.micro",
                                     PubliclyAccessible=False, KmsKeyId=key, AutoMinorVersionUpgrade=True)
@@ -922,7 +952,8 @@ def misc(w: World) -> None:
                                     PubliclyAccessible=True, AutoMinorVersionUpgrade=False)
     w.pair("AWS::DMS::ReplicationInstance", "good-dms", "bad-dms")
     endpoints = {}
-    for name, engine, extra in (("good-src", "postgres", {"SslMode": "verify-full"}), ("bad-src", "mysql", {"SslMode": "none"})):
+    for name, engine, extra in (("good-src", "postgres", {"SslMode": "verify-full", "KmsKeyId": key}),
+                                ("bad-src", "mysql", {"SslMode": "none"})):
         endpoints[name] = dms.create_endpoint(EndpointIdentifier=name, EndpointType="source", EngineName=engine,
                                               ServerName="db.internal.example.com", Port=5432, DatabaseName="orders",
                                               Username="replicator", Password=fake_secret()[:20], **extra)["Endpoint"]["EndpointArn"]
@@ -1005,7 +1036,9 @@ def misc(w: World) -> None:
     for name, good in (("good-fw", True), ("bad-fw", False)):
         fw = nfw.create_firewall(FirewallName=name, VpcId=vpc, SubnetMappings=[{"SubnetId": subs[0]}],
                                  FirewallPolicyArn=f"arn:aws:network-firewall:us-east-1:{w.account}:firewall-policy/edge",
-                                 DeleteProtection=good, SubnetChangeProtection=good)["Firewall"]["FirewallArn"]
+                                 DeleteProtection=good, SubnetChangeProtection=good,
+                                 **({"EncryptionConfiguration": {"KeyId": key, "Type": "CUSTOMER_KMS"}} if good else {}))[
+                                     "Firewall"]["FirewallArn"]
         if good:
             nfw.update_logging_configuration(FirewallArn=fw, LoggingConfiguration={"LogDestinationConfigs": [
                 {"LogType": "ALERT", "LogDestinationType": "CloudWatchLogs", "LogDestination": {"logGroup": "fw"}}]})

@@ -485,6 +485,7 @@ expect("transfer-server-security-policy", types=["AWS::Transfer::Server"], path=
 
 @rule("ssm-session-encrypted", title="Session Manager encrypts sessions with a KMS key of yours", severity="medium",
       types=["AWS::SSM::Document"], area="data", category="encryption", wa=IN_TRANSIT,
+      scope="code",  # the live path lists documents without their content
       why="Sessions are already TLS; a KMS key in the preferences adds encryption of the session data end to end "
           "between the client and the instance, and its recorded logs are encrypted too.",
       fix="Set kmsKeyId in the Session Manager preferences (and encryption of the CloudWatch or S3 log destination).",

@@ -348,6 +348,7 @@ def acm_wildcard(r: View) -> Any:
 @rule("lambda-code-signing", title="Lambda functions verify code signatures", severity="low",
       types=["AWS::Lambda::Function", "AWS::Serverless::Function"], area="appsec", category="hardening",
       wa=("SEC11-BP06", "SEC11-BP07"), optional=True,
+      scope="code",  # the live path does not read a function's code signing configuration
       why="A code signing configuration makes Lambda refuse code not signed by your signing profiles: a stolen "
           "deployment credential cannot ship a modified package.",
       fix="Create a signing profile and a code signing configuration that enforces it, and set it on the function.",
@@ -365,7 +366,7 @@ expect("acm-certificate-transparency", types=["AWS::CertificateManager::Certific
        path="CertificateTransparencyLoggingPreference", ok=lambda v: str(v).upper() != "DISABLED", default="ENABLED",
        message="the certificate is kept out of Certificate Transparency logs",
        title="ACM certificates are published to Certificate Transparency logs", severity="low", area="data",
-       category="encryption", wa=("SEC09-BP01",),
+       category="encryption", wa=("SEC09-BP01",), scope="code",  # the live path lists certificates without options
        why="Certificate Transparency is how a domain owner notices a certificate issued for their names by mistake or "
            "by an attacker; browsers also distrust public certificates that are not logged.",
        fix="Leave Certificate Transparency logging enabled.",

@@ -329,6 +329,7 @@ def _session_inputs(r: View) -> dict[str, Any] | None:
 
 @rule("ssm-session-logging", title="Session Manager records sessions to CloudWatch Logs or S3", severity="medium",
       types=["AWS::SSM::Document"], area="detection", category="logging", wa=(*LOGS, "SEC10-BP03"),
+      scope="code",  # the live path lists documents without their content
       why="Session Manager replaces SSH; without a log destination, what was run in each session is lost.",
       fix="Set cloudWatchLogGroupName or s3BucketName in the Session Manager preferences (with encryption).",
       tf='content = jsonencode({\n  schemaVersion = "1.0"\n  sessionType   = "Standard_Stream"\n  inputs = {\n'

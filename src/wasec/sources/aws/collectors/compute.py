@@ -71,9 +71,11 @@ def ecs_clusters(ctx: Ctx) -> list[Resource]:
     arns = ctx.pages("ListClusters", "clusterArns")
     out = []
     for batch in chunks(arns, 100):
-        for c in (ctx.call("DescribeClusters", clusters=batch, include=["SETTINGS", "TAGS"]) or {}).get("clusters") or ():
+        for c in (ctx.call("DescribeClusters", clusters=batch, include=["SETTINGS", "TAGS", "CONFIGURATIONS"]) or {}).get(
+                "clusters") or ():
             out.append(ctx.resource("AWS::ECS::Cluster", c["clusterName"], {
                 "ClusterName": c["clusterName"], "ClusterSettings": pascal_keys(c.get("settings") or []),
+                "Configuration": pascal_keys(c.get("configuration") or {}),
             }, arn=c.get("clusterArn"), tags=c.get("tags")))
     return out
 
@@ -206,6 +208,7 @@ def notebooks(ctx: Ctx) -> list[Resource]:
         return ctx.resource("AWS::SageMaker::NotebookInstance", name, {
             "NotebookInstanceName": name, "DirectInternetAccess": get("DirectInternetAccess"),
             "RootAccess": get("RootAccess"), "KmsKeyId": get("KmsKeyId"), "SubnetId": get("SubnetId"),
+            "InstanceMetadataServiceConfiguration": get("InstanceMetadataServiceConfiguration"),
         }, arn=n.get("NotebookInstanceArn"))
 
     return ctx.map(one, ctx.pages("ListNotebookInstances", "NotebookInstances"))

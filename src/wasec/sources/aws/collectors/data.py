@@ -126,7 +126,8 @@ def secrets(ctx: Ctx) -> list[Resource]:
 
 @collector("ssm", types=["AWS::SSM::Parameter"], calls=["DescribeParameters"])
 def parameters(ctx: Ctx) -> list[Resource]:
-    return [ctx.resource("AWS::SSM::Parameter", p["Name"], {"Name": p["Name"], "Type": p.get("Type"), "Tier": p.get("Tier")},
+    return [ctx.resource("AWS::SSM::Parameter", p["Name"], {"Name": p["Name"], "Type": p.get("Type"), "Tier": p.get("Tier"),
+                                                         "KmsKeyId": p.get("KeyId")},
                          arn=p.get("ARN") or ctx.arn("ssm", f"parameter/{p['Name'].lstrip('/')}"))
             for p in ctx.pages("DescribeParameters", "Parameters")]
 
@@ -249,6 +250,7 @@ def transfer_servers(ctx: Ctx) -> list[Resource]:
         return ctx.resource("AWS::Transfer::Server", s["ServerId"], {
             "Protocols": d if isinstance(d, Unknown) else (d or {}).get("Protocols") or ["SFTP"],
             "EndpointType": s.get("EndpointType"), "IdentityProviderType": s.get("IdentityProviderType"),
+            "SecurityPolicyName": known(d, "SecurityPolicyName"),
         }, arn=s.get("Arn"))
 
     return ctx.map(one, ctx.pages("ListServers", "Servers"))

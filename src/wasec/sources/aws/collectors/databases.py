@@ -33,6 +33,7 @@ def db_instances(ctx: Ctx) -> list[Resource]:
             "MultiAZ": bool(d.get("MultiAZ")), "AutoMinorVersionUpgrade": d.get("AutoMinorVersionUpgrade"),
             "CopyTagsToSnapshot": d.get("CopyTagsToSnapshot"), "MonitoringInterval": d.get("MonitoringInterval", 0),
             "MasterUsername": d.get("MasterUsername"), "Port": (d.get("Endpoint") or {}).get("Port"),
+            "CACertificateIdentifier": d.get("CACertificateIdentifier"),
             "DBSubnetGroupName": (d.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
             "DBParameterGroupName": next((g.get("DBParameterGroupName") for g in d.get("DBParameterGroups") or ()), None),
             "Tags": tag_list(d.get("TagList")),

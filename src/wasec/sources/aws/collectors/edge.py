@@ -102,6 +102,7 @@ def rest_apis(ctx: Ctx) -> list[Resource]:
                     "RestApiId": aid, "ResourceId": res["id"], "ResourcePath": res.get("path"), "HttpMethod": verb,
                     "AuthorizationType": (m or {}).get("authorizationType", "NONE"),
                     "ApiKeyRequired": bool((m or {}).get("apiKeyRequired")),
+                    "RequestValidatorId": (m or {}).get("requestValidatorId"),
                 }))
         return out
 
@@ -195,7 +196,7 @@ def certificates(ctx: Ctx) -> list[Resource]:
     return [ctx.resource("AWS::CertificateManager::Certificate", c["CertificateArn"], {
         "DomainName": c.get("DomainName"), "KeyAlgorithm": c.get("KeyAlgorithm"), "Type": c.get("Type"),
         "NotAfter": c["NotAfter"].isoformat() if hasattr(c.get("NotAfter"), "isoformat") else c.get("NotAfter"),
-        "InUse": c.get("InUse"),
+        "InUse": c.get("InUse"), "SubjectAlternativeNames": list(c.get("SubjectAlternativeNameSummaries") or []),
     }, arn=c["CertificateArn"], names=[c.get("DomainName")])
         for c in ctx.pages("ListCertificates", "CertificateSummaryList", Includes={"keyTypes": every})]
 
@@ -274,6 +275,7 @@ def firewalls(ctx: Ctx) -> list[Resource]:
             "DeleteProtection": d if isinstance(d, Unknown) else bool((d or {}).get("DeleteProtection")),
             "SubnetChangeProtection": d if isinstance(d, Unknown) else bool((d or {}).get("SubnetChangeProtection")),
             "FirewallPolicyArn": known(d, "FirewallPolicyArn"),
+            "EncryptionConfiguration": known(d, "EncryptionConfiguration"),
             # read with the firewall: an empty list means the firewall logs nowhere
             "LoggingConfiguration": logs if isinstance(logs, Unknown) else
             {"LogDestinationConfigs": list((logs or {}).get("LogDestinationConfigs") or [])},
