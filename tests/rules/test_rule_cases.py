@@ -54,7 +54,8 @@ def _language(c) -> str:  # type: ignore[no-untyped-def]
 # rules whose failure one language cannot express: (rule, language) → why
 CANNOT_FAIL = {("ssm-document-not-public", "cfn"): "CloudFormation has no property that shares a document",
                ("ssm-parameter-kms-cmk", "cfn"): "CloudFormation creates no SecureString parameter",
-               ("globalaccelerator-flow-logs", "cfn"): "CloudFormation cannot set an accelerator's flow logs"}
+               ("globalaccelerator-flow-logs", "cfn"): "CloudFormation cannot set an accelerator's flow logs",
+               ("waf-classic-logging", "cfn"): "CloudFormation cannot set a WAF Classic web ACL's logging"}
 
 
 def test_every_rule_has_passing_and_failing_cases() -> None:

@@ -128,6 +128,10 @@ _public_policy("secretsmanager-secret-policy-public", ("AWS::SecretsManager::Sec
                "Secrets Manager secret policy does not allow public access", "read the secret", (),
                tf='principals {\n  type        = "AWS"\n  identifiers = [aws_iam_role.app.arn]\n}',
                cfn="Principal:\n  AWS: !GetAtt AppRole.Arn")
+_public_policy("glacier-vault-policy-public", ("Wasec::Glacier::Vault",), "AccessPolicy",
+               "Glacier vault access policy does not allow public access", "retrieve or delete the vault's archives", (),
+               tf='principals {\n  type        = "AWS"\n  identifiers = [aws_iam_role.archiver.arn]\n}',
+               cfn="# Glacier vaults are no CloudFormation resource: set the vault access policy with the API")
 _public_policy("efs-file-system-policy-public", ("AWS::EFS::FileSystem",), "FileSystemPolicy",
                "EFS file system policy does not allow public access", "mount and read the file system", (),
                tf='principals {\n  type        = "AWS"\n  identifiers = [aws_iam_role.app.arn]\n}',

@@ -869,3 +869,19 @@ def monitoring_kms(r: View) -> Any:
             fails.append(Fail(p.rsplit(".", 1)[0] if r.raw(p.rsplit(".", 1)[0]) is not None else "",
                               f"{'the output' if 'Output' in p else 'the processing volumes'} are not encrypted with a KMS key"))
     return fails
+_cmk("database-copies-kms-cmk", ("Wasec::RDS::SnapshotCopy",), "KmsKeyId",
+     "Copies of database snapshots and backups are encrypted with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.dr.arn",
+     cfn="# CloudFormation copies no snapshot: pass KmsKeyId to CopyDBSnapshot, StartDBInstanceAutomatedBackupsReplication")
+_cmk("sagemaker-flow-definition-kms-cmk", ("Wasec::SageMaker::FlowDefinition",), "OutputConfig.KmsKeyId",
+     "SageMaker human review workflows encrypt their output with a customer managed KMS key",
+     tf="output_config {\n  s3_output_path = \"s3://reviews/\"\n  kms_key_id     = aws_kms_key.sagemaker.arn\n}",
+     cfn="# flow definitions are no CloudFormation resource")
+_cmk("rds-activity-stream-kms-cmk", ("Wasec::RDS::ActivityStream",), "KmsKeyId",
+     "Database activity streams are encrypted with a customer managed KMS key",
+     tf="kms_key_id = aws_kms_key.activity.key_id",
+     cfn="# activity streams are started with the API (StartActivityStream), not declared in CloudFormation")
+_key_choice("codeguru-reviewer-kms-cmk", ("Wasec::CodeGuru::RepositoryAssociation",), "KmsKeyDetails", "EncryptionOption",
+            "CUSTOMER_MANAGED_CMK", "CodeGuru Reviewer keeps the reviewed source under a customer managed KMS key",
+            tf='kms_key_details {\n  encryption_option = "CUSTOMER_MANAGED_CMK"\n  kms_key_id        = aws_kms_key.code.key_id\n}',
+            cfn="# the KMS key of a repository association is set with the API")

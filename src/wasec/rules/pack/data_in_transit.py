@@ -301,7 +301,7 @@ def _tls_parameter(engine: str, version: Any) -> tuple[str, bool] | None:
 
 @rule("rds-encrypted-in-transit", title="RDS DB instances refuse unencrypted connections", severity="medium",
       types=["AWS::RDS::DBInstance"], needs=["AWS::RDS::DBParameterGroup"], area="data", category="encryption",
-      wa=IN_TRANSIT, fsbp=("RDS.41", "RDS.44"),
+      wa=IN_TRANSIT, fsbp=("RDS.38", "RDS.39", "RDS.41", "RDS.44"),
       why="Without the parameter that forces TLS, a client (or a misconfigured driver) can talk to the database in "
           "clear: passwords and rows on the wire.",
       fix="Use a parameter group with rds.force_ssl = 1 (PostgreSQL, SQL Server) or require_secure_transport = ON "

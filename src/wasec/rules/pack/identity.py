@@ -386,6 +386,19 @@ def user_policies(r: View) -> Any:
     return fails
 
 
+@rule("iam-user-in-code", title="People sign in through a federated identity provider, not as IAM users declared in code",
+      severity="low", types=["AWS::IAM::User"], area="identity", category="access", wa=("SEC02-BP04", "SEC02-BP06"),
+      scope="code", optional=True,
+      why="An IAM user is a second identity for a person, with its own password and keys to protect, rotate and "
+          "remove when they leave; IAM Identity Center or a federated IdP keeps one identity, one MFA, one off switch.",
+      fix="Give people access through IAM Identity Center permission sets (or roles assumed from your IdP).",
+      tf='resource "aws_ssoadmin_permission_set" "developers" {\n  name         = "Developers"\n'
+         '  instance_arn = tolist(data.aws_ssoadmin_instances.main.arns)[0]\n}',
+      cfn="Type: AWS::SSO::PermissionSet\nProperties:\n  Name: Developers\n  InstanceArn: !Ref SsoInstanceArn")
+def user_in_code(r: View) -> Any:
+    return Fail("", f"IAM user {r.get('UserName') or r.resource.id} is declared")
+
+
 @rule("iam-access-key-in-code", title="IAM access keys are not created as code", severity="medium",
       types=["AWS::IAM::AccessKey"], area="identity", category="secret", wa=("SEC02-BP02", "SEC02-BP05"), scope="code",
       why="A long-lived access key created by a template lands in its state or outputs, never expires and is the "

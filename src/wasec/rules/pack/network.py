@@ -539,7 +539,7 @@ def _peering_routes(r: View) -> list[tuple[str, Any]]:
 def peering_default(r: View) -> Any:
     fails: list[Fail] = []
     for p, route in _peering_routes(r):
-        if not route.get("VpcPeeringConnectionId"):
+        if route.get("VpcPeeringConnectionId") is None:  # the property names a peering connection, whatever its id
             continue
         for key in ("DestinationCidrBlock", "DestinationIpv6CidrBlock"):
             where = f"{p}.{key}" if p else key

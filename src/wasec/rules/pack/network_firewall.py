@@ -91,7 +91,7 @@ def policy_default(r: View) -> Any:
 
 @rule("network-firewall-stateless-rule-group-not-empty", title="Stateless Network Firewall rule groups hold rules",
       severity="medium", types=["AWS::NetworkFirewall::RuleGroup"], area="infrastructure", category="network",
-      wa=INSPECT, fsbp=("NetworkFirewall.1",),
+      wa=INSPECT, fsbp=("NetworkFirewall.1", "NetworkFirewall.6"),
       why="An empty stateless rule group matches nothing: a policy that relies on it filters nothing while looking "
           "configured.",
       fix="Add the stateless rules the group is meant to enforce, or remove it from the policies.",

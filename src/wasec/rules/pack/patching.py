@@ -149,7 +149,7 @@ def eks_version(r: View, today: str | None = None) -> Any:
 
 @rule("elasticbeanstalk-managed-updates", title="Elastic Beanstalk environments apply platform updates automatically",
       severity="high", types=["AWS::ElasticBeanstalk::Environment"], area="infrastructure", category="hardening",
-      wa=(*PATCH, "SEC06-BP03"), fsbp=("ElasticBeanstalk.2",),
+      wa=(*PATCH, "SEC06-BP03"),
       why="Platform updates carry the OS, runtime and web server patches; environments created through the API or "
           "CloudFormation do not take them unless managed actions are turned on.",
       fix="Enable managed actions with a weekly maintenance window and the minor update level.",

@@ -271,3 +271,19 @@ def hsts(r: View) -> Any:
     if not is_true(r.get(f"{_HSTS}.IncludeSubdomains", False)):
         return Fail(_HSTS, "subdomains are not covered", None)
     return None
+
+
+@rule("waf-classic-logging", title="WAF Classic web ACLs log the requests they inspect", severity="medium",
+      types=["AWS::WAF::WebACL", "AWS::WAFRegional::WebACL"], area="detection", category="logging",
+      wa=("SEC04-BP01",), fsbp=("WAF.1",),
+      why="WAF logs record every request inspected, the rule that matched and the action taken: the evidence of an "
+          "attack on the application and of its source.",
+      fix="Send the web ACL's logs to a Kinesis Data Firehose stream named aws-waf-logs-… (or move to AWS WAF v2).",
+      tf='logging_configuration {\n  log_destination = aws_kinesis_firehose_delivery_stream.waf.arn\n}',
+      cfn="# CloudFormation cannot set a WAF Classic web ACL's logging: use PutLoggingConfiguration, or WAF v2")
+def classic_logging(r: View) -> Any:
+    if r.source == "cloudformation":
+        return Skip("CloudFormation cannot set a WAF Classic web ACL's logging")
+    if not r.present("LoggingConfiguration.LogDestination"):
+        return Fail("", "the web ACL's requests are not logged")
+    return None

@@ -549,3 +549,26 @@ simple("aws_sagemaker_data_quality_job_definition", "AWS::SageMaker::DataQuality
         "enable_network_isolation": "EnableNetworkIsolation"}),
 }, name="name")
 simple("aws_db_security_group", "AWS::RDS::DBSecurityGroup", {"name": "GroupDescription"})
+
+
+@maps("aws_dms_s3_endpoint", "AWS::DMS::Endpoint")
+def _dms_s3_endpoint(b: Body, o: Builder, m: Any) -> None:
+    o.put("EngineName", "s3", b.line, b.file)  # the S3 endpoint resource is CloudFormation's endpoint with engine s3
+    o.copy(b, {"endpoint_id": "EndpointIdentifier", "endpoint_type": "EndpointType", "kms_key_arn": "KmsKeyId",
+               "ssl_mode": "SslMode", "server_side_encryption_kms_key_id": "S3Settings.ServerSideEncryptionKmsKeyId",
+               "encryption_mode": "S3Settings.EncryptionMode"})
+    o.name(b.attr("endpoint_id"))
+# copies of database data made by Terraform (no CloudFormation resource copies them)
+simple("aws_db_snapshot_copy", "Wasec::RDS::SnapshotCopy", {"target_db_snapshot_identifier": "Name", "kms_key_id": "KmsKeyId"})
+simple("aws_db_instance_automated_backups_replication", "Wasec::RDS::SnapshotCopy", {"kms_key_id": "KmsKeyId"})
+simple("aws_redshift_snapshot_copy_grant", "Wasec::RDS::SnapshotCopy", {"snapshot_copy_grant_name": "Name",
+                                                                         "kms_key_id": "KmsKeyId"})
+simple("aws_memorydb_snapshot", "Wasec::RDS::SnapshotCopy", {"name": "Name", "kms_key_arn": "KmsKeyId"})
+simple("aws_sagemaker_flow_definition", "Wasec::SageMaker::FlowDefinition", {
+    "flow_definition_name": "Name", "output_config": Blk("OutputConfig", {"kms_key_id": "KmsKeyId", "s3_output_path": "S3OutputPath"}),
+})
+simple("aws_rds_cluster_activity_stream", "Wasec::RDS::ActivityStream", {"resource_arn": "ResourceArn", "mode": "Mode",
+                                                                         "kms_key_id": "KmsKeyId"})
+simple("aws_codegurureviewer_repository_association", "Wasec::CodeGuru::RepositoryAssociation", {
+    "kms_key_details": Blk("KmsKeyDetails", {"encryption_option": "EncryptionOption", "kms_key_id": "KmsKeyId"}),
+})

@@ -520,6 +520,8 @@ simple("aws_waf_rule", "AWS::WAF::Rule", {"name": "Name", "metric_name": "Metric
 simple("aws_wafregional_rule", "AWS::WAFRegional::Rule", {"name": "Name", "metric_name": "MetricName",
                                                           "predicate": _WAF_PREDICATE})
 _WAF_ACL_RULE = Blk("Rules", {"priority": "Priority", "rule_id": "RuleId", "type": "Type"}, many=True)
-simple("aws_waf_web_acl", "AWS::WAF::WebACL", {"name": "Name", "metric_name": "MetricName", "rules": _WAF_ACL_RULE})
+_WAF_LOGGING = Blk("LoggingConfiguration", {"log_destination": "LogDestination"})  # no CloudFormation twin
+simple("aws_waf_web_acl", "AWS::WAF::WebACL", {"name": "Name", "metric_name": "MetricName", "rules": _WAF_ACL_RULE,
+                                               "logging_configuration": _WAF_LOGGING})
 simple("aws_wafregional_web_acl", "AWS::WAFRegional::WebACL", {"name": "Name", "metric_name": "MetricName",
-                                                               "rule": _WAF_ACL_RULE})
+                                                               "rule": _WAF_ACL_RULE, "logging_configuration": _WAF_LOGGING})

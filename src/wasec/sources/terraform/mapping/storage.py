@@ -259,7 +259,7 @@ simple("aws_codeartifact_domain", "AWS::CodeArtifact::Domain", {"domain": "Domai
        name="domain")
 simple("aws_ebs_snapshot_copy", "Wasec::EC2::SnapshotCopy", {"encrypted": "Encrypted", "kms_key_id": "KmsKeyId"})
 simple("aws_ami_copy", "Wasec::EC2::ImageCopy", {"name": "Name", "encrypted": "Encrypted", "kms_key_id": "KmsKeyId"})
-for _tf in ("aws_s3_object", "aws_s3_object_copy"):
+for _tf in ("aws_s3_object", "aws_s3_object_copy", "aws_s3_bucket_object"):
     simple(_tf, "Wasec::S3::Object", {"bucket": "Bucket", "key": "Key", "server_side_encryption": "ServerSideEncryption",
                                       "kms_key_id": "KmsKeyId"})
 simple("aws_glacier_vault", "Wasec::Glacier::Vault", {"name": "VaultName", "access_policy": ("AccessPolicy", json_doc)},
