@@ -236,3 +236,21 @@ def test_import_value_prefers_the_exporting_template_beside_the_importer(write: 
     root = write({"svc/keys.yaml": _KEYS, "svc/keys.json": keys_json, "svc/app.yaml": _APP, "other/keys.yaml": _KEYS})
     got = _queue_cmk(scan_paths(root))
     assert got["Orders"][0] == "PASS"  # svc/keys.yaml: beside app.yaml and in YAML (the JSON twin exports a managed alias)
+
+
+def test_export_names_with_unknown_parts_match_by_their_fixed_parts_in_one_pass() -> None:
+    """${…} parts stand for at least one character each; a name that is all unknown parts matches nothing."""
+    from wasec.sources.cloudformation.exports import Exports, _fits
+
+    assert _fits(["", "-QueueKeyArn"], "keys-QueueKeyArn") and not _fits(["", "-QueueKeyArn"], "-QueueKeyArn")
+    assert _fits(["a", "b", "c"], "axbyc") and not _fits(["a", "b", "c"], "abc") and not _fits(["a", "b", "c"], "axbc")
+    exports = Exports()
+    exports.add("net.yaml", Unknown("stack name", text="${AWS::StackName}-${AWS::Region}"), "vpc-1")  # all unknown
+    exports.add("net.yaml", Unknown("stack name", text="${AWS::StackName}-VpcId"), "vpc-2")
+    exports.complete = True
+    assert exports.lookup("app.yaml", "prod-VpcId") == "vpc-2"
+    assert isinstance(exports.lookup("app.yaml", "prod-eu-west-1"), Unknown)
+    # a hostile importer: a long name against many patterns is decided at once, not by regex backtracking
+    for k in range(50):
+        exports.add(f"t{k}.yaml", Unknown("x", text="-".join(["${AWS::StackName}"] * 4) + "-" + "a" * 100), "v")
+    assert isinstance(exports.lookup("app.yaml", "-".join(["b"] * 120)), Unknown)

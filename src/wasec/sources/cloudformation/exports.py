@@ -18,6 +18,7 @@ from typing import Any
 from wasec.model.values import RefStr, Unknown
 
 _PART = re.compile(r"\$\{[^}]*\}")
+_MAX_PARTS = 4
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Export:
     name: str  # the name, or its text with the parts known at deploy time as ${…}
     path: str
     value: Any
-    pattern: re.Pattern[str] | None  # set when the name has unknown parts
+    parts: list[str] | None  # the fixed parts between unknown ones, when the name has unknown parts
 
 
 @dataclass
@@ -38,11 +39,13 @@ class Exports:
 
     def add(self, path: str, name: Any, value: Any) -> None:
         if isinstance(name, Unknown):
-            if not name.text:
+            text = name.text or ""
+            # CloudFormation caps export names at 255 characters; a name that is mostly unknown parts (or whose fixed
+            # text is a separator or two) would match anything, so it matches nothing
+            fixed = "".join(_PART.split(text))
+            if len(text) > 255 or len(_PART.findall(text)) > _MAX_PARTS or sum(c.isalnum() for c in fixed) < 3:
                 return
-            text = name.text
-            pattern = re.compile("^" + ".+".join(re.escape(p) for p in _PART.split(text)) + "$", re.S)
-            self.exports.append(Export(text, path, _scoped(value, path), pattern))
+            self.exports.append(Export(text, path, _scoped(value, path), _PART.split(text)))
         elif isinstance(name, str):
             self.exports.append(Export(name, path, _scoped(value, path), None))
 
@@ -74,9 +77,25 @@ def _matches(e: Export, name: Any) -> bool:
         if not name.text:
             return False
         return _PART.sub("\0", name.text) == _PART.sub("\0", e.name)
-    if not isinstance(name, str):
+    if not isinstance(name, str) or len(name) > 255:
         return False
-    return name == e.name if e.pattern is None else bool(e.pattern.match(name))
+    return name == e.name if e.parts is None else _fits(e.parts, name)
+
+
+def _fits(parts: list[str], name: str) -> bool:
+    """Whether ``name`` is the fixed ``parts`` in order with at least one character for each unknown part between
+    them; the leftmost place of each part is the one that leaves the most room, so one pass decides (no regex
+    backtracking on hostile names)."""
+    first, last = parts[0], parts[-1]
+    if len(name) < len(first) + len(last) + len(parts) - 1 or not name.startswith(first) or not name.endswith(last):
+        return False
+    pos, end = len(first), len(name) - len(last)
+    for middle in parts[1:-1]:
+        i = name.find(middle, pos + 1)
+        if i < 0 or i + len(middle) > end - 1:
+            return False
+        pos = i + len(middle)
+    return end - pos >= 1
 
 
 def _scoped(value: Any, path: str) -> Any:
