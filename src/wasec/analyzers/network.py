@@ -28,7 +28,9 @@ def is_anywhere(cidr: Any) -> bool:
         net = ipaddress.ip_network(c, strict=False)
     except ValueError:
         return False
-    return net.prefixlen == 0
+    # no organisation holds a block wider than a /8 (IPv6: a /12): 0.0.0.0/1 with 128.0.0.0/1 is the internet in
+    # halves, the way rules are written to slip past a check for 0.0.0.0/0
+    return net.prefixlen < (8 if net.version == 4 else 12)
 
 
 def is_wide(cidr: Any, max_prefix: int = 8) -> bool:
