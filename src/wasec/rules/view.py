@@ -155,6 +155,10 @@ class View:
             raise UnknownValue(f"{path} is unknown: {v.reason}", path)
         return v
 
+    def nearest(self, *paths: str) -> str:
+        """The first of ``paths`` the resource declares, so a failure points at its line; "" (the resource) if none."""
+        return next((p for p in paths if self.raw(p) is not None), "")
+
     def present(self, path: str) -> bool:
         """Whether ``path`` holds a non-empty value (a reference counts; an unknown raises)."""
         v = self.raw(path, MISSING)

@@ -732,10 +732,7 @@ def copies_encrypted(r: View) -> Any:
          '    kms_key_id = aws_kms_key.images.arn\n  }\n}',
       cfn="BlockDeviceMappings:\n  - DeviceName: /dev/xvda\n    Ebs:\n      Encrypted: true\n      KmsKeyId: !GetAtt ImagesKey.Arn")
 def recipe_volumes(r: View) -> Any:
-    def where(p: str) -> str:
-        return next(x for x in (f"{p}.Ebs.Encrypted", f"{p}.Ebs", p) if r.raw(x) is not None)
-
-    return [Fail(where(p), "the volume is not encrypted", r.get(f"{p}.Ebs.Encrypted"))
+    return [Fail(r.nearest(f"{p}.Ebs.Encrypted", f"{p}.Ebs", p), "the volume is not encrypted", r.get(f"{p}.Ebs.Encrypted"))
             for p, m in r.items("BlockDeviceMappings")
             if isinstance(m, dict) and not m.get("NoDevice") and not is_true(r.get(f"{p}.Ebs.Encrypted", False))]
 
@@ -866,7 +863,7 @@ def monitoring_kms(r: View) -> Any:
     fails = []
     for p in ("DataQualityJobOutputConfig.KmsKeyId", "JobResources.ClusterConfig.VolumeKmsKeyId"):
         if not r.present(p):
-            fails.append(Fail(p.rsplit(".", 1)[0] if r.raw(p.rsplit(".", 1)[0]) is not None else "",
+            fails.append(Fail(r.nearest(p.rsplit(".", 1)[0]),
                               f"{'the output' if 'Output' in p else 'the processing volumes'} are not encrypted with a KMS key"))
     return fails
 _cmk("database-copies-kms-cmk", ("Wasec::RDS::SnapshotCopy",), "KmsKeyId",

@@ -498,7 +498,7 @@ def session_encrypted(r: View) -> Any:
     inputs = _session_inputs(r)
     if inputs is None:
         return Skip("not Session Manager preferences")
-    where = "Content.inputs" if r.raw("Content.inputs") is not None else "Content"
+    where = r.nearest("Content.inputs", "Content")
     if not inputs.get("kmsKeyId"):
         return Fail(where, "session data is not encrypted with a KMS key")
     if inputs.get("cloudWatchLogGroupName") and inputs.get("cloudWatchEncryptionEnabled") is False:
@@ -517,7 +517,7 @@ def session_encrypted(r: View) -> Any:
       cfn="# CloudSearch domains are no CloudFormation resource: set the endpoint options with the API")
 def cloudsearch_https(r: View) -> Any:
     if not is_true(r.get("EndpointOptions.EnforceHTTPS", False)):
-        return Fail("EndpointOptions" if r.raw("EndpointOptions") is not None else "", "HTTPS is not enforced")
+        return Fail(r.nearest("EndpointOptions"), "HTTPS is not enforced")
     policy = r.get("EndpointOptions.TLSSecurityPolicy", "Policy-Min-TLS-1-0-2019-07")
     if "1-2" not in str(policy):
         return Fail("EndpointOptions.TLSSecurityPolicy", "TLS 1.0 is accepted", policy)

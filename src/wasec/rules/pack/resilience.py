@@ -133,8 +133,7 @@ def redis_backups(r: View) -> Any:
       tf="# aws_dynamodb_table with replica blocks: point_in_time_recovery { enabled = true } and replica { point_in_time_recovery = true }",
       cfn="Replicas:\n  - Region: eu-west-1\n    PointInTimeRecoverySpecification:\n      PointInTimeRecoveryEnabled: true")
 def global_table_pitr(r: View) -> Any:
-    return [Fail(f"{p}.PointInTimeRecoverySpecification" if r.raw(f"{p}.PointInTimeRecoverySpecification") is not None
-                 else p, f"the {x.get('Region', 'replica')} replica has no point-in-time recovery")
+    return [Fail(r.nearest(f"{p}.PointInTimeRecoverySpecification", p), f"the {x.get('Region', 'replica')} replica has no point-in-time recovery")
             for p, x in r.items("Replicas") if isinstance(x, dict)
             and not is_true(r.get(f"{p}.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", False))]
 

@@ -307,7 +307,7 @@ expect("qldb-deletion-protection", types=["AWS::QLDB::Ledger"], path="DeletionPr
       cfn="GuardrailConfiguration:\n  GuardrailIdentifier: !Ref Guardrail\n  GuardrailVersion: !GetAtt GuardrailVersion.Version")
 def agent_guardrail(r: View) -> Any:
     if not r.present("GuardrailConfiguration.GuardrailIdentifier"):
-        return Fail("GuardrailConfiguration" if r.raw("GuardrailConfiguration") is not None else "",
+        return Fail(r.nearest("GuardrailConfiguration"),
                     "prompts and answers pass no guardrail")
     return None
 

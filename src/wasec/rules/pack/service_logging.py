@@ -293,9 +293,7 @@ _MWAA_LOGS = ("SchedulerLogs", "WorkerLogs", "WebserverLogs")
 def mwaa_logging(r: View) -> Any:
     off = [k for k in _MWAA_LOGS if not is_true(r.get(f"LoggingConfiguration.{k}.Enabled", False))]
     if off:
-        where = f"LoggingConfiguration.{off[0]}" if r.raw(f"LoggingConfiguration.{off[0]}") is not None else (
-            "LoggingConfiguration" if r.raw("LoggingConfiguration") is not None else "")
-        return Fail(where, f"{', '.join(off)} are not sent to CloudWatch Logs")
+        return Fail(r.nearest(f"LoggingConfiguration.{off[0]}", "LoggingConfiguration"), f"{', '.join(off)} are not sent to CloudWatch Logs")
     return None
 
 
@@ -342,7 +340,7 @@ def session_logging(r: View) -> Any:
     if inputs is None:
         return Skip("not Session Manager preferences")
     if not (inputs.get("cloudWatchLogGroupName") or inputs.get("s3BucketName")):
-        return Fail("Content.inputs" if r.raw("Content.inputs") is not None else "Content", "sessions are not recorded")
+        return Fail(r.nearest("Content.inputs", "Content"), "sessions are not recorded")
     return None
 
 
@@ -358,7 +356,7 @@ def accelerator_flow_logs(r: View) -> Any:
     if r.source == "cloudformation":
         return Skip("CloudFormation cannot set an accelerator's flow logs")
     if not is_true(r.get("Attributes.FlowLogsEnabled", False)):
-        return Fail("Attributes" if r.raw("Attributes") is not None else "", "connections are not logged")
+        return Fail(r.nearest("Attributes"), "connections are not logged")
     return None
 
 

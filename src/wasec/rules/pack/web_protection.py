@@ -31,7 +31,7 @@ def _rules(r: View) -> list[tuple[str, Any]]:
           "    VisibilityConfig: {CloudWatchMetricsEnabled: true, MetricName: common, SampledRequestsEnabled: true}")
 def acl_rules(r: View) -> Any:
     if not _rules(r):
-        return Fail("Rules" if r.raw("Rules") is not None else "", "the web ACL has no rules")
+        return Fail(r.nearest("Rules"), "the web ACL has no rules")
     return None
 
 
@@ -259,7 +259,7 @@ _YEAR = 31_536_000
           "    IncludeSubdomains: true\n    Override: true")
 def hsts(r: View) -> Any:
     if r.raw(_HSTS) is None:
-        return Fail(_HSTS.rsplit(".", 1)[0] if r.raw(_HSTS.rsplit(".", 1)[0]) is not None else "",
+        return Fail(r.nearest(_HSTS.rsplit(".", 1)[0]),
                     "the policy does not send Strict-Transport-Security")
     age = r.get(f"{_HSTS}.AccessControlMaxAgeSec", 0)
     try:
