@@ -329,7 +329,8 @@ def databases(w: World) -> None:
     r = c("rds")
     r.create_db_parameter_group(DBParameterGroupName="pg-tls", DBParameterGroupFamily="postgres13", Description="tls only")
     r.modify_db_parameter_group(DBParameterGroupName="pg-tls", Parameters=[
-        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"},
+        {"ParameterName": "log_statement", "ParameterValue": "ddl", "ApplyMethod": "immediate"}])
     r.create_db_instance(DBInstanceIdentifier="good-db", Engine="postgres", DBInstanceClass="db.t3.micro",
                          EngineVersion="13.7", DBParameterGroupName="pg-tls", Port=5499,
                          MasterUsername="app", ManageMasterUserPassword=True, AllocatedStorage=20,
@@ -343,6 +344,9 @@ def databases(w: World) -> None:
                          StorageEncrypted=False, PubliclyAccessible=True, BackupRetentionPeriod=0, DeletionProtection=False,
                          AutoMinorVersionUpgrade=False, CACertificateIdentifier="rds-ca-2019")
     w.pair("AWS::RDS::DBInstance", ":db:good-db", ":db:bad-db")
+    r.create_db_instance(DBInstanceIdentifier="quiet-db", Engine="postgres", DBInstanceClass="db.t3.micro",
+                         EngineVersion="13.7", MasterUsername="app", ManageMasterUserPassword=True, AllocatedStorage=20)
+    w.case("rds-postgres-statement-logging", ":db:good-db", ":db:quiet-db")
     topic = c("sns").create_topic(Name="db-events")["TopicArn"]
     r.create_event_subscription(SubscriptionName="good-events", SnsTopicArn=topic, SourceType="db-instance",
                                 EventCategories=["maintenance", "configuration change", "failure"], Enabled=True)

@@ -460,3 +460,33 @@ def aggregator(r: View) -> Any:
         return Fail("", "the aggregator has no aggregation source")
     return [Fail(f"{p}.AllAwsRegions", "only listed regions are aggregated", s.get("AwsRegions"))
             for p, s in sources if isinstance(s, dict) and not is_true(s.get("AllAwsRegions", False))]
+
+
+@rule("rds-postgres-statement-logging", title="RDS for PostgreSQL logs statements", severity="low",
+      types=["AWS::RDS::DBInstance"], needs=["AWS::RDS::DBParameterGroup"], area="detection", category="logging",
+      wa=LOGS, optional=True,
+      why="PostgreSQL logs no statement by default: without log_statement (ddl at least) or a duration threshold, "
+          "who dropped a table or granted a role is not recorded anywhere.",
+      fix="Set log_statement to ddl (or mod) in the instance's parameter group, and export the postgresql log.",
+      tf='parameter {\n  name  = "log_statement"\n  value = "ddl"\n}',
+      cfn="Parameters:\n  log_statement: ddl")
+def postgres_statement_logging(r: View) -> Any:
+    from wasec.rules.pack.data_in_transit import group_parameter
+
+    if str(r.get("Engine") or "").lower() != "postgres" or r.present("DBClusterIdentifier"):
+        return Skip("not an RDS for PostgreSQL instance")
+    found = group_parameter(r, "DBParameterGroupName", "AWS::RDS::DBParameterGroup", "log_statement")
+    if isinstance(found, Unsure):
+        return found
+    value, group = found
+    duration = None if group is None else group_parameter(r, "DBParameterGroupName", "AWS::RDS::DBParameterGroup",
+                                                           "log_min_duration_statement")
+    logged = str(value or "none").strip().lower() in ("ddl", "mod", "all")
+    try:
+        timed = isinstance(duration, tuple) and duration[0] is not None and int(str(duration[0])) >= 0
+    except ValueError:
+        timed = False
+    if not (logged or timed):
+        where = "the default parameter group" if group is None else f"parameter group {group.id}"
+        return Fail(r.nearest("DBParameterGroupName"), f"{where} logs no statements (log_statement none)")
+    return None

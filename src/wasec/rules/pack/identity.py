@@ -386,6 +386,20 @@ def user_policies(r: View) -> Any:
     return fails
 
 
+@rule("iam-user-in-group", title="IAM users belong to a group", severity="low", types=["AWS::IAM::User"], area="identity",
+      category="access", wa=("SEC03-BP02", "SEC02-BP06"), optional=True,
+      why="Groups are where permissions are meant to be granted and reviewed; a user in no group has either nothing "
+          "to do (remove it) or permissions attached some other way that a review of the groups misses.",
+      fix="Add the user to the group of its job function (or remove the user).",
+      tf='resource "aws_iam_user_group_membership" "alice" {\n  user   = aws_iam_user.alice.name\n'
+         '  groups = [aws_iam_group.developers.name]\n}',
+      cfn="Groups:\n  - !Ref Developers")
+def user_in_group(r: View) -> Any:
+    if not r.present("Groups"):
+        return Fail("", f"IAM user {r.get('UserName') or r.resource.id} is in no group")
+    return None
+
+
 @rule("iam-user-in-code", title="People sign in through a federated identity provider, not as IAM users declared in code",
       severity="low", types=["AWS::IAM::User"], area="identity", category="access", wa=("SEC02-BP04", "SEC02-BP06"),
       scope="code", optional=True,
