@@ -249,17 +249,28 @@ def dynamodb_sse(r: View) -> Any:
 
 
 @rule("dynamodb-table-kms-cmk", title="DynamoDB table encrypts with a customer managed KMS key", severity="low",
-      types=["AWS::DynamoDB::Table"], area="data", category="encryption", wa=KEYS, needs=KMS,
+      types=["AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"], area="data", category="encryption", wa=KEYS, needs=KMS,
       why="A customer managed key lets you restrict, audit and revoke access to the table's data.",
       fix="Enable SSE with a customer managed key.",
-      tf="server_side_encryption {\n  enabled     = true\n  kms_key_arn = aws_kms_key.dynamodb.arn\n}",
+      tf="server_side_encryption {\n  enabled     = true\n  kms_key_arn = aws_kms_key.dynamodb.arn\n}\nreplica {\n"
+         "  region_name = \"eu-west-2\"\n  kms_key_arn = aws_kms_key.dynamodb_replica.arn\n}",
       cfn="SSESpecification:\n  SSEEnabled: true\n  SSEType: KMS\n  KMSMasterKeyId: !Ref TableKey")
 def dynamodb_cmk(r: View) -> Any:
     if not is_true(r.get("SSESpecification.SSEEnabled", False)):
-        return Fail("SSESpecification", "the table does not use a customer managed key")
-    if not r.present("SSESpecification.KMSMasterKeyId"):
-        return Fail("SSESpecification.KMSMasterKeyId", "the table uses the AWS managed key (aws/dynamodb)")
-    return customer_key(r, "SSESpecification.KMSMasterKeyId")
+        return Fail(r.nearest("SSESpecification"), "the table does not use a customer managed key")
+    fails: list[Fail] = []
+    if r.type == "AWS::DynamoDB::Table":  # a global table names its keys per replica, each in its region
+        if not r.present("SSESpecification.KMSMasterKeyId"):
+            return Fail("SSESpecification.KMSMasterKeyId", "the table uses the AWS managed key (aws/dynamodb)")
+        if (found := customer_key(r, "SSESpecification.KMSMasterKeyId")) is not None:
+            return found
+    for p, x in r.items("Replicas"):
+        region = x.get("Region", "another region") if isinstance(x, dict) else "another region"
+        if not r.present(f"{p}.SSESpecification.KMSMasterKeyId"):
+            fails.append(Fail(p, f"the replica in {region} uses the AWS managed key (aws/dynamodb)"))
+        elif (found := customer_key(r, f"{p}.SSESpecification.KMSMasterKeyId")) is not None:
+            fails.append(found)
+    return fails
 
 
 _enc("dax-cluster-encrypted", ("AWS::DAX::Cluster",), "SSESpecification.SSEEnabled", "DAX cluster is encrypted at rest",

@@ -462,25 +462,16 @@ def aggregator(r: View) -> Any:
             for p, s in sources if isinstance(s, dict) and not is_true(s.get("AllAwsRegions", False))]
 
 
-@rule("rds-postgres-statement-logging", title="RDS for PostgreSQL logs statements", severity="low",
-      types=["AWS::RDS::DBInstance"], needs=["AWS::RDS::DBParameterGroup"], area="detection", category="logging",
-      wa=LOGS, optional=True,
-      why="PostgreSQL logs no statement by default: without log_statement (ddl at least) or a duration threshold, "
-          "who dropped a table or granted a role is not recorded anywhere.",
-      fix="Set log_statement to ddl (or mod) in the instance's parameter group, and export the postgresql log.",
-      tf='parameter {\n  name  = "log_statement"\n  value = "ddl"\n}',
-      cfn="Parameters:\n  log_statement: ddl")
-def postgres_statement_logging(r: View) -> Any:
+def _statement_logging(r: View, path: str, group_type: str) -> Any:
+    """Fail when the parameter group at ``path`` leaves PostgreSQL's statement logging off (log_statement none and no
+    log_min_duration_statement)."""
     from wasec.rules.pack.data_in_transit import group_parameter
 
-    if str(r.get("Engine") or "").lower() != "postgres" or r.present("DBClusterIdentifier"):
-        return Skip("not an RDS for PostgreSQL instance")
-    found = group_parameter(r, "DBParameterGroupName", "AWS::RDS::DBParameterGroup", "log_statement")
+    found = group_parameter(r, path, group_type, "log_statement")
     if isinstance(found, Unsure):
         return found
     value, group = found
-    duration = None if group is None else group_parameter(r, "DBParameterGroupName", "AWS::RDS::DBParameterGroup",
-                                                           "log_min_duration_statement")
+    duration = None if group is None else group_parameter(r, path, group_type, "log_min_duration_statement")
     logged = str(value or "none").strip().lower() in ("ddl", "mod", "all")
     try:
         timed = isinstance(duration, tuple) and duration[0] is not None and int(str(duration[0])) >= 0
@@ -488,5 +479,36 @@ def postgres_statement_logging(r: View) -> Any:
         timed = False
     if not (logged or timed):
         where = "the default parameter group" if group is None else f"parameter group {group.id}"
-        return Fail(r.nearest("DBParameterGroupName"), f"{where} logs no statements (log_statement none)")
+        return Fail(r.nearest(path), f"{where} logs no statements (log_statement none)")
     return None
+
+
+_STATEMENTS_WHY = ("PostgreSQL logs no statement by default: without log_statement (ddl at least) or a duration "
+                   "threshold, who dropped a table or granted a role is not recorded anywhere.")
+
+
+@rule("rds-postgres-statement-logging", title="RDS for PostgreSQL logs statements", severity="low",
+      types=["AWS::RDS::DBInstance"], needs=["AWS::RDS::DBParameterGroup"], area="detection", category="logging",
+      wa=LOGS, optional=True, why=_STATEMENTS_WHY,
+      fix="Set log_statement to ddl (or mod) in the instance's parameter group, and export the postgresql log.",
+      tf='parameter {\n  name  = "log_statement"\n  value = "ddl"\n}',
+      cfn="Parameters:\n  log_statement: ddl")
+def postgres_statement_logging(r: View) -> Any:
+    if str(r.get("Engine") or "").lower() != "postgres" or r.present("DBClusterIdentifier"):
+        return Skip("not an RDS for PostgreSQL instance")
+    return _statement_logging(r, "DBParameterGroupName", "AWS::RDS::DBParameterGroup")
+
+
+@rule("rds-aurora-postgres-statement-logging", title="Aurora PostgreSQL clusters log statements", severity="low",
+      types=["AWS::RDS::DBCluster"], needs=["AWS::RDS::DBClusterParameterGroup"], area="detection",
+      category="logging", wa=LOGS, optional=True, why=_STATEMENTS_WHY,
+      scope="code",  # the live path does not read cluster parameter groups of Aurora
+      fix="Set log_statement to ddl (or mod) in the cluster parameter group, and export the postgresql log.",
+      tf='resource "aws_rds_cluster_parameter_group" "audit" {\n  family = "aurora-postgresql16"\n  parameter {\n'
+         '    name  = "log_statement"\n    value = "ddl"\n  }\n}',
+      cfn="Type: AWS::RDS::DBClusterParameterGroup\nProperties:\n  Family: aurora-postgresql16\n  Parameters:\n"
+          "    log_statement: ddl")
+def aurora_statement_logging(r: View) -> Any:
+    if str(r.get("Engine") or "").lower() != "aurora-postgresql":
+        return Skip("not an Aurora PostgreSQL cluster")
+    return _statement_logging(r, "DBClusterParameterGroupName", "AWS::RDS::DBClusterParameterGroup")

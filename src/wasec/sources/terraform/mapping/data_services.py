@@ -143,6 +143,8 @@ def _dynamodb(b: Body, o: Builder, m: Any) -> None:
         "deletion_protection_enabled": "DeletionProtectionEnabled",
         "server_side_encryption": Blk("SSESpecification", {"enabled": "SSEEnabled", "kms_key_arn": "KMSMasterKeyId"}),
         "point_in_time_recovery": Blk("PointInTimeRecoverySpecification", {"enabled": "PointInTimeRecoveryEnabled"}),
+        # replicas in other regions, in the shape of a CloudFormation global table's Replicas
+        "replica": Blk("Replicas", {"region_name": "Region", "kms_key_arn": "SSESpecification.KMSMasterKeyId"}, many=True),
     })
     o.name(b.attr("name"))
 
@@ -362,6 +364,13 @@ def _db_parameters(b: Body, o: Builder, m: Any) -> None:
     _parameter_map(b, o)
 
 
+@maps("aws_rds_cluster_parameter_group", "AWS::RDS::DBClusterParameterGroup")
+def _cluster_parameters(b: Body, o: Builder, m: Any) -> None:
+    o.copy(b, {"name": "DBClusterParameterGroupName", "family": "Family"})
+    o.name(b.attr("name"))
+    _parameter_map(b, o)
+
+
 @maps("aws_docdb_cluster_parameter_group", "AWS::DocDB::DBClusterParameterGroup")
 def _docdb_parameters(b: Body, o: Builder, m: Any) -> None:
     o.copy(b, {"name": "Name", "family": "Family"})
@@ -572,3 +581,10 @@ simple("aws_rds_cluster_activity_stream", "Wasec::RDS::ActivityStream", {"resour
 simple("aws_codegurureviewer_repository_association", "Wasec::CodeGuru::RepositoryAssociation", {
     "kms_key_details": Blk("KmsKeyDetails", {"encryption_option": "EncryptionOption", "kms_key_id": "KmsKeyId"}),
 })
+
+
+@attaches("aws_dynamodb_table_replica", "AWS::DynamoDB::Table", via="global_table_arn")
+def _table_replica(b: Body, o: Builder, m: Any) -> None:
+    idx = o.append("Replicas", {}, b.line, b.file)
+    o.set(f"Replicas.{idx}.Region", b.attr("region_name"))
+    o.set(f"Replicas.{idx}.SSESpecification.KMSMasterKeyId", b.attr("kms_key_arn"))
