@@ -534,3 +534,50 @@ expect("sagemaker-monitoring-job-traffic-encrypted", types=["AWS::SageMaker::Dat
        fix="Enable inter-container traffic encryption.",
        tf="network_config {\n  enable_inter_container_traffic_encryption = true\n}",
        cfn="NetworkConfig:\n  EnableInterContainerTrafficEncryption: true")
+
+
+_CLB_DEFAULT = "ELBSecurityPolicy-2016-08"  # what a Classic Load Balancer's HTTPS and SSL listeners get unless told
+_CLB_OLD_PROTOCOLS = ("Protocol-SSLv3", "Protocol-TLSv1", "Protocol-TLSv1.1")
+
+
+@rule("elb-classic-tls-policy", title="Classic Load Balancer HTTPS and SSL listeners negotiate TLS 1.2 or newer",
+      severity="high", types=["AWS::ElasticLoadBalancing::LoadBalancer"], area="data", category="network",
+      wa=IN_TRANSIT, scope="code",  # the live path does not read a load balancer's negotiation policies
+      why=f"Without a negotiation policy of its own a Classic Load Balancer listener uses {_CLB_DEFAULT}, which still "
+          "accepts TLS 1.0 and 1.1 and their weak ciphers: a client can be held to them.",
+      fix="Create an SSLNegotiationPolicyType policy referencing ELBSecurityPolicy-TLS-1-2-2017-01 and name it on each "
+          "HTTPS or SSL listener (or move to an Application or Network Load Balancer).",
+      tf='resource "aws_load_balancer_policy" "tls12" {\n  load_balancer_name = aws_elb.web.name\n'
+         '  policy_name        = "tls12"\n  policy_type_name   = "SSLNegotiationPolicyType"\n  policy_attribute {\n'
+         '    name  = "Reference-Security-Policy"\n    value = "ELBSecurityPolicy-TLS-1-2-2017-01"\n  }\n}\n'
+         'resource "aws_load_balancer_listener_policy" "https" {\n  load_balancer_name = aws_elb.web.name\n'
+         '  load_balancer_port = 443\n  policy_names       = [aws_load_balancer_policy.tls12.policy_name]\n}',
+      cfn="Policies:\n  - PolicyName: tls12\n    PolicyType: SSLNegotiationPolicyType\n    Attributes:\n"
+          "      - Name: Reference-Security-Policy\n        Value: ELBSecurityPolicy-TLS-1-2-2017-01\n"
+          "Listeners:\n  - LoadBalancerPort: '443'\n    Protocol: HTTPS\n    InstancePort: '80'\n"
+          "    SSLCertificateId: !Ref Certificate\n    PolicyNames: [tls12]")
+def classic_tls_policy(r: View) -> Any:
+    policies = {str(p.get("PolicyName")): p for _, p in r.items("Policies") if isinstance(p, dict)}
+    by_port = {str(x.get("LoadBalancerPort")): x.get("PolicyNames") or []
+               for _, x in r.items("ListenerPolicies") if isinstance(x, dict)}
+    fails: list[Fail] = []
+    for path, listener in r.items("Listeners"):
+        if not isinstance(listener, dict) or str(r.get(f"{path}.Protocol", "")).upper() not in ("HTTPS", "SSL"):
+            continue
+        names = r.get(f"{path}.PolicyNames") or by_port.get(str(listener.get("LoadBalancerPort"))) or []
+        names = [str(n) for n in (names if isinstance(names, list) else [names])]
+        chosen = [policies[n] for n in names if n in policies and policies[n].get("PolicyType") == "SSLNegotiationPolicyType"]
+        if not chosen:
+            if any(n not in policies for n in names):
+                return Unsure(f"listener policies {', '.join(n for n in names if n not in policies)} are not in the "
+                              "scanned code", path)
+            fails.append(Fail(path, f"the listener uses {_CLB_DEFAULT}, which accepts TLS 1.0 and 1.1"))
+            continue
+        attrs = {str(a.get("Name")): a.get("Value") for a in chosen[0].get("Attributes") or [] if isinstance(a, dict)}
+        reference = attrs.get("Reference-Security-Policy")
+        if reference is not None:
+            if not elb_policy_ok(str(reference)):
+                fails.append(Fail(path, f"{reference} accepts TLS versions older than 1.2", reference))
+        elif any(is_true(attrs.get(p, False)) for p in _CLB_OLD_PROTOCOLS):
+            fails.append(Fail(path, "the negotiation policy enables SSLv3, TLS 1.0 or TLS 1.1"))
+    return fails

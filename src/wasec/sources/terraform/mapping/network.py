@@ -525,3 +525,17 @@ simple("aws_waf_web_acl", "AWS::WAF::WebACL", {"name": "Name", "metric_name": "M
                                                "logging_configuration": _WAF_LOGGING})
 simple("aws_wafregional_web_acl", "AWS::WAFRegional::WebACL", {"name": "Name", "metric_name": "MetricName",
                                                                "rule": _WAF_ACL_RULE, "logging_configuration": _WAF_LOGGING})
+
+
+@attaches("aws_load_balancer_policy", "AWS::ElasticLoadBalancing::LoadBalancer", via="load_balancer_name")
+def _clb_policy(b: Body, o: Builder, m: Any) -> None:
+    idx = o.append("Policies", {}, b.line, b.file)
+    o.copy(b, {"policy_name": "PolicyName", "policy_type_name": "PolicyType",
+               "policy_attribute": Blk("Attributes", {"name": "Name", "value": "Value"}, many=True)}, f"Policies.{idx}")
+
+
+@attaches("aws_load_balancer_listener_policy", "AWS::ElasticLoadBalancing::LoadBalancer", via="load_balancer_name")
+def _clb_listener_policy(b: Body, o: Builder, m: Any) -> None:
+    # the policies of one listener, by port: kept beside Listeners (CloudFormation writes them in the listener)
+    idx = o.append("ListenerPolicies", {}, b.line, b.file)
+    o.copy(b, {"load_balancer_port": "LoadBalancerPort", "policy_names": "PolicyNames"}, f"ListenerPolicies.{idx}")
