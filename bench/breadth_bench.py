@@ -35,7 +35,7 @@ NOT_SECURITY = {
 NOT_JUDGED = [
     "CKV2_AWS_23", "CKV2_AWS_37", "CKV_AWS_257", "CKV_AWS_114",
     "CKV_AWS_146", "CKV_AWS_208", "CKV_AWS_229", "CKV_AWS_230",
-    "CKV_AWS_248", "CKV_AWS_250", "CKV_AWS_388",
+    "CKV_AWS_250", "CKV_AWS_388",
     "CKV_AWS_279", "CKV_AWS_280", "CKV_AWS_385",
 ]
 # checks on policy documents or account settings, whose resource types wasec reads under other names

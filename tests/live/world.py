@@ -521,6 +521,7 @@ def data(w: World) -> None:
     w.pair("AWS::KinesisFirehose::DeliveryStream", "deliverystream/good-stream", "deliverystream/bad-stream")
     os_ = c("opensearch")
     sub = c("ec2").describe_subnets()["Subnets"][0]["SubnetId"]
+    search_sg = c("ec2").describe_security_groups()["SecurityGroups"][0]["GroupId"]
     for engine, version, typ in (("OpenSearch", "OpenSearch_2.11", "AWS::OpenSearchService::Domain"),
                                  ("Elasticsearch", "Elasticsearch_7.10", "AWS::Elasticsearch::Domain")):
         low = engine.lower()[:6]
@@ -528,7 +529,7 @@ def data(w: World) -> None:
                           EncryptionAtRestOptions={"Enabled": True, "KmsKeyId": key},
                           NodeToNodeEncryptionOptions={"Enabled": True},
                           DomainEndpointOptions={"EnforceHTTPS": True, "TLSSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
-                          VPCOptions={"SubnetIds": [sub]},
+                          VPCOptions={"SubnetIds": [sub], "SecurityGroupIds": [search_sg]},
                           LogPublishingOptions={
                               "AUDIT_LOGS": {"CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{w.account}:log-group:audit",
                                              "Enabled": True},
@@ -540,7 +541,9 @@ def data(w: World) -> None:
                           DomainEndpointOptions={"EnforceHTTPS": False},
                           AccessPolicies=policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": "*"}))
         w.pair(typ, f"good-{low}", f"bad-{low}")
-    os_.create_domain(DomainName="aws-key-opense", EngineVersion="OpenSearch_2.11", EncryptionAtRestOptions={"Enabled": True})
+    os_.create_domain(DomainName="aws-key-opense", EngineVersion="OpenSearch_2.11", EncryptionAtRestOptions={"Enabled": True},
+                      VPCOptions={"SubnetIds": [sub]})  # and the VPC's default security group
+    w.case("opensearch-security-groups", "good-opense", "aws-key-opense")
     w.case("opensearch-kms-cmk", "good-opense", "aws-key-opense")
     kin = c("kinesis")
     kin.create_stream(StreamName="good-stream", ShardCount=1)

@@ -334,6 +334,23 @@ def opensearch_vpc(r: View) -> Any:
     return None
 
 
+@rule("opensearch-security-groups", title="OpenSearch domains in a VPC name their security groups", severity="low",
+      types=["AWS::Elasticsearch::Domain", "AWS::OpenSearchService::Domain"], area="infrastructure", category="network",
+      wa=LAYERS,
+      why="A VPC domain given no security group gets the VPC's default group, shared with everything else that was "
+          "given none: whatever that group admits reaches the search cluster, and a change made for another service "
+          "changes who reaches it.",
+      fix="Create a security group for the domain that admits HTTPS from its clients only.",
+      tf="vpc_options {\n  subnet_ids         = aws_subnet.private[*].id\n  security_group_ids = [aws_security_group.search.id]\n}",
+      cfn="VPCOptions:\n  SubnetIds: [!Ref PrivateSubnet]\n  SecurityGroupIds: [!Ref SearchSG]")
+def opensearch_security_groups(r: View) -> Any:
+    if not r.present("VPCOptions.SubnetIds"):
+        return Skip("not in a VPC (opensearch-in-vpc)")
+    if not r.present("VPCOptions.SecurityGroupIds"):
+        return Fail("VPCOptions", "the domain uses the VPC's default security group")
+    return None
+
+
 @rule("msk-not-public", title="MSK cluster is not publicly accessible", severity="high", types=["AWS::MSK::Cluster"],
       area="infrastructure", category="exposure", wa=LAYERS, fsbp=("MSK.4",),
       why="Public brokers accept connections from the internet.", fix="Disable public access.",
