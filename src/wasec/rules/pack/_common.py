@@ -10,7 +10,7 @@ from typing import Any
 
 from wasec.model.values import RefStr, Unknown, UnknownValue
 from wasec.rules.registry import rule
-from wasec.rules.view import MISSING, Fail, Skip, View, truthy
+from wasec.rules.view import MISSING, Fail, Skip, Unsure, View, truthy
 
 
 def expect(
@@ -186,3 +186,48 @@ def principal_account(v: Any) -> str | None:
         return text.strip()
     m = _ACCOUNT_IN.search(text.replace("arn:aws:iam::", ":").replace("arn:aws-us-gov:iam::", ":"))
     return m.group(1) if m else None
+
+
+# -- parameter groups (databases) and Session Manager preferences, read by rules of several areas -------------
+def parameters(group: Any) -> dict[str, Any]:
+    """A parameter group's parameters as name → value (CloudFormation writes a map for RDS and DocumentDB, a list
+    of ParameterName/ParameterValue for Redshift)."""
+    ps = group.properties.get("Parameters")
+    if isinstance(ps, dict):
+        return {str(k): v for k, v in ps.items()}
+    if isinstance(ps, list):
+        return {str(p.get("ParameterName")): p.get("ParameterValue") for p in ps if isinstance(p, dict)}
+    return {}
+
+
+def group_parameter(r: View, path: str, type_: str, name: str) -> tuple[Any, Any] | Unsure:
+    """(value of ``name`` in the parameter group at ``path``, the group) or why it cannot be known.
+
+    The group is None when the resource uses its engine's default group; the value is None when the group leaves
+    the parameter at its default.
+    """
+    ref = r.raw(path)
+    if not isinstance(ref, Unknown) and (ref is None or ref == "" or str(ref).startswith("default.")):
+        return None, None
+    group = r.resolve(ref, type_)
+    if group is None:
+        if isinstance(ref, Unknown) and not ref.refs:
+            r.get(path)  # an unknown value: raises, and the rule is UNKNOWN
+        return Unsure(f"parameter group {getattr(ref, 'text', None) or ref} is not in the scanned code", path)
+    return parameters(group).get(name), group
+
+
+def session_preferences(r: View) -> dict[str, Any] | None:
+    """The preferences of a Session Manager document (``SSM-SessionManagerRunShell``), None for other documents."""
+    if str(r.get("DocumentType", "")) != "Session":
+        return None
+    content = r.get("Content")
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return None
+    if not isinstance(content, dict) or content.get("sessionType", "Standard_Stream") != "Standard_Stream":
+        return None
+    inputs = content.get("inputs")
+    return inputs if isinstance(inputs, dict) else {}

@@ -877,7 +877,7 @@ def monitoring_kms(r: View) -> Any:
             fails.append(Fail(r.nearest(p.rsplit(".", 1)[0]),
                               f"{'the output' if 'Output' in p else 'the processing volumes'} are not encrypted with a KMS key"))
     return fails
-_cmk("database-copies-kms-cmk", ("Wasec::RDS::SnapshotCopy",), "KmsKeyId",
+_cmk("database-copies-kms-cmk", ("Wasec::Database::SnapshotCopy",), "KmsKeyId",
      "Copies of database snapshots and backups are encrypted with a customer managed KMS key",
      tf="kms_key_id = aws_kms_key.dr.arn",
      cfn="# CloudFormation copies no snapshot: pass KmsKeyId to CopyDBSnapshot, StartDBInstanceAutomatedBackupsReplication")

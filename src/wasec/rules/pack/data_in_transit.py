@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wasec.analyzers.policy import denies_insecure_transport
-from wasec.model.values import Unknown
-from wasec.rules.pack._common import expect, is_true
+from wasec.rules.pack._common import expect, group_parameter, is_true, session_preferences
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, Unsure, View
 
@@ -248,34 +247,6 @@ def transfer_ftp(r: View) -> Any:
 
 
 # -- databases: TLS required by a parameter group -----------------------------------------------------------
-def parameters(group: Any) -> dict[str, Any]:
-    """A parameter group's parameters as name → value (CloudFormation writes a map for RDS and DocumentDB, a list
-    of ParameterName/ParameterValue for Redshift)."""
-    ps = group.properties.get("Parameters")
-    if isinstance(ps, dict):
-        return {str(k): v for k, v in ps.items()}
-    if isinstance(ps, list):
-        return {str(p.get("ParameterName")): p.get("ParameterValue") for p in ps if isinstance(p, dict)}
-    return {}
-
-
-def group_parameter(r: View, path: str, type_: str, name: str) -> tuple[Any, Any] | Unsure:
-    """(value of ``name`` in the parameter group at ``path``, the group) or why it cannot be known.
-
-    The group is None when the resource uses its engine's default group; the value is None when the group leaves
-    the parameter at its default.
-    """
-    ref = r.raw(path)
-    if not isinstance(ref, Unknown) and (ref is None or ref == "" or str(ref).startswith("default.")):
-        return None, None
-    group = r.resolve(ref, type_)
-    if group is None:
-        if isinstance(ref, Unknown) and not ref.refs:
-            r.get(path)  # an unknown value: raises, and the rule is UNKNOWN
-        return Unsure(f"parameter group {getattr(ref, 'text', None) or ref} is not in the scanned code", path)
-    return parameters(group).get(name), group
-
-
 def _on(v: Any) -> bool:
     return str(v).strip().lower() in ("1", "on", "true")
 
@@ -493,9 +464,7 @@ expect("transfer-server-security-policy", types=["AWS::Transfer::Server"], path=
          '    kmsKeyId = aws_kms_key.sessions.arn\n  }\n})',
       cfn="Content:\n  schemaVersion: '1.0'\n  sessionType: Standard_Stream\n  inputs:\n    kmsKeyId: !Ref SessionKey")
 def session_encrypted(r: View) -> Any:
-    from wasec.rules.pack.service_logging import _session_inputs
-
-    inputs = _session_inputs(r)
+    inputs = session_preferences(r)
     if inputs is None:
         return Skip("not Session Manager preferences")
     where = r.nearest("Content.inputs", "Content")

@@ -7,7 +7,7 @@ from typing import Any
 from wasec.analyzers.policy import public_statements
 from wasec.model.resource import Resource
 from wasec.model.values import Unknown
-from wasec.rules.pack._common import expect, is_log_bucket, is_true
+from wasec.rules.pack._common import expect, group_parameter, is_log_bucket, is_true, parameters
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Pass, Skip, Unsure, View, truthy
 
@@ -465,16 +465,14 @@ def aggregator(r: View) -> Any:
 def _statement_logging(r: View, path: str, group_type: str) -> Any:
     """Fail when the parameter group at ``path`` leaves PostgreSQL's statement logging off (log_statement none and no
     log_min_duration_statement)."""
-    from wasec.rules.pack.data_in_transit import group_parameter
-
     found = group_parameter(r, path, group_type, "log_statement")
     if isinstance(found, Unsure):
         return found
     value, group = found
-    duration = None if group is None else group_parameter(r, path, group_type, "log_min_duration_statement")
+    duration = None if group is None else parameters(group).get("log_min_duration_statement")
     logged = str(value or "none").strip().lower() in ("ddl", "mod", "all")
     try:
-        timed = isinstance(duration, tuple) and duration[0] is not None and int(str(duration[0])) >= 0
+        timed = duration is not None and int(str(duration)) >= 0
     except ValueError:
         timed = False
     if not (logged or timed):

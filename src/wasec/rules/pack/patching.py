@@ -117,13 +117,16 @@ def _minor(version: str) -> tuple[int, int] | None:
         return None
 
 
+_EKS_OLDEST = min(m for m in map(_minor, EKS_SUPPORT) if m is not None)
+
+
 @rule("eks-supported-version", title="EKS clusters run a Kubernetes version in standard support", severity="high",
       types=["AWS::EKS::Cluster"], area="infrastructure", category="hardening", wa=PATCH, fsbp=("EKS.2",),
       why="Past the end of standard support a version gets only extended support (billed, and for a year), then "
           "no fixes at all and a forced upgrade: its known vulnerabilities stay open on the control plane.",
       fix="Upgrade the cluster one minor version at a time to a version in standard support.",
       tf='version = "1.34"', cfn='Version: "1.34"')
-def eks_version(r: View, today: str | None = None) -> Any:
+def eks_version(r: View) -> Any:
     import datetime
 
     v = r.get("Version")
@@ -133,10 +136,9 @@ def eks_version(r: View, today: str | None = None) -> Any:
     if minor is None:
         return Fail("Version", "not a Kubernetes minor version", v)
     key = f"{minor[0]}.{minor[1]}"
-    now = today or datetime.date.today().isoformat()
+    now = datetime.date.today().isoformat()
     if key not in EKS_SUPPORT:
-        oldest = min(EKS_SUPPORT, key=lambda k: _minor(k) or (0, 0))
-        if minor < (_minor(oldest) or (0, 0)):
+        if minor < _EKS_OLDEST:
             return Fail("Version", f"Kubernetes {key} is no longer supported by EKS", v)
         return None  # newer than this calendar: released after it
     standard, extended = EKS_SUPPORT[key]

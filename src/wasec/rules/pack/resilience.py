@@ -177,7 +177,6 @@ _deletion("neptune-deletion-protection", ("AWS::Neptune::DBCluster",), "Deletion
           "Neptune deletion protection is enabled", ("Neptune.4",), "deletion_protection = true", "DeletionProtection: true")
 
 
-
 @rule("elb-deletion-protection", title="Load balancers have deletion protection", severity="low",
       types=["AWS::ElasticLoadBalancingV2::LoadBalancer"], area="incident", category="resilience", wa=LIFECYCLE,
       fsbp=("ELB.6",),

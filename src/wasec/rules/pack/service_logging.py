@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wasec.rules.pack._common import expect, is_true
+from wasec.rules.pack._common import expect, is_true, session_preferences
 from wasec.rules.registry import rule
 from wasec.rules.view import Fail, Skip, View
 
@@ -309,22 +309,6 @@ expect("ecs-exec-logging", types=["AWS::ECS::Cluster"], path="Configuration.Exec
            "      CloudWatchLogGroupName: !Ref ExecLogs")
 
 
-def _session_inputs(r: View) -> dict[str, Any] | None:
-    """The preferences of a Session Manager document (``SSM-SessionManagerRunShell``), None for other documents."""
-    if str(r.get("DocumentType", "")) != "Session":
-        return None
-    content = r.get("Content")
-    if isinstance(content, str):
-        try:
-            content = json.loads(content)
-        except ValueError:
-            return None
-    if not isinstance(content, dict) or content.get("sessionType", "Standard_Stream") != "Standard_Stream":
-        return None
-    inputs = content.get("inputs")
-    return inputs if isinstance(inputs, dict) else {}
-
-
 @rule("ssm-session-logging", title="Session Manager records sessions to CloudWatch Logs or S3", severity="medium",
       types=["AWS::SSM::Document"], area="detection", category="logging", wa=(*LOGS, "SEC10-BP03"),
       scope="code",  # the live path lists documents without their content
@@ -336,7 +320,7 @@ def _session_inputs(r: View) -> dict[str, Any] | None:
       cfn="Content:\n  schemaVersion: '1.0'\n  sessionType: Standard_Stream\n  inputs:\n"
           "    cloudWatchLogGroupName: !Ref SessionLogs\n    cloudWatchEncryptionEnabled: true\n    kmsKeyId: !Ref SessionKey")
 def session_logging(r: View) -> Any:
-    inputs = _session_inputs(r)
+    inputs = session_preferences(r)
     if inputs is None:
         return Skip("not Session Manager preferences")
     if not (inputs.get("cloudWatchLogGroupName") or inputs.get("s3BucketName")):

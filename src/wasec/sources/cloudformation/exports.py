@@ -42,10 +42,10 @@ class Exports:
             text = name.text or ""
             # CloudFormation caps export names at 255 characters; a name that is mostly unknown parts (or whose fixed
             # text is a separator or two) would match anything, so it matches nothing
-            fixed = "".join(_PART.split(text))
-            if len(text) > 255 or len(_PART.findall(text)) > _MAX_PARTS or sum(c.isalnum() for c in fixed) < 3:
+            parts = _PART.split(text)
+            if len(text) > 255 or len(parts) - 1 > _MAX_PARTS or sum(c.isalnum() for c in "".join(parts)) < 3:
                 return
-            self.exports.append(Export(text, path, _scoped(value, path), _PART.split(text)))
+            self.exports.append(Export(text, path, _scoped(value, path), parts))
         elif isinstance(name, str):
             self.exports.append(Export(name, path, _scoped(value, path), None))
 

@@ -557,7 +557,7 @@ simple("aws_sagemaker_data_quality_job_definition", "AWS::SageMaker::DataQuality
         "enable_inter_container_traffic_encryption": "EnableInterContainerTrafficEncryption",
         "enable_network_isolation": "EnableNetworkIsolation"}),
 }, name="name")
-simple("aws_db_security_group", "AWS::RDS::DBSecurityGroup", {"name": "GroupDescription"})
+simple("aws_db_security_group", "AWS::RDS::DBSecurityGroup", {"description": "GroupDescription"}, name="name")
 
 
 @maps("aws_dms_s3_endpoint", "AWS::DMS::Endpoint")
@@ -567,12 +567,14 @@ def _dms_s3_endpoint(b: Body, o: Builder, m: Any) -> None:
                "ssl_mode": "SslMode", "server_side_encryption_kms_key_id": "S3Settings.ServerSideEncryptionKmsKeyId",
                "encryption_mode": "S3Settings.EncryptionMode"})
     o.name(b.attr("endpoint_id"))
+
+
 # copies of database data made by Terraform (no CloudFormation resource copies them)
-simple("aws_db_snapshot_copy", "Wasec::RDS::SnapshotCopy", {"target_db_snapshot_identifier": "Name", "kms_key_id": "KmsKeyId"})
-simple("aws_db_instance_automated_backups_replication", "Wasec::RDS::SnapshotCopy", {"kms_key_id": "KmsKeyId"})
-simple("aws_redshift_snapshot_copy_grant", "Wasec::RDS::SnapshotCopy", {"snapshot_copy_grant_name": "Name",
+simple("aws_db_snapshot_copy", "Wasec::Database::SnapshotCopy", {"target_db_snapshot_identifier": "Name", "kms_key_id": "KmsKeyId"})
+simple("aws_db_instance_automated_backups_replication", "Wasec::Database::SnapshotCopy", {"kms_key_id": "KmsKeyId"})
+simple("aws_redshift_snapshot_copy_grant", "Wasec::Database::SnapshotCopy", {"snapshot_copy_grant_name": "Name",
                                                                          "kms_key_id": "KmsKeyId"})
-simple("aws_memorydb_snapshot", "Wasec::RDS::SnapshotCopy", {"name": "Name", "kms_key_arn": "KmsKeyId"})
+simple("aws_memorydb_snapshot", "Wasec::Database::SnapshotCopy", {"name": "Name", "kms_key_arn": "KmsKeyId"})
 simple("aws_sagemaker_flow_definition", "Wasec::SageMaker::FlowDefinition", {
     "flow_definition_name": "Name", "output_config": Blk("OutputConfig", {"kms_key_id": "KmsKeyId", "s3_output_path": "S3OutputPath"}),
 })

@@ -223,12 +223,13 @@ def _yaml_doc(v: Any) -> Any:
     """A YAML document attribute (an SSM document written in YAML); text that is not YAML stays unknown."""
     if not isinstance(v, str):
         return json_doc(v)
-    import yaml
+    from wasec.errors import ParseError
+    from wasec.sources.documents import load_yaml  # bounded: an alias bomb is refused, not expanded
 
     try:
-        return yaml.safe_load(v)
-    except yaml.YAMLError:
-        return Unknown("document is not valid YAML")
+        return load_yaml(v)[0]
+    except ParseError as e:
+        return Unknown(f"document is not valid YAML ({e.message})")
 
 
 @maps("aws_ssm_document", "AWS::SSM::Document")

@@ -448,15 +448,16 @@ def _query_log(b: Body, o: Builder, m: Any) -> None:
 
 
 # -- Network Firewall ----------------------------------------------------------------------------------------
+_NFW_ENCRYPTION = Blk("EncryptionConfiguration", {"key_id": "KeyId", "type": "Type"})
 simple("aws_networkfirewall_firewall", "AWS::NetworkFirewall::Firewall", {
     "name": "FirewallName", "firewall_policy_arn": "FirewallPolicyArn", "vpc_id": "VpcId",
     "delete_protection": "DeleteProtection", "subnet_change_protection": "SubnetChangeProtection",
     "firewall_policy_change_protection": "FirewallPolicyChangeProtection",
-    "encryption_configuration": Blk("EncryptionConfiguration", {"key_id": "KeyId", "type": "Type"}),
+    "encryption_configuration": _NFW_ENCRYPTION,
 }, name="name")
 simple("aws_networkfirewall_firewall_policy", "AWS::NetworkFirewall::FirewallPolicy", {
     "name": "FirewallPolicyName",
-    "encryption_configuration": Blk("EncryptionConfiguration", {"key_id": "KeyId", "type": "Type"}),
+    "encryption_configuration": _NFW_ENCRYPTION,
     "firewall_policy": Blk("FirewallPolicy", {
         "stateless_default_actions": "StatelessDefaultActions",
         "stateless_fragment_default_actions": "StatelessFragmentDefaultActions",
@@ -467,7 +468,7 @@ simple("aws_networkfirewall_firewall_policy", "AWS::NetworkFirewall::FirewallPol
 }, name="name")
 simple("aws_networkfirewall_rule_group", "AWS::NetworkFirewall::RuleGroup", {
     "name": "RuleGroupName", "type": "Type", "capacity": "Capacity",
-    "encryption_configuration": Blk("EncryptionConfiguration", {"key_id": "KeyId", "type": "Type"}),
+    "encryption_configuration": _NFW_ENCRYPTION,
     "rule_group": Blk("RuleGroup", {"rules_source": Blk("RulesSource", {
         "rules_string": "RulesString",
         "stateless_rules_and_custom_actions": Blk("StatelessRulesAndCustomActions", {
