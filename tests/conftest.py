@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,3 +38,12 @@ def scan_paths(*paths: str | os.PathLike[str], root: str | os.PathLike[str] | No
 
 def statuses(result: ScanResult, rule_id: str) -> list[str]:
     return [f.status.value for f in result.findings if f.rule_id == rule_id]
+
+
+
+def ignores_sigpipe(pid: int) -> bool:
+    """Whether a running process ignores SIGPIPE (Linux: the SigIgn mask in /proc): a server that does not dies the
+    first time it writes to a client that has hung up."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(re.search(r"^SigIgn:\s*([0-9a-f]+)$", status, re.M).group(1), 16)  # type: ignore[union-attr]
+    return bool(mask & (1 << (signal.SIGPIPE - 1)))

@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     import click
 
-    if hasattr(signal, "SIGPIPE"):  # `wasec scan . | head`: end quietly as Unix tools do, never "exit 1" (findings)
+    # `wasec scan . | head`: end quietly as Unix tools do, never "exit 1" (findings); servers undo it (long_running)
+    if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         from wasec.cli.commands import cli

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from wasec.cli.shared import cli, config_option, fail, guard, ids
+from wasec.cli.shared import cli, config_option, fail, guard, ids, long_running
 
 _LEVELS = ["critical", "high", "medium", "low"]
 
@@ -106,6 +106,7 @@ def serve(cert: str | None, key: str | None, host: str, port: int, default_mode:
     exempt = _exemptions(exempt_user, exempt_group, exempt_namespace, own_namespace, no_default_exemptions)
     log = open(log_path, "a", encoding="utf-8") if log_path else sys.stdout  # noqa: SIM115 (open for the server's life)
     policy = Policy(rules, threshold, config, config.project_root or ".", exempt)
+    long_running()
     try:
         server = start(policy, host, port, cert, key, default, log)
     except OSError as e:

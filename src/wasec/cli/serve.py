@@ -6,7 +6,7 @@ import os
 
 import click
 
-from wasec.cli.shared import cli, guard
+from wasec.cli.shared import cli, guard, long_running
 
 
 @cli.command("serve")
@@ -33,5 +33,6 @@ def serve(db: str | None, host: str, port: int, token: str | None, behind_proxy:
     token = token or os.environ.get("WASEC_SERVE_TOKEN") or None
     check_binding(host, token, behind_proxy)
     app = App(db, token)
+    long_running()
     run(app, host, port, ready=lambda url: click.echo(f"wasec dashboard on {url} (read-only; Ctrl-C stops)",
                                                       err=False))

@@ -23,6 +23,16 @@ def fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def long_running() -> None:
+    """For a command that serves until stopped: a client that hangs up mid-response must cost that one response,
+    not the process. (``main`` lets SIGPIPE end the one-shot commands quietly, as ``wasec scan . | head`` expects;
+    a server writing to a closed socket would die of it.)"""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+
+
 def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into a clear message and exit code 2."""
     import functools
